@@ -1,0 +1,29 @@
+# relprefetch: server-side N+1 query detection and related-row fetching
+EXTENSION = relprefetch
+EXTVERSION = 0.1.0
+
+MODULE_big = relprefetch
+OBJS = \
+	src/relprefetch.o \
+	src/rp_catalog.o \
+	src/rp_fingerprint.o \
+	src/rp_funcs.o \
+	src/rp_hooks.o \
+	src/rp_stats.o \
+	src/rp_unit.o
+
+DATA = $(wildcard relprefetch--*.sql)
+
+REGRESS = setup guc fingerprint units nested on_detect stats_view privileges reset
+REGRESS_OPTS = --temp-config=$(srcdir)/regress.conf --temp-instance=tmp_check --load-extension=relprefetch
+
+TAP_TESTS = 1
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+
+EXTRA_CLEAN = tmp_check results regression.diffs regression.out log
+
+PG_CONFIG ?= $(shell test -x /usr/lib/postgresql/15/bin/pg_config && echo /usr/lib/postgresql/15/bin/pg_config || echo pg_config)
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

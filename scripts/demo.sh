@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Show relprefetch catching an ORM's N+1 queries on a throwaway cluster.
+#
+# Usage: scripts/demo.sh
+#
+# Builds and installs the extension (setup.sh), starts a private server with
+# relprefetch preloaded (127.0.0.1 and a socket in the work folder only),
+# loads demo/blog.sql, replays the query sequences Django issues for a page
+# that lists posts with their author and tags, and shows what relprefetch
+# reports and how relprefetch.on_detect reacts. The server and its data are
+# removed on exit, failed or not.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+case ${1:-} in
+'') ;;
+-h | --help)
+	sed -n '2,/^set -e/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+	exit 0
+	;;
+*) rp_die "unknown option: $1 (try --help)" ;;
+esac
+
+bash "$RP_ROOT/scripts/setup.sh"
+bindir=$(rp_bindir)
+
+rp_workdir demo
+work=$RP_WORK
+data=$work/data
+sockdir=$work
+sock_temp=0
+# A unix socket path is limited to 107 bytes; a deep checkout would exceed it.
+if [ $((${#sockdir} + 20)) -gt 100 ]; then
+	sockdir=$(mktemp -d /tmp/relprefetch-sock.XXXXXX)
+	sock_temp=1
+	rp_give_to_pg "$sockdir"
+fi
+
+cleanup() {
+	if [ -f "$data/postmaster.pid" ]; then
+		rp_say "stopping the demo server"
+		rp_as_pg "$work" "$bindir/pg_ctl" -D "$data" stop -m fast -w >/dev/null 2>&1 ||
+			rp_as_pg "$work" "$bindir/pg_ctl" -D "$data" stop -m immediate -w >/dev/null 2>&1 ||
+			true
+	fi
+	# Everything under the checkout's tmp/demo or the fallback folder is ours.
+	rm -rf "$work"
+	if [ "$sock_temp" -eq 1 ]; then
+		rm -rf "$sockdir"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Ask the kernel for a free port; the tiny window before the server binds it
+# is acceptable for a demo.
+port=$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+
+rp_say "creating a throwaway cluster in $data (port $port)"
+# Trust is limited to the socket, which only the cluster owner (and root) may
+# use; TCP on 127.0.0.1 needs a password no role has.
+rp_as_pg "$work" "$bindir/initdb" -D "$data" -U postgres --auth-local=trust \
+	--auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 \
+	--no-instructions >"$work/initdb.log" 2>&1 ||
+	{
+		cat "$work/initdb.log"
+		rp_die "initdb failed"
+	}
+cat >>"$data/postgresql.conf" <<EOF
+
+# added by scripts/demo.sh
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$sockdir'
+unix_socket_permissions = 0700
+shared_preload_libraries = 'relprefetch'
+lc_messages = 'C'
+fsync = off
+EOF
+
+rp_as_pg "$work" "$bindir/pg_ctl" -D "$data" -l "$work/server.log" -w start >/dev/null ||
+	{
+		cat "$work/server.log"
+		rp_die "the demo server did not start"
+	}
+
+# Clients may run as anyone; they connect through the socket as postgres.
+# stdbuf keeps psql's results and its server messages (stderr) in order when
+# the output is a pipe.
+psql() {
+	stdbuf -oL "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$sockdir" -p "$port" \
+		-U postgres "$@" 2>&1
+}
+
+psql -d postgres -c 'CREATE DATABASE blog'
+psql -d blog -c 'CREATE EXTENSION relprefetch'
+rp_say "loading demo/blog.sql (scale 1000: 1000 posts, 100 authors, 3000 post-tag links, 5000 comments)"
+psql -d blog -v scale=1000 <"$RP_ROOT/demo/blog.sql"
+psql -d blog -c 'SELECT relprefetch.reset()' >/dev/null
+
+# psql's \gexec sends each generated statement on its own, as a top-level
+# autocommit statement: exactly what an ORM loop does. ECHO shows each one.
+loop_authors='\set ECHO queries
+SELECT id, title, author_id FROM blog_post ORDER BY id LIMIT 20;
+\pset tuples_only on
+\pset format unaligned
+SELECT format($$SELECT id, name, country_id FROM blog_author WHERE id = %s$$, author_id)
+FROM blog_post ORDER BY id LIMIT 20 \gexec
+'
+# What Django sends for post.tags.all(), once per post.
+loop_tags='\set ECHO queries
+SELECT id, title FROM blog_post ORDER BY id LIMIT 20;
+\pset tuples_only on
+\pset format unaligned
+SELECT format($$SELECT "blog_tag"."id", "blog_tag"."name", "blog_tag"."active" FROM "blog_tag" INNER JOIN "blog_post_tags" ON ("blog_tag"."id" = "blog_post_tags"."tag_id") WHERE "blog_post_tags"."post_id" = %s$$, id)
+FROM blog_post ORDER BY id LIMIT 20 \gexec
+'
+
+echo
+echo "### 1. for post in Post.objects.all()[:20]: post.author.name"
+echo "###    One query for the posts, then one per post for its author: N+1."
+echo
+psql -d blog <<<"$loop_authors"
+
+echo
+echo "### 2. for post in ...: post.tags.all()"
+echo "###    One query per post through the many-to-many junction table."
+echo
+psql -d blog <<<"$loop_tags"
+
+echo
+echo "### 3. What relprefetch recorded (relprefetch.stats)"
+echo
+psql -d blog <<'EOF'
+\x on
+SELECT query, units, calls, max_repeats, round(total_time::numeric, 2) AS total_ms,
+       source_query, relation, foreign_key, suggestion
+FROM relprefetch.stats ORDER BY calls DESC;
+EOF
+
+echo
+echo "### 4. SET relprefetch.on_detect = warning: the same loop warns"
+echo
+psql -d blog <<<"SET relprefetch.on_detect = warning;
+$loop_authors"
+
+echo
+echo "### 5. SET relprefetch.on_detect = error, inside BEGIN ... COMMIT:"
+echo "###    the repeated statement fails and psql stops there, as the"
+echo "###    application would."
+echo
+rc=0
+psql -d blog <<<"BEGIN;
+SET LOCAL relprefetch.on_detect = error;
+$loop_authors
+COMMIT;" || rc=$?
+echo
+if [ "$rc" -eq 0 ]; then
+	rp_warn "on_detect = error raised no error"
+	exit 1
+fi
+echo "(psql exited with status $rc: the transaction was rolled back)"
+echo
+rp_say "demo done; removing the cluster"

@@ -1,0 +1,93 @@
+# shellcheck shell=bash
+# Helpers shared by scripts/*.sh. Source it; it does nothing on its own.
+#
+# PostgreSQL refuses to run as root, so when we are root every server-side
+# command goes through rp_as_pg (runuser -u postgres). As any other user the
+# commands run directly: that user then owns the throwaway clusters.
+
+RP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RP_PG_USER=postgres
+# Overridable so the scripts can be pointed at another (e.g. relocated) build.
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+
+rp_say() { printf '==> %s\n' "$*"; }
+rp_warn() { printf 'warning: %s\n' "$*" >&2; }
+rp_die() {
+	printf 'error: %s\n' "$*" >&2
+	exit 1
+}
+
+rp_is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Directory of the server binaries; only valid once setup.sh has installed them.
+rp_bindir() { "$PG_CONFIG" --bindir; }
+
+# rp_as_pg DIR CMD...: run CMD in DIR as the user that owns the clusters.
+# The cd matters: the caller's cwd may be a checkout postgres cannot enter,
+# and initdb/pg_ctl fail when they cannot resolve their working directory.
+rp_as_pg() {
+	local dir=$1
+	shift
+	if rp_is_root; then
+		(cd "$dir" && runuser -u "$RP_PG_USER" -- "$@")
+	else
+		(cd "$dir" && "$@")
+	fi
+}
+
+# True when the cluster owner can traverse the checkout, i.e. a folder inside
+# it can hold clusters. A checkout under /root (mode 700) fails this.
+rp_checkout_usable() {
+	if rp_is_root; then
+		runuser -u "$RP_PG_USER" -- test -x "$RP_ROOT"
+	else
+		test -x "$RP_ROOT"
+	fi
+}
+
+# rp_workdir NAME: make an empty folder for throwaway clusters and set
+# RP_WORK to it. Prefer <checkout>/tmp/NAME (git-ignored, easy to inspect);
+# fall back to a fresh /tmp/relprefetch.XXXXXX when the cluster owner cannot
+# reach or write the checkout. RP_WORK_TEMP is 1 for the fallback, so callers
+# know to delete it. An old <checkout>/tmp/NAME is wiped: each run starts clean.
+rp_workdir() {
+	local name=$1 base="$RP_ROOT/tmp"
+	RP_WORK_TEMP=0
+	if rp_checkout_usable && mkdir -p "$base" 2>/dev/null && [ -w "$base" ]; then
+		RP_WORK="$base/$name"
+		rm -rf "$RP_WORK"
+		mkdir "$RP_WORK"
+		if rp_is_root; then
+			chown "$RP_PG_USER:" "$base" "$RP_WORK"
+		fi
+	else
+		RP_WORK=$(mktemp -d /tmp/relprefetch.XXXXXX)
+		RP_WORK_TEMP=1
+		if rp_is_root; then
+			chown "$RP_PG_USER:" "$RP_WORK"
+		fi
+		rp_say "$RP_ROOT is not usable by the cluster owner; using $RP_WORK"
+	fi
+	rp_say "work folder: $RP_WORK"
+}
+
+# Hand files copied in by root over to the cluster owner.
+rp_give_to_pg() {
+	if rp_is_root; then
+		chown -R "$RP_PG_USER:" "$@"
+	fi
+}
+
+# rp_stop_clusters DIR: stop every server whose data directory lies under DIR.
+# Only clusters this project's scripts created live there, so nothing else is
+# touched. Used by EXIT traps; must never fail.
+rp_stop_clusters() {
+	local dir=$1 pidfile bindir
+	[ -d "$dir" ] || return 0
+	bindir=$(rp_bindir 2>/dev/null) || return 0
+	while IFS= read -r -d '' pidfile; do
+		rp_say "stopping leftover server in ${pidfile%/postmaster.pid}"
+		rp_as_pg "$dir" "$bindir/pg_ctl" -D "${pidfile%/postmaster.pid}" \
+			stop -m immediate -w >/dev/null 2>&1 || true
+	done < <(find "$dir" -name postmaster.pid -print0 2>/dev/null)
+}

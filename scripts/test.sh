@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Run the pg_regress suite (REGRESS in the Makefile) and the TAP suite
+# (t/*.pl) against the installed extension, as the cluster owner, in a copy
+# of the test material inside a work folder (see rp_workdir in lib.sh).
+#
+# Usage: scripts/test.sh [--regress-only | --tap-only]
+#
+# On failure prints regression.diffs and the server/TAP logs of what failed.
+# The last line is "N passed, N failed" (pg_regress tests + TAP files);
+# exits non-zero when anything failed.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+run_regress=1
+run_tap=1
+for arg in "$@"; do
+	case $arg in
+	--regress-only) run_tap=0 ;;
+	--tap-only) run_regress=0 ;;
+	-h | --help)
+		sed -n '2,/^set -e/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+		exit 0
+		;;
+	*) rp_die "unknown option: $arg (try --help)" ;;
+	esac
+done
+if [ $run_regress -eq 0 ] && [ $run_tap -eq 0 ]; then
+	rp_die "--regress-only and --tap-only exclude each other"
+fi
+
+bash "$RP_ROOT/scripts/setup.sh"
+bindir=$(rp_bindir)
+
+rp_workdir test
+work=$RP_WORK
+
+# pg_regress and the TAP framework stop their servers themselves, except
+# when killed halfway; then the leftovers are in $work and are stopped here.
+on_exit() {
+	rp_stop_clusters "$work"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# installcheck depends only on pg_regress/prove and the installed extension,
+# never on the objects (PGXS: "installcheck: submake $(REGRESS_PREP)", and
+# both are empty here), so src/ is not copied and nothing is rebuilt.
+(
+	cd "$RP_ROOT"
+	items=()
+	for f in Makefile regress.conf relprefetch.control relprefetch--*.sql \
+		sql expected t input output data; do
+		if [ -e "$f" ]; then
+			items+=("$f")
+		fi
+	done
+	cp -R -- "${items[@]}" "$work/"
+)
+rp_give_to_pg "$work"
+
+# A fixed locale makes expected output the same on every machine: the
+# temporary clusters inherit it. Stray PG* variables must not redirect
+# pg_regress or the TAP tests to some other server.
+run_make() {
+	rp_as_pg "$work" env -u PGHOST -u PGHOSTADDR -u PGPORT -u PGDATABASE \
+		-u PGUSER -u PGSERVICE -u PGOPTIONS -u PGDATA \
+		PATH="$bindir:$PATH" LC_ALL=C.UTF-8 LANG=C.UTF-8 \
+		make --no-print-directory PG_CONFIG="$PG_CONFIG" "$@"
+}
+
+# make itself killed by a signal (Ctrl-C, a CI timeout) means stop here.
+# Bash would not run its INT trap: the children die of the signal, but
+# runuser exits normally with 128+N, and bash then ignores its own SIGINT.
+interrupted() {
+	if [ "$1" -gt 128 ]; then
+		rp_die "interrupted (status $1)"
+	fi
+}
+
+passed=0
+failed=0
+
+if [ $run_regress -eq 1 ]; then
+	rp_say "pg_regress tests"
+	expected=$(make -s --no-print-directory -C "$work" PG_CONFIG="$PG_CONFIG" \
+		--eval 'rp-print-regress: ; @echo $(REGRESS)' rp-print-regress | wc -w)
+	# TAP_TESTS emptied: the TAP run below must happen even when this fails,
+	# and make would stop at the first failing recipe line.
+	rc=0
+	run_make installcheck TAP_TESTS= 2>&1 | tee "$work/regress.log" || rc=$?
+	interrupted "$rc"
+	read -r ok bad < <(awk '
+		/ \.\.\. ok( |$)/ { ok++ }
+		/ \.\.\. (FAILED|failed)/ { bad++ }
+		END { print ok + 0, bad + 0 }' "$work/regress.log")
+	# Tests pg_regress never got to (it could not start its server, ...)
+	# count as failed.
+	if [ "$rc" -ne 0 ] && [ $((ok + bad)) -lt "$expected" ]; then
+		bad=$((expected - ok))
+	fi
+	if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+		bad=1
+	fi
+	if [ "$rc" -ne 0 ]; then
+		if [ -s "$work/regression.diffs" ]; then
+			echo "----- regression.diffs -----"
+			cat "$work/regression.diffs"
+		fi
+		# initdb.log only matters when initdb itself failed.
+		if [ ! -f "$work/log/postmaster.log" ] && [ -f "$work/log/initdb.log" ]; then
+			echo "----- log/initdb.log (last 50 lines) -----"
+			tail -n 50 "$work/log/initdb.log"
+		fi
+		if [ -f "$work/log/postmaster.log" ]; then
+			echo "----- log/postmaster.log: crashes -----"
+			grep -E 'terminated by signal|TRAP:|PANIC:' \
+				"$work/log/postmaster.log" || echo "(none)"
+			echo "----- log/postmaster.log (last 60 lines) -----"
+			tail -n 60 "$work/log/postmaster.log"
+		fi
+		echo "----- end of pg_regress failure output -----"
+	fi
+	passed=$((passed + ok))
+	failed=$((failed + bad))
+fi
+
+if [ $run_tap -eq 1 ]; then
+	shopt -s nullglob
+	tap_files=("$work"/t/*.pl)
+	shopt -u nullglob
+	if [ ${#tap_files[@]} -eq 0 ]; then
+		rp_say "no TAP tests (t/*.pl), skipping"
+	else
+		rp_say "TAP tests"
+		rc=0
+		run_make installcheck REGRESS= 2>&1 | tee "$work/tap.log" || rc=$?
+		interrupted "$rc"
+		# prove's closing lines: "Files=N, Tests=..." and, when something
+		# failed, a "Test Summary Report" naming each failed file
+		# ("t/x.pl (Wstat: 256 ...)").
+		total=$(sed -n 's/^Files=\([0-9]*\),.*/\1/p' "$work/tap.log" | tail -n 1)
+		mapfile -t bad_files < <(sed -n 's/^\([^ ]*\.pl\) *(Wstat:.*/\1/p' "$work/tap.log")
+		if [ -z "$total" ]; then
+			# prove never finished: every file counts as failed.
+			ok=0
+			bad=${#tap_files[@]}
+		else
+			bad=${#bad_files[@]}
+			ok=$((total - bad))
+		fi
+		if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
+			bad=1
+		fi
+		if [ "$rc" -ne 0 ]; then
+			logdir="$work/tmp_check/log"
+			if [ ${#bad_files[@]} -eq 0 ]; then
+				bad_files=("${tap_files[@]}")
+			fi
+			for f in "${bad_files[@]}"; do
+				name=$(basename "$f" .pl)
+				if [ -f "$logdir/regress_log_$name" ]; then
+					echo "----- tmp_check/log/regress_log_$name (last 300 lines) -----"
+					tail -n 300 "$logdir/regress_log_$name"
+				fi
+				for log in "$logdir/${name}"_*.log; do
+					[ -f "$log" ] || continue
+					echo "----- tmp_check/log/${log##*/} (last 60 lines) -----"
+					tail -n 60 "$log"
+				done
+			done
+			echo "----- end of TAP failure output -----"
+		fi
+		passed=$((passed + ok))
+		failed=$((failed + bad))
+	fi
+fi
+
+# Stop leftovers before the summary so the summary is the last line.
+trap - EXIT
+on_exit
+if [ "$RP_WORK_TEMP" -eq 1 ]; then
+	if [ "$failed" -eq 0 ]; then
+		rm -rf "$work"
+	else
+		rp_say "kept $work for inspection"
+	fi
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,69 @@
+--
+-- fingerprint: statements that differ only in constants, parameter
+-- values, whitespace, comments, keyword case or the length of a constant
+-- list share one fingerprint; anything else does not.
+--
+BEGIN;
+SELECT name FROM blog_author WHERE id = 1;
+select   name from blog_author
+  where id = 2;
+SELECT name FROM blog_author WHERE id = 3 /* controller='posts' */;
+SELECT name FROM blog_author -- trailing comment
+  WHERE id = -4;
+SELECT name FROM blog_author WHERE id=5;
+SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
+ROLLBACK;
+
+-- constants of every kind
+BEGIN;
+SELECT count(*) FROM blog_tag WHERE name = 'tag 1' AND id > 0.5;
+SELECT count(*) FROM blog_tag WHERE name = E'tag \'2\'' AND id > 1e-3;
+SELECT count(*) FROM blog_tag WHERE name = $$tag 3$$ AND id > -2;
+SELECT count(*) FROM blog_tag WHERE name = $q$it's$q$ AND id > +7;
+SELECT count(*) FROM blog_tag WHERE name = 'it''s' AND id > 42;
+SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
+ROLLBACK;
+
+-- IN lists, ARRAY constructors and array constants of any length are one
+-- constant; "x IN (...)" is the same shape as "x = ANY (...)"
+BEGIN;
+SELECT count(*) FROM blog_post WHERE id IN (1);
+SELECT count(*) FROM blog_post WHERE id IN (1, 2, 3);
+SELECT count(*) FROM blog_post WHERE id IN (4, 5, 6, 7, 8, 9);
+SELECT count(*) FROM blog_post WHERE id = ANY (ARRAY[1, 2]);
+SELECT count(*) FROM blog_post WHERE id = ANY (ARRAY[3, 4, 5, 6]);
+SELECT count(*) FROM blog_post WHERE id = ANY ('{1,2,3}');
+SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
+ROLLBACK;
+
+-- these differ in shape: each has its own fingerprint
+BEGIN;
+SELECT name FROM blog_author WHERE id = 1;
+SELECT name FROM blog_author WHERE country_id = 1;
+SELECT "name" FROM blog_author WHERE id = 1;
+SELECT name FROM blog_author WHERE id = 1 LIMIT 1;
+SELECT name FROM blog_author WHERE id IN (1, (SELECT 2));
+SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
+ROLLBACK;
+
+-- prepared statements: every EXECUTE counts as the prepared statement
+PREPARE author_by_id (int) AS SELECT name FROM blog_author WHERE id = $1;
+BEGIN;
+EXECUTE author_by_id(1);
+EXECUTE author_by_id(2);
+EXECUTE author_by_id(3);
+SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
+ROLLBACK;
+DEALLOCATE author_by_id;
+
+-- several statements in one query string are counted one by one
+BEGIN;
+SELECT 1 AS a \; SELECT 2 AS b \; SELECT 3 AS c;
+SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
+ROLLBACK;
+
+-- EXPLAIN without ANALYZE runs nothing and counts nothing
+BEGIN;
+EXPLAIN (COSTS OFF) SELECT name FROM blog_author WHERE id = 1;
+SELECT count(*) AS counted FROM rp_unit;
+ROLLBACK;

@@ -1,0 +1,674 @@
+/*-------------------------------------------------------------------------
+ *
+ * rp_catalog.c
+ *	  Relationships between tables, read from the system catalogs.
+ *
+ * A repeated statement is described in three steps:
+ *	1. From its plan, collect the "key lookups": columns of a scanned
+ *	   relation compared for equality with a constant or a parameter (the
+ *	   values that change from one execution of the loop to the next).
+ *	   Join conditions compare with other columns and do not count.
+ *	2. Match the looked-up columns against the relation's keys and foreign
+ *	   keys: a lookup by primary or unique key that some foreign key
+ *	   references is a forward foreign key ("post.author"); a lookup by the
+ *	   columns of a foreign key of the relation is a reverse one
+ *	   ("post.comments"); when that relation is a junction table (two
+ *	   foreign keys whose columns make up a primary or unique key), it is a
+ *	   many-to-many relationship ("post.tags").
+ *	3. Phrase a suggestion naming the foreign key and the way to fetch the
+ *	   same rows in one statement.
+ *
+ * Catalog rows are read directly (no SPI), so nothing here is executed as a
+ * query or counted by the executor hooks.  Everything allocated lives in a
+ * memory context deleted before returning.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/partition.h"
+#include "catalog/pg_constraint.h"
+#include "miscadmin.h"
+#include "nodes/bitmapset.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/parsetree.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "rp_catalog.h"
+
+/* Columns of one relation compared with values that vary per execution */
+typedef struct RpKeyLookup
+{
+	Oid			relid;
+	Bitmapset  *attnos;
+} RpKeyLookup;
+
+/* A primary key, unique or foreign key constraint */
+typedef struct RpConstraint
+{
+	char	   *name;
+	char		contype;
+	Oid			conrelid;
+	Oid			confrelid;
+	int			nkeys;
+	AttrNumber	conkey[INDEX_MAX_KEYS];
+	AttrNumber	confkey[INDEX_MAX_KEYS];
+	Bitmapset  *keyset;			/* conkey as a set */
+} RpConstraint;
+
+static void rp_walk_plan(Plan *plan, PlannedStmt *stmt, List **lookups);
+static void rp_add_qual_lookups(List *quals, PlannedStmt *stmt,
+								IndexOnlyScan *ios, List **lookups);
+static bool rp_is_varying_value(Node *node);
+static Oid	rp_lookup_owner(PlannedStmt *stmt, Var *var, IndexOnlyScan *ios,
+							AttrNumber *attno);
+static void rp_add_lookup(List **lookups, Oid relid, AttrNumber attno);
+static List *rp_constraints(Oid relid, bool referencing);
+static bool rp_describe_lookup(RpKeyLookup *lookup, const Oid *source_relids,
+							   int nsource, RpRepeatInfo *info);
+static void rp_set_relation(RpRepeatInfo *info, Oid relid);
+static char *rp_column_list(Oid relid, const AttrNumber *attnos, int n);
+static char *rp_key_filter(RpConstraint *fk);
+static char *rp_django_hint(RpConstraint *fk);
+
+void
+rp_describe_repeat(PlannedStmt *stmt, const Oid *source_relids, int nsource,
+				   RpRepeatInfo *info)
+{
+	MemoryContext cxt;
+	MemoryContext oldcxt;
+	List	   *lookups = NIL;
+	ListCell   *lc;
+	bool		described = false;
+
+	info->relid = InvalidOid;
+	info->relation[0] = '\0';
+	info->foreign_key[0] = '\0';
+	info->suggestion[0] = '\0';
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "relprefetch describe",
+								ALLOCSET_SMALL_SIZES);
+	oldcxt = MemoryContextSwitchTo(cxt);
+
+	rp_walk_plan(stmt->planTree, stmt, &lookups);
+	foreach(lc, stmt->subplans)
+		rp_walk_plan((Plan *) lfirst(lc), stmt, &lookups);
+
+	foreach(lc, lookups)
+	{
+		if (rp_describe_lookup((RpKeyLookup *) lfirst(lc), source_relids,
+							   nsource, info))
+		{
+			described = true;
+			break;
+		}
+	}
+
+	if (!described)
+	{
+		/* no foreign key explains it: name the relation read, if any */
+		if (lookups != NIL)
+			rp_set_relation(info, ((RpKeyLookup *) linitial(lookups))->relid);
+		else
+		{
+			foreach(lc, stmt->rtable)
+			{
+				RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+
+				if (rte->rtekind == RTE_RELATION)
+				{
+					rp_set_relation(info, rte->relid);
+					break;
+				}
+			}
+		}
+		snprintf(info->suggestion, sizeof(info->suggestion),
+				 "this statement runs once per row of an earlier result, "
+				 "changing only its constants: fetch all the rows in one "
+				 "statement (WHERE key = ANY($1)), or join them to the "
+				 "earlier query");
+	}
+
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(cxt);
+}
+
+/* Collect the key lookups of every scan in a plan tree */
+static void
+rp_walk_plan(Plan *plan, PlannedStmt *stmt, List **lookups)
+{
+	ListCell   *lc;
+
+	if (plan == NULL)
+		return;
+
+	check_stack_depth();
+
+	switch (nodeTag(plan))
+	{
+		case T_IndexScan:
+			rp_add_qual_lookups(((IndexScan *) plan)->indexqualorig, stmt,
+								NULL, lookups);
+			break;
+		case T_IndexOnlyScan:
+			rp_add_qual_lookups(((IndexOnlyScan *) plan)->indexqual, stmt,
+								(IndexOnlyScan *) plan, lookups);
+			break;
+		case T_BitmapHeapScan:
+			rp_add_qual_lookups(((BitmapHeapScan *) plan)->bitmapqualorig,
+								stmt, NULL, lookups);
+			break;
+		case T_Append:
+			foreach(lc, ((Append *) plan)->appendplans)
+				rp_walk_plan((Plan *) lfirst(lc), stmt, lookups);
+			break;
+		case T_MergeAppend:
+			foreach(lc, ((MergeAppend *) plan)->mergeplans)
+				rp_walk_plan((Plan *) lfirst(lc), stmt, lookups);
+			break;
+		case T_SubqueryScan:
+			rp_walk_plan(((SubqueryScan *) plan)->subplan, stmt, lookups);
+			break;
+		default:
+			break;
+	}
+
+	/* filters of scans refer to the scanned relation, too */
+	if (nodeTag(plan) == T_SeqScan || nodeTag(plan) == T_IndexScan ||
+		nodeTag(plan) == T_BitmapHeapScan || nodeTag(plan) == T_SampleScan)
+		rp_add_qual_lookups(plan->qual, stmt, NULL, lookups);
+
+	rp_walk_plan(plan->lefttree, stmt, lookups);
+	rp_walk_plan(plan->righttree, stmt, lookups);
+}
+
+/* Strip the casts that do not change which value is compared */
+static Node *
+rp_strip_casts(Node *node)
+{
+	for (;;)
+	{
+		if (node && IsA(node, RelabelType))
+			node = (Node *) ((RelabelType *) node)->arg;
+		else if (node && IsA(node, FuncExpr) &&
+				 ((FuncExpr *) node)->funcformat != COERCE_EXPLICIT_CALL &&
+				 list_length(((FuncExpr *) node)->args) == 1)
+			node = (Node *) linitial(((FuncExpr *) node)->args);
+		else
+			return node;
+	}
+}
+
+/* A value that may change from one execution of the statement to the next */
+static bool
+rp_is_varying_value(Node *node)
+{
+	node = rp_strip_casts(node);
+	if (node == NULL)
+		return false;
+	if (IsA(node, Const))
+		return true;
+	return IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXTERN;
+}
+
+static bool
+rp_is_equality(Oid opno)
+{
+	char	   *name = get_opname(opno);
+
+	return name != NULL && strcmp(name, "=") == 0;
+}
+
+/* Add "column = value" and "column = ANY(values)" quals to lookups */
+static void
+rp_add_qual_lookups(List *quals, PlannedStmt *stmt, IndexOnlyScan *ios,
+					List **lookups)
+{
+	ListCell   *lc;
+
+	foreach(lc, quals)
+	{
+		Node	   *qual = (Node *) lfirst(lc);
+		Node	   *left = NULL;
+		Node	   *right = NULL;
+		Oid			relid;
+		AttrNumber	attno;
+
+		if (IsA(qual, OpExpr) && list_length(((OpExpr *) qual)->args) == 2 &&
+			rp_is_equality(((OpExpr *) qual)->opno))
+		{
+			left = rp_strip_casts(linitial(((OpExpr *) qual)->args));
+			right = rp_strip_casts(lsecond(((OpExpr *) qual)->args));
+			if (!IsA(left, Var))
+			{
+				Node	   *tmp = left;
+
+				left = right;
+				right = tmp;
+			}
+		}
+		else if (IsA(qual, ScalarArrayOpExpr) &&
+				 ((ScalarArrayOpExpr *) qual)->useOr &&
+				 rp_is_equality(((ScalarArrayOpExpr *) qual)->opno))
+		{
+			left = rp_strip_casts(linitial(((ScalarArrayOpExpr *) qual)->args));
+			right = lsecond(((ScalarArrayOpExpr *) qual)->args);
+		}
+		else if (IsA(qual, BoolExpr) &&
+				 ((BoolExpr *) qual)->boolop == AND_EXPR)
+		{
+			rp_add_qual_lookups(((BoolExpr *) qual)->args, stmt, ios, lookups);
+			continue;
+		}
+
+		if (left == NULL || !IsA(left, Var) || ((Var *) left)->varlevelsup != 0 ||
+			!rp_is_varying_value(right))
+			continue;
+
+		relid = rp_lookup_owner(stmt, (Var *) left, ios, &attno);
+		if (OidIsValid(relid))
+			rp_add_lookup(lookups, relid, attno);
+	}
+}
+
+/*
+ * The relation and column a Var of a scan qual stands for.  Partitions are
+ * reported as their root table, whose keys are the ones users declared.
+ */
+static Oid
+rp_lookup_owner(PlannedStmt *stmt, Var *var, IndexOnlyScan *ios,
+				AttrNumber *attno)
+{
+	RangeTblEntry *rte;
+	Oid			relid;
+
+	if (var->varno == INDEX_VAR)
+	{
+		TargetEntry *tle;
+
+		if (ios == NULL || var->varattno < 1 ||
+			var->varattno > list_length(ios->indextlist))
+			return InvalidOid;
+		tle = list_nth_node(TargetEntry, ios->indextlist, var->varattno - 1);
+		if (!IsA(tle->expr, Var))
+			return InvalidOid;
+		var = (Var *) tle->expr;
+	}
+	if (IS_SPECIAL_VARNO(var->varno) || var->varno < 1 ||
+		var->varno > list_length(stmt->rtable) || var->varattno <= 0)
+		return InvalidOid;
+
+	rte = rt_fetch(var->varno, stmt->rtable);
+	if (rte->rtekind != RTE_RELATION)
+		return InvalidOid;
+
+	relid = rte->relid;
+	*attno = var->varattno;
+	if (get_rel_relispartition(relid))
+	{
+		List	   *ancestors = get_partition_ancestors(relid);
+		Oid			root = llast_oid(ancestors);
+		char	   *attname = get_attname(relid, *attno, true);
+
+		if (attname == NULL)
+			return InvalidOid;
+		*attno = get_attnum(root, attname);
+		if (*attno == InvalidAttrNumber)
+			return InvalidOid;
+		relid = root;
+	}
+	return relid;
+}
+
+static void
+rp_add_lookup(List **lookups, Oid relid, AttrNumber attno)
+{
+	ListCell   *lc;
+	RpKeyLookup *lookup;
+
+	foreach(lc, *lookups)
+	{
+		lookup = (RpKeyLookup *) lfirst(lc);
+		if (lookup->relid == relid)
+		{
+			lookup->attnos = bms_add_member(lookup->attnos, attno);
+			return;
+		}
+	}
+	lookup = palloc(sizeof(RpKeyLookup));
+	lookup->relid = relid;
+	lookup->attnos = bms_make_singleton(attno);
+	*lookups = lappend(*lookups, lookup);
+}
+
+/* Read an int2[] column of a pg_constraint row into keys; returns its length */
+static int
+rp_read_keys(HeapTuple tuple, TupleDesc desc, int attnum, AttrNumber *keys)
+{
+	bool		isnull;
+	Datum		datum = heap_getattr(tuple, attnum, desc, &isnull);
+	ArrayType  *arr;
+	int			n;
+
+	if (isnull)
+		return 0;
+	arr = DatumGetArrayTypeP(datum);
+	if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != INT2OID)
+		return 0;
+	n = Min(ARR_DIMS(arr)[0], INDEX_MAX_KEYS);
+	memcpy(keys, ARR_DATA_PTR(arr), n * sizeof(AttrNumber));
+	return n;
+}
+
+/*
+ * Primary key, unique and foreign key constraints of a table (referencing
+ * false), or the foreign keys that reference it (referencing true).  Only
+ * constraints declared on the table itself: those that partitioning cloned
+ * onto partitions are left out.
+ */
+static List *
+rp_constraints(Oid relid, bool referencing)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	List	   *result = NIL;
+
+	rel = table_open(ConstraintRelationId, AccessShareLock);
+	if (referencing)
+	{
+		/* no index on confrelid: a scan of pg_constraint, on a rare path */
+		ScanKeyInit(&key, Anum_pg_constraint_confrelid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(relid));
+		scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	}
+	else
+	{
+		ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(relid));
+		scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true,
+								  NULL, 1, &key);
+	}
+
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		RpConstraint *c;
+		int			i;
+
+		if (OidIsValid(con->conparentid))
+			continue;
+		if (referencing ? con->contype != CONSTRAINT_FOREIGN :
+			(con->contype != CONSTRAINT_PRIMARY &&
+			 con->contype != CONSTRAINT_UNIQUE &&
+			 con->contype != CONSTRAINT_FOREIGN))
+			continue;
+
+		c = palloc0(sizeof(RpConstraint));
+		c->name = pstrdup(NameStr(con->conname));
+		c->contype = con->contype;
+		c->conrelid = con->conrelid;
+		c->confrelid = con->confrelid;
+		c->nkeys = rp_read_keys(tuple, RelationGetDescr(rel),
+								Anum_pg_constraint_conkey, c->conkey);
+		if (c->contype == CONSTRAINT_FOREIGN)
+			(void) rp_read_keys(tuple, RelationGetDescr(rel),
+								Anum_pg_constraint_confkey, c->confkey);
+		for (i = 0; i < c->nkeys; i++)
+			c->keyset = bms_add_member(c->keyset, c->conkey[i]);
+		if (c->nkeys > 0)
+			result = lappend(result, c);
+	}
+
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
+static bool
+rp_source_reads(Oid relid, const Oid *source_relids, int nsource)
+{
+	int			i;
+
+	for (i = 0; i < nsource; i++)
+	{
+		if (source_relids[i] == relid)
+			return true;
+	}
+	return false;
+}
+
+/* The referencing foreign key that best explains a lookup by key */
+static RpConstraint *
+rp_pick_referencing_fk(Oid relid, Bitmapset *key, const Oid *source_relids,
+					   int nsource)
+{
+	List	   *fks = rp_constraints(relid, true);
+	RpConstraint *only = NULL;
+	int			nmatch = 0;
+	ListCell   *lc;
+
+	foreach(lc, fks)
+	{
+		RpConstraint *fk = (RpConstraint *) lfirst(lc);
+		Bitmapset  *refset = NULL;
+		int			i;
+
+		for (i = 0; i < fk->nkeys; i++)
+			refset = bms_add_member(refset, fk->confkey[i]);
+		if (!bms_equal(refset, key))
+			continue;
+		if (rp_source_reads(fk->conrelid, source_relids, nsource))
+			return fk;
+		only = fk;
+		nmatch++;
+	}
+	return nmatch == 1 ? only : NULL;
+}
+
+/* For a junction table, the foreign key that pairs with fk to form a key */
+static RpConstraint *
+rp_junction_partner(List *constraints, RpConstraint *fk)
+{
+	ListCell   *lc;
+	ListCell   *lc2;
+
+	foreach(lc, constraints)
+	{
+		RpConstraint *other = (RpConstraint *) lfirst(lc);
+		Bitmapset  *both;
+
+		if (other == fk || other->contype != CONSTRAINT_FOREIGN)
+			continue;
+		both = bms_union(fk->keyset, other->keyset);
+		foreach(lc2, constraints)
+		{
+			RpConstraint *key = (RpConstraint *) lfirst(lc2);
+
+			if ((key->contype == CONSTRAINT_PRIMARY ||
+				 key->contype == CONSTRAINT_UNIQUE) &&
+				bms_equal(key->keyset, both))
+				return other;
+		}
+	}
+	return NULL;
+}
+
+static char *
+rp_qualified_name(Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
+	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
+
+	if (relname == NULL || nspname == NULL)
+		return NULL;
+	return quote_qualified_identifier(nspname, relname);
+}
+
+static void
+rp_set_relation(RpRepeatInfo *info, Oid relid)
+{
+	char	   *name = rp_qualified_name(relid);
+
+	if (name == NULL)
+		return;
+	info->relid = relid;
+	strlcpy(info->relation, name, sizeof(info->relation));
+}
+
+/*
+ * Explain one relation's key lookup by a foreign key.  Returns false when
+ * none fits.
+ */
+static bool
+rp_describe_lookup(RpKeyLookup *lookup, const Oid *source_relids, int nsource,
+				   RpRepeatInfo *info)
+{
+	List	   *constraints = rp_constraints(lookup->relid, false);
+	ListCell   *lc;
+
+	/* forward: the relation is looked up by a key that a foreign key uses */
+	foreach(lc, constraints)
+	{
+		RpConstraint *key = (RpConstraint *) lfirst(lc);
+		RpConstraint *fk;
+
+		if ((key->contype != CONSTRAINT_PRIMARY &&
+			 key->contype != CONSTRAINT_UNIQUE) ||
+			!bms_is_subset(key->keyset, lookup->attnos))
+			continue;
+		fk = rp_pick_referencing_fk(lookup->relid, key->keyset,
+									source_relids, nsource);
+		if (fk == NULL)
+			continue;
+
+		rp_set_relation(info, lookup->relid);
+		strlcpy(info->foreign_key, fk->name, sizeof(info->foreign_key));
+		snprintf(info->suggestion, sizeof(info->suggestion),
+				 "each %s row looks up its %s row through foreign key %s "
+				 "(%s(%s) -> %s(%s)), one statement per row: fetch them with "
+				 "the %s rows in one statement, by a join on that foreign "
+				 "key%s",
+				 rp_qualified_name(fk->conrelid), info->relation,
+				 quote_identifier(fk->name),
+				 rp_qualified_name(fk->conrelid),
+				 rp_column_list(fk->conrelid, fk->conkey, fk->nkeys),
+				 info->relation,
+				 rp_column_list(fk->confrelid, fk->confkey, fk->nkeys),
+				 rp_qualified_name(fk->conrelid),
+				 rp_django_hint(fk));
+		return true;
+	}
+
+	/* reverse: the relation is searched by the columns of one of its FKs */
+	foreach(lc, constraints)
+	{
+		RpConstraint *fk = (RpConstraint *) lfirst(lc);
+		RpConstraint *partner;
+		char	   *child;
+		char	   *parent;
+
+		if (fk->contype != CONSTRAINT_FOREIGN ||
+			!bms_is_subset(fk->keyset, lookup->attnos))
+			continue;
+
+		child = rp_qualified_name(fk->conrelid);
+		parent = rp_qualified_name(fk->confrelid);
+		if (child == NULL || parent == NULL)
+			continue;
+		strlcpy(info->foreign_key, fk->name, sizeof(info->foreign_key));
+
+		partner = rp_junction_partner(constraints, fk);
+		if (partner != NULL)
+		{
+			rp_set_relation(info, partner->confrelid);
+			snprintf(info->suggestion, sizeof(info->suggestion),
+					 "the %s rows of each %s row are read through junction "
+					 "table %s (foreign keys %s and %s), one statement per "
+					 "%s row: fetch them for all %s rows in one statement "
+					 "(%s; in Django: prefetch_related())",
+					 info->relation, parent, child,
+					 quote_identifier(fk->name),
+					 quote_identifier(partner->name),
+					 parent, parent, rp_key_filter(fk));
+		}
+		else
+		{
+			rp_set_relation(info, fk->conrelid);
+			snprintf(info->suggestion, sizeof(info->suggestion),
+					 "the %s rows of each %s row are read through foreign "
+					 "key %s (%s(%s) -> %s(%s)), one statement per %s row: "
+					 "fetch the children of all %s rows in one statement "
+					 "(%s; in Django: prefetch_related())",
+					 child, parent, quote_identifier(fk->name),
+					 child, rp_column_list(fk->conrelid, fk->conkey, fk->nkeys),
+					 parent,
+					 rp_column_list(fk->confrelid, fk->confkey, fk->nkeys),
+					 parent, parent, rp_key_filter(fk));
+		}
+		return true;
+	}
+
+	return false;
+}
+
+/* "a, b" for the named columns of a relation */
+static char *
+rp_column_list(Oid relid, const AttrNumber *attnos, int n)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < n; i++)
+	{
+		char	   *attname = get_attname(relid, attnos[i], true);
+
+		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "",
+						 attname ? quote_identifier(attname) : "?");
+	}
+	return buf.data;
+}
+
+/*
+ * How to filter a foreign key's columns by all the parents' keys at once:
+ * "WHERE col = ANY($1)", or "WHERE (a, b) IN (...)" for a composite key.
+ */
+static char *
+rp_key_filter(RpConstraint *fk)
+{
+	char	   *columns = rp_column_list(fk->conrelid, fk->conkey, fk->nkeys);
+
+	if (fk->nkeys == 1)
+		return psprintf("WHERE %s = ANY($1)", columns);
+	return psprintf("WHERE (%s) IN (...)", columns);
+}
+
+/*
+ * The Django spelling of a forward foreign key: select_related() of the
+ * field, whose name is the column without its "_id" suffix.  Django's
+ * foreign keys have a single column; for composite ones say nothing.
+ */
+static char *
+rp_django_hint(RpConstraint *fk)
+{
+	char	   *attname;
+	size_t		len;
+
+	if (fk->nkeys != 1 ||
+		(attname = get_attname(fk->conrelid, fk->conkey[0], true)) == NULL)
+		return "";
+	len = strlen(attname);
+	if (len > 3 && strcmp(attname + len - 3, "_id") == 0)
+		attname[len - 3] = '\0';
+	return psprintf(" (in Django: select_related(\"%s\"))", attname);
+}

@@ -1,0 +1,34 @@
+/*-------------------------------------------------------------------------
+ *
+ * rp_fingerprint.h
+ *	  Query shape fingerprints and normalized query text.
+ *
+ * Two statements share a fingerprint when their text differs only in
+ * constants, parameter symbols, lists of constants after IN or ARRAY,
+ * whitespace, comments and the case of unquoted words.  The fingerprint is
+ * computed from the text alone, with one pass of a small lexer, so that it
+ * costs far less than jumbling the parse tree.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef RP_FINGERPRINT_H
+#define RP_FINGERPRINT_H
+
+#include "postgres.h"
+
+#include "nodes/plannodes.h"
+
+/* Locate one statement's text inside the query string it came from */
+extern const char *rp_statement_text(const char *source, PlannedStmt *stmt,
+									 int *len);
+
+/* Fingerprint of a statement's text; never 0 */
+extern uint64 rp_fingerprint(const char *text, int len);
+
+/*
+ * Statement text with constants replaced by $1, $2, ... and constant lists
+ * collapsed, palloc'd, at most maxlen bytes (cut at a character boundary).
+ */
+extern char *rp_normalize(const char *text, int len, int maxlen);
+
+#endif							/* RP_FINGERPRINT_H */

@@ -1,0 +1,185 @@
+/*-------------------------------------------------------------------------
+ *
+ * rp_funcs.c
+ *	  SQL-callable functions of relprefetch.
+ *
+ * relprefetch.stats() feeds the relprefetch.stats view; reset(), info() and
+ * unit_queries() are documented in README.md.  Each one refuses to run,
+ * with a clear error, when the library was not loaded through
+ * shared_preload_libraries, since then neither the shared table nor the
+ * executor hooks exist.
+ *
+ * Query texts of other users are shown only to roles with the privileges
+ * of pg_read_all_stats, as in pg_stat_statements; the counters stay
+ * visible to everyone.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_authid.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/backend_status.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "relprefetch.h"
+#include "rp_fingerprint.h"
+#include "rp_stats.h"
+#include "rp_unit.h"
+
+#define RP_STATS_COLS			16
+#define RP_UNIT_QUERIES_COLS	5
+#define RP_INFO_COLS			4
+
+PG_FUNCTION_INFO_V1(relprefetch_stats);
+PG_FUNCTION_INFO_V1(relprefetch_reset);
+PG_FUNCTION_INFO_V1(relprefetch_unit_queries);
+PG_FUNCTION_INFO_V1(relprefetch_info);
+
+typedef struct RpStatsScan
+{
+	ReturnSetInfo *rsinfo;
+	Oid			userid;
+	bool		read_all;		/* may see every user's texts */
+} RpStatsScan;
+
+static void
+rp_require_preload(void)
+{
+	if (!rp_stats_available())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("relprefetch must be loaded via shared_preload_libraries"),
+				 errhint("Add relprefetch to shared_preload_libraries in postgresql.conf and restart the server.")));
+}
+
+static inline Datum
+rp_text_or_null(const char *s, bool *isnull)
+{
+	*isnull = (s == NULL || s[0] == '\0');
+	return *isnull ? (Datum) 0 : CStringGetTextDatum(s);
+}
+
+static void
+rp_stats_row(const RpStatsSnapshot *snap, void *arg)
+{
+	RpStatsScan *scan = (RpStatsScan *) arg;
+	Datum		values[RP_STATS_COLS];
+	bool		nulls[RP_STATS_COLS];
+	bool		show_text = scan->read_all || snap->key.userid == scan->userid;
+	int			i = 0;
+
+	memset(nulls, 0, sizeof(nulls));
+
+	values[i++] = ObjectIdGetDatum(snap->key.userid);
+	values[i++] = ObjectIdGetDatum(snap->key.dbid);
+	values[i++] = Int64GetDatum((int64) snap->key.fingerprint);
+	nulls[i] = (snap->queryid == 0);
+	values[i++] = Int64GetDatum((int64) snap->queryid);
+	if (show_text)
+		values[i++] = CStringGetTextDatum(snap->query);
+	else
+		values[i++] = CStringGetTextDatum("<insufficient privilege>");
+	values[i++] = Int64GetDatum(snap->counters.units);
+	values[i++] = Int64GetDatum(snap->counters.calls);
+	values[i++] = Int64GetDatum(snap->counters.max_repeats);
+	values[i++] = Float8GetDatum(snap->counters.total_time);
+	values[i] = rp_text_or_null(show_text ? snap->source_query : NULL,
+								&nulls[i]);
+	i++;
+	nulls[i] = !OidIsValid(snap->relid);
+	values[i++] = ObjectIdGetDatum(snap->relid);
+	values[i] = rp_text_or_null(snap->relation, &nulls[i]);
+	i++;
+	values[i] = rp_text_or_null(snap->foreign_key, &nulls[i]);
+	i++;
+	values[i] = rp_text_or_null(show_text ? snap->suggestion : NULL,
+								&nulls[i]);
+	i++;
+	values[i++] = TimestampTzGetDatum(snap->counters.first_seen);
+	values[i++] = TimestampTzGetDatum(snap->counters.last_seen);
+	Assert(i == RP_STATS_COLS);
+
+	tuplestore_putvalues(scan->rsinfo->setResult, scan->rsinfo->setDesc,
+						 values, nulls);
+}
+
+Datum
+relprefetch_stats(PG_FUNCTION_ARGS)
+{
+	RpStatsScan scan;
+
+	rp_require_preload();
+	InitMaterializedSRF(fcinfo, 0);
+
+	scan.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	scan.userid = GetUserId();
+	scan.read_all = has_privs_of_role(scan.userid, ROLE_PG_READ_ALL_STATS);
+	rp_stats_foreach(rp_stats_row, &scan);
+
+	return (Datum) 0;
+}
+
+Datum
+relprefetch_reset(PG_FUNCTION_ARGS)
+{
+	Oid			userid = PG_GETARG_OID(0);
+	Oid			dbid = PG_GETARG_OID(1);
+	uint64		fingerprint = (uint64) PG_GETARG_INT64(2);
+
+	rp_require_preload();
+	PG_RETURN_TIMESTAMPTZ(rp_stats_reset(userid, dbid, fingerprint));
+}
+
+static void
+rp_unit_query_row(const RpUnitQuery *q, void *arg)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	Datum		values[RP_UNIT_QUERIES_COLS];
+	bool		nulls[RP_UNIT_QUERIES_COLS];
+
+	memset(nulls, 0, sizeof(nulls));
+	values[0] = Int64GetDatum((int64) q->fingerprint);
+	values[1] = Int64GetDatum(q->calls);
+	values[2] = Float8GetDatum(q->total_time);
+	values[3] = BoolGetDatum(q->repeated);
+	values[4] = CStringGetTextDatum(rp_normalize(q->text, q->text_len,
+												 pgstat_track_activity_query_size - 1));
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+Datum
+relprefetch_unit_queries(PG_FUNCTION_ARGS)
+{
+	rp_require_preload();
+	InitMaterializedSRF(fcinfo, 0);
+	rp_unit_foreach(rp_unit_query_row, fcinfo->resultinfo);
+	return (Datum) 0;
+}
+
+Datum
+relprefetch_info(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	RpStatsInfo info;
+	Datum		values[RP_INFO_COLS];
+	bool		nulls[RP_INFO_COLS];
+
+	rp_require_preload();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	rp_stats_info(&info);
+	memset(nulls, 0, sizeof(nulls));
+	values[0] = Int64GetDatum(info.entries);
+	values[1] = Int64GetDatum(info.max_entries);
+	values[2] = Int64GetDatum(info.evictions);
+	values[3] = TimestampTzGetDatum(info.stats_reset);
+
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}

@@ -1,0 +1,728 @@
+/*-------------------------------------------------------------------------
+ *
+ * rp_stats.c
+ *	  Shared-memory table of repeated query shapes, and its file.
+ *
+ * Locking rules.
+ *	- RpSharedState->lock (an LWLock) guards the hash table itself: looking
+ *	  an entry up needs it in shared mode; creating, evicting and removing
+ *	  entries needs it exclusively.
+ *	- The counters and usage of an entry are guarded by the entry's
+ *	  spinlock.  A holder of the exclusive lock may touch them without it
+ *	  (nobody else can reach the entry), but always taking it keeps the code
+ *	  simple, so we do.
+ *	- Every other field of an entry (texts, names, queryid) is written only
+ *	  under the exclusive lock, so readers holding the shared lock may copy
+ *	  them without the spinlock.
+ *	- RpSharedState->mutex (a spinlock) guards evictions and stats_reset.
+ *
+ * Nothing here runs on the common path of the executor hooks: a backend
+ * only comes here once a query shape has reached relprefetch.threshold in
+ * its current unit of work.
+ *
+ * The table is written to pg_stat/relprefetch.stat when the server shuts
+ * down cleanly and read back (then removed) when it starts, so statistics
+ * survive clean restarts.  After a crash the server starts with an empty
+ * table, as pg_stat_statements does.  The file ends with a CRC; a file that
+ * is truncated, corrupted or of another format is ignored with a LOG line.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "port/pg_crc32c.h"
+#include "storage/fd.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "utils/backend_status.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "rp_stats.h"
+
+#define RP_STATS_FILE		PGSTAT_STAT_PERMANENT_DIRECTORY "/relprefetch.stat"
+#define RP_STATS_FILE_TMP	RP_STATS_FILE ".tmp"
+#define RP_FILE_MAGIC		0x52504653	/* "RPFS" */
+#define RP_FILE_FORMAT		1
+
+/* Share of the entries dropped when the table is full, and usage decay */
+#define RP_EVICT_PERCENT	5
+#define RP_USAGE_DECAY		0.99
+
+typedef struct RpStatsEntry
+{
+	RpStatsKey	key;			/* hash key; must be first */
+	slock_t		mutex;			/* guards counters and usage */
+	RpCounters	counters;
+	double		usage;			/* eviction priority: lowest goes first */
+	uint64		queryid;
+	Oid			relid;
+	char		relation[RP_RELATION_LEN];
+	char		foreign_key[NAMEDATALEN];
+	char		suggestion[RP_SUGGESTION_LEN];
+	int			query_len;
+	int			source_len;		/* -1 when the source query is unknown */
+	/* query text, then source query text, rp_text_size bytes each */
+	char		texts[FLEXIBLE_ARRAY_MEMBER];
+} RpStatsEntry;
+
+typedef struct RpSharedState
+{
+	LWLock	   *lock;
+	double		median_usage;	/* usage given to new entries; under lock */
+	slock_t		mutex;			/* guards the two fields below */
+	int64		evictions;
+	TimestampTz stats_reset;
+} RpSharedState;
+
+/* Fixed part of an entry in the stats file; texts follow it */
+typedef struct RpFileEntry
+{
+	RpStatsKey	key;
+	RpCounters	counters;
+	double		usage;
+	uint64		queryid;
+	Oid			relid;
+	char		relation[RP_RELATION_LEN];
+	char		foreign_key[NAMEDATALEN];
+	char		suggestion[RP_SUGGESTION_LEN];
+	int32		query_len;
+	int32		source_len;
+} RpFileEntry;
+
+typedef struct RpFileHeader
+{
+	uint32		magic;
+	uint32		format;
+	int64		evictions;
+	TimestampTz stats_reset;
+	int32		nentries;
+} RpFileHeader;
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+static RpSharedState *rp_shared = NULL;
+static HTAB *rp_hash = NULL;
+
+/* Bytes kept of each text, NUL included: the server's own query text size */
+static int	rp_text_size = 0;
+
+static void rp_shmem_request(void);
+static void rp_shmem_startup(void);
+static void rp_shmem_shutdown(int code, Datum arg);
+static Size rp_entry_size(void);
+static Size rp_shmem_size(void);
+static RpStatsEntry *rp_entry_create(const RpStatsKey *key, TimestampTz now);
+static void rp_evict(void);
+static void rp_set_text(RpStatsEntry *entry, int slot, const char *text);
+static void rp_stats_load(void);
+static void rp_stats_load_buffer(const char *buf, Size size);
+static void rp_stats_save(void);
+
+static inline char *
+rp_entry_text(RpStatsEntry *entry, int slot)
+{
+	return entry->texts + slot * rp_text_size;
+}
+
+void
+rp_stats_init(void)
+{
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = rp_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = rp_shmem_startup;
+}
+
+bool
+rp_stats_available(void)
+{
+	return rp_shared != NULL && rp_hash != NULL;
+}
+
+static Size
+rp_entry_size(void)
+{
+	return MAXALIGN(offsetof(RpStatsEntry, texts) + 2 * rp_text_size);
+}
+
+static Size
+rp_shmem_size(void)
+{
+	return add_size(MAXALIGN(sizeof(RpSharedState)),
+					hash_estimate_size(rp_max_entries, rp_entry_size()));
+}
+
+static void
+rp_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+
+	rp_text_size = pgstat_track_activity_query_size;
+	RequestAddinShmemSpace(rp_shmem_size());
+	RequestNamedLWLockTranche("relprefetch", 1);
+}
+
+static void
+rp_shmem_startup(void)
+{
+	HASHCTL		info;
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	/* set again: backends of EXEC_BACKEND builds skip the request hook */
+	rp_text_size = pgstat_track_activity_query_size;
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+
+	rp_shared = ShmemInitStruct("relprefetch", sizeof(RpSharedState), &found);
+	if (!found)
+	{
+		rp_shared->lock = &(GetNamedLWLockTranche("relprefetch"))->lock;
+		rp_shared->median_usage = 1.0;
+		SpinLockInit(&rp_shared->mutex);
+		rp_shared->evictions = 0;
+		rp_shared->stats_reset = GetCurrentTimestamp();
+	}
+
+	memset(&info, 0, sizeof(info));
+	info.keysize = sizeof(RpStatsKey);
+	info.entrysize = rp_entry_size();
+	rp_hash = ShmemInitHash("relprefetch hash",
+							rp_max_entries, rp_max_entries,
+							&info, HASH_ELEM | HASH_BLOBS);
+
+	LWLockRelease(AddinShmemInitLock);
+
+	/* only the postmaster (or a single-user backend) loads and saves */
+	if (!IsUnderPostmaster)
+	{
+		on_shmem_exit(rp_shmem_shutdown, (Datum) 0);
+		if (!found)
+			rp_stats_load();
+	}
+}
+
+static void
+rp_shmem_shutdown(int code, Datum arg)
+{
+	/* after a crash the table may be inconsistent: do not keep it */
+	if (code != 0 || !rp_stats_available())
+		return;
+	if (rp_save)
+		rp_stats_save();
+	else
+		unlink(RP_STATS_FILE);
+}
+
+/*
+ * Create an entry, evicting others first if the table is full.  Caller must
+ * hold the exclusive lock.
+ */
+static RpStatsEntry *
+rp_entry_create(const RpStatsKey *key, TimestampTz now)
+{
+	RpStatsEntry *entry;
+	bool		found;
+
+	while (hash_get_num_entries(rp_hash) >= rp_max_entries)
+		rp_evict();
+
+	entry = (RpStatsEntry *) hash_search(rp_hash, key, HASH_ENTER, &found);
+	Assert(!found);
+
+	SpinLockInit(&entry->mutex);
+	memset(&entry->counters, 0, sizeof(entry->counters));
+	entry->counters.first_seen = now;
+	entry->usage = rp_shared->median_usage;
+	entry->queryid = 0;
+	entry->relid = InvalidOid;
+	entry->relation[0] = '\0';
+	entry->foreign_key[0] = '\0';
+	entry->suggestion[0] = '\0';
+	entry->query_len = 0;
+	entry->source_len = -1;
+	rp_entry_text(entry, 0)[0] = '\0';
+	rp_entry_text(entry, 1)[0] = '\0';
+	return entry;
+}
+
+static int
+rp_usage_cmp(const void *a, const void *b)
+{
+	double		ua = (*(RpStatsEntry *const *) a)->usage;
+	double		ub = (*(RpStatsEntry *const *) b)->usage;
+
+	return (ua < ub) ? -1 : (ua > ub) ? 1 : 0;
+}
+
+/*
+ * Drop the least used entries.  Usage grows by one per unit of work in
+ * which a shape repeats and decays a little at each eviction, so shapes
+ * that stopped repeating long ago go before recent or frequent ones.
+ * Caller must hold the exclusive lock.
+ */
+static void
+rp_evict(void)
+{
+	HASH_SEQ_STATUS hash_seq;
+	RpStatsEntry **entries;
+	RpStatsEntry *entry;
+	int			n = 0;
+	int			nvictims;
+	int			i;
+
+	entries = palloc(hash_get_num_entries(rp_hash) * sizeof(RpStatsEntry *));
+	hash_seq_init(&hash_seq, rp_hash);
+	while ((entry = hash_seq_search(&hash_seq)) != NULL)
+	{
+		entries[n++] = entry;
+		entry->usage *= RP_USAGE_DECAY;
+	}
+	if (n == 0)
+	{
+		pfree(entries);
+		return;
+	}
+
+	qsort(entries, n, sizeof(RpStatsEntry *), rp_usage_cmp);
+	rp_shared->median_usage = entries[n / 2]->usage;
+
+	nvictims = Max(1, n * RP_EVICT_PERCENT / 100);
+	for (i = 0; i < nvictims; i++)
+		hash_search(rp_hash, &entries[i]->key, HASH_REMOVE, NULL);
+
+	SpinLockAcquire(&rp_shared->mutex);
+	rp_shared->evictions += nvictims;
+	SpinLockRelease(&rp_shared->mutex);
+
+	pfree(entries);
+}
+
+/* Store a text in one of the entry's slots.  Caller holds the exclusive lock. */
+static void
+rp_set_text(RpStatsEntry *entry, int slot, const char *text)
+{
+	char	   *dst = rp_entry_text(entry, slot);
+	int			len;
+
+	if (text == NULL)
+	{
+		dst[0] = '\0';
+		len = -1;
+	}
+	else
+	{
+		len = strlen(text);
+		if (len >= rp_text_size)
+			len = pg_mbcliplen(text, len, rp_text_size - 1);
+		memcpy(dst, text, len);
+		dst[len] = '\0';
+	}
+	if (slot == 0)
+		entry->query_len = Max(len, 0);
+	else
+		entry->source_len = len;
+}
+
+/*
+ * A shape has reached the threshold in a unit: count the unit, the calls so
+ * far and their time, and keep the latest description of the repeat.
+ */
+void
+rp_stats_record_repeat(const RpStatsKey *key, int64 calls, double total_time,
+					   TimestampTz now, const RpRepeatInfo *info)
+{
+	RpStatsEntry *entry;
+
+	Assert(rp_stats_available());
+
+	LWLockAcquire(rp_shared->lock, LW_EXCLUSIVE);
+
+	entry = (RpStatsEntry *) hash_search(rp_hash, key, HASH_FIND, NULL);
+	if (entry == NULL)
+		entry = rp_entry_create(key, now);
+
+	SpinLockAcquire(&entry->mutex);
+	entry->counters.units += 1;
+	entry->counters.calls += calls;
+	entry->counters.max_repeats = Max(entry->counters.max_repeats, calls);
+	entry->counters.total_time += total_time;
+	entry->counters.last_seen = now;
+	entry->usage += 1.0;
+	SpinLockRelease(&entry->mutex);
+
+	entry->queryid = info->queryid;
+	entry->relid = info->relid;
+	strlcpy(entry->relation, info->relation, sizeof(entry->relation));
+	strlcpy(entry->foreign_key, info->foreign_key, sizeof(entry->foreign_key));
+	strlcpy(entry->suggestion, info->suggestion, sizeof(entry->suggestion));
+	rp_set_text(entry, 0, info->query);
+	rp_set_text(entry, 1, info->source_query);
+
+	LWLockRelease(rp_shared->lock);
+}
+
+/*
+ * One more execution of a shape that already repeated in this unit.
+ * Returns false when the entry is gone (reset or evicted meanwhile), so
+ * that the caller can record the repeat afresh.
+ */
+bool
+rp_stats_add_call(const RpStatsKey *key, int64 repeats, TimestampTz now)
+{
+	RpStatsEntry *entry;
+
+	LWLockAcquire(rp_shared->lock, LW_SHARED);
+	entry = (RpStatsEntry *) hash_search(rp_hash, key, HASH_FIND, NULL);
+	if (entry != NULL)
+	{
+		SpinLockAcquire(&entry->mutex);
+		entry->counters.calls += 1;
+		entry->counters.max_repeats = Max(entry->counters.max_repeats,
+										  repeats);
+		entry->counters.last_seen = now;
+		SpinLockRelease(&entry->mutex);
+	}
+	LWLockRelease(rp_shared->lock);
+	return entry != NULL;
+}
+
+/* Time of a finished execution counted in the entry */
+void
+rp_stats_add_time(const RpStatsKey *key, double ms)
+{
+	RpStatsEntry *entry;
+
+	LWLockAcquire(rp_shared->lock, LW_SHARED);
+	entry = (RpStatsEntry *) hash_search(rp_hash, key, HASH_FIND, NULL);
+	if (entry != NULL)
+	{
+		SpinLockAcquire(&entry->mutex);
+		entry->counters.total_time += ms;
+		SpinLockRelease(&entry->mutex);
+	}
+	LWLockRelease(rp_shared->lock);
+}
+
+/*
+ * Call visitor with a copy of every entry, under the shared lock.  Texts are
+ * palloc'd in the caller's memory context.
+ */
+void
+rp_stats_foreach(RpStatsVisitor visitor, void *arg)
+{
+	HASH_SEQ_STATUS hash_seq;
+	RpStatsEntry *entry;
+	RpStatsSnapshot snap;
+
+	LWLockAcquire(rp_shared->lock, LW_SHARED);
+	hash_seq_init(&hash_seq, rp_hash);
+	while ((entry = hash_seq_search(&hash_seq)) != NULL)
+	{
+		snap.key = entry->key;
+		SpinLockAcquire(&entry->mutex);
+		snap.counters = entry->counters;
+		SpinLockRelease(&entry->mutex);
+		snap.queryid = entry->queryid;
+		snap.relid = entry->relid;
+		memcpy(snap.relation, entry->relation, sizeof(snap.relation));
+		memcpy(snap.foreign_key, entry->foreign_key, sizeof(snap.foreign_key));
+		memcpy(snap.suggestion, entry->suggestion, sizeof(snap.suggestion));
+		snap.query = pnstrdup(rp_entry_text(entry, 0), entry->query_len);
+		snap.source_query = entry->source_len < 0 ? NULL :
+			pnstrdup(rp_entry_text(entry, 1), entry->source_len);
+
+		visitor(&snap, arg);
+
+		pfree(snap.query);
+		if (snap.source_query)
+			pfree(snap.source_query);
+	}
+	LWLockRelease(rp_shared->lock);
+}
+
+/*
+ * Remove the entries matching the arguments (0 matches anything).  Removing
+ * them all also clears the eviction count and sets the reset time.  Returns
+ * the time of the reset.
+ */
+TimestampTz
+rp_stats_reset(Oid userid, Oid dbid, uint64 fingerprint)
+{
+	HASH_SEQ_STATUS hash_seq;
+	RpStatsEntry *entry;
+	TimestampTz now = GetCurrentTimestamp();
+
+	LWLockAcquire(rp_shared->lock, LW_EXCLUSIVE);
+	hash_seq_init(&hash_seq, rp_hash);
+	while ((entry = hash_seq_search(&hash_seq)) != NULL)
+	{
+		if ((userid == InvalidOid || entry->key.userid == userid) &&
+			(dbid == InvalidOid || entry->key.dbid == dbid) &&
+			(fingerprint == 0 || entry->key.fingerprint == fingerprint))
+			hash_search(rp_hash, &entry->key, HASH_REMOVE, NULL);
+	}
+	if (userid == InvalidOid && dbid == InvalidOid && fingerprint == 0)
+	{
+		SpinLockAcquire(&rp_shared->mutex);
+		rp_shared->evictions = 0;
+		rp_shared->stats_reset = now;
+		SpinLockRelease(&rp_shared->mutex);
+		rp_shared->median_usage = 1.0;
+	}
+	LWLockRelease(rp_shared->lock);
+	return now;
+}
+
+void
+rp_stats_info(RpStatsInfo *info)
+{
+	LWLockAcquire(rp_shared->lock, LW_SHARED);
+	info->entries = hash_get_num_entries(rp_hash);
+	LWLockRelease(rp_shared->lock);
+
+	info->max_entries = rp_max_entries;
+	SpinLockAcquire(&rp_shared->mutex);
+	info->evictions = rp_shared->evictions;
+	info->stats_reset = rp_shared->stats_reset;
+	SpinLockRelease(&rp_shared->mutex);
+}
+
+/*
+ * Write the table to its file: header, entries with their texts, then a
+ * CRC of all that.  Written under a temporary name and renamed, so a crash
+ * while writing leaves no half file behind.
+ */
+static void
+rp_stats_save(void)
+{
+	FILE	   *file;
+	RpFileHeader header;
+	HASH_SEQ_STATUS hash_seq;
+	RpStatsEntry *entry;
+	pg_crc32c	crc;
+
+	file = AllocateFile(RP_STATS_FILE_TMP, PG_BINARY_W);
+	if (file == NULL)
+		goto error;
+
+	INIT_CRC32C(crc);
+	memset(&header, 0, sizeof(header));
+	header.magic = RP_FILE_MAGIC;
+	header.format = RP_FILE_FORMAT;
+	header.evictions = rp_shared->evictions;
+	header.stats_reset = rp_shared->stats_reset;
+	header.nentries = hash_get_num_entries(rp_hash);
+	COMP_CRC32C(crc, &header, sizeof(header));
+	if (fwrite(&header, sizeof(header), 1, file) != 1)
+		goto error;
+
+	hash_seq_init(&hash_seq, rp_hash);
+	while ((entry = hash_seq_search(&hash_seq)) != NULL)
+	{
+		RpFileEntry fe;
+		const char *query = rp_entry_text(entry, 0);
+		const char *source = rp_entry_text(entry, 1);
+
+		memset(&fe, 0, sizeof(fe));
+		fe.key = entry->key;
+		fe.counters = entry->counters;
+		fe.usage = entry->usage;
+		fe.queryid = entry->queryid;
+		fe.relid = entry->relid;
+		memcpy(fe.relation, entry->relation, sizeof(fe.relation));
+		memcpy(fe.foreign_key, entry->foreign_key, sizeof(fe.foreign_key));
+		memcpy(fe.suggestion, entry->suggestion, sizeof(fe.suggestion));
+		fe.query_len = entry->query_len;
+		fe.source_len = entry->source_len;
+
+		COMP_CRC32C(crc, &fe, sizeof(fe));
+		COMP_CRC32C(crc, query, fe.query_len);
+		if (fe.source_len > 0)
+			COMP_CRC32C(crc, source, fe.source_len);
+		if (fwrite(&fe, sizeof(fe), 1, file) != 1 ||
+			fwrite(query, 1, fe.query_len, file) != (size_t) fe.query_len ||
+			(fe.source_len > 0 &&
+			 fwrite(source, 1, fe.source_len, file) != (size_t) fe.source_len))
+			goto error;
+	}
+
+	FIN_CRC32C(crc);
+	if (fwrite(&crc, sizeof(crc), 1, file) != 1)
+		goto error;
+	if (FreeFile(file))
+	{
+		file = NULL;
+		goto error;
+	}
+
+	(void) durable_rename(RP_STATS_FILE_TMP, RP_STATS_FILE, LOG);
+	return;
+
+error:
+	ereport(LOG,
+			(errcode_for_file_access(),
+			 errmsg("could not write relprefetch file \"%s\": %m",
+					RP_STATS_FILE_TMP)));
+	if (file)
+		FreeFile(file);
+	unlink(RP_STATS_FILE_TMP);
+}
+
+/*
+ * Read the file left by the last clean shutdown, if any, then remove it: a
+ * later crash restart must not bring back these old figures.
+ */
+static void
+rp_stats_load(void)
+{
+	FILE	   *file;
+	struct stat st;
+	char	   *buf;
+
+	if (!rp_save)
+	{
+		unlink(RP_STATS_FILE);
+		return;
+	}
+
+	file = AllocateFile(RP_STATS_FILE, PG_BINARY_R);
+	if (file == NULL)
+	{
+		if (errno != ENOENT)
+			ereport(LOG,
+					(errcode_for_file_access(),
+					 errmsg("could not read relprefetch file \"%s\": %m",
+							RP_STATS_FILE)));
+		return;
+	}
+
+	if (fstat(fileno(file), &st) != 0 || st.st_size > MaxAllocHugeSize)
+	{
+		ereport(LOG,
+				(errmsg("ignoring relprefetch file \"%s\": cannot get a plausible size",
+						RP_STATS_FILE)));
+		FreeFile(file);
+		unlink(RP_STATS_FILE);
+		return;
+	}
+
+	buf = palloc_extended(st.st_size + 1, MCXT_ALLOC_HUGE);
+	if (fread(buf, 1, st.st_size, file) != (size_t) st.st_size)
+		ereport(LOG,
+				(errcode_for_file_access(),
+				 errmsg("could not read relprefetch file \"%s\": %m",
+						RP_STATS_FILE)));
+	else
+		rp_stats_load_buffer(buf, st.st_size);
+
+	FreeFile(file);
+	pfree(buf);
+	unlink(RP_STATS_FILE);
+}
+
+/* Check the whole file, then fill the table from it */
+static void
+rp_stats_load_buffer(const char *buf, Size size)
+{
+	RpFileHeader header;
+	pg_crc32c	crc;
+	pg_crc32c	stored_crc;
+	Size		pos;
+	int			i;
+	const char *problem = NULL;
+
+	if (size < sizeof(header) + sizeof(pg_crc32c))
+		problem = "the file is too short";
+	else
+	{
+		INIT_CRC32C(crc);
+		COMP_CRC32C(crc, buf, size - sizeof(pg_crc32c));
+		FIN_CRC32C(crc);
+		memcpy(&stored_crc, buf + size - sizeof(pg_crc32c), sizeof(stored_crc));
+		memcpy(&header, buf, sizeof(header));
+		if (header.magic != RP_FILE_MAGIC)
+			problem = "it is not a relprefetch statistics file";
+		else if (header.format != RP_FILE_FORMAT)
+			problem = "it was written by another version of relprefetch";
+		else if (!EQ_CRC32C(crc, stored_crc))
+			problem = "its checksum does not match: the file is corrupted";
+		else if (header.nentries < 0)
+			problem = "its entry count is invalid";
+	}
+	if (problem)
+	{
+		ereport(LOG,
+				(errmsg("ignoring relprefetch file \"%s\": %s",
+						RP_STATS_FILE, problem)));
+		return;
+	}
+
+	rp_shared->evictions = header.evictions;
+	rp_shared->stats_reset = header.stats_reset;
+
+	pos = sizeof(header);
+	for (i = 0; i < header.nentries; i++)
+	{
+		RpFileEntry fe;
+		RpStatsEntry *entry;
+		char	   *query;
+		char	   *source = NULL;
+
+		if (pos + sizeof(fe) > size - sizeof(pg_crc32c))
+			break;
+		memcpy(&fe, buf + pos, sizeof(fe));
+		pos += sizeof(fe);
+		if (fe.query_len < 0 || fe.source_len < -1 ||
+			pos + fe.query_len + Max(fe.source_len, 0) >
+			size - sizeof(pg_crc32c))
+			break;
+		query = pnstrdup(buf + pos, fe.query_len);
+		pos += fe.query_len;
+		if (fe.source_len >= 0)
+		{
+			source = pnstrdup(buf + pos, fe.source_len);
+			pos += fe.source_len;
+		}
+
+		/* names were NUL-terminated when written; make sure of it */
+		fe.relation[sizeof(fe.relation) - 1] = '\0';
+		fe.foreign_key[sizeof(fe.foreign_key) - 1] = '\0';
+		fe.suggestion[sizeof(fe.suggestion) - 1] = '\0';
+
+		if (hash_search(rp_hash, &fe.key, HASH_FIND, NULL) == NULL &&
+			hash_get_num_entries(rp_hash) < rp_max_entries)
+		{
+			entry = rp_entry_create(&fe.key, fe.counters.first_seen);
+			entry->counters = fe.counters;
+			entry->usage = fe.usage;
+			entry->queryid = fe.queryid;
+			entry->relid = fe.relid;
+			memcpy(entry->relation, fe.relation, sizeof(fe.relation));
+			memcpy(entry->foreign_key, fe.foreign_key, sizeof(fe.foreign_key));
+			memcpy(entry->suggestion, fe.suggestion, sizeof(fe.suggestion));
+			rp_set_text(entry, 0, query);
+			rp_set_text(entry, 1, source);
+		}
+		pfree(query);
+		if (source)
+			pfree(source);
+	}
+	if (i < header.nentries)
+		ereport(LOG,
+				(errmsg("relprefetch file \"%s\" ends early: %d of %d entries loaded",
+						RP_STATS_FILE, i, header.nentries)));
+}

@@ -1,0 +1,88 @@
+/*-------------------------------------------------------------------------
+ *
+ * rp_stats.h
+ *	  Shared-memory table of repeated query shapes (N+1 suspects).
+ *
+ * One entry per (user, database, fingerprint) that has repeated in some unit
+ * of work.  Backends add to an entry when a shape reaches the threshold in
+ * their unit (rp_stats_record_repeat) and on each further execution in that
+ * unit (rp_stats_add_call, rp_stats_add_time).  The table survives clean
+ * restarts through a file in pg_stat/.  Locking rules: see rp_stats.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef RP_STATS_H
+#define RP_STATS_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+
+#include "relprefetch.h"
+
+typedef struct RpStatsKey
+{
+	Oid			userid;
+	Oid			dbid;
+	uint64		fingerprint;
+} RpStatsKey;
+
+typedef struct RpCounters
+{
+	int64		units;			/* units of work in which the shape repeated */
+	int64		calls;			/* executions inside those units */
+	int64		max_repeats;	/* most executions in one unit */
+	double		total_time;		/* ms spent in those executions */
+	TimestampTz first_seen;
+	TimestampTz last_seen;
+} RpCounters;
+
+/* What a detection knows about the repeated statement, besides counters */
+typedef struct RpRepeatInfo
+{
+	uint64		queryid;		/* core's query id, 0 if none */
+	const char *query;			/* normalized text */
+	const char *source_query;	/* normalized text of the "1", or NULL */
+	Oid			relid;
+	char		relation[RP_RELATION_LEN];
+	char		foreign_key[NAMEDATALEN];
+	char		suggestion[RP_SUGGESTION_LEN];
+} RpRepeatInfo;
+
+/* A copy of one entry, taken for the stats view */
+typedef struct RpStatsSnapshot
+{
+	RpStatsKey	key;
+	RpCounters	counters;
+	uint64		queryid;
+	Oid			relid;
+	char		relation[RP_RELATION_LEN];
+	char		foreign_key[NAMEDATALEN];
+	char		suggestion[RP_SUGGESTION_LEN];
+	char	   *query;
+	char	   *source_query;	/* NULL when unknown */
+} RpStatsSnapshot;
+
+typedef struct RpStatsInfo
+{
+	int64		entries;
+	int64		max_entries;
+	int64		evictions;
+	TimestampTz stats_reset;
+} RpStatsInfo;
+
+typedef void (*RpStatsVisitor) (const RpStatsSnapshot *snap, void *arg);
+
+extern void rp_stats_init(void);
+extern bool rp_stats_available(void);
+extern void rp_stats_record_repeat(const RpStatsKey *key, int64 calls,
+								   double total_time, TimestampTz now,
+								   const RpRepeatInfo *info);
+extern bool rp_stats_add_call(const RpStatsKey *key, int64 repeats,
+							  TimestampTz now);
+extern void rp_stats_add_time(const RpStatsKey *key, double ms);
+extern void rp_stats_foreach(RpStatsVisitor visitor, void *arg);
+extern TimestampTz rp_stats_reset(Oid userid, Oid dbid, uint64 fingerprint);
+extern void rp_stats_info(RpStatsInfo *info);
+
+#endif							/* RP_STATS_H */
