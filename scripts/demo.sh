@@ -11,7 +11,7 @@
 # removed on exit, failed or not.
 set -euo pipefail
 
-# shellcheck source=scripts/lib.sh
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 case ${1:-} in
@@ -39,6 +39,11 @@ if [ $((${#sockdir} + 20)) -gt 100 ]; then
 fi
 
 cleanup() {
+	local rc=$?
+	if [ "$rc" -ne 0 ] && [ -f "$work/server.log" ]; then
+		echo "----- server log (last 40 lines) -----"
+		tail -n 40 "$work/server.log"
+	fi
 	if [ -f "$data/postmaster.pid" ]; then
 		rp_say "stopping the demo server"
 		rp_as_pg "$work" "$bindir/pg_ctl" -D "$data" stop -m fast -w >/dev/null 2>&1 ||
@@ -62,7 +67,7 @@ s = socket.socket()
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])')
 
-rp_say "creating a throwaway cluster in $data (port $port)"
+rp_say "creating a throwaway cluster in $data (port $port, socket in $sockdir)"
 # Trust is limited to the socket, which only the cluster owner (and root) may
 # use; TCP on 127.0.0.1 needs a password no role has.
 rp_as_pg "$work" "$bindir/initdb" -D "$data" -U postgres --auth-local=trust \
@@ -104,51 +109,64 @@ rp_say "loading demo/blog.sql (scale 1000: 1000 posts, 100 authors, 3000 post-ta
 psql -d blog -v scale=1000 <"$RP_ROOT/demo/blog.sql"
 psql -d blog -c 'SELECT relprefetch.reset()' >/dev/null
 
-# psql's \gexec sends each generated statement on its own, as a top-level
-# autocommit statement: exactly what an ORM loop does. ECHO shows each one.
-loop_authors='\set ECHO queries
-SELECT id, title, author_id FROM blog_post ORDER BY id LIMIT 20;
-\pset tuples_only on
-\pset format unaligned
-SELECT format($$SELECT id, name, country_id FROM blog_author WHERE id = %s$$, author_id)
-FROM blog_post ORDER BY id LIMIT 20 \gexec
-'
-# What Django sends for post.tags.all(), once per post.
-loop_tags='\set ECHO queries
-SELECT id, title FROM blog_post ORDER BY id LIMIT 20;
-\pset tuples_only on
-\pset format unaligned
-SELECT format($$SELECT "blog_tag"."id", "blog_tag"."name", "blog_tag"."active" FROM "blog_tag" INNER JOIN "blog_post_tags" ON ("blog_tag"."id" = "blog_post_tags"."tag_id") WHERE "blog_post_tags"."post_id" = %s$$, id)
-FROM blog_post ORDER BY id LIMIT 20 \gexec
-'
+# An ORM loop is the parent query, then one statement per parent row, each
+# sent on its own as an autocommit statement.  The keys the loop needs are
+# read beforehand (in another session), so that what psql sends below is
+# exactly the ORM's sequence; ECHO shows each statement.
+parent_authors='SELECT id, title, author_id FROM blog_post ORDER BY id LIMIT 20;'
+parent_tags='SELECT id, title FROM blog_post ORDER BY id LIMIT 20;'
+mapfile -t author_ids < <(psql -d blog -At -c 'SELECT author_id FROM blog_post ORDER BY id LIMIT 20')
+mapfile -t post_ids < <(psql -d blog -At -c 'SELECT id FROM blog_post ORDER BY id LIMIT 20')
+
+# post.author for each post
+author_loop() {
+	local id
+	printf '%s\n' "$parent_authors"
+	for id in "${author_ids[@]}"; do
+		printf 'SELECT id, name, country_id FROM blog_author WHERE id = %s;\n' "$id"
+	done
+}
+
+# post.tags.all() for each post, as Django writes it
+tag_loop() {
+	local id
+	printf '%s\n' "$parent_tags"
+	for id in "${post_ids[@]}"; do
+		printf 'SELECT "blog_tag"."id", "blog_tag"."name", "blog_tag"."active" FROM "blog_tag" INNER JOIN "blog_post_tags" ON ("blog_tag"."id" = "blog_post_tags"."tag_id") WHERE "blog_post_tags"."post_id" = %s;\n' "$id"
+	done
+}
 
 echo
 echo "### 1. for post in Post.objects.all()[:20]: post.author.name"
 echo "###    One query for the posts, then one per post for its author: N+1."
 echo
-psql -d blog <<<"$loop_authors"
+{ echo '\set ECHO queries'; author_loop; } | psql -d blog
 
 echo
 echo "### 2. for post in ...: post.tags.all()"
 echo "###    One query per post through the many-to-many junction table."
 echo
-psql -d blog <<<"$loop_tags"
+{ echo '\set ECHO queries'; tag_loop; } | psql -d blog
 
 echo
 echo "### 3. What relprefetch recorded (relprefetch.stats)"
+echo "###    source_query is the statement run just before each loop: the"
+echo "###    query that read the posts."
 echo
+# Wrapped at 100 columns: the suggestion is one long line.
 psql -d blog <<'EOF'
 \x on
+\pset format wrapped
+\pset columns 100
 SELECT query, units, calls, max_repeats, round(total_time::numeric, 2) AS total_ms,
        source_query, relation, foreign_key, suggestion
 FROM relprefetch.stats ORDER BY calls DESC;
 EOF
 
 echo
-echo "### 4. SET relprefetch.on_detect = warning: the same loop warns"
+echo "### 4. SET relprefetch.on_detect = warning: the same author loop warns"
 echo
-psql -d blog <<<"SET relprefetch.on_detect = warning;
-$loop_authors"
+{ printf '%s\n' 'SET relprefetch.on_detect = warning;' '\o /dev/null'; author_loop; } | psql -d blog
 
 echo
 echo "### 5. SET relprefetch.on_detect = error, inside BEGIN ... COMMIT:"
@@ -156,10 +174,11 @@ echo "###    the repeated statement fails and psql stops there, as the"
 echo "###    application would."
 echo
 rc=0
-psql -d blog <<<"BEGIN;
-SET LOCAL relprefetch.on_detect = error;
-$loop_authors
-COMMIT;" || rc=$?
+{
+	printf '%s\n' 'BEGIN;' 'SET LOCAL relprefetch.on_detect = error;' '\set ECHO queries' '\o /dev/null'
+	author_loop
+	echo 'COMMIT;'
+} | psql -d blog || rc=$?
 echo
 if [ "$rc" -eq 0 ]; then
 	rp_warn "on_detect = error raised no error"

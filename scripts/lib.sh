@@ -49,12 +49,16 @@ rp_checkout_usable() {
 # RP_WORK to it. Prefer <checkout>/tmp/NAME (git-ignored, easy to inspect);
 # fall back to a fresh /tmp/relprefetch.XXXXXX when the cluster owner cannot
 # reach or write the checkout. RP_WORK_TEMP is 1 for the fallback, so callers
-# know to delete it. An old <checkout>/tmp/NAME is wiped: each run starts clean.
+# know to delete it. An old <checkout>/tmp/NAME is wiped (its servers stopped):
+# each run starts clean.
+# shellcheck disable=SC2034 # RP_WORK_TEMP is for the callers
 rp_workdir() {
 	local name=$1 base="$RP_ROOT/tmp"
 	RP_WORK_TEMP=0
 	if rp_checkout_usable && mkdir -p "$base" 2>/dev/null && [ -w "$base" ]; then
 		RP_WORK="$base/$name"
+		# A run killed with SIGKILL may have left its server behind.
+		rp_stop_clusters "$RP_WORK"
 		rm -rf "$RP_WORK"
 		mkdir "$RP_WORK"
 		if rp_is_root; then

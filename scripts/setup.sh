@@ -10,7 +10,7 @@
 # missing, and make rebuilds only what changed.
 set -euo pipefail
 
-# shellcheck source=scripts/lib.sh
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 with_valgrind=0

@@ -10,7 +10,7 @@
 # exits non-zero when anything failed.
 set -euo pipefail
 
-# shellcheck source=scripts/lib.sh
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 run_regress=1
@@ -85,6 +85,7 @@ failed=0
 
 if [ $run_regress -eq 1 ]; then
 	rp_say "pg_regress tests"
+	# shellcheck disable=SC2016 # $(REGRESS) is for make
 	expected=$(make -s --no-print-directory -C "$work" PG_CONFIG="$PG_CONFIG" \
 		--eval 'rp-print-regress: ; @echo $(REGRESS)' rp-print-regress | wc -w)
 	# TAP_TESTS emptied: the TAP run below must happen even when this fails,
