@@ -3,11 +3,12 @@
  * relprefetch.c
  *	  Module entry point: GUC definitions and subsystem start-up.
  *
- * _PG_init defines the settings in every case, so that SET and ALTER
- * DATABASE validate them even in a session that loaded the library late,
- * but installs the executor hooks and requests shared memory only while
- * shared_preload_libraries is being processed.  The SQL-callable functions
- * refuse to run when that did not happen.
+ * _PG_init defines the settings in every case (but relprefetch.max, which
+ * sizes shared memory), so that SET and ALTER DATABASE validate them even in
+ * a session that loaded the library late, but installs the executor hooks
+ * and requests shared memory only while shared_preload_libraries is being
+ * processed.  The SQL-callable functions refuse to run when that did not
+ * happen.
  *
  *-------------------------------------------------------------------------
  */
@@ -116,16 +117,6 @@ rp_define_gucs(void)
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
-	DefineCustomIntVariable("relprefetch.max",
-							"Repeated query shapes kept in shared memory.",
-							NULL,
-							&rp_max_entries,
-							1000,
-							100, INT_MAX / 2,
-							PGC_POSTMASTER,
-							0,
-							NULL, NULL, NULL);
-
 	DefineCustomBoolVariable("relprefetch.save",
 							 "Saves the statistics across server shutdowns.",
 							 NULL,
@@ -134,6 +125,21 @@ rp_define_gucs(void)
 							 PGC_SIGHUP,
 							 0,
 							 NULL, NULL, NULL);
+
+	/*
+	 * It sizes shared memory, so it exists only when the library is
+	 * preloaded: defining a PGC_POSTMASTER setting later is a FATAL error.
+	 */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomIntVariable("relprefetch.max",
+								"Repeated query shapes kept in shared memory.",
+								NULL,
+								&rp_max_entries,
+								1000,
+								100, INT_MAX / 2,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("relprefetch");
 }

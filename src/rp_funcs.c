@@ -9,9 +9,9 @@
  * shared_preload_libraries, since then neither the shared table nor the
  * executor hooks exist.
  *
- * Query texts of other users are shown only to roles with the privileges
- * of pg_read_all_stats, as in pg_stat_statements; the counters stay
- * visible to everyone.
+ * Query texts and query ids of other users are shown only to roles with the
+ * privileges of pg_read_all_stats, as in pg_stat_statements; the counters
+ * stay visible to everyone.
  *
  *-------------------------------------------------------------------------
  */
@@ -79,7 +79,7 @@ rp_stats_row(const RpStatsSnapshot *snap, void *arg)
 	values[i++] = ObjectIdGetDatum(snap->key.userid);
 	values[i++] = ObjectIdGetDatum(snap->key.dbid);
 	values[i++] = Int64GetDatum((int64) snap->key.fingerprint);
-	nulls[i] = (snap->queryid == 0);
+	nulls[i] = (snap->queryid == 0 || !show_text);
 	values[i++] = Int64GetDatum((int64) snap->queryid);
 	if (show_text)
 		values[i++] = CStringGetTextDatum(snap->query);

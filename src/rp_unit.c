@@ -163,6 +163,7 @@ rp_unit_query_init(RpUnitQuery *q, const char *text, int len,
 
 	q->repeated = false;
 	q->calls = 0;
+	q->shared_base = 0;
 	q->total_time = 0.0;
 	q->predecessor = rp_unit.last_fingerprint;
 
@@ -251,10 +252,11 @@ rp_unit_repeat(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 		rp_unit_record(q, &key, queryDesc, text, len, q->calls, total_time,
 					   true);
 	}
-	else if (!rp_stats_add_call(&key, q->calls,
+	else if (!rp_stats_add_call(&key, q->calls - q->shared_base,
 								GetCurrentStatementStartTimestamp()))
 	{
 		/* reset or evicted during this unit: count the unit again from here */
+		q->shared_base = q->calls - 1;
 		rp_unit_record(q, &key, queryDesc, text, len, 1, 0.0, false);
 	}
 }

@@ -28,6 +28,8 @@ typedef struct RpUnitQuery
 	char		status;			/* used by simplehash */
 	bool		repeated;		/* reached the threshold in this unit */
 	int64		calls;			/* executions started in this unit */
+	int64		shared_base;	/* of those, run before the shared entry was
+								 * last created (by a reset mid-unit) */
 	double		total_time;		/* ms of finished executions not yet shared */
 	uint64		predecessor;	/* shape that ran just before its first run */
 	char	   *text;			/* text of its first execution */

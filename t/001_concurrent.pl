@@ -109,7 +109,8 @@ sub run_pgbench
 		push @files, '-f', $file;
 	}
 
-	local $ENV{PGOPTIONS} = $pgoptions if defined $pgoptions;
+	local %ENV = %ENV;
+	$ENV{PGOPTIONS} = $pgoptions if defined $pgoptions;
 	my @cmd = (
 		'pgbench', '-n', '-h', $node->host, '-p', $node->port,
 		split(/\s+/, $opts), @files, 'postgres');
