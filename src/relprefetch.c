@@ -21,6 +21,7 @@
 #include "utils/guc.h"
 
 #include "relprefetch.h"
+#include "rp_fingerprint.h"
 #include "rp_hooks.h"
 #include "rp_stats.h"
 
@@ -57,6 +58,7 @@ void
 _PG_init(void)
 {
 	rp_define_gucs();
+	rp_fingerprint_init();
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;

@@ -60,83 +60,105 @@ typedef struct RpScanner
 	RpTokenKind prev;			/* kind of the token returned last */
 } RpScanner;
 
-/* Bytes of normalized text hashed at once */
-#define RP_HASH_CHUNK 256
+/* Character classes of the lexer: one table lookup per byte */
+#define RP_CC_IDENT_START	0x01	/* starts a word */
+#define RP_CC_IDENT			0x02	/* continues a word */
+#define RP_CC_DIGIT			0x04
+#define RP_CC_SPACE			0x08
+#define RP_CC_OP			0x10	/* may be part of an operator */
+#define RP_CC_OP_ONLY		0x20	/* found only in operators */
+#define RP_CC_COMMENT		0x40	/* may start a comment: - or / */
+#define RP_CC_STR_PREFIX	0x80	/* E'', B'', X'', N'' */
 
-typedef struct RpHashState
-{
-	uint64		hash;
-	int			used;
-	unsigned char buf[RP_HASH_CHUNK];
-} RpHashState;
+static uint8 rp_char_class[256];
+static uint8 rp_lower[256];
 
-static inline bool
-rp_is_ident_start(unsigned char c)
+/* FNV-1a, a byte at a time: cheap for the few dozen bytes of a statement */
+#define RP_FNV_OFFSET	UINT64CONST(0xcbf29ce484222325)
+#define RP_FNV_PRIME	UINT64CONST(0x100000001b3)
+
+void
+rp_fingerprint_init(void)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-		c >= 0x80;
+	int			c;
+
+	for (c = 0; c < 256; c++)
+	{
+		uint8		cls = 0;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+			c >= 0x80)
+			cls |= RP_CC_IDENT_START | RP_CC_IDENT;
+		if (c >= '0' && c <= '9')
+			cls |= RP_CC_DIGIT | RP_CC_IDENT;
+		if (c == '$')
+			cls |= RP_CC_IDENT;
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+			c == '\v')
+			cls |= RP_CC_SPACE;
+		if (c != 0 && strchr("~!@#^&|`?+-*/%<>=", c) != NULL)
+			cls |= RP_CC_OP;
+		if (c != 0 && strchr("~!@#^&|`?%", c) != NULL)
+			cls |= RP_CC_OP_ONLY;
+		if (c == '-' || c == '/')
+			cls |= RP_CC_COMMENT;
+		if (c != 0 && strchr("eEbBxXnN", c) != NULL)
+			cls |= RP_CC_STR_PREFIX;
+		rp_char_class[c] = cls;
+		rp_lower[c] = (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+	}
 }
 
 static inline bool
-rp_is_digit(unsigned char c)
+rp_is(const char *s, int pos, uint8 cls)
 {
-	return c >= '0' && c <= '9';
+	return (rp_char_class[(unsigned char) s[pos]] & cls) != 0;
 }
 
-static inline bool
-rp_is_ident_char(unsigned char c)
-{
-	return rp_is_ident_start(c) || rp_is_digit(c) || c == '$';
-}
-
-static inline bool
-rp_is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-		c == '\v';
-}
-
-/* Characters PostgreSQL's lexer allows in operators */
-static inline bool
-rp_is_op_char(unsigned char c)
-{
-	return strchr("~!@#^&|`?+-*/%<>=", c) != NULL && c != '\0';
-}
-
-/* Skip whitespace and comments (nested block comments, as PostgreSQL does) */
+/* Skip a block comment starting at pos; they nest, as in PostgreSQL */
 static int
+rp_skip_block_comment(const char *s, int len, int pos)
+{
+	int			depth = 1;
+
+	pos += 2;
+	while (pos < len && depth > 0)
+	{
+		if (s[pos] == '*' && pos + 1 < len && s[pos + 1] == '/')
+		{
+			depth--;
+			pos += 2;
+		}
+		else if (s[pos] == '/' && pos + 1 < len && s[pos + 1] == '*')
+		{
+			depth++;
+			pos += 2;
+		}
+		else
+			pos++;
+	}
+	return pos;
+}
+
+/* Skip whitespace and comments */
+static pg_attribute_always_inline int
 rp_skip_blank(const char *s, int len, int pos)
 {
 	while (pos < len)
 	{
-		if (rp_is_space((unsigned char) s[pos]))
+		uint8		cls = rp_char_class[(unsigned char) s[pos]];
+
+		if (cls & RP_CC_SPACE)
 			pos++;
-		else if (s[pos] == '-' && pos + 1 < len && s[pos + 1] == '-')
+		else if ((cls & RP_CC_COMMENT) == 0 || pos + 1 >= len)
+			break;
+		else if (s[pos] == '-' && s[pos + 1] == '-')
 		{
 			while (pos < len && s[pos] != '\n')
 				pos++;
 		}
-		else if (s[pos] == '/' && pos + 1 < len && s[pos + 1] == '*')
-		{
-			int			depth = 1;
-
-			pos += 2;
-			while (pos < len && depth > 0)
-			{
-				if (s[pos] == '*' && pos + 1 < len && s[pos + 1] == '/')
-				{
-					depth--;
-					pos += 2;
-				}
-				else if (s[pos] == '/' && pos + 1 < len && s[pos + 1] == '*')
-				{
-					depth++;
-					pos += 2;
-				}
-				else
-					pos++;
-			}
-		}
+		else if (s[pos] == '/' && s[pos + 1] == '*')
+			pos = rp_skip_block_comment(s, len, pos);
 		else
 			break;
 	}
@@ -172,16 +194,16 @@ rp_skip_quoted(const char *s, int len, int pos, char quote,
 }
 
 /* Skip a numeric literal: digits, fraction, exponent */
-static int
+static pg_attribute_always_inline int
 rp_skip_number(const char *s, int len, int pos)
 {
-	while (pos < len && rp_is_digit((unsigned char) s[pos]))
+	while (pos < len && rp_is(s, pos, RP_CC_DIGIT))
 		pos++;
 	if (pos < len && s[pos] == '.' &&
 		!(pos + 1 < len && s[pos + 1] == '.'))
 	{
 		pos++;
-		while (pos < len && rp_is_digit((unsigned char) s[pos]))
+		while (pos < len && rp_is(s, pos, RP_CC_DIGIT))
 			pos++;
 	}
 	if (pos < len && (s[pos] == 'e' || s[pos] == 'E'))
@@ -190,10 +212,10 @@ rp_skip_number(const char *s, int len, int pos)
 
 		if (p < len && (s[p] == '+' || s[p] == '-'))
 			p++;
-		if (p < len && rp_is_digit((unsigned char) s[p]))
+		if (p < len && rp_is(s, p, RP_CC_DIGIT))
 		{
 			pos = p;
-			while (pos < len && rp_is_digit((unsigned char) s[pos]))
+			while (pos < len && rp_is(s, pos, RP_CC_DIGIT))
 				pos++;
 		}
 	}
@@ -209,17 +231,17 @@ rp_skip_dollar(const char *s, int len, int pos, RpTokenKind *kind)
 {
 	int			tag_end = pos + 1;
 
-	if (tag_end < len && rp_is_digit((unsigned char) s[tag_end]))
+	if (tag_end < len && rp_is(s, tag_end, RP_CC_DIGIT))
 	{
-		while (tag_end < len && rp_is_digit((unsigned char) s[tag_end]))
+		while (tag_end < len && rp_is(s, tag_end, RP_CC_DIGIT))
 			tag_end++;
 		*kind = RP_TOK_PARAM;
 		return tag_end;
 	}
 
-	if (tag_end < len && rp_is_ident_start((unsigned char) s[tag_end]))
+	if (tag_end < len && rp_is(s, tag_end, RP_CC_IDENT_START))
 	{
-		while (tag_end < len && rp_is_ident_char((unsigned char) s[tag_end]) &&
+		while (tag_end < len && rp_is(s, tag_end, RP_CC_IDENT) &&
 			   s[tag_end] != '$')
 			tag_end++;
 	}
@@ -249,13 +271,13 @@ rp_skip_dollar(const char *s, int len, int pos, RpTokenKind *kind)
  * '+' or '-' belongs to the next token unless the operator holds one of the
  * characters that only operators use, so that "=-1" is "=" then "-1".
  */
-static int
+static pg_attribute_always_inline int
 rp_skip_operator(const char *s, int len, int pos)
 {
 	int			start = pos;
 	bool		special = false;
 
-	while (pos < len && rp_is_op_char((unsigned char) s[pos]))
+	while (pos < len && rp_is(s, pos, RP_CC_OP))
 	{
 		if (pos > start &&
 			((s[pos] == '-' && s[pos - 1] == '-') ||
@@ -264,7 +286,7 @@ rp_skip_operator(const char *s, int len, int pos)
 			pos--;				/* a comment starts here */
 			break;
 		}
-		if (strchr("~!@#^&|`?%", s[pos]) != NULL)
+		if (rp_is(s, pos, RP_CC_OP_ONLY))
 			special = true;
 		pos++;
 	}
@@ -276,26 +298,31 @@ rp_skip_operator(const char *s, int len, int pos)
 	return pos;
 }
 
-/* Can a signed number start here, given what came before? */
+/* Does a kind of token end an operand, after which a sign is an operator? */
 static inline bool
-rp_sign_starts_number(RpScanner *sc, int pos)
+rp_is_operand(RpTokenKind kind)
 {
-	const char *s = sc->s;
-
-	if (sc->prev == RP_TOK_WORD || sc->prev == RP_TOK_IDENT ||
-		sc->prev == RP_TOK_CONST || sc->prev == RP_TOK_PARAM ||
-		sc->prev == RP_TOK_CLOSE || sc->prev == RP_TOK_IN_LIST ||
-		sc->prev == RP_TOK_ARRAY_LIST)
-		return false;
-	pos++;
-	return pos < sc->len &&
-		(rp_is_digit((unsigned char) s[pos]) ||
-		 (s[pos] == '.' && pos + 1 < sc->len &&
-		  rp_is_digit((unsigned char) s[pos + 1])));
+	return kind == RP_TOK_WORD || kind == RP_TOK_IDENT ||
+		kind == RP_TOK_CONST || kind == RP_TOK_PARAM ||
+		kind == RP_TOK_CLOSE || kind == RP_TOK_IN_LIST ||
+		kind == RP_TOK_ARRAY_LIST;
 }
 
-/* One raw token, without folding constant lists */
-static void
+/* Does a number start at pos: "5", ".5"? */
+static inline bool
+rp_number_starts(const char *s, int len, int pos)
+{
+	return pos < len &&
+		(rp_is(s, pos, RP_CC_DIGIT) ||
+		 (s[pos] == '.' && pos + 1 < len && rp_is(s, pos + 1, RP_CC_DIGIT)));
+}
+
+/*
+ * One raw token, without folding constant lists.  rp_fingerprint scans
+ * words and blanks itself and hands everything else to this function.
+ * Inlined: on the hot path a call per token costs more than the token.
+ */
+static pg_attribute_always_inline void
 rp_lex(RpScanner *sc, RpToken *tok)
 {
 	const char *s = sc->s;
@@ -313,32 +340,32 @@ rp_lex(RpScanner *sc, RpToken *tok)
 	}
 
 	c = (unsigned char) s[pos];
-	if (rp_is_ident_start(c))
+	if (rp_is(s, pos, RP_CC_IDENT_START))
 	{
 		int			end = pos + 1;
 
 		/* E'..', B'..', X'..', N'..' are literals, not a word and a string */
-		if (end < len && s[end] == '\'' && strchr("eEbBxXnN", c) != NULL)
+		if ((rp_char_class[c] & RP_CC_STR_PREFIX) && end < len &&
+			s[end] == '\'')
 		{
 			tok->kind = RP_TOK_CONST;
 			end = rp_skip_quoted(s, len, end, '\'', c == 'e' || c == 'E');
 		}
 		else
 		{
-			while (end < len && rp_is_ident_char((unsigned char) s[end]))
+			while (end < len && rp_is(s, end, RP_CC_IDENT))
 				end++;
 			tok->kind = RP_TOK_WORD;
 		}
 		pos = end;
 	}
-	else if (rp_is_digit(c) ||
-			 (c == '.' && pos + 1 < len &&
-			  rp_is_digit((unsigned char) s[pos + 1])))
+	else if (rp_number_starts(s, len, pos))
 	{
 		tok->kind = RP_TOK_CONST;
 		pos = rp_skip_number(s, len, pos);
 	}
-	else if ((c == '-' || c == '+') && rp_sign_starts_number(sc, pos))
+	else if ((c == '-' || c == '+') && !rp_is_operand(sc->prev) &&
+			 rp_number_starts(s, len, pos + 1))
 	{
 		tok->kind = RP_TOK_CONST;
 		pos = rp_skip_number(s, len, pos + 1);
@@ -375,7 +402,7 @@ rp_lex(RpScanner *sc, RpToken *tok)
 		tok->kind = RP_TOK_SEMICOLON;
 		pos++;
 	}
-	else if (rp_is_op_char(c))
+	else if (rp_is(s, pos, RP_CC_OP))
 	{
 		tok->kind = RP_TOK_OTHER;
 		pos = rp_skip_operator(s, len, pos);
@@ -432,27 +459,45 @@ rp_fold_const_list(RpScanner *sc, char open, int *bracket)
 static inline bool
 rp_word_is(RpScanner *sc, RpToken *tok, const char *keyword, int kwlen)
 {
-	return tok->len == kwlen &&
-		pg_strncasecmp(sc->s + tok->start, keyword, kwlen) == 0;
+	int			i;
+
+	for (i = 0; i < kwlen; i++)
+	{
+		if (rp_lower[(unsigned char) sc->s[tok->start + i]] != keyword[i])
+			return false;
+	}
+	return true;
 }
 
 /*
- * The next token.  "IN (constants)" and "ARRAY[constants]" come back as
- * one token each, whatever the number of constants: PostgreSQL turns both
- * into "= ANY (array)", so they are hashed as that.
+ * After a word, fold "IN (constants)" or "ARRAY[constants]" into one token:
+ * returns its kind and moves the scanner past the list, or returns
+ * RP_TOK_WORD.  PostgreSQL turns both into "= ANY (array)".
  */
+static RpTokenKind
+rp_fold_word(RpScanner *sc, int start, int wordlen, int *bracket)
+{
+	RpToken		word;
+
+	word.start = start;
+	if (wordlen == 2 && rp_word_is(sc, &word, "in", 2) &&
+		rp_fold_const_list(sc, '(', bracket))
+		return RP_TOK_IN_LIST;
+	if (wordlen == 5 && rp_word_is(sc, &word, "array", 5) &&
+		rp_fold_const_list(sc, '[', bracket))
+		return RP_TOK_ARRAY_LIST;
+	return RP_TOK_WORD;
+}
+
+/* The next token, with constant lists folded */
 static void
 rp_next_token(RpScanner *sc, RpToken *tok)
 {
 	rp_lex(sc, tok);
-	if (tok->kind == RP_TOK_WORD)
+	if (tok->kind == RP_TOK_WORD && (tok->len == 2 || tok->len == 5))
 	{
-		if (rp_word_is(sc, tok, "in", 2) &&
-			rp_fold_const_list(sc, '(', &tok->bracket))
-			tok->kind = RP_TOK_IN_LIST;
-		else if (rp_word_is(sc, tok, "array", 5) &&
-				 rp_fold_const_list(sc, '[', &tok->bracket))
-			tok->kind = RP_TOK_ARRAY_LIST;
+		sc->prev = RP_TOK_WORD;
+		tok->kind = rp_fold_word(sc, tok->start, tok->len, &tok->bracket);
 		tok->len = sc->pos - tok->start;
 	}
 	sc->prev = tok->kind;
@@ -487,84 +532,101 @@ rp_statement_text(const char *source, PlannedStmt *stmt, int *len)
 	return source + location;
 }
 
-static void
-rp_hash_flush(RpHashState *hs)
+static inline uint64
+rp_hash_bytes(uint64 hash, const char *p, int n)
 {
-	hs->hash = hash_bytes_extended(hs->buf, hs->used, hs->hash);
-	hs->used = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		hash = (hash ^ (unsigned char) p[i]) * RP_FNV_PRIME;
+	return hash;
 }
 
-/* Feed bytes to the hash, lower-casing ASCII letters when asked */
-static void
-rp_hash_feed(RpHashState *hs, const char *p, int n, bool lower)
+/*
+ * The hash of the statement's tokens, each followed by a separator: words
+ * lower-cased, constants, parameters and ARRAY[...] lists as "?",
+ * IN (...) lists as "= any ( ? )", other tokens as written.
+ *
+ * This is the per-statement hot path, so rather than asking rp_lex for
+ * tokens it walks the bytes itself, hashing words as it scans them; for
+ * everything but words and blanks it calls the helpers rp_lex uses, in the
+ * same order, so that both see the same tokens.
+ */
+uint64
+rp_fingerprint(const char *s, int len)
 {
-	while (n > 0)
+	uint64		hash = RP_FNV_OFFSET;
+	RpTokenKind prev = RP_TOK_END;	/* for signs, as RpScanner.prev */
+	int			pos = 0;
+
+	while (pos < len)
 	{
-		int			room = RP_HASH_CHUNK - hs->used;
-		int			take = Min(n, room);
-		unsigned char *dst = hs->buf + hs->used;
-		int			i;
+		unsigned char c = (unsigned char) s[pos];
+		uint8		cls = rp_char_class[c];
+		int			start = pos;
 
-		if (lower)
+		if (cls & RP_CC_SPACE)
 		{
-			for (i = 0; i < take; i++)
-			{
-				unsigned char c = (unsigned char) p[i];
+			pos++;
+			continue;
+		}
+		if ((cls & RP_CC_COMMENT) && rp_skip_blank(s, len, pos) != pos)
+		{
+			pos = rp_skip_blank(s, len, pos);
+			continue;
+		}
 
-				dst[i] = (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+		if ((cls & RP_CC_IDENT_START) &&
+			!((cls & RP_CC_STR_PREFIX) && pos + 1 < len && s[pos + 1] == '\''))
+		{
+			uint64		before = hash;
+
+			hash = (hash ^ rp_lower[c]) * RP_FNV_PRIME;
+			pos++;
+			while (pos < len && rp_is(s, pos, RP_CC_IDENT))
+			{
+				hash = (hash ^ rp_lower[(unsigned char) s[pos]]) * RP_FNV_PRIME;
+				pos++;
+			}
+			prev = RP_TOK_WORD;
+			if ((pos - start == 2 && rp_lower[c] == 'i') ||
+				(pos - start == 5 && rp_lower[c] == 'a'))
+			{
+				RpScanner	sc = {s, len, pos, RP_TOK_WORD};
+				int			bracket;
+
+				prev = rp_fold_word(&sc, start, pos - start, &bracket);
+				/* hashed as "= ANY ($1)" and "$1", which PostgreSQL makes them */
+				if (prev == RP_TOK_IN_LIST)
+					hash = rp_hash_bytes(before, "= any ( ? )", 11);
+				else if (prev == RP_TOK_ARRAY_LIST)
+					hash = (before ^ '?') * RP_FNV_PRIME;
+				pos = sc.pos;
 			}
 		}
 		else
-			memcpy(dst, p, take);
-		hs->used += take;
-		p += take;
-		n -= take;
-		if (hs->used == RP_HASH_CHUNK)
-			rp_hash_flush(hs);
-	}
-}
-
-uint64
-rp_fingerprint(const char *text, int len)
-{
-	RpScanner	sc;
-	RpToken		tok;
-	RpHashState hs;
-
-	hs.hash = 0;
-	hs.used = 0;
-	rp_scanner_init(&sc, text, len);
-	for (;;)
-	{
-		rp_next_token(&sc, &tok);
-		if (tok.kind == RP_TOK_END)
-			break;
-
-		switch (tok.kind)
 		{
-			case RP_TOK_CONST:
-			case RP_TOK_PARAM:
-			case RP_TOK_ARRAY_LIST:
-				rp_hash_feed(&hs, "? ", 2, false);
-				break;
-			case RP_TOK_IN_LIST:
-				/* the same as "= ANY (constant)" */
-				rp_hash_feed(&hs, "= any ( ? ) ", 12, false);
-				break;
-			case RP_TOK_SEMICOLON:
-				break;
-			default:
-				rp_hash_feed(&hs, sc.s + tok.start, tok.len,
-							 tok.kind == RP_TOK_WORD);
-				rp_hash_feed(&hs, " ", 1, false);
-				break;
+			/* not a word: the rest of rp_lex, then hash what it found */
+			RpScanner	sc = {s, len, pos, prev};
+			RpToken		tok;
+
+			rp_lex(&sc, &tok);
+			pos = sc.pos;
+			prev = tok.kind;
+			if (tok.kind == RP_TOK_SEMICOLON)
+				continue;
+			if (tok.kind == RP_TOK_CONST || tok.kind == RP_TOK_PARAM)
+				hash = (hash ^ '?') * RP_FNV_PRIME;
+			else
+				hash = rp_hash_bytes(hash, s + tok.start, tok.len);
 		}
+		hash = (hash ^ ' ') * RP_FNV_PRIME;
+		while (pos < len && rp_is(s, pos, RP_CC_SPACE))
+			pos++;
 	}
-	if (hs.used > 0 || hs.hash == 0)
-		rp_hash_flush(&hs);
 
 	/* 0 means "no fingerprint" to the callers */
-	return hs.hash != 0 ? hs.hash : 1;
+	return hash != 0 ? hash : 1;
 }
 
 char *

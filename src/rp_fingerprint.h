@@ -18,6 +18,9 @@
 
 #include "nodes/plannodes.h"
 
+/* Fill the lexer's character tables; called once, from _PG_init */
+extern void rp_fingerprint_init(void);
+
 /* Locate one statement's text inside the query string it came from */
 extern const char *rp_statement_text(const char *source, PlannedStmt *stmt,
 									 int *len);

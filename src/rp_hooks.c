@@ -6,33 +6,46 @@
  * ExecutorStart counts the statement in the current unit of work (before
  * the executor starts, so that relprefetch.on_detect = error stops the
  * statement that reaches the threshold) and remembers the execution until
- * ExecutorEnd, which adds its run time.
+ * ExecutorEnd, which adds its time: from the start of ExecutorStart to
+ * ExecutorEnd, read from the clock twice.  (Asking the executor to time
+ * the query through queryDesc->totaltime would cost more, and would take
+ * the place where pg_stat_statements puts its buffer and WAL counters.)
  *
  * Which statements count:
- *	- with relprefetch.track = top, those at nesting level 0: sent by the
- *	  client, or run by EXECUTE, which the client sent; statements run by
- *	  functions, procedures and DO blocks are nested (ExecutorRun,
- *	  ExecutorFinish and ProcessUtility raise the level, restored by
- *	  PG_FINALLY whatever happens);
+ *	- with relprefetch.track = top, those the client sent.  A statement is
+ *	  the client's when its text is the query string the backend is
+ *	  running for the client (debug_query_string: the same pointer for the
+ *	  simple protocol, the same text for the extended one), or when it is
+ *	  the prepared statement (same text) of a top-level EXECUTE.  Statements
+ *	  run by functions, procedures, triggers and DO blocks have texts of
+ *	  their own and are nested.  This costs a pointer comparison, where a
+ *	  nesting depth would need ExecutorRun and ExecutorFinish hooks with
+ *	  PG_TRY blocks around every execution (about a sixth of our cost per
+ *	  statement), and no error can leave it wrong.
+ *	  A statement that wraps a query (EXPLAIN ANALYZE, CREATE TABLE AS,
+ *	  DECLARE CURSOR) counts as that query.
  *	- never in parallel workers: the leader counts the statement once;
  *	- never for EXPLAIN without ANALYZE, which does not run the statement.
  * relprefetch runs no SQL of its own (catalog rows are read directly), so
  * no statement of ours can be counted or re-enter these hooks.
  *
- * An execution is remembered in a small record allocated in the query's
- * own memory context, with a reset callback that unlinks it: if the query
- * fails and ExecutorEnd never runs, the record disappears with the context
- * instead of being matched to a later query at the same address.
+ * An execution is remembered in a small record, taken from a pool, whose
+ * reset callback is registered on the query's memory context: if the query
+ * fails and ExecutorEnd never runs, the callback unlinks the record when
+ * the context goes, so it cannot be matched to a later query at the same
+ * address.  A record goes back to the pool only from that callback.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/parallel.h"
+#include "commands/prepare.h"
 #include "executor/executor.h"
-#include "executor/instrument.h"
 #include "lib/ilist.h"
 #include "nodes/parsenodes.h"
+#include "portability/instr_time.h"
+#include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 
 #include "relprefetch.h"
@@ -42,29 +55,32 @@
 /* A counted execution, from ExecutorStart to ExecutorEnd */
 typedef struct RpInflight
 {
-	dlist_node	node;
+	dlist_node	node;			/* in rp_inflight, or in rp_inflight_free */
 	QueryDesc  *queryDesc;
 	RpExecution exec;
-	bool		linked;			/* still in rp_inflight */
+	instr_time	start;
+	bool		linked;			/* in rp_inflight */
+	bool		pooled;			/* from rp_inflight_pool */
 	MemoryContextCallback callback;
 } RpInflight;
 
+/* Records for this many executions at once come from the pool */
+#define RP_INFLIGHT_POOL	16
+
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
-static ExecutorRun_hook_type prev_ExecutorRun = NULL;
-static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
 static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
-/* Depth of statements running inside other statements */
-static int	rp_nesting_level = 0;
-
 /* Executions counted and not yet ended, newest first */
 static dlist_head rp_inflight = DLIST_STATIC_INIT(rp_inflight);
+static dlist_head rp_inflight_free = DLIST_STATIC_INIT(rp_inflight_free);
+static RpInflight rp_inflight_pool[RP_INFLIGHT_POOL];
+static bool rp_inflight_pool_ready = false;
+
+/* Text of the prepared statement that a top-level EXECUTE is running */
+static const char *rp_execute_text = NULL;
 
 static void rp_ExecutorStart(QueryDesc *queryDesc, int eflags);
-static void rp_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
-						   uint64 count, bool execute_once);
-static void rp_ExecutorFinish(QueryDesc *queryDesc);
 static void rp_ExecutorEnd(QueryDesc *queryDesc);
 static void rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							  bool readOnlyTree, ProcessUtilityContext context,
@@ -76,61 +92,88 @@ rp_hooks_init(void)
 {
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = rp_ExecutorStart;
-	prev_ExecutorRun = ExecutorRun_hook;
-	ExecutorRun_hook = rp_ExecutorRun;
-	prev_ExecutorFinish = ExecutorFinish_hook;
-	ExecutorFinish_hook = rp_ExecutorFinish;
 	prev_ExecutorEnd = ExecutorEnd_hook;
 	ExecutorEnd_hook = rp_ExecutorEnd;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = rp_ProcessUtility;
 }
 
+/* Is this the query string the backend is running for the client? */
 static inline bool
-rp_should_count(int eflags)
+rp_is_client_text(const char *text)
 {
-	return rp_enabled &&
-		(rp_nesting_level == 0 || rp_track == RP_TRACK_ALL) &&
-		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
-		!IsParallelWorker();
+	return text == debug_query_string ||
+		(text != NULL && debug_query_string != NULL &&
+		 strcmp(text, debug_query_string) == 0);
 }
 
+/* Is this the statement the client sent (see the file header)? */
+static inline bool
+rp_is_top_level(QueryDesc *queryDesc)
+{
+	/* ExecuteQuery hands the executor a copy of the prepared text */
+	return (rp_execute_text != NULL && queryDesc->sourceText != NULL &&
+			strcmp(queryDesc->sourceText, rp_execute_text) == 0) ||
+		rp_is_client_text(queryDesc->sourceText);
+}
+
+static inline bool
+rp_should_count(QueryDesc *queryDesc, int eflags)
+{
+	return rp_enabled &&
+		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
+		!IsParallelWorker() &&
+		(rp_track == RP_TRACK_ALL || rp_is_top_level(queryDesc));
+}
+
+/* The query's memory context is going: its record goes back to the pool */
 static void
-rp_inflight_forget(void *arg)
+rp_inflight_release(void *arg)
 {
 	RpInflight *inflight = (RpInflight *) arg;
 
 	if (inflight->linked)
-	{
 		dlist_delete(&inflight->node);
-		inflight->linked = false;
-	}
+	if (inflight->pooled)
+		dlist_push_head(&rp_inflight_free, &inflight->node);
 }
 
 /* Remember a counted execution until its ExecutorEnd */
 static void
-rp_inflight_add(QueryDesc *queryDesc, const RpExecution *exec)
+rp_inflight_add(QueryDesc *queryDesc, const RpExecution *exec,
+				instr_time start)
 {
 	MemoryContext cxt = queryDesc->estate->es_query_cxt;
 	RpInflight *inflight;
 
-	inflight = MemoryContextAlloc(cxt, sizeof(RpInflight));
+	if (!rp_inflight_pool_ready)
+	{
+		int			i;
+
+		for (i = 0; i < RP_INFLIGHT_POOL; i++)
+			dlist_push_head(&rp_inflight_free, &rp_inflight_pool[i].node);
+		rp_inflight_pool_ready = true;
+	}
+
+	if (!dlist_is_empty(&rp_inflight_free))
+	{
+		inflight = dlist_container(RpInflight, node,
+								   dlist_pop_head_node(&rp_inflight_free));
+		inflight->pooled = true;
+	}
+	else
+	{
+		inflight = MemoryContextAlloc(cxt, sizeof(RpInflight));
+		inflight->pooled = false;
+	}
 	inflight->queryDesc = queryDesc;
 	inflight->exec = *exec;
+	inflight->start = start;
 	inflight->linked = true;
-	inflight->callback.func = rp_inflight_forget;
+	inflight->callback.func = rp_inflight_release;
 	inflight->callback.arg = inflight;
 	MemoryContextRegisterResetCallback(cxt, &inflight->callback);
 	dlist_push_head(&rp_inflight, &inflight->node);
-
-	/* the executor times the query when it has somewhere to put the time */
-	if (queryDesc->totaltime == NULL)
-	{
-		MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
-
-		queryDesc->totaltime = InstrAlloc(1, INSTRUMENT_TIMER, false);
-		MemoryContextSwitchTo(oldcxt);
-	}
 }
 
 /* The record of a counted execution, unlinked; NULL if it was not counted */
@@ -145,7 +188,8 @@ rp_inflight_take(QueryDesc *queryDesc)
 
 		if (inflight->queryDesc == queryDesc)
 		{
-			rp_inflight_forget(inflight);
+			dlist_delete(&inflight->node);
+			inflight->linked = false;
 			return inflight;
 		}
 	}
@@ -157,9 +201,15 @@ rp_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	RpExecution exec;
 	bool		counted = false;
+	instr_time	start;
 
-	if (rp_should_count(eflags))
+	if (rp_should_count(queryDesc, eflags))
+	{
+		/* it is running now: a later statement is not the EXECUTE's */
+		rp_execute_text = NULL;
+		INSTR_TIME_SET_CURRENT(start);
 		counted = rp_unit_count(queryDesc, &exec);
+	}
 
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
@@ -167,44 +217,7 @@ rp_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		standard_ExecutorStart(queryDesc, eflags);
 
 	if (counted)
-		rp_inflight_add(queryDesc, &exec);
-}
-
-static void
-rp_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
-			   bool execute_once)
-{
-	rp_nesting_level++;
-	PG_TRY();
-	{
-		if (prev_ExecutorRun)
-			prev_ExecutorRun(queryDesc, direction, count, execute_once);
-		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
-	}
-	PG_FINALLY();
-	{
-		rp_nesting_level--;
-	}
-	PG_END_TRY();
-}
-
-static void
-rp_ExecutorFinish(QueryDesc *queryDesc)
-{
-	rp_nesting_level++;
-	PG_TRY();
-	{
-		if (prev_ExecutorFinish)
-			prev_ExecutorFinish(queryDesc);
-		else
-			standard_ExecutorFinish(queryDesc);
-	}
-	PG_FINALLY();
-	{
-		rp_nesting_level--;
-	}
-	PG_END_TRY();
+		rp_inflight_add(queryDesc, &exec, start);
 }
 
 static void
@@ -214,10 +227,14 @@ rp_ExecutorEnd(QueryDesc *queryDesc)
 
 	if (!dlist_is_empty(&rp_inflight))
 		inflight = rp_inflight_take(queryDesc);
-	if (inflight != NULL && queryDesc->totaltime != NULL)
+	if (inflight != NULL)
 	{
-		InstrEndLoop(queryDesc->totaltime);
-		rp_unit_finish(&inflight->exec, queryDesc->totaltime->total * 1000.0);
+		instr_time	elapsed;
+
+		INSTR_TIME_SET_CURRENT(elapsed);
+		INSTR_TIME_SUBTRACT(elapsed, inflight->start);
+		rp_unit_finish(&inflight->exec, queryDesc,
+					   INSTR_TIME_GET_MILLISEC(elapsed));
 	}
 
 	if (prev_ExecutorEnd)
@@ -238,20 +255,6 @@ rp_ends_unit(Node *parsetree)
 }
 
 static void
-rp_call_utility(PlannedStmt *pstmt, const char *queryString,
-				bool readOnlyTree, ProcessUtilityContext context,
-				ParamListInfo params, QueryEnvironment *queryEnv,
-				DestReceiver *dest, QueryCompletion *qc)
-{
-	if (prev_ProcessUtility)
-		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-							params, queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
-}
-
-static void
 rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				  bool readOnlyTree, ProcessUtilityContext context,
 				  ParamListInfo params, QueryEnvironment *queryEnv,
@@ -262,23 +265,24 @@ rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	if (rp_ends_unit(parsetree))
 		rp_unit_end();
 
-	/* EXECUTE runs its statement as if the client had sent it */
-	if (IsA(parsetree, ExecuteStmt))
+	/*
+	 * The statement of a top-level EXECUTE is the client's, though its text
+	 * is that of the PREPARE.
+	 */
+	rp_execute_text = NULL;
+	if (IsA(parsetree, ExecuteStmt) && rp_is_client_text(queryString))
 	{
-		rp_call_utility(pstmt, queryString, readOnlyTree, context, params,
-						queryEnv, dest, qc);
-		return;
+		PreparedStatement *prepared =
+			FetchPreparedStatement(((ExecuteStmt *) parsetree)->name, false);
+
+		if (prepared != NULL)
+			rp_execute_text = prepared->plansource->query_string;
 	}
 
-	rp_nesting_level++;
-	PG_TRY();
-	{
-		rp_call_utility(pstmt, queryString, readOnlyTree, context, params,
-						queryEnv, dest, qc);
-	}
-	PG_FINALLY();
-	{
-		rp_nesting_level--;
-	}
-	PG_END_TRY();
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+							params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
 }

@@ -11,9 +11,15 @@
  *	  spinlock.  A holder of the exclusive lock may touch them without it
  *	  (nobody else can reach the entry), but always taking it keeps the code
  *	  simple, so we do.
- *	- Every other field of an entry (texts, names, queryid) is written only
- *	  under the exclusive lock, so readers holding the shared lock may copy
- *	  them without the spinlock.
+ *	- Every other field of an entry (texts, names, queryid, valid) is written
+ *	  only under the exclusive lock, so readers holding the shared lock may
+ *	  copy them without the spinlock.
+ *	- Backends remember where they last found an entry (RpStatsRef).  Such a
+ *	  pointer is only followed under the lock, and trusted only if the entry
+ *	  there is valid and has the expected key: dynahash never gives its
+ *	  memory back, and an entry is marked invalid before it is removed, so a
+ *	  pointer to a removed or reused entry is recognised and looked up
+ *	  afresh.
  *	- RpSharedState->mutex (a spinlock) guards evictions and stats_reset.
  *
  * Nothing here runs on the common path of the executor hooks: a backend
@@ -60,6 +66,7 @@
 typedef struct RpStatsEntry
 {
 	RpStatsKey	key;			/* hash key; must be first */
+	bool		valid;			/* false once removed from the table */
 	slock_t		mutex;			/* guards counters and usage */
 	RpCounters	counters;
 	double		usage;			/* eviction priority: lowest goes first */
@@ -243,6 +250,7 @@ rp_entry_create(const RpStatsKey *key, TimestampTz now)
 	entry = (RpStatsEntry *) hash_search(rp_hash, key, HASH_ENTER, &found);
 	Assert(!found);
 
+	entry->valid = true;
 	SpinLockInit(&entry->mutex);
 	memset(&entry->counters, 0, sizeof(entry->counters));
 	entry->counters.first_seen = now;
@@ -256,6 +264,33 @@ rp_entry_create(const RpStatsKey *key, TimestampTz now)
 	entry->source_len = -1;
 	rp_entry_text(entry, 0)[0] = '\0';
 	rp_entry_text(entry, 1)[0] = '\0';
+	return entry;
+}
+
+/* Remove an entry.  Caller must hold the exclusive lock. */
+static void
+rp_entry_remove(RpStatsEntry *entry)
+{
+	entry->valid = false;
+	hash_search(rp_hash, &entry->key, HASH_REMOVE, NULL);
+}
+
+/*
+ * The entry for key, trying *ref first; *ref is updated.  Caller must hold
+ * the lock, in either mode.
+ */
+static RpStatsEntry *
+rp_entry_find(const RpStatsKey *key, RpStatsRef *ref)
+{
+	RpStatsEntry *entry = *ref;
+
+	if (entry == NULL || !entry->valid ||
+		entry->key.fingerprint != key->fingerprint ||
+		entry->key.userid != key->userid || entry->key.dbid != key->dbid)
+	{
+		entry = (RpStatsEntry *) hash_search(rp_hash, key, HASH_FIND, NULL);
+		*ref = entry;
+	}
 	return entry;
 }
 
@@ -302,7 +337,7 @@ rp_evict(void)
 
 	nvictims = Max(1, n * RP_EVICT_PERCENT / 100);
 	for (i = 0; i < nvictims; i++)
-		hash_search(rp_hash, &entries[i]->key, HASH_REMOVE, NULL);
+		rp_entry_remove(entries[i]);
 
 	SpinLockAcquire(&rp_shared->mutex);
 	rp_shared->evictions += nvictims;
@@ -343,7 +378,8 @@ rp_set_text(RpStatsEntry *entry, int slot, const char *text)
  */
 void
 rp_stats_record_repeat(const RpStatsKey *key, int64 calls, double total_time,
-					   TimestampTz now, const RpRepeatInfo *info)
+					   TimestampTz now, const RpRepeatInfo *info,
+					   RpStatsRef *ref)
 {
 	RpStatsEntry *entry;
 
@@ -351,9 +387,12 @@ rp_stats_record_repeat(const RpStatsKey *key, int64 calls, double total_time,
 
 	LWLockAcquire(rp_shared->lock, LW_EXCLUSIVE);
 
-	entry = (RpStatsEntry *) hash_search(rp_hash, key, HASH_FIND, NULL);
+	entry = rp_entry_find(key, ref);
 	if (entry == NULL)
+	{
 		entry = rp_entry_create(key, now);
+		*ref = entry;
+	}
 
 	SpinLockAcquire(&entry->mutex);
 	entry->counters.units += 1;
@@ -376,45 +415,32 @@ rp_stats_record_repeat(const RpStatsKey *key, int64 calls, double total_time,
 }
 
 /*
- * One more execution of a shape that already repeated in this unit.
- * Returns false when the entry is gone (reset or evicted meanwhile), so
- * that the caller can record the repeat afresh.
+ * Executions of a shape that already repeated in the unit: calls started
+ * since the last update, ms of execution time, the unit's count so far
+ * (for max_repeats).  Returns false when the entry is gone (reset or
+ * evicted meanwhile), so that the caller can record the repeat afresh.
  */
 bool
-rp_stats_add_call(const RpStatsKey *key, int64 repeats, TimestampTz now)
+rp_stats_add(const RpStatsKey *key, int64 calls, double ms, int64 repeats,
+			 TimestampTz now, RpStatsRef *ref)
 {
 	RpStatsEntry *entry;
 
 	LWLockAcquire(rp_shared->lock, LW_SHARED);
-	entry = (RpStatsEntry *) hash_search(rp_hash, key, HASH_FIND, NULL);
+	entry = rp_entry_find(key, ref);
 	if (entry != NULL)
 	{
 		SpinLockAcquire(&entry->mutex);
-		entry->counters.calls += 1;
+		entry->counters.calls += calls;
+		entry->counters.total_time += ms;
 		entry->counters.max_repeats = Max(entry->counters.max_repeats,
 										  repeats);
-		entry->counters.last_seen = now;
+		if (calls > 0)
+			entry->counters.last_seen = now;
 		SpinLockRelease(&entry->mutex);
 	}
 	LWLockRelease(rp_shared->lock);
 	return entry != NULL;
-}
-
-/* Time of a finished execution counted in the entry */
-void
-rp_stats_add_time(const RpStatsKey *key, double ms)
-{
-	RpStatsEntry *entry;
-
-	LWLockAcquire(rp_shared->lock, LW_SHARED);
-	entry = (RpStatsEntry *) hash_search(rp_hash, key, HASH_FIND, NULL);
-	if (entry != NULL)
-	{
-		SpinLockAcquire(&entry->mutex);
-		entry->counters.total_time += ms;
-		SpinLockRelease(&entry->mutex);
-	}
-	LWLockRelease(rp_shared->lock);
 }
 
 /*
@@ -473,7 +499,7 @@ rp_stats_reset(Oid userid, Oid dbid, uint64 fingerprint)
 		if ((userid == InvalidOid || entry->key.userid == userid) &&
 			(dbid == InvalidOid || entry->key.dbid == dbid) &&
 			(fingerprint == 0 || entry->key.fingerprint == fingerprint))
-			hash_search(rp_hash, &entry->key, HASH_REMOVE, NULL);
+			rp_entry_remove(entry);
 	}
 	if (userid == InvalidOid && dbid == InvalidOid && fingerprint == 0)
 	{

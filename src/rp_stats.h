@@ -5,8 +5,8 @@
  *
  * One entry per (user, database, fingerprint) that has repeated in some unit
  * of work.  Backends add to an entry when a shape reaches the threshold in
- * their unit (rp_stats_record_repeat) and on each further execution in that
- * unit (rp_stats_add_call, rp_stats_add_time).  The table survives clean
+ * their unit (rp_stats_record_repeat) and as further executions in that
+ * unit finish (rp_stats_add).  The table survives clean
  * restarts through a file in pg_stat/.  Locking rules: see rp_stats.c.
  *
  *-------------------------------------------------------------------------
@@ -73,14 +73,20 @@ typedef struct RpStatsInfo
 
 typedef void (*RpStatsVisitor) (const RpStatsSnapshot *snap, void *arg);
 
+/*
+ * Where an entry was last found, kept by callers to skip the hash lookup
+ * next time; checked against the key before use, so a stale one is
+ * harmless.
+ */
+typedef struct RpStatsEntry *RpStatsRef;
+
 extern void rp_stats_init(void);
 extern bool rp_stats_available(void);
 extern void rp_stats_record_repeat(const RpStatsKey *key, int64 calls,
 								   double total_time, TimestampTz now,
-								   const RpRepeatInfo *info);
-extern bool rp_stats_add_call(const RpStatsKey *key, int64 repeats,
-							  TimestampTz now);
-extern void rp_stats_add_time(const RpStatsKey *key, double ms);
+								   const RpRepeatInfo *info, RpStatsRef *ref);
+extern bool rp_stats_add(const RpStatsKey *key, int64 calls, double ms,
+						 int64 repeats, TimestampTz now, RpStatsRef *ref);
 extern void rp_stats_foreach(RpStatsVisitor visitor, void *arg);
 extern TimestampTz rp_stats_reset(Oid userid, Oid dbid, uint64 fingerprint);
 extern void rp_stats_info(RpStatsInfo *info);

@@ -4,10 +4,22 @@
  *	  Units of work and the counting of query shapes inside them.
  *
  * All state here is local to the backend: a hash table from fingerprint to
- * RpUnitQuery for the current unit, and the texts of the statements that
- * first ran each shape (kept so that the statement before a loop can be
- * shown as its source).  Nothing on the common path touches shared memory;
- * only a shape at or past the threshold reaches rp_stats.
+ * RpUnitQuery, and the text of one execution of each shape (kept so that
+ * the statement before a loop can be shown as its source).  Nothing on the
+ * common path touches shared memory; only a shape at or past the threshold
+ * reaches rp_stats.
+ *
+ * Most units are a single autocommit statement, so ending one must cost
+ * nothing: entries are not cleared but carry the number of the unit their
+ * counters belong to, and are reset when first counted in a later unit.
+ * The table (and the texts) are only thrown away, at a unit boundary, once
+ * they hold more than RP_UNIT_KEEP_QUERIES shapes.
+ *
+ * Executions of a shape that has repeated are added to its shared entry
+ * when they finish, calls and time together, so that each takes the shared
+ * lock once.  An execution that fails before it finishes stays pending in
+ * the unit until the next one finishes, or until the unit ends or the
+ * backend exits, when the unit's pending calls are added.
  *
  * Unit boundaries are found lazily, when the next statement is counted:
  *	- inside an explicit transaction block, the unit is the block (its local
@@ -22,6 +34,7 @@
 
 #include "access/xact.h"
 #include "miscadmin.h"
+#include "storage/ipc.h"
 #include "storage/proc.h"
 #include "utils/backend_status.h"
 #include "utils/memutils.h"
@@ -45,15 +58,18 @@
 #include "lib/simplehash.h"
 
 /*
- * A unit tracks at most this many distinct shapes: a batch job running
- * thousands of different statements in one transaction must not make the
- * backend's memory grow without bound.  Later new shapes are not counted.
+ * The table holds at most this many shapes: a batch job running thousands
+ * of different statements in one transaction must not make the backend's
+ * memory grow without bound.  Later new shapes in that unit are not counted.
  */
 #define RP_UNIT_MAX_QUERIES		5000
 
-/* Size of the shape table kept between units; a larger one is rebuilt */
+/* Shapes kept from unit to unit; past that the table starts afresh */
+#define RP_UNIT_KEEP_QUERIES	1024
 #define RP_UNIT_INITIAL_SIZE	64
-#define RP_UNIT_KEEP_SIZE		1024
+
+/* Shapes that repeated in one unit, whose pending calls its end adds */
+#define RP_UNIT_MAX_REPEATED	64
 
 typedef enum RpUnitKind
 {
@@ -67,26 +83,32 @@ typedef struct RpUnitState
 	RpUnitKind	kind;
 	LocalTransactionId lxid;	/* the block's transaction, for RP_UNIT_BLOCK */
 	TimestampTz last_activity;	/* when the latest counted statement ended */
-	uint64		id;				/* grows by one per unit */
+	uint64		id;				/* grows by one per unit; 0 is no unit */
 	uint64		last_fingerprint;	/* shape counted last */
 	rpunit_hash *queries;
 	MemoryContext cxt;			/* holds queries */
-	MemoryContext text_cxt;		/* texts of this unit; reset at its end */
+	MemoryContext text_cxt;		/* holds the texts of queries */
+	int			nrepeated;
+	uint64		repeated[RP_UNIT_MAX_REPEATED]; /* shapes shared this unit */
 } RpUnitState;
 
-static RpUnitState rp_unit = {RP_UNIT_NONE};
+static RpUnitState rp_unit = {RP_UNIT_NONE, 0, 0, 1};
 
 static void rp_unit_setup(void);
 static void rp_unit_boundary(void);
 static void rp_unit_begin(RpUnitKind kind);
-static void rp_unit_query_init(RpUnitQuery *q, const char *text, int len,
-							   PlannedStmt *stmt);
+static void rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
+								 PlannedStmt *stmt);
+static void rp_unit_query_enter(RpUnitQuery *q);
 static void rp_unit_repeat(RpUnitQuery *q, QueryDesc *queryDesc,
 						   const char *text, int len, RpExecution *exec);
 static void rp_unit_record(RpUnitQuery *q, const RpStatsKey *key,
 						   QueryDesc *queryDesc, const char *text, int len,
 						   int64 calls, double total_time, bool notify);
 static RpUnitQuery *rp_unit_source(RpUnitQuery *q);
+static bool rp_unit_flush(RpUnitQuery *q, double ms);
+static void rp_unit_flush_all(void);
+static void rp_unit_at_exit(int code, Datum arg);
 static void rp_unit_notify(RpUnitQuery *q, const RpRepeatInfo *info);
 
 static void
@@ -99,30 +121,26 @@ rp_unit_setup(void)
 											 "relprefetch unit texts",
 											 ALLOCSET_DEFAULT_SIZES);
 	rp_unit.queries = rpunit_create(rp_unit.cxt, RP_UNIT_INITIAL_SIZE, NULL);
+	before_shmem_exit(rp_unit_at_exit, (Datum) 0);
 }
 
-/* Forget the current unit; the next counted statement starts another */
+/* End the current unit; the next counted statement starts another */
 void
 rp_unit_end(void)
 {
-	if (rp_unit.queries == NULL)
-		return;
-
-	if (rp_unit.queries->members > 0)
-	{
-		if (rp_unit.queries->size > RP_UNIT_KEEP_SIZE)
-		{
-			rpunit_destroy(rp_unit.queries);
-			rp_unit.queries = rpunit_create(rp_unit.cxt, RP_UNIT_INITIAL_SIZE,
-											NULL);
-		}
-		else
-			rpunit_reset(rp_unit.queries);
-		MemoryContextReset(rp_unit.text_cxt);
-	}
+	rp_unit_flush_all();
 	rp_unit.kind = RP_UNIT_NONE;
 	rp_unit.last_fingerprint = 0;
 	rp_unit.id++;
+
+	if (rp_unit.queries != NULL &&
+		rp_unit.queries->members > RP_UNIT_KEEP_QUERIES)
+	{
+		rpunit_destroy(rp_unit.queries);
+		MemoryContextReset(rp_unit.text_cxt);
+		rp_unit.queries = rpunit_create(rp_unit.cxt, RP_UNIT_INITIAL_SIZE,
+										NULL);
+	}
 }
 
 static void
@@ -155,17 +173,15 @@ rp_unit_boundary(void)
 		rp_unit.last_activity = stmt_start;
 }
 
+/* A shape new to the table: keep its text and the relations it reads */
 static void
-rp_unit_query_init(RpUnitQuery *q, const char *text, int len,
-				   PlannedStmt *stmt)
+rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
+					 PlannedStmt *stmt)
 {
 	ListCell   *lc;
 
-	q->repeated = false;
-	q->calls = 0;
-	q->shared_base = 0;
-	q->total_time = 0.0;
-	q->predecessor = rp_unit.last_fingerprint;
+	q->unit_id = 0;
+	q->ref = NULL;
 
 	/* keep what the view shows of a query: the server's query text size */
 	len = Min(len, pgstat_track_activity_query_size - 1);
@@ -181,6 +197,19 @@ rp_unit_query_init(RpUnitQuery *q, const char *text, int len,
 			break;
 		q->relids[q->nrelids++] = lfirst_oid(lc);
 	}
+}
+
+/* The shape's first execution in the current unit: start its counters */
+static void
+rp_unit_query_enter(RpUnitQuery *q)
+{
+	q->unit_id = rp_unit.id;
+	q->repeated = false;
+	q->calls = 0;
+	q->shared_base = 0;
+	q->pending_calls = 0;
+	q->total_time = 0.0;
+	q->predecessor = rp_unit.last_fingerprint;
 }
 
 /*
@@ -215,8 +244,10 @@ rp_unit_count(QueryDesc *queryDesc, RpExecution *exec)
 		if (rp_unit.queries->members >= RP_UNIT_MAX_QUERIES)
 			return false;
 		q = rpunit_insert(rp_unit.queries, fingerprint, &found);
-		rp_unit_query_init(q, text, len, queryDesc->plannedstmt);
+		rp_unit_query_create(q, text, len, queryDesc->plannedstmt);
 	}
+	if (q->unit_id != rp_unit.id)
+		rp_unit_query_enter(q);
 	q->calls++;
 	rp_unit.last_fingerprint = fingerprint;
 
@@ -224,41 +255,43 @@ rp_unit_count(QueryDesc *queryDesc, RpExecution *exec)
 	exec->userid = GetUserId();
 	exec->unit_id = rp_unit.id;
 	exec->shared = false;
+	exec->ref = NULL;
 
-	if (q->calls >= rp_threshold)
+	if (q->repeated)
+	{
+		q->pending_calls++;
+		exec->shared = true;
+	}
+	else if (q->calls >= rp_threshold)
 		rp_unit_repeat(q, queryDesc, text, len, exec);
 	return true;
 }
 
-/* A shape at or past the threshold: count it in the shared table */
+/* A shape reached the threshold in this unit: count it in the shared table */
 static void
 rp_unit_repeat(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 			   int len, RpExecution *exec)
 {
 	RpStatsKey	key;
+	double		total_time = q->total_time;
+
+	Assert(q->shared_base == 0);
 
 	key.userid = exec->userid;
 	key.dbid = MyDatabaseId;
 	key.fingerprint = q->fingerprint;
+
+	/* mark it first: the notification may be an error */
+	q->repeated = true;
+	q->userid = exec->userid;
+	q->total_time = 0.0;
+	q->pending_calls = 0;
+	if (rp_unit.nrepeated < RP_UNIT_MAX_REPEATED)
+		rp_unit.repeated[rp_unit.nrepeated++] = q->fingerprint;
+
 	exec->shared = true;
-
-	if (!q->repeated)
-	{
-		double		total_time = q->total_time;
-
-		/* mark it first: the notification may be an error */
-		q->repeated = true;
-		q->total_time = 0.0;
-		rp_unit_record(q, &key, queryDesc, text, len, q->calls, total_time,
-					   true);
-	}
-	else if (!rp_stats_add_call(&key, q->calls - q->shared_base,
-								GetCurrentStatementStartTimestamp()))
-	{
-		/* reset or evicted during this unit: count the unit again from here */
-		q->shared_base = q->calls - 1;
-		rp_unit_record(q, &key, queryDesc, text, len, 1, 0.0, false);
-	}
+	rp_unit_record(q, &key, queryDesc, text, len, q->calls, total_time, true);
+	exec->ref = q->ref;
 }
 
 static void
@@ -280,7 +313,8 @@ rp_unit_record(RpUnitQuery *q, const RpStatsKey *key, QueryDesc *queryDesc,
 					   &info);
 
 	rp_stats_record_repeat(key, calls, total_time,
-						   GetCurrentStatementStartTimestamp(), &info);
+						   GetCurrentStatementStartTimestamp(), &info,
+						   &q->ref);
 
 	if (notify)
 		rp_unit_notify(q, &info);
@@ -301,7 +335,7 @@ rp_unit_source(RpUnitQuery *q)
 	{
 		RpUnitQuery *p = rpunit_lookup(rp_unit.queries, fingerprint);
 
-		if (p == NULL)
+		if (p == NULL || p->unit_id != rp_unit.id)
 			return NULL;
 		if (p->calls < 2 || p->calls < q->calls - 1)
 			return p;
@@ -345,15 +379,70 @@ rp_unit_notify(RpUnitQuery *q, const RpRepeatInfo *info)
 			 errhint("%s.", info->suggestion)));
 }
 
+/*
+ * Add a repeated shape's pending calls, and ms of time, to its shared
+ * entry.  Returns false if the entry is gone (reset or evicted): the
+ * pending calls stay, and the shape is no longer counted as shared.
+ */
+static bool
+rp_unit_flush(RpUnitQuery *q, double ms)
+{
+	RpStatsKey	key;
+
+	key.userid = q->userid;
+	key.dbid = MyDatabaseId;
+	key.fingerprint = q->fingerprint;
+	if (!rp_stats_add(&key, q->pending_calls, ms, q->calls - q->shared_base,
+					  GetCurrentStatementStartTimestamp(), &q->ref))
+	{
+		q->repeated = false;
+		return false;
+	}
+	q->pending_calls = 0;
+	return true;
+}
+
+/*
+ * Add the pending calls of every shape that repeated in the current unit.
+ * Shapes past RP_UNIT_MAX_REPEATED in one unit are not listed: theirs are
+ * added by their next finished execution only.
+ */
+static void
+rp_unit_flush_all(void)
+{
+	int			i;
+
+	for (i = 0; i < rp_unit.nrepeated; i++)
+	{
+		RpUnitQuery *q = rpunit_lookup(rp_unit.queries, rp_unit.repeated[i]);
+
+		/* an entry reset meanwhile cannot be described again here: drop */
+		if (q != NULL && q->unit_id == rp_unit.id && q->repeated &&
+			q->pending_calls > 0)
+			(void) rp_unit_flush(q, 0.0);
+	}
+	rp_unit.nrepeated = 0;
+}
+
+/* Nothing counted may be lost when the session ends mid-unit */
+static void
+rp_unit_at_exit(int code, Datum arg)
+{
+	if (rp_stats_available())
+		rp_unit_flush_all();
+}
+
 /* An execution counted by rp_unit_count has finished after ms milliseconds */
 void
-rp_unit_finish(const RpExecution *exec, double ms)
+rp_unit_finish(const RpExecution *exec, QueryDesc *queryDesc, double ms)
 {
 	RpUnitQuery *q = NULL;
 
 	if (exec->unit_id == rp_unit.id)
 	{
 		q = rpunit_lookup(rp_unit.queries, exec->fingerprint);
+		if (q != NULL && q->unit_id != exec->unit_id)
+			q = NULL;
 		if (rp_unit.kind == RP_UNIT_AUTOCOMMIT)
 		{
 			TimestampTz end = GetCurrentStatementStartTimestamp() +
@@ -364,17 +453,38 @@ rp_unit_finish(const RpExecution *exec, double ms)
 		}
 	}
 
-	if (exec->shared || (q != NULL && q->repeated))
+	if (q != NULL && q->repeated)
 	{
+		if (!rp_unit_flush(q, ms))
+		{
+			/* reset or evicted meanwhile: count the unit afresh from here */
+			RpStatsKey	key;
+			int64		calls = q->pending_calls;
+
+			key.userid = q->userid;
+			key.dbid = MyDatabaseId;
+			key.fingerprint = q->fingerprint;
+			q->repeated = true;
+			q->shared_base = q->calls - calls;
+			q->pending_calls = 0;
+			rp_unit_record(q, &key, queryDesc, q->text, q->text_len, calls,
+						   ms, false);
+		}
+	}
+	else if (q != NULL)
+		q->total_time += ms;
+	else if (exec->shared)
+	{
+		/* its unit ended meanwhile (its calls were added then) */
 		RpStatsKey	key;
+		RpStatsRef	ref = exec->ref;
 
 		key.userid = exec->userid;
 		key.dbid = MyDatabaseId;
 		key.fingerprint = exec->fingerprint;
-		rp_stats_add_time(&key, ms);
+		(void) rp_stats_add(&key, 0, ms, 0, GetCurrentStatementStartTimestamp(),
+							&ref);
 	}
-	else if (q != NULL)
-		q->total_time += ms;
 }
 
 void
@@ -387,5 +497,8 @@ rp_unit_foreach(RpUnitVisitor visitor, void *arg)
 		return;
 	rpunit_start_iterate(rp_unit.queries, &it);
 	while ((q = rpunit_iterate(rp_unit.queries, &it)) != NULL)
-		visitor(q, arg);
+	{
+		if (q->unit_id == rp_unit.id)
+			visitor(q, arg);
+	}
 }

@@ -18,21 +18,31 @@
 
 #include "executor/execdesc.h"
 
+#include "rp_stats.h"
+
 /* Relations of a statement remembered to explain a later loop */
 #define RP_MAX_SOURCE_RELS	4
 
-/* One query shape counted in the current unit */
+/*
+ * A query shape seen by this backend.  Entries outlive units: the counters
+ * belong to the unit numbered unit_id, and count as zero in any other.
+ */
 typedef struct RpUnitQuery
 {
 	uint64		fingerprint;	/* hash key */
 	char		status;			/* used by simplehash */
-	bool		repeated;		/* reached the threshold in this unit */
-	int64		calls;			/* executions started in this unit */
+	bool		repeated;		/* counted in the shared table in its unit */
+	uint64		unit_id;		/* the unit the counters below belong to */
+	Oid			userid;			/* user it was shared for */
+	int64		calls;			/* executions started in that unit */
 	int64		shared_base;	/* of those, run before the shared entry was
 								 * last created (by a reset mid-unit) */
+	int64		pending_calls;	/* started, not yet added to the shared entry */
 	double		total_time;		/* ms of finished executions not yet shared */
 	uint64		predecessor;	/* shape that ran just before its first run */
-	char	   *text;			/* text of its first execution */
+	RpStatsRef	ref;			/* where its shared entry was last found */
+	char	   *text;			/* text of one execution (any normalizes the
+								 * same) */
 	int			text_len;
 	int			nrelids;
 	Oid			relids[RP_MAX_SOURCE_RELS];	/* relations it reads */
@@ -45,12 +55,14 @@ typedef struct RpExecution
 	Oid			userid;			/* user it was counted for */
 	uint64		unit_id;		/* the unit it was counted in */
 	bool		shared;			/* counted in the shared table */
+	RpStatsRef	ref;			/* its shared entry, when shared */
 } RpExecution;
 
 typedef void (*RpUnitVisitor) (const RpUnitQuery *query, void *arg);
 
 extern bool rp_unit_count(QueryDesc *queryDesc, RpExecution *exec);
-extern void rp_unit_finish(const RpExecution *exec, double ms);
+extern void rp_unit_finish(const RpExecution *exec, QueryDesc *queryDesc,
+						   double ms);
 extern void rp_unit_end(void);
 extern void rp_unit_foreach(RpUnitVisitor visitor, void *arg);
 
