@@ -381,7 +381,7 @@ for cfg in "${configs[@]}"; do
 	case ",$preload," in
 	*,relprefetch,*)
 		units=$(calls_to "$file" rp_unit_end)
-		shared=$(($(calls_to "$file" rp_stats_add_call) + $(calls_to "$file" rp_stats_record_repeat)))
+		shared=$(($(calls_to "$file" rp_stats_add) + $(calls_to "$file" rp_stats_record_repeat)))
 		note="units=$units shared-path=$shared"
 		;;
 	esac

@@ -72,10 +72,16 @@ typedef struct RpScanner
 
 static uint8 rp_char_class[256];
 static uint8 rp_lower[256];
+static uint8 rp_word_byte[256];	/* lower-cased word character, or 0 */
 
-/* FNV-1a, a byte at a time: cheap for the few dozen bytes of a statement */
+/*
+ * FNV-1a, a byte at a time: cheap for the few dozen bytes of a statement.
+ * The first byte of each token is hashed with RP_TOKEN_START added, which
+ * no byte has, so that token boundaries count without hashing separators.
+ */
 #define RP_FNV_OFFSET	UINT64CONST(0xcbf29ce484222325)
 #define RP_FNV_PRIME	UINT64CONST(0x100000001b3)
+#define RP_TOKEN_START	0x100
 
 void
 rp_fingerprint_init(void)
@@ -106,6 +112,7 @@ rp_fingerprint_init(void)
 			cls |= RP_CC_STR_PREFIX;
 		rp_char_class[c] = cls;
 		rp_lower[c] = (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+		rp_word_byte[c] = (cls & RP_CC_IDENT) ? rp_lower[c] : 0;
 	}
 }
 
@@ -532,20 +539,33 @@ rp_statement_text(const char *source, PlannedStmt *stmt, int *len)
 	return source + location;
 }
 
+/* Hash one token's bytes, its first one marked as a token start */
 static inline uint64
-rp_hash_bytes(uint64 hash, const char *p, int n)
+rp_hash_token(uint64 hash, const char *p, int n)
 {
 	int			i;
 
-	for (i = 0; i < n; i++)
+	hash = (hash ^ (RP_TOKEN_START | (unsigned char) p[0])) * RP_FNV_PRIME;
+	for (i = 1; i < n; i++)
 		hash = (hash ^ (unsigned char) p[i]) * RP_FNV_PRIME;
 	return hash;
 }
 
+/* What "= ANY ($1)" hashes to: an IN list of constants is the same shape */
+static uint64
+rp_hash_any_constant(uint64 hash)
+{
+	hash = rp_hash_token(hash, "=", 1);
+	hash = rp_hash_token(hash, "any", 3);
+	hash = rp_hash_token(hash, "(", 1);
+	hash = rp_hash_token(hash, "?", 1);
+	return rp_hash_token(hash, ")", 1);
+}
+
 /*
- * The hash of the statement's tokens, each followed by a separator: words
- * lower-cased, constants, parameters and ARRAY[...] lists as "?",
- * IN (...) lists as "= any ( ? )", other tokens as written.
+ * The hash of the statement's tokens: words lower-cased, constants,
+ * parameters and ARRAY[...] lists as "?", IN (...) lists as "= any (?)",
+ * other tokens as written.
  *
  * This is the per-statement hot path, so rather than asking rp_lex for
  * tokens it walks the bytes itself, hashing words as it scans them; for
@@ -558,6 +578,13 @@ rp_fingerprint(const char *s, int len)
 	uint64		hash = RP_FNV_OFFSET;
 	RpTokenKind prev = RP_TOK_END;	/* for signs, as RpScanner.prev */
 	int			pos = 0;
+
+	/*
+	 * The byte after the statement is always there (the string's NUL, or the
+	 * ";" after a statement of a multi-statement string).  When it cannot
+	 * continue a word, as always in practice, words need no bounds check.
+	 */
+	bool		word_stops = rp_word_byte[(unsigned char) s[len]] == 0;
 
 	while (pos < len)
 	{
@@ -581,13 +608,28 @@ rp_fingerprint(const char *s, int len)
 		{
 			uint64		before = hash;
 
-			hash = (hash ^ rp_lower[c]) * RP_FNV_PRIME;
-			pos++;
-			while (pos < len && rp_is(s, pos, RP_CC_IDENT))
+			const unsigned char *p = (const unsigned char *) s + pos + 1;
+			uint8		b;
+
+			hash = (hash ^ (RP_TOKEN_START | rp_lower[c])) * RP_FNV_PRIME;
+			if (word_stops)
 			{
-				hash = (hash ^ rp_lower[(unsigned char) s[pos]]) * RP_FNV_PRIME;
-				pos++;
+				while ((b = rp_word_byte[*p]) != 0)
+				{
+					hash = (hash ^ b) * RP_FNV_PRIME;
+					p++;
+				}
 			}
+			else
+			{
+				while (p < (const unsigned char *) s + len &&
+					   (b = rp_word_byte[*p]) != 0)
+				{
+					hash = (hash ^ b) * RP_FNV_PRIME;
+					p++;
+				}
+			}
+			pos = p - (const unsigned char *) s;
 			prev = RP_TOK_WORD;
 			if ((pos - start == 2 && rp_lower[c] == 'i') ||
 				(pos - start == 5 && rp_lower[c] == 'a'))
@@ -598,9 +640,9 @@ rp_fingerprint(const char *s, int len)
 				prev = rp_fold_word(&sc, start, pos - start, &bracket);
 				/* hashed as "= ANY ($1)" and "$1", which PostgreSQL makes them */
 				if (prev == RP_TOK_IN_LIST)
-					hash = rp_hash_bytes(before, "= any ( ? )", 11);
+					hash = rp_hash_any_constant(before);
 				else if (prev == RP_TOK_ARRAY_LIST)
-					hash = (before ^ '?') * RP_FNV_PRIME;
+					hash = rp_hash_token(before, "?", 1);
 				pos = sc.pos;
 			}
 		}
@@ -616,13 +658,10 @@ rp_fingerprint(const char *s, int len)
 			if (tok.kind == RP_TOK_SEMICOLON)
 				continue;
 			if (tok.kind == RP_TOK_CONST || tok.kind == RP_TOK_PARAM)
-				hash = (hash ^ '?') * RP_FNV_PRIME;
+				hash = rp_hash_token(hash, "?", 1);
 			else
-				hash = rp_hash_bytes(hash, s + tok.start, tok.len);
+				hash = rp_hash_token(hash, s + tok.start, tok.len);
 		}
-		hash = (hash ^ ' ') * RP_FNV_PRIME;
-		while (pos < len && rp_is(s, pos, RP_CC_SPACE))
-			pos++;
 	}
 
 	/* 0 means "no fingerprint" to the callers */

@@ -86,6 +86,7 @@ typedef struct RpUnitState
 	uint64		id;				/* grows by one per unit; 0 is no unit */
 	uint64		last_fingerprint;	/* shape counted last */
 	rpunit_hash *queries;
+	uint64		generation;		/* grows whenever entries may move */
 	MemoryContext cxt;			/* holds queries */
 	MemoryContext text_cxt;		/* holds the texts of queries */
 	int			nrepeated;
@@ -137,6 +138,7 @@ rp_unit_end(void)
 		rp_unit.queries->members > RP_UNIT_KEEP_QUERIES)
 	{
 		rpunit_destroy(rp_unit.queries);
+		rp_unit.generation++;
 		MemoryContextReset(rp_unit.text_cxt);
 		rp_unit.queries = rpunit_create(rp_unit.cxt, RP_UNIT_INITIAL_SIZE,
 										NULL);
@@ -243,7 +245,9 @@ rp_unit_count(QueryDesc *queryDesc, RpExecution *exec)
 
 		if (rp_unit.queries->members >= RP_UNIT_MAX_QUERIES)
 			return false;
+		/* an insert may move other entries (simplehash is open addressing) */
 		q = rpunit_insert(rp_unit.queries, fingerprint, &found);
+		rp_unit.generation++;
 		rp_unit_query_create(q, text, len, queryDesc->plannedstmt);
 	}
 	if (q->unit_id != rp_unit.id)
@@ -254,6 +258,8 @@ rp_unit_count(QueryDesc *queryDesc, RpExecution *exec)
 	exec->fingerprint = fingerprint;
 	exec->userid = GetUserId();
 	exec->unit_id = rp_unit.id;
+	exec->query = q;
+	exec->generation = rp_unit.generation;
 	exec->shared = false;
 	exec->ref = NULL;
 
@@ -440,7 +446,8 @@ rp_unit_finish(const RpExecution *exec, QueryDesc *queryDesc, double ms)
 
 	if (exec->unit_id == rp_unit.id)
 	{
-		q = rpunit_lookup(rp_unit.queries, exec->fingerprint);
+		q = (exec->generation == rp_unit.generation) ? exec->query :
+			rpunit_lookup(rp_unit.queries, exec->fingerprint);
 		if (q != NULL && q->unit_id != exec->unit_id)
 			q = NULL;
 		if (rp_unit.kind == RP_UNIT_AUTOCOMMIT)

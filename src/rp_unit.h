@@ -54,6 +54,8 @@ typedef struct RpExecution
 	uint64		fingerprint;
 	Oid			userid;			/* user it was counted for */
 	uint64		unit_id;		/* the unit it was counted in */
+	RpUnitQuery *query;			/* its entry, valid while the table's */
+	uint64		generation;		/* generation is still this one */
 	bool		shared;			/* counted in the shared table */
 	RpStatsRef	ref;			/* its shared entry, when shared */
 } RpExecution;
