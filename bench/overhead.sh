@@ -501,9 +501,9 @@ $verdict
 Per statement, functions of relprefetch.so. *inclusive* leaves out the hook it
 chains to (standard_Executor*), so it is what relprefetch adds there; *own*
 leaves out the other relprefetch functions too, so the *own* column adds up to
-the \`(direct)\` line. Total extra minus direct is the indirect cost: mostly
-the executor timing the query (relprefetch gives it a \`totaltime\`), plus memory
-layout effects. The latter shift any configuration by a few tens of Ir/statement
+the \`(direct)\` line. Total extra minus direct is the indirect cost: the
+clock reads and memory-context calls relprefetch makes, plus memory layout
+effects. The latter shift any configuration by a few tens of Ir/statement
 (e.g. glibc's strcmp in scanRTEForColumn is faster or slower depending on where
 the strings lie relative to a page end), so differences that small between
 configurations mean nothing, even though each configuration repeats exactly.

@@ -53,3 +53,34 @@ BEGIN
     END LOOP;
 END $$;
 SELECT count(*) AS counted FROM rp_unit;
+
+-- Parallel workers never count: the leader counts each statement once,
+-- however many workers run it.
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET force_parallel_mode = on;
+BEGIN;
+SELECT count(*) FROM blog_comment WHERE body LIKE 'comment 1%';
+SELECT count(*) FROM blog_comment WHERE body LIKE 'comment 2%';
+SELECT count(*) FROM blog_comment WHERE body LIKE 'comment 3%';
+-- they run in parallel workers
+EXPLAIN (COSTS OFF)
+SELECT count(*) FROM blog_comment WHERE body LIKE 'comment 4%';
+SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
+COMMIT;
+RESET force_parallel_mode;
+RESET min_parallel_table_scan_size;
+RESET parallel_tuple_cost;
+RESET parallel_setup_cost;
+RESET max_parallel_workers_per_gather;
+
+-- A statement that wraps a query counts as the client's statement.
+BEGIN;
+CREATE TEMP TABLE recent_posts AS SELECT id FROM blog_post WHERE id > 25;
+DECLARE c CURSOR FOR SELECT id FROM blog_post ORDER BY id;
+FETCH 2 FROM c;
+CLOSE c;
+SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
+ROLLBACK;

@@ -1,0 +1,77 @@
+# Tests what happens when the shared table is full (relprefetch.max = 100,
+# the smallest allowed): 150 distinct shapes each repeat in their own unit.
+#   - the table never holds more than relprefetch.max entries;
+#   - each eviction round drops the least used 5% and relprefetch.info
+#     counts every evicted entry: entries + evictions = shapes recorded;
+#   - no entry is attributed to another query: every row left still shows
+#     its own text with exactly its own counters;
+#   - a full reset clears the eviction count.
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('main');
+$node->init;
+$node->append_conf(
+	'postgresql.conf', q{
+shared_preload_libraries = 'relprefetch'
+relprefetch.max = 100
+lc_messages = 'C'
+});
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION relprefetch');
+
+# Shape k is "SELECT $1 AS ck": run 5 times in one transaction (a unit),
+# k times 5 + (k % 3) so that each shape has counts of its own.
+my $shapes = 150;
+my $script = '';
+for my $k (1 .. $shapes)
+{
+	my $runs = 5 + $k % 3;
+	$script .= "BEGIN;\n";
+	$script .= "SELECT $_ AS c$k;\n" for 1 .. $runs;
+	$script .= "COMMIT;\n";
+}
+$node->safe_psql('postgres', $script);
+
+my ($entries, $max, $evictions) = split /\|/,
+  $node->safe_psql('postgres',
+	'SELECT entries, max_entries, evictions FROM relprefetch.info');
+cmp_ok($entries, '<=', 100, "the table holds at most relprefetch.max entries ($entries)");
+is($max, 100, 'max_entries shows relprefetch.max');
+cmp_ok($evictions, '>=', $shapes - 100, "evictions are counted ($evictions)");
+is($entries + $evictions, $shapes,
+	'every shape recorded is either in the table or counted as evicted');
+
+# Every row left carries its own counters.
+my $rows = $node->safe_psql('postgres',
+	q{SELECT query, units, calls, max_repeats FROM relprefetch.stats
+	  WHERE query ~ '^SELECT \$1 AS c[0-9]+$' ORDER BY query});
+my @rows = split /\n/, $rows;
+is(scalar @rows, $entries, 'every entry is one of the shapes run');
+my $wrong = 0;
+for my $row (@rows)
+{
+	my ($query, $units, $calls, $max_repeats) = split /\|/, $row;
+	my ($k) = $query =~ /c(\d+)$/;
+	my $runs = 5 + $k % 3;
+	$wrong++ unless $units == 1 && $calls == $runs && $max_repeats == $runs;
+}
+is($wrong, 0, 'no row shows counters of another shape');
+
+# The most recent shapes are kept: they were used last.
+my $newest = $node->safe_psql('postgres',
+	"SELECT count(*) FROM relprefetch.stats WHERE query = 'SELECT \$1 AS c$shapes'");
+is($newest, 1, 'the newest shape is kept');
+
+$node->safe_psql('postgres', 'SELECT relprefetch.reset()');
+is( $node->safe_psql('postgres',
+		'SELECT entries, evictions FROM relprefetch.info'),
+	'0|0',
+	'a full reset empties the table and clears the eviction count');
+
+$node->stop;
+done_testing();
