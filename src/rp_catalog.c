@@ -349,7 +349,7 @@ rp_add_lookup(List **lookups, Oid relid, AttrNumber attno)
 	*lookups = lappend(*lookups, lookup);
 }
 
-/* Read an int2[] column of a pg_constraint row into keys; returns its length */
+/* Read an int2[] column of a pg_constraint row into keys; return its length */
 static int
 rp_read_keys(HeapTuple tuple, TupleDesc desc, int attnum, AttrNumber *keys)
 {

@@ -72,7 +72,7 @@ typedef struct RpScanner
 
 static uint8 rp_char_class[256];
 static uint8 rp_lower[256];
-static uint8 rp_word_byte[256];	/* lower-cased word character, or 0 */
+static uint8 rp_word_byte[256]; /* lower-cased word character, or 0 */
 
 /*
  * FNV-1a, a byte at a time: cheap for the few dozen bytes of a statement.
@@ -638,7 +638,7 @@ rp_fingerprint(const char *s, int len)
 				int			bracket;
 
 				prev = rp_fold_word(&sc, start, pos - start, &bracket);
-				/* hashed as "= ANY ($1)" and "$1", which PostgreSQL makes them */
+				/* as "= ANY ($1)" and "$1": what PostgreSQL makes of them */
 				if (prev == RP_TOK_IN_LIST)
 					hash = rp_hash_any_constant(before);
 				else if (prev == RP_TOK_ARRAY_LIST)

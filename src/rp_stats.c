@@ -346,7 +346,7 @@ rp_evict(void)
 	pfree(entries);
 }
 
-/* Store a text in one of the entry's slots.  Caller holds the exclusive lock. */
+/* Store a text in one of the entry's slots; caller holds the exclusive lock */
 static void
 rp_set_text(RpStatsEntry *entry, int slot, const char *text)
 {

@@ -45,7 +45,7 @@ typedef struct RpUnitQuery
 								 * same) */
 	int			text_len;
 	int			nrelids;
-	Oid			relids[RP_MAX_SOURCE_RELS];	/* relations it reads */
+	Oid			relids[RP_MAX_SOURCE_RELS]; /* relations it reads */
 } RpUnitQuery;
 
 /* What ExecutorEnd needs to know about an execution that was counted */
