@@ -1,6 +1,5 @@
 # relprefetch: server-side N+1 query detection and related-row fetching
 EXTENSION = relprefetch
-EXTVERSION = 0.1.0
 
 MODULE_big = relprefetch
 OBJS = \
