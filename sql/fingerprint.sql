@@ -46,15 +46,40 @@ SELECT name FROM blog_author WHERE id IN (1, (SELECT 2));
 SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
 ROLLBACK;
 
--- prepared statements: every EXECUTE counts as the prepared statement
+-- prepared statements: every EXECUTE counts as the prepared statement, the
+-- same shape as the statement sent with literals
 PREPARE author_by_id (int) AS SELECT name FROM blog_author WHERE id = $1;
 BEGIN;
 EXECUTE author_by_id(1);
 EXECUTE author_by_id(2);
-EXECUTE author_by_id(3);
+SELECT name FROM blog_author WHERE id = 3;
+EXECUTE author_by_id(4);
 SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
 ROLLBACK;
+-- an EXECUTE that fails before it runs leaves nothing behind
+EXECUTE author_by_id('not a number');
 DEALLOCATE author_by_id;
+SELECT count(*) >= 0 AS still_working FROM blog_author WHERE id = 1;
+
+-- a rule's extra statement is not counted as a second execution
+CREATE TABLE audited (id int);
+CREATE TABLE audit_log (id int);
+CREATE RULE audited_log AS ON INSERT TO audited DO ALSO INSERT INTO audit_log VALUES (NEW.id);
+BEGIN;
+INSERT INTO audited VALUES (1);
+INSERT INTO audited VALUES (2);
+INSERT INTO audited VALUES (3);
+SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
+ROLLBACK;
+DROP TABLE audited, audit_log;
+
+-- statements of a multi-statement string are part of the autocommit unit
+-- around them, and a wrapped query counts with its own text
+DISCARD ALL;
+SELECT name FROM blog_author WHERE id = 1;
+SELECT name FROM blog_author WHERE id = 2 \; SELECT name FROM blog_author WHERE id = 3;
+SELECT 'x' AS a \; EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT 1 AS b \; SELECT 'y' AS c;
+SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
 
 -- several statements in one query string are counted one by one
 BEGIN;

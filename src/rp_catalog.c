@@ -34,6 +34,7 @@
 #include "miscadmin.h"
 #include "nodes/bitmapset.h"
 #include "nodes/nodeFuncs.h"
+#include "storage/lmgr.h"
 #include "parser/parsetree.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -102,14 +103,23 @@ rp_describe_repeat(PlannedStmt *stmt, const Oid *source_relids, int nsource,
 	foreach(lc, stmt->subplans)
 		rp_walk_plan((Plan *) lfirst(lc), stmt, &lookups);
 
-	foreach(lc, lookups)
+	/*
+	 * The client's statement must never wait for us: if someone holds a
+	 * conflicting lock on pg_constraint, go without the foreign keys.
+	 */
+	if (lookups != NIL &&
+		ConditionalLockRelationOid(ConstraintRelationId, AccessShareLock))
 	{
-		if (rp_describe_lookup((RpKeyLookup *) lfirst(lc), source_relids,
-							   nsource, info))
+		foreach(lc, lookups)
 		{
-			described = true;
-			break;
+			if (rp_describe_lookup((RpKeyLookup *) lfirst(lc), source_relids,
+								   nsource, info))
+			{
+				described = true;
+				break;
+			}
 		}
+		UnlockRelationOid(ConstraintRelationId, AccessShareLock);
 	}
 
 	if (!described)
@@ -315,9 +325,14 @@ rp_lookup_owner(PlannedStmt *stmt, Var *var, IndexOnlyScan *ios,
 	if (get_rel_relispartition(relid))
 	{
 		List	   *ancestors = get_partition_ancestors(relid);
-		Oid			root = llast_oid(ancestors);
-		char	   *attname = get_attname(relid, *attno, true);
+		Oid			root;
+		char	   *attname;
 
+		/* a partition being detached concurrently has no ancestors */
+		if (ancestors == NIL)
+			return relid;
+		root = llast_oid(ancestors);
+		attname = get_attname(relid, *attno, true);
 		if (attname == NULL)
 			return InvalidOid;
 		*attno = get_attnum(root, attname);
@@ -383,7 +398,8 @@ rp_constraints(Oid relid, bool referencing)
 	HeapTuple	tuple;
 	List	   *result = NIL;
 
-	rel = table_open(ConstraintRelationId, AccessShareLock);
+	/* rp_describe_repeat holds the lock */
+	rel = table_open(ConstraintRelationId, NoLock);
 	if (referencing)
 	{
 		/* no index on confrelid: a scan of pg_constraint, on a rare path */
@@ -430,7 +446,7 @@ rp_constraints(Oid relid, bool referencing)
 	}
 
 	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
+	table_close(rel, NoLock);
 	return result;
 }
 

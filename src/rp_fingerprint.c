@@ -519,19 +519,50 @@ rp_scanner_init(RpScanner *sc, const char *text, int len)
 	sc->prev = RP_TOK_END;
 }
 
+/*
+ * A prepared statement's text is its whole PREPARE: skip "PREPARE name
+ * [(types)] AS", so that EXECUTE counts as the same shape as the statement
+ * sent with literals or through the extended protocol.
+ */
 const char *
-rp_statement_text(const char *source, PlannedStmt *stmt, int *len)
+rp_prepared_text(const char *source, int *len)
 {
-	int			location = stmt->stmt_location;
-	int			length = stmt->stmt_len;
+	RpScanner	sc;
+	RpToken		tok;
+	int			depth = 0;
 
-	/* an unknown location means the whole string is this statement */
+	rp_scanner_init(&sc, source, strlen(source));
+	for (;;)
+	{
+		rp_lex(&sc, &tok);
+		sc.prev = tok.kind;
+		if (tok.kind == RP_TOK_END)
+			break;
+		if (tok.kind == RP_TOK_OPEN)
+			depth++;
+		else if (tok.kind == RP_TOK_CLOSE)
+			depth--;
+		else if (depth == 0 && tok.kind == RP_TOK_WORD && tok.len == 2 &&
+				 rp_word_is(&sc, &tok, "as", 2))
+		{
+			int			start = rp_skip_blank(source, sc.len, sc.pos);
+
+			*len = sc.len - start;
+			return source + start;
+		}
+	}
+	*len = sc.len;
+	return source;
+}
+
+const char *
+rp_statement_text(const char *source, int location, int length, int *len)
+{
 	if (location < 0)
 	{
 		location = 0;
 		length = 0;
 	}
-	/* a zero length means "to the end of the string" */
 	if (length <= 0)
 		length = strlen(source + location);
 

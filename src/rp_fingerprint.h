@@ -16,14 +16,19 @@
 
 #include "postgres.h"
 
-#include "nodes/plannodes.h"
-
 /* Fill the lexer's character tables; called once, from _PG_init */
 extern void rp_fingerprint_init(void);
 
-/* Locate one statement's text inside the query string it came from */
-extern const char *rp_statement_text(const char *source, PlannedStmt *stmt,
-									 int *len);
+/*
+ * Locate one statement's text inside the query string it came from, given
+ * its position (location -1 meaning the whole string, length 0 "to the
+ * end").
+ */
+extern const char *rp_statement_text(const char *source, int location,
+									 int length, int *len);
+
+/* The statement of "PREPARE name [(types)] AS statement" */
+extern const char *rp_prepared_text(const char *source, int *len);
 
 /* Fingerprint of a statement's text; never 0 */
 extern uint64 rp_fingerprint(const char *text, int len);

@@ -9,9 +9,10 @@
  * shared_preload_libraries, since then neither the shared table nor the
  * executor hooks exist.
  *
- * Query texts and query ids of other users are shown only to roles with the
- * privileges of pg_read_all_stats, as in pg_stat_statements; the counters
- * stay visible to everyone.
+ * Of other users' rows, roles without the privileges of pg_read_all_stats
+ * see the counters only, as in pg_stat_statements: not the texts, and not
+ * what would identify or describe the query (fingerprint, queryid,
+ * relation, foreign key).
  *
  *-------------------------------------------------------------------------
  */
@@ -78,6 +79,7 @@ rp_stats_row(const RpStatsSnapshot *snap, void *arg)
 
 	values[i++] = ObjectIdGetDatum(snap->key.userid);
 	values[i++] = ObjectIdGetDatum(snap->key.dbid);
+	nulls[i] = !show_text;
 	values[i++] = Int64GetDatum((int64) snap->key.fingerprint);
 	nulls[i] = (snap->queryid == 0 || !show_text);
 	values[i++] = Int64GetDatum((int64) snap->queryid);
@@ -92,11 +94,12 @@ rp_stats_row(const RpStatsSnapshot *snap, void *arg)
 	values[i] = rp_text_or_null(show_text ? snap->source_query : NULL,
 								&nulls[i]);
 	i++;
-	nulls[i] = !OidIsValid(snap->relid);
+	nulls[i] = !OidIsValid(snap->relid) || !show_text;
 	values[i++] = ObjectIdGetDatum(snap->relid);
-	values[i] = rp_text_or_null(snap->relation, &nulls[i]);
+	values[i] = rp_text_or_null(show_text ? snap->relation : NULL, &nulls[i]);
 	i++;
-	values[i] = rp_text_or_null(snap->foreign_key, &nulls[i]);
+	values[i] = rp_text_or_null(show_text ? snap->foreign_key : NULL,
+								&nulls[i]);
 	i++;
 	values[i] = rp_text_or_null(show_text ? snap->suggestion : NULL,
 								&nulls[i]);

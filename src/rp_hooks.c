@@ -21,9 +21,13 @@
  *	  their own and are nested.  This costs a pointer comparison, where a
  *	  nesting depth would need ExecutorRun and ExecutorFinish hooks with
  *	  PG_TRY blocks around every execution (about a sixth of our cost per
- *	  statement), and no error can leave it wrong.
- *	  A statement that wraps a query (EXPLAIN ANALYZE, CREATE TABLE AS,
- *	  DECLARE CURSOR) counts as that query.
+ *	  statement).  The little state it needs (the EXECUTE's text, the
+ *	  position of a wrapping statement) is set by ProcessUtility and put
+ *	  back by its PG_FINALLY, on the utility path only.
+ *	  A client statement that wraps a query (EXPLAIN ANALYZE, CREATE TABLE
+ *	  AS, DECLARE CURSOR) counts as that statement, with its own text.
+ *	- only statements that set the command tag: the extra statements that
+ *	  rules add to a client statement are not counted again;
  *	- never in parallel workers: the leader counts the statement once;
  *	- never for EXPLAIN without ANALYZE, which does not run the statement.
  * relprefetch runs no SQL of its own (catalog rows are read directly), so
@@ -49,6 +53,7 @@
 #include "tcop/utility.h"
 
 #include "relprefetch.h"
+#include "rp_fingerprint.h"
 #include "rp_hooks.h"
 #include "rp_unit.h"
 
@@ -80,6 +85,14 @@ static bool rp_inflight_pool_ready = false;
 /* Text of the prepared statement that a top-level EXECUTE is running */
 static const char *rp_execute_text = NULL;
 
+/*
+ * Position in the client's query string of the utility statement running
+ * now (-1 when none), for the query it wraps: PostgreSQL 15 gives that query
+ * the whole string as its position.
+ */
+static int	rp_utility_location = -1;
+static int	rp_utility_len = 0;
+
 static void rp_ExecutorStart(QueryDesc *queryDesc, int eflags);
 static void rp_ExecutorEnd(QueryDesc *queryDesc);
 static void rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
@@ -107,23 +120,38 @@ rp_is_client_text(const char *text)
 		 strcmp(text, debug_query_string) == 0);
 }
 
-/* Is this the statement the client sent (see the file header)? */
-static inline bool
-rp_is_top_level(QueryDesc *queryDesc)
+/*
+ * The text to count for a statement, or NULL if it is not counted: nested
+ * statements count only with relprefetch.track = all.
+ */
+static inline const char *
+rp_counted_text(QueryDesc *queryDesc, int *len)
 {
-	/* ExecuteQuery hands the executor a copy of the prepared text */
-	return (rp_execute_text != NULL && queryDesc->sourceText != NULL &&
-			strcmp(queryDesc->sourceText, rp_execute_text) == 0) ||
-		rp_is_client_text(queryDesc->sourceText);
-}
+	PlannedStmt *stmt = queryDesc->plannedstmt;
+	const char *text = queryDesc->sourceText;
+	int			location = stmt->stmt_location;
+	int			length = stmt->stmt_len;
 
-static inline bool
-rp_should_count(QueryDesc *queryDesc, int eflags)
-{
-	return rp_enabled &&
-		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
-		!IsParallelWorker() &&
-		(rp_track == RP_TRACK_ALL || rp_is_top_level(queryDesc));
+	if (rp_is_client_text(text))
+	{
+		/* a query wrapped by a utility statement: that statement's place */
+		if (rp_utility_location >= 0 && location <= 0 && length == 0)
+		{
+			location = rp_utility_location;
+			length = rp_utility_len;
+		}
+		return rp_statement_text(text, location, length, len);
+	}
+	/* ExecuteQuery hands the executor a copy of the prepared text */
+	if (rp_execute_text != NULL && text != NULL &&
+		strcmp(text, rp_execute_text) == 0)
+	{
+		rp_execute_text = NULL;
+		return rp_prepared_text(text, len);
+	}
+	if (rp_track == RP_TRACK_ALL && text != NULL)
+		return rp_statement_text(text, location, length, len);
+	return NULL;
 }
 
 /* The query's memory context is going: its record goes back to the pool */
@@ -202,13 +230,17 @@ rp_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	RpExecution exec;
 	bool		counted = false;
 	instr_time	start;
+	const char *text;
+	int			len;
 
-	if (rp_should_count(queryDesc, eflags))
+	if (rp_enabled &&
+		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
+		!IsParallelWorker() &&
+		queryDesc->plannedstmt->canSetTag &&
+		(text = rp_counted_text(queryDesc, &len)) != NULL)
 	{
-		/* it is running now: a later statement is not the EXECUTE's */
-		rp_execute_text = NULL;
 		INSTR_TIME_SET_CURRENT(start);
-		counted = rp_unit_count(queryDesc, &exec);
+		counted = rp_unit_count(queryDesc, text, len, &exec);
 	}
 
 	if (prev_ExecutorStart)
@@ -261,28 +293,54 @@ rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				  DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
+	bool		from_client = rp_is_client_text(queryString);
+	const char *save_execute_text = rp_execute_text;
+	int			save_location = rp_utility_location;
+	int			save_len = rp_utility_len;
 
 	if (rp_ends_unit(parsetree))
 		rp_unit_end();
 
-	/*
-	 * The statement of a top-level EXECUTE is the client's, though its text
-	 * is that of the PREPARE.
-	 */
 	rp_execute_text = NULL;
-	if (IsA(parsetree, ExecuteStmt) && rp_is_client_text(queryString))
+	rp_utility_location = -1;
+	if (from_client)
 	{
-		PreparedStatement *prepared =
-			FetchPreparedStatement(((ExecuteStmt *) parsetree)->name, false);
+		rp_utility_location = Max(pstmt->stmt_location, 0);
+		rp_utility_len = pstmt->stmt_len;
 
-		if (prepared != NULL)
-			rp_execute_text = prepared->plansource->query_string;
+		/* the next statements are an explicit transaction block */
+		if (IsA(parsetree, TransactionStmt) &&
+			(((TransactionStmt *) parsetree)->kind == TRANS_STMT_BEGIN ||
+			 ((TransactionStmt *) parsetree)->kind == TRANS_STMT_START))
+			rp_unit_note_begin();
+
+		/* its statement is the client's, though its text is the PREPARE's */
+		if (IsA(parsetree, ExecuteStmt))
+		{
+			PreparedStatement *prepared =
+				FetchPreparedStatement(((ExecuteStmt *) parsetree)->name,
+									   false);
+
+			if (prepared != NULL)
+				rp_execute_text = prepared->plansource->query_string;
+		}
 	}
 
-	if (prev_ProcessUtility)
-		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-							params, queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+	PG_TRY();
+	{
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 								params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree,
+									context, params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		/* the EXECUTE's text may be freed once it is over */
+		rp_execute_text = save_execute_text;
+		rp_utility_location = save_location;
+		rp_utility_len = save_len;
+	}
+	PG_END_TRY();
 }

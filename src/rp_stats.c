@@ -636,18 +636,25 @@ rp_stats_load(void)
 		return;
 	}
 
-	if (fstat(fileno(file), &st) != 0 || st.st_size > MaxAllocHugeSize)
+	/* no valid file is larger than a full table of entries of full texts */
+	if (fstat(fileno(file), &st) != 0 ||
+		st.st_size > sizeof(RpFileHeader) + sizeof(pg_crc32c) +
+		(Size) rp_max_entries * (sizeof(RpFileEntry) + 2 * rp_text_size))
 	{
 		ereport(LOG,
-				(errmsg("ignoring relprefetch file \"%s\": cannot get a plausible size",
+				(errmsg("ignoring relprefetch file \"%s\": it is larger than relprefetch.max entries can be",
 						RP_STATS_FILE)));
 		FreeFile(file);
 		unlink(RP_STATS_FILE);
 		return;
 	}
 
-	buf = palloc_extended(st.st_size + 1, MCXT_ALLOC_HUGE);
-	if (fread(buf, 1, st.st_size, file) != (size_t) st.st_size)
+	buf = palloc_extended(st.st_size + 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+	if (buf == NULL)
+		ereport(LOG,
+				(errmsg("ignoring relprefetch file \"%s\": out of memory",
+						RP_STATS_FILE)));
+	else if (fread(buf, 1, st.st_size, file) != (size_t) st.st_size)
 		ereport(LOG,
 				(errcode_for_file_access(),
 				 errmsg("could not read relprefetch file \"%s\": %m",
@@ -656,7 +663,8 @@ rp_stats_load(void)
 		rp_stats_load_buffer(buf, st.st_size);
 
 	FreeFile(file);
-	pfree(buf);
+	if (buf != NULL)
+		pfree(buf);
 	unlink(RP_STATS_FILE);
 }
 

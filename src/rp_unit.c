@@ -22,10 +22,14 @@
  * backend exits, when the unit's pending calls are added.
  *
  * Unit boundaries are found lazily, when the next statement is counted:
- *	- inside an explicit transaction block, the unit is the block (its local
- *	  transaction id), so savepoints and ROLLBACK TO do not end it;
- *	- outside one, a statement starting more than relprefetch.unit_gap after
- *	  the previous counted statement ended starts a new unit;
+ *	- statements of one transaction are always in one unit: the statements
+ *	  nested in one client statement, those of a multi-statement query
+ *	  string, those inside savepoints and PL/pgSQL exception blocks;
+ *	- a transaction that BEGIN started (rp_unit_note_begin) is a unit of its
+ *	  own: an explicit transaction block;
+ *	- any other transaction (autocommit) joins the current autocommit unit
+ *	  if it starts less than relprefetch.unit_gap after the previous counted
+ *	  statement ended, and starts a new one otherwise;
  *	- DISCARD ALL and RESET ALL end the unit at once (rp_unit_end).
  *
  *-------------------------------------------------------------------------
@@ -33,6 +37,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/proc.h"
@@ -81,7 +86,8 @@ typedef enum RpUnitKind
 typedef struct RpUnitState
 {
 	RpUnitKind	kind;
-	LocalTransactionId lxid;	/* the block's transaction, for RP_UNIT_BLOCK */
+	LocalTransactionId lxid;	/* transaction of the latest counted statement */
+	LocalTransactionId begin_lxid;	/* transaction started by BEGIN */
 	TimestampTz last_activity;	/* when the latest counted statement ended */
 	uint64		id;				/* grows by one per unit; 0 is no unit */
 	uint64		last_fingerprint;	/* shape counted last */
@@ -93,7 +99,7 @@ typedef struct RpUnitState
 	uint64		repeated[RP_UNIT_MAX_REPEATED]; /* shapes shared this unit */
 } RpUnitState;
 
-static RpUnitState rp_unit = {RP_UNIT_NONE, 0, 0, 1};
+static RpUnitState rp_unit = {RP_UNIT_NONE, 0, 0, 0, 1};
 
 static void rp_unit_setup(void);
 static void rp_unit_boundary(void);
@@ -103,9 +109,9 @@ static void rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 static void rp_unit_query_enter(RpUnitQuery *q);
 static void rp_unit_repeat(RpUnitQuery *q, QueryDesc *queryDesc,
 						   const char *text, int len, RpExecution *exec);
-static void rp_unit_record(RpUnitQuery *q, const RpStatsKey *key,
-						   QueryDesc *queryDesc, const char *text, int len,
-						   int64 calls, double total_time, bool notify);
+static void rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
+						   const char *text, int len, int64 calls,
+						   double total_time, RpRepeatInfo *info);
 static RpUnitQuery *rp_unit_source(RpUnitQuery *q);
 static bool rp_unit_flush(RpUnitQuery *q, double ms);
 static void rp_unit_flush_all(void);
@@ -150,8 +156,14 @@ rp_unit_begin(RpUnitKind kind)
 {
 	rp_unit_end();
 	rp_unit.kind = kind;
-	rp_unit.lxid = MyProc->lxid;
 	rp_unit.last_activity = GetCurrentStatementStartTimestamp();
+}
+
+/* BEGIN or START TRANSACTION: the current transaction is a block */
+void
+rp_unit_note_begin(void)
+{
+	rp_unit.begin_lxid = MyProc->lxid;
 }
 
 /* End the current unit if the statement about to be counted is not in it */
@@ -159,16 +171,17 @@ static void
 rp_unit_boundary(void)
 {
 	TimestampTz stmt_start = GetCurrentStatementStartTimestamp();
+	LocalTransactionId lxid = MyProc->lxid;
 
-	if (IsTransactionBlock())
-	{
-		if (rp_unit.kind != RP_UNIT_BLOCK || rp_unit.lxid != MyProc->lxid)
-			rp_unit_begin(RP_UNIT_BLOCK);
-	}
+	if (rp_unit.kind != RP_UNIT_NONE && lxid == rp_unit.lxid)
+		;						/* same transaction, same unit */
+	else if (lxid == rp_unit.begin_lxid)
+		rp_unit_begin(RP_UNIT_BLOCK);
 	else if (rp_unit.kind != RP_UNIT_AUTOCOMMIT ||
 			 stmt_start - rp_unit.last_activity >
 			 (TimestampTz) rp_unit_gap * 1000)
 		rp_unit_begin(RP_UNIT_AUTOCOMMIT);
+	rp_unit.lxid = lxid;
 
 	/* until it ends, a statement is at least as recent as its start */
 	if (stmt_start > rp_unit.last_activity)
@@ -186,7 +199,9 @@ rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 	q->ref = NULL;
 
 	/* keep what the view shows of a query: the server's query text size */
-	len = Min(len, pgstat_track_activity_query_size - 1);
+	if (len >= pgstat_track_activity_query_size)
+		len = pg_mbcliplen(text, len,
+						   pgstat_track_activity_query_size - 1);
 	q->text = MemoryContextAlloc(rp_unit.text_cxt, len + 1);
 	memcpy(q->text, text, len);
 	q->text[len] = '\0';
@@ -215,23 +230,20 @@ rp_unit_query_enter(RpUnitQuery *q)
 }
 
 /*
- * Count one execution of a statement in the current unit.  Returns false
- * when the statement is not counted (no text, or too many shapes in the
- * unit).  May raise an error when relprefetch.on_detect is "error".
+ * Count one execution of a statement, whose text is given, in the current
+ * unit.  Returns false when the statement is not counted (an empty text, as
+ * the statements of SQL-standard function bodies have, or too many shapes
+ * in the unit).  May raise an error when relprefetch.on_detect is "error".
  */
 bool
-rp_unit_count(QueryDesc *queryDesc, RpExecution *exec)
+rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
+			  RpExecution *exec)
 {
-	const char *text;
-	int			len;
 	uint64		fingerprint;
 	RpUnitQuery *q;
 
-	if (queryDesc->sourceText == NULL)
+	if (len == 0)
 		return false;
-
-	text = rp_statement_text(queryDesc->sourceText, queryDesc->plannedstmt,
-							 &len);
 	fingerprint = rp_fingerprint(text, len);
 
 	if (rp_unit.queries == NULL)
@@ -253,10 +265,11 @@ rp_unit_count(QueryDesc *queryDesc, RpExecution *exec)
 	if (q->unit_id != rp_unit.id)
 		rp_unit_query_enter(q);
 	q->calls++;
+	q->runner = GetUserId();
 	rp_unit.last_fingerprint = fingerprint;
 
 	exec->fingerprint = fingerprint;
-	exec->userid = GetUserId();
+	exec->userid = q->runner;
 	exec->unit_id = rp_unit.id;
 	exec->query = q;
 	exec->generation = rp_unit.generation;
@@ -273,57 +286,62 @@ rp_unit_count(QueryDesc *queryDesc, RpExecution *exec)
 	return true;
 }
 
+static inline void
+rp_unit_key(RpStatsKey *key, Oid userid, uint64 fingerprint)
+{
+	key->userid = userid;
+	key->dbid = MyDatabaseId;
+	key->fingerprint = fingerprint;
+}
+
 /* A shape reached the threshold in this unit: count it in the shared table */
 static void
 rp_unit_repeat(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 			   int len, RpExecution *exec)
 {
-	RpStatsKey	key;
-	double		total_time = q->total_time;
+	RpRepeatInfo info;
 
 	Assert(q->shared_base == 0);
 
-	key.userid = exec->userid;
-	key.dbid = MyDatabaseId;
-	key.fingerprint = q->fingerprint;
+	/* if this fails (say, a timeout reading the catalogs), the next retries */
+	rp_unit_record(q, exec->userid, queryDesc, text, len, q->calls,
+				   q->total_time, &info);
 
-	/* mark it first: the notification may be an error */
 	q->repeated = true;
 	q->userid = exec->userid;
 	q->total_time = 0.0;
 	q->pending_calls = 0;
 	if (rp_unit.nrepeated < RP_UNIT_MAX_REPEATED)
 		rp_unit.repeated[rp_unit.nrepeated++] = q->fingerprint;
-
 	exec->shared = true;
-	rp_unit_record(q, &key, queryDesc, text, len, q->calls, total_time, true);
 	exec->ref = q->ref;
+
+	rp_unit_notify(q, &info);
 }
 
+/* Describe a repeat and record it in the shared table */
 static void
-rp_unit_record(RpUnitQuery *q, const RpStatsKey *key, QueryDesc *queryDesc,
+rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 			   const char *text, int len, int64 calls, double total_time,
-			   bool notify)
+			   RpRepeatInfo *info)
 {
-	RpRepeatInfo info;
+	RpStatsKey	key;
 	RpUnitQuery *source = rp_unit_source(q);
 	int			maxlen = pgstat_track_activity_query_size - 1;
 
-	info.queryid = queryDesc->plannedstmt->queryId;
-	info.query = rp_normalize(text, len, maxlen);
-	info.source_query = source ?
+	info->queryid = queryDesc->plannedstmt->queryId;
+	info->query = rp_normalize(text, len, maxlen);
+	info->source_query = source ?
 		rp_normalize(source->text, source->text_len, maxlen) : NULL;
 	rp_describe_repeat(queryDesc->plannedstmt,
 					   source ? source->relids : NULL,
 					   source ? source->nrelids : 0,
-					   &info);
+					   info);
 
-	rp_stats_record_repeat(key, calls, total_time,
-						   GetCurrentStatementStartTimestamp(), &info,
+	rp_unit_key(&key, userid, q->fingerprint);
+	rp_stats_record_repeat(&key, calls, total_time,
+						   GetCurrentStatementStartTimestamp(), info,
 						   &q->ref);
-
-	if (notify)
-		rp_unit_notify(q, &info);
 }
 
 /*
@@ -341,7 +359,8 @@ rp_unit_source(RpUnitQuery *q)
 	{
 		RpUnitQuery *p = rpunit_lookup(rp_unit.queries, fingerprint);
 
-		if (p == NULL || p->unit_id != rp_unit.id)
+		/* nor show one user the statement of another (SET ROLE mid-unit) */
+		if (p == NULL || p->unit_id != rp_unit.id || p->runner != q->runner)
 			return NULL;
 		if (p->calls < 2 || p->calls < q->calls - 1)
 			return p;
@@ -395,9 +414,7 @@ rp_unit_flush(RpUnitQuery *q, double ms)
 {
 	RpStatsKey	key;
 
-	key.userid = q->userid;
-	key.dbid = MyDatabaseId;
-	key.fingerprint = q->fingerprint;
+	rp_unit_key(&key, q->userid, q->fingerprint);
 	if (!rp_stats_add(&key, q->pending_calls, ms, q->calls - q->shared_base,
 					  GetCurrentStatementStartTimestamp(), &q->ref))
 	{
@@ -465,17 +482,13 @@ rp_unit_finish(const RpExecution *exec, QueryDesc *queryDesc, double ms)
 		if (!rp_unit_flush(q, ms))
 		{
 			/* reset or evicted meanwhile: count the unit afresh from here */
-			RpStatsKey	key;
-			int64		calls = q->pending_calls;
+			RpRepeatInfo info;
 
-			key.userid = q->userid;
-			key.dbid = MyDatabaseId;
-			key.fingerprint = q->fingerprint;
+			rp_unit_record(q, q->userid, queryDesc, q->text, q->text_len,
+						   q->pending_calls, ms, &info);
 			q->repeated = true;
-			q->shared_base = q->calls - calls;
+			q->shared_base = q->calls - q->pending_calls;
 			q->pending_calls = 0;
-			rp_unit_record(q, &key, queryDesc, q->text, q->text_len, calls,
-						   ms, false);
 		}
 	}
 	else if (q != NULL)
@@ -486,9 +499,7 @@ rp_unit_finish(const RpExecution *exec, QueryDesc *queryDesc, double ms)
 		RpStatsKey	key;
 		RpStatsRef	ref = exec->ref;
 
-		key.userid = exec->userid;
-		key.dbid = MyDatabaseId;
-		key.fingerprint = exec->fingerprint;
+		rp_unit_key(&key, exec->userid, exec->fingerprint);
 		(void) rp_stats_add(&key, 0, ms, 0, GetCurrentStatementStartTimestamp(),
 							&ref);
 	}

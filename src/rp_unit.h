@@ -34,6 +34,7 @@ typedef struct RpUnitQuery
 	bool		repeated;		/* counted in the shared table in its unit */
 	uint64		unit_id;		/* the unit the counters below belong to */
 	Oid			userid;			/* user it was shared for */
+	Oid			runner;			/* user who ran it last */
 	int64		calls;			/* executions started in that unit */
 	int64		shared_base;	/* of those, run before the shared entry was
 								 * last created (by a reset mid-unit) */
@@ -62,7 +63,9 @@ typedef struct RpExecution
 
 typedef void (*RpUnitVisitor) (const RpUnitQuery *query, void *arg);
 
-extern bool rp_unit_count(QueryDesc *queryDesc, RpExecution *exec);
+extern bool rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
+						  RpExecution *exec);
+extern void rp_unit_note_begin(void);
 extern void rp_unit_finish(const RpExecution *exec, QueryDesc *queryDesc,
 						   double ms);
 extern void rp_unit_end(void);
