@@ -42,8 +42,8 @@ typedef struct RpUnitQuery
 	double		total_time;		/* ms of finished executions not yet shared */
 	uint64		predecessor;	/* shape that ran just before its first run */
 	RpStatsRef	ref;			/* where its shared entry was last found */
-	char	   *text;			/* text of one execution (any normalizes the
-								 * same) */
+	char	   *text;			/* text of one execution: the shape's, though
+								 * its comments and spacing are that one's */
 	int			text_len;
 	int			nrelids;
 	Oid			relids[RP_MAX_SOURCE_RELS]; /* relations it reads */
