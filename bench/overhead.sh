@@ -191,10 +191,10 @@ run_backend() {
 	fi
 }
 
-# cg_calls FILE: "CALLS NAME" for every function called while collecting.
-# Handles both plain and compressed ("(id) name") callgrind name fields.
-cg_calls() {
-	awk '
+# The awk function every callgrind parser below starts with: nm(FIELD) is
+# the name in an ob=, fn= or cfn= field, plain or compressed. A compressed
+# field "(id) name" defines id, and a later "(id)" alone stands for that name.
+cg_nm_awk='
 	function nm(s,   id, rest) {
 		if (match(s, /^\([0-9]+\)/)) {
 			id = substr(s, 2, RLENGTH - 2)
@@ -206,6 +206,11 @@ cg_calls() {
 		}
 		return s
 	}
+'
+
+# cg_calls FILE: "CALLS NAME" for every function called while collecting.
+cg_calls() {
+	awk "$cg_nm_awk"'
 	/^fn=/ { nm(substr($0, 4)); next }
 	/^cfn=/ { callee = nm(substr($0, 5)); next }
 	/^calls=/ { split(substr($0, 7), a, " "); n[callee] += a[1]; next }
@@ -240,18 +245,7 @@ annotate_total() {
 # not done inside other relprefetch functions, so the OWN column adds up to
 # everything relprefetch's code costs directly (the "direct" line).
 cg_breakdown() {
-	awk -v n="$2" '
-	function nm(s,   id, rest) {
-		if (match(s, /^\([0-9]+\)/)) {
-			id = substr(s, 2, RLENGTH - 2)
-			rest = substr(s, RLENGTH + 1)
-			sub(/^ /, "", rest)
-			if (rest != "")
-				names[id] = rest
-			return names[id]
-		}
-		return s
-	}
+	awk -v n="$2" "$cg_nm_awk"'
 	function chained(f) {
 		return f ~ /^standard_(Executor(Start|Run|Finish|End)|ProcessUtility)$/ ||
 			f ~ /^pgss_/
@@ -311,18 +305,7 @@ cg_breakdown() {
 rp_say "calibrating: finding exec_simple_query"
 run_backend calibrate "$work/calibrate.sql" "" ""
 toggle=$(
-	awk '
-	function nm(s,   id, rest) {
-		if (match(s, /^\([0-9]+\)/)) {
-			id = substr(s, 2, RLENGTH - 2)
-			rest = substr(s, RLENGTH + 1)
-			sub(/^ /, "", rest)
-			if (rest != "")
-				names[id] = rest
-			return names[id]
-		}
-		return s
-	}
+	awk "$cg_nm_awk"'
 	/^fn=/ { fn = nm(substr($0, 4)); next }
 	/^cfn=/ {
 		c = nm(substr($0, 5))

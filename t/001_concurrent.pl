@@ -20,8 +20,10 @@ use strict;
 use warnings;
 
 use IPC::Run;
-use PostgreSQL::Test::Cluster;
+use FindBin;
+use lib $FindBin::RealBin;
 use PostgreSQL::Test::Utils;
+use RelprefetchTest;
 use Test::More;
 
 my $clients   = 8;
@@ -30,28 +32,10 @@ my $threshold = 5;    # relprefetch.threshold, the default
 my $K         = 7;    # iterations of every N+1 loop, >= $threshold
 my $clean     = $threshold - 1;    # runs of the clean statement per unit
 
-my $node = PostgreSQL::Test::Cluster->new('main');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'relprefetch'
-relprefetch.threshold = $threshold
-lc_messages = 'C'
-max_connections = 30
-});
-$node->start;
-
-$node->safe_psql(
-	'postgres', q{
-CREATE EXTENSION relprefetch;
-CREATE TABLE authors (id int PRIMARY KEY, name text NOT NULL);
-CREATE TABLE posts (id int PRIMARY KEY,
-                    author_id int NOT NULL REFERENCES authors (id),
-                    title text NOT NULL);
-INSERT INTO authors SELECT g, 'author ' || g FROM generate_series(1, 1000) g;
-INSERT INTO posts SELECT g, (g % 1000) + 1, 'post ' || g
-  FROM generate_series(1, 1000) g;
-});
+my $node = start_relprefetch_node(
+	'relprefetch.threshold' => $threshold,
+	max_connections         => 30);
+$node->safe_psql('postgres', authors_posts_sql(1000));
 
 my $superuser_oid =
   $node->safe_psql('postgres', 'SELECT current_user::regrole::oid');

@@ -12,42 +12,25 @@
 use strict;
 use warnings;
 
-use PostgreSQL::Test::Cluster;
+use FindBin;
+use lib $FindBin::RealBin;
 use PostgreSQL::Test::Utils;
+use RelprefetchTest;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('main');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'relprefetch'
-lc_messages = 'C'
-restart_after_crash = on
-});
-$node->start;
+my $node = start_relprefetch_node(restart_after_crash => 'on');
 
 my $statfile = $node->data_dir . '/pg_stat/relprefetch.stat';
 
-my $schema = q{
-CREATE TABLE authors (id int PRIMARY KEY, name text NOT NULL);
-CREATE TABLE posts (id int PRIMARY KEY,
-                    author_id int NOT NULL REFERENCES authors (id),
-                    title text NOT NULL);
-INSERT INTO authors SELECT g, 'author ' || g FROM generate_series(1, 100) g;
-INSERT INTO posts SELECT g, (g % 100) + 1, 'post ' || g
-  FROM generate_series(1, 100) g;
-};
-$node->safe_psql('postgres', "CREATE EXTENSION relprefetch; $schema");
+$node->safe_psql('postgres', authors_posts_sql(100));
 $node->safe_psql('postgres', 'CREATE DATABASE db2');
-$node->safe_psql('db2', $schema);
+$node->safe_psql('db2', authors_posts_sql(100));
 
 # One unit of work: an explicit transaction running $n lookups of one shape
 sub loop
 {
 	my ($db, $n, $query) = @_;
-	my $sql = "BEGIN;\nSELECT id, author_id FROM posts WHERE id <= $n;\n";
-	$sql .= "$query = $_;\n" for 1 .. $n;
-	$node->safe_psql($db, "$sql COMMIT;");
+	$node->safe_psql($db, unit_sql($n, $query));
 	return;
 }
 
@@ -225,18 +208,10 @@ is(entries(), '1', 'crash: one entry before the crash');
 
 my $session = $node->background_psql('postgres');
 my $pid     = $session->query_safe('SELECT pg_backend_pid()');
-my $offset  = -s $node->logfile;
 my $start_time =
   $node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()');
 
-ok(kill('KILL', $pid), 'crash: SIGKILL a backend');
-$node->wait_for_log(
-	qr/server process \(PID $pid\) was terminated by signal 9: Killed/,
-	$offset);
-$node->wait_for_log(qr/all server processes terminated; reinitializing/,
-	$offset);
-$node->poll_query_until('postgres', 'SELECT 1', '1')
-  or die 'the server did not come back after the crash';
+crash_restart($node, $pid, 'crash: SIGKILL a backend');
 $session->quit;
 
 is($node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()'),

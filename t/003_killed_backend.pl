@@ -13,33 +13,17 @@
 use strict;
 use warnings;
 
-use PostgreSQL::Test::Cluster;
+use FindBin;
+use lib $FindBin::RealBin;
 use PostgreSQL::Test::Utils;
+use RelprefetchTest;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('main');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'relprefetch'
-relprefetch.threshold = 5
-lc_messages = 'C'
-restart_after_crash = on
-});
-$node->start;
-
-$node->safe_psql(
-	'postgres', q{
-CREATE EXTENSION relprefetch;
-CREATE TABLE authors (id int PRIMARY KEY, name text NOT NULL);
-CREATE TABLE posts (id int PRIMARY KEY,
-                    author_id int NOT NULL REFERENCES authors (id),
-                    title text NOT NULL);
-CREATE TABLE audit (n int);
-INSERT INTO authors SELECT g, 'author ' || g FROM generate_series(1, 100) g;
-INSERT INTO posts SELECT g, (g % 100) + 1, 'post ' || g
-  FROM generate_series(1, 100) g;
-});
+my $node = start_relprefetch_node(
+	'relprefetch.threshold' => 5,
+	restart_after_crash     => 'on');
+$node->safe_psql('postgres',
+	authors_posts_sql(100) . "CREATE TABLE audit (n int);\n");
 
 my $lookup       = 'SELECT name FROM authors WHERE id = $1';
 my $other_lookup = 'SELECT title FROM posts WHERE id = $1';
@@ -84,15 +68,7 @@ is(counters(), "$lookup|1|7|7",
 
 my $start_time =
   $node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()');
-my $offset = -s $node->logfile;
-ok(kill('KILL', $pid), "SIGKILL backend $pid in the middle of its unit");
-$node->wait_for_log(
-	qr/server process \(PID $pid\) was terminated by signal 9: Killed/,
-	$offset);
-$node->wait_for_log(qr/all server processes terminated; reinitializing/,
-	$offset);
-$node->poll_query_until('postgres', 'SELECT 1', '1')
-  or die 'the server did not come back after the crash';
+crash_restart($node, $pid, "SIGKILL backend $pid in the middle of its unit");
 $victim->quit;
 
 is($node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()'),
@@ -134,7 +110,7 @@ is(counters(), "$lookup|1|7|7",
 	'before pg_terminate_backend: 1 unit, 7 calls; 4 lookups of another shape not recorded'
 );
 
-$offset = -s $node->logfile;
+my $offset = -s $node->logfile;
 is( $node->safe_psql(
 		'postgres', "SELECT pg_terminate_backend($pid, 60000)"),
 	't',

@@ -18,14 +18,13 @@
 use strict;
 use warnings;
 
-use PostgreSQL::Test::Cluster;
+use FindBin;
+use lib $FindBin::RealBin;
 use PostgreSQL::Test::Utils;
+use RelprefetchTest;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('main');
-$node->init;
-$node->append_conf('postgresql.conf', "lc_messages = 'C'");
-$node->start;
+my $node = start_node();
 
 is($node->safe_psql('postgres', 'SHOW shared_preload_libraries'),
 	'', 'relprefetch is not preloaded');

@@ -16,30 +16,16 @@
 use strict;
 use warnings;
 
-use PostgreSQL::Test::Cluster;
+use FindBin;
+use lib $FindBin::RealBin;
 use PostgreSQL::Test::Utils;
+use RelprefetchTest;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('main');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'relprefetch'
-relprefetch.threshold = 5
-lc_messages = 'C'
-});
-$node->start;
+my $node = start_relprefetch_node('relprefetch.threshold' => 5);
 
 $node->safe_psql(
-	'postgres', q{
-CREATE EXTENSION relprefetch;
-CREATE TABLE authors (id int PRIMARY KEY, name text NOT NULL);
-CREATE TABLE posts (id int PRIMARY KEY,
-                    author_id int NOT NULL REFERENCES authors (id),
-                    title text NOT NULL);
-INSERT INTO authors SELECT g, 'author ' || g FROM generate_series(1, 100) g;
-INSERT INTO posts SELECT g, (g % 100) + 1, 'post ' || g
-  FROM generate_series(1, 100) g;
+	'postgres', authors_posts_sql(100) . q{
 CREATE ROLE alice LOGIN;
 CREATE ROLE bob LOGIN;
 CREATE ROLE carol LOGIN;
@@ -67,9 +53,7 @@ sub safe_psql_as
 sub loop_as
 {
 	my ($role, $n) = @_;
-	my $sql = "BEGIN;\nSELECT id, author_id FROM posts WHERE id <= $n;\n";
-	$sql .= "SELECT name FROM authors WHERE id = $_;\n" for 1 .. $n;
-	safe_psql_as($role, "$sql COMMIT;");
+	safe_psql_as($role, unit_sql($n, 'SELECT name FROM authors WHERE id'));
 	return;
 }
 

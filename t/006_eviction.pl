@@ -9,20 +9,13 @@
 use strict;
 use warnings;
 
-use PostgreSQL::Test::Cluster;
+use FindBin;
+use lib $FindBin::RealBin;
 use PostgreSQL::Test::Utils;
+use RelprefetchTest;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('main');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'relprefetch'
-relprefetch.max = 100
-lc_messages = 'C'
-});
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION relprefetch');
+my $node = start_relprefetch_node('relprefetch.max' => 100);
 
 # Shape k is "SELECT $1 AS ck": run 5 times in one transaction (a unit),
 # k times 5 + (k % 3) so that each shape has counts of its own.

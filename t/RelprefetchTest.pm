@@ -1,0 +1,106 @@
+# What the TAP tests in t/ share: the test cluster, the authors/posts schema,
+# the SQL of an N+1 unit of work, and a backend crash.
+#
+# Load it from a test with
+#   use FindBin;
+#   use lib $FindBin::RealBin;
+#   use RelprefetchTest;
+# so that it is found whatever the current directory (prove run from the
+# checkout or PGXS's installcheck run from a copy of it).  Its name does not
+# end in .pl: PGXS runs every t/*.pl file as a test.
+package RelprefetchTest;
+
+use strict;
+use warnings;
+
+use Exporter 'import';
+use PostgreSQL::Test::Cluster;
+use Test::More;
+
+our @EXPORT = qw(
+  start_node
+  start_relprefetch_node
+  authors_posts_sql
+  unit_sql
+  crash_restart
+);
+
+# A started node named 'main', with lc_messages = 'C' (the tests match
+# message texts) and then the given settings, a list of name => value pairs
+# written as they are to postgresql.conf (quote string values yourself).
+sub start_node
+{
+	my (@settings) = @_;
+	my $conf = "\nlc_messages = 'C'\n";
+	while (my ($name, $value) = splice(@settings, 0, 2))
+	{
+		$conf .= "$name = $value\n";
+	}
+
+	my $node = PostgreSQL::Test::Cluster->new('main');
+	$node->init;
+	$node->append_conf('postgresql.conf', $conf);
+	$node->start;
+	return $node;
+}
+
+# The same with relprefetch in shared_preload_libraries and the extension
+# created in the database postgres.
+sub start_relprefetch_node
+{
+	my (@settings) = @_;
+	my $node =
+	  start_node(shared_preload_libraries => "'relprefetch'", @settings);
+	$node->safe_psql('postgres', 'CREATE EXTENSION relprefetch');
+	return $node;
+}
+
+# SQL creating authors and posts (posts.author_id references authors), each
+# with $rows rows: author g is 'author g', post g is 'post g' by author
+# (g % $rows) + 1.
+sub authors_posts_sql
+{
+	my ($rows) = @_;
+	return qq{
+CREATE TABLE authors (id int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE posts (id int PRIMARY KEY,
+                    author_id int NOT NULL REFERENCES authors (id),
+                    title text NOT NULL);
+INSERT INTO authors SELECT g, 'author ' || g FROM generate_series(1, $rows) g;
+INSERT INTO posts SELECT g, (g % $rows) + 1, 'post ' || g
+  FROM generate_series(1, $rows) g;
+};
+}
+
+# SQL of one unit of work with an N+1 loop: an explicit transaction running
+# the posts query, then "$lookup = 1" .. "$lookup = $n" (e.g. $lookup =
+# 'SELECT name FROM authors WHERE id').
+sub unit_sql
+{
+	my ($n, $lookup) = @_;
+	my $sql = "BEGIN;\nSELECT id, author_id FROM posts WHERE id <= $n;\n";
+	$sql .= "$lookup = $_;\n" for 1 .. $n;
+	return "$sql COMMIT;";
+}
+
+# Kill backend $pid with SIGKILL (one test, named $test_name: the kill
+# succeeds), then wait until the postmaster has reinitialised shared memory
+# (the node needs restart_after_crash = on) and accepts connections again.
+sub crash_restart
+{
+	my ($node, $pid, $test_name) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+
+	my $offset = -s $node->logfile;
+	ok(kill('KILL', $pid), $test_name);
+	$node->wait_for_log(
+		qr/server process \(PID $pid\) was terminated by signal 9: Killed/,
+		$offset);
+	$node->wait_for_log(qr/all server processes terminated; reinitializing/,
+		$offset);
+	$node->poll_query_until('postgres', 'SELECT 1', '1')
+	  or die 'the server did not come back after the crash';
+	return;
+}
+
+1;
