@@ -364,8 +364,8 @@ for cfg in "${configs[@]}"; do
 	case ",$preload," in
 	*,relprefetch,*)
 		units=$(calls_to "$file" rp_unit_end)
-		shared=$(($(calls_to "$file" rp_stats_add) + $(calls_to "$file" rp_stats_record_repeat)))
-		note="units=$units shared-path=$shared"
+		shared=$(($(calls_to "$file" rp_stats_add) + $(calls_to "$file" rp_stats_pending_add) + $(calls_to "$file" rp_stats_record_repeat)))
+		note="units=$units shared-updates=$shared"
 		;;
 	esac
 	jumbled=$(calls_to "$file" JumbleQuery)
@@ -470,7 +470,7 @@ $machine
 $table
 
 "exercised" comes from call counts in the callgrind output: \`units\` = units of
-work started, \`shared-path\` = executions that went to shared memory,
+work started, \`shared-updates\` = updates of shared memory (pending slot or table),
 \`jumbled\` = queries given a query id, \`logged\` = N+1 LOG messages.
 
 Repeatability: $repeat.

@@ -265,8 +265,7 @@ rp_ExecutorEnd(QueryDesc *queryDesc)
 
 		INSTR_TIME_SET_CURRENT(elapsed);
 		INSTR_TIME_SUBTRACT(elapsed, inflight->start);
-		rp_unit_finish(&inflight->exec, queryDesc,
-					   INSTR_TIME_GET_MILLISEC(elapsed));
+		rp_unit_finish(&inflight->exec, INSTR_TIME_GET_MILLISEC(elapsed));
 	}
 
 	if (prev_ExecutorEnd)

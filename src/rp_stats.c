@@ -22,6 +22,19 @@
  *	  afresh.
  *	- RpSharedState->mutex (a spinlock) guards evictions and stats_reset.
  *
+ * Executions of a shape that already repeated in a unit go, without any
+ * lock, to the backend's own pending slot (RpPendingSlot, one per backend,
+ * written only by its owner): the owner bumps the slot's changecount
+ * before and after each change (odd while it writes), and readers copy the
+ * slot until they see the same even count on both sides.  The owner folds
+ * its slot into the table, under the exclusive lock, when its unit ends
+ * and when it exits; readers hold the shared lock while they add the slots
+ * to the table's counters, so a fold is never seen twice or half.
+ *	- RpSharedState->removals counts removed entries (resets, evictions),
+ *	  and an entry remembers its value when it was created: deltas gathered
+ *	  before an entry of the same key was removed and created again belong
+ *	  to the old one, and are dropped.
+ *
  * Nothing here runs on the common path of the executor hooks: a backend
  * only comes here once a query shape has reached relprefetch.threshold in
  * its current unit of work.
@@ -41,8 +54,10 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "port/atomics.h"
 #include "port/pg_crc32c.h"
 #include "storage/fd.h"
+#include "storage/backendid.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
@@ -67,6 +82,7 @@ typedef struct RpStatsEntry
 {
 	RpStatsKey	key;			/* hash key; must be first */
 	bool		valid;			/* false once removed from the table */
+	uint64		created_gen;	/* removals when it was created */
 	slock_t		mutex;			/* guards counters and usage */
 	RpCounters	counters;
 	double		usage;			/* eviction priority: lowest goes first */
@@ -85,10 +101,32 @@ typedef struct RpSharedState
 {
 	LWLock	   *lock;
 	double		median_usage;	/* usage given to new entries; under lock */
+	pg_atomic_uint64 removals;	/* entries removed; changed under lock */
 	slock_t		mutex;			/* guards the two fields below */
 	int64		evictions;
 	TimestampTz stats_reset;
 } RpSharedState;
+
+/* Deltas of one repeated shape not yet folded into its entry */
+typedef struct RpPending
+{
+	RpStatsKey	key;
+	uint64		gen;			/* removals when they started */
+	int64		calls;
+	double		total_time;
+	int64		max_repeats;
+	TimestampTz last_seen;
+} RpPending;
+
+/* Shapes a backend can keep pending at once; more go to the table at once */
+#define RP_PENDING_MAX		16
+
+typedef struct RpPendingSlot
+{
+	uint32		changecount;	/* odd while the owner writes */
+	int			npending;
+	RpPending	pending[RP_PENDING_MAX];
+} RpPendingSlot;
 
 /* Fixed part of an entry in the stats file; texts follow it */
 typedef struct RpFileEntry
@@ -119,6 +157,7 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 static RpSharedState *rp_shared = NULL;
 static HTAB *rp_hash = NULL;
+static RpPendingSlot *rp_slots = NULL;	/* MaxBackends of them */
 
 /* Bytes kept of each text, NUL included: the server's own query text size */
 static int	rp_text_size = 0;
@@ -165,7 +204,11 @@ rp_entry_size(void)
 static Size
 rp_shmem_size(void)
 {
-	return add_size(MAXALIGN(sizeof(RpSharedState)),
+	Size		size = MAXALIGN(sizeof(RpSharedState));
+
+	size = add_size(size, MAXALIGN(mul_size(MaxBackends,
+											sizeof(RpPendingSlot))));
+	return add_size(size,
 					hash_estimate_size(rp_max_entries, rp_entry_size()));
 }
 
@@ -199,10 +242,17 @@ rp_shmem_startup(void)
 	{
 		rp_shared->lock = &(GetNamedLWLockTranche("relprefetch"))->lock;
 		rp_shared->median_usage = 1.0;
+		pg_atomic_init_u64(&rp_shared->removals, 0);
 		SpinLockInit(&rp_shared->mutex);
 		rp_shared->evictions = 0;
 		rp_shared->stats_reset = GetCurrentTimestamp();
 	}
+
+	rp_slots = ShmemInitStruct("relprefetch pending",
+							   mul_size(MaxBackends, sizeof(RpPendingSlot)),
+							   &found);
+	if (!found)
+		memset(rp_slots, 0, mul_size(MaxBackends, sizeof(RpPendingSlot)));
 
 	memset(&info, 0, sizeof(info));
 	info.keysize = sizeof(RpStatsKey);
@@ -251,6 +301,7 @@ rp_entry_create(const RpStatsKey *key, TimestampTz now)
 	Assert(!found);
 
 	entry->valid = true;
+	entry->created_gen = pg_atomic_read_u64(&rp_shared->removals);
 	SpinLockInit(&entry->mutex);
 	memset(&entry->counters, 0, sizeof(entry->counters));
 	entry->counters.first_seen = now;
@@ -272,6 +323,7 @@ static void
 rp_entry_remove(RpStatsEntry *entry)
 {
 	entry->valid = false;
+	pg_atomic_fetch_add_u64(&rp_shared->removals, 1);
 	hash_search(rp_hash, &entry->key, HASH_REMOVE, NULL);
 }
 
@@ -376,11 +428,13 @@ rp_set_text(RpStatsEntry *entry, int slot, const char *text)
  * A shape has reached the threshold in a unit: count the unit, the calls so
  * far and their time, and keep the latest description of the repeat.
  */
-void
+uint64
 rp_stats_record_repeat(const RpStatsKey *key, int64 calls, double total_time,
 					   TimestampTz now, const RpRepeatInfo *info,
 					   RpStatsRef *ref)
 {
+	uint64		gen;
+
 	RpStatsEntry *entry;
 
 	Assert(rp_stats_available());
@@ -411,7 +465,9 @@ rp_stats_record_repeat(const RpStatsKey *key, int64 calls, double total_time,
 	rp_set_text(entry, 0, info->query);
 	rp_set_text(entry, 1, info->source_query);
 
+	gen = pg_atomic_read_u64(&rp_shared->removals);
 	LWLockRelease(rp_shared->lock);
+	return gen;
 }
 
 /*
@@ -443,6 +499,211 @@ rp_stats_add(const RpStatsKey *key, int64 calls, double ms, int64 repeats,
 	return entry != NULL;
 }
 
+/* Entries removed so far: when it changes, pending deltas may be stale */
+uint64
+rp_stats_removals(void)
+{
+	return pg_atomic_read_u64(&rp_shared->removals);
+}
+
+static inline RpPendingSlot *
+rp_my_slot(void)
+{
+	return &rp_slots[MyBackendId - 1];
+}
+
+static inline bool
+rp_pending_is(const RpPending *p, const RpStatsKey *key, uint64 gen)
+{
+	return p->key.fingerprint == key->fingerprint &&
+		p->key.userid == key->userid && p->key.dbid == key->dbid &&
+		p->gen == gen;
+}
+
+/*
+ * Add to this backend's pending deltas for key, gathered since gen.  No
+ * lock: only this backend writes its slot.  *hint is where the deltas were
+ * last time (-1 if unknown) and is updated.  Returns false when the slot is
+ * full (the caller then adds to the table directly).
+ */
+bool
+rp_stats_pending_add(const RpStatsKey *key, uint64 gen, int64 calls,
+					 double ms, int64 repeats, TimestampTz now, int *hint)
+{
+	RpPendingSlot *slot = rp_my_slot();
+	RpPending  *p = NULL;
+	int			i;
+
+	if (*hint >= 0 && *hint < slot->npending &&
+		rp_pending_is(&slot->pending[*hint], key, gen))
+		p = &slot->pending[*hint];
+	else
+	{
+		for (i = 0; i < slot->npending; i++)
+		{
+			if (rp_pending_is(&slot->pending[i], key, gen))
+			{
+				p = &slot->pending[i];
+				*hint = i;
+				break;
+			}
+		}
+	}
+	if (p == NULL && slot->npending == RP_PENDING_MAX)
+		return false;
+
+	slot->changecount++;
+	pg_write_barrier();
+	if (p == NULL)
+	{
+		*hint = slot->npending;
+		p = &slot->pending[slot->npending];
+		p->key = *key;
+		p->gen = gen;
+		p->calls = 0;
+		p->total_time = 0.0;
+		p->max_repeats = 0;
+		p->last_seen = 0;
+		slot->npending++;
+	}
+	p->calls += calls;
+	p->total_time += ms;
+	p->max_repeats = Max(p->max_repeats, repeats);
+	if (calls > 0)
+		p->last_seen = now;
+	pg_write_barrier();
+	slot->changecount++;
+	return true;
+}
+
+/* May pending deltas gathered since gen count for this entry? */
+static inline bool
+rp_pending_belongs(const RpPending *p, const RpStatsEntry *entry)
+{
+	return entry != NULL && p->gen >= entry->created_gen;
+}
+
+/*
+ * Fold this backend's pending deltas into the table and empty its slot.
+ * Deltas whose entry is gone, or was created again since, are dropped.
+ */
+void
+rp_stats_pending_fold(void)
+{
+	RpPendingSlot *slot;
+	int			i;
+
+	if (!rp_stats_available() || MyBackendId == InvalidBackendId)
+		return;
+	slot = rp_my_slot();
+	if (slot->npending == 0)
+		return;
+
+	LWLockAcquire(rp_shared->lock, LW_EXCLUSIVE);
+	for (i = 0; i < slot->npending; i++)
+	{
+		RpPending  *p = &slot->pending[i];
+		RpStatsEntry *entry = hash_search(rp_hash, &p->key, HASH_FIND, NULL);
+
+		if (!rp_pending_belongs(p, entry))
+			continue;
+		SpinLockAcquire(&entry->mutex);
+		entry->counters.calls += p->calls;
+		entry->counters.total_time += p->total_time;
+		entry->counters.max_repeats = Max(entry->counters.max_repeats,
+										  p->max_repeats);
+		entry->counters.last_seen = Max(entry->counters.last_seen,
+										p->last_seen);
+		SpinLockRelease(&entry->mutex);
+	}
+	slot->changecount++;
+	pg_write_barrier();
+	slot->npending = 0;
+	pg_write_barrier();
+	slot->changecount++;
+	LWLockRelease(rp_shared->lock);
+}
+
+/*
+ * Copy a slot consistently (see the locking rules).  A slot whose owner is
+ * caught writing on every try is left out rather than waited for.
+ */
+static bool
+rp_slot_copy(RpPendingSlot *slot, RpPendingSlot *copy)
+{
+	volatile RpPendingSlot *vslot = slot;
+	int			tries;
+
+	for (tries = 0; tries < 1000; tries++)
+	{
+		uint32		before = vslot->changecount;
+		int			n;
+
+		pg_read_barrier();
+		n = Min(Max(vslot->npending, 0), RP_PENDING_MAX);
+		copy->npending = n;
+		memcpy(copy->pending, slot->pending, n * sizeof(RpPending));
+		pg_read_barrier();
+		if ((before & 1) == 0 && before == vslot->changecount)
+			return true;
+		pg_spin_delay();
+	}
+	return false;
+}
+
+/*
+ * The pending deltas of every backend that belong to current entries,
+ * summed per key.  Caller holds the lock, in either mode.
+ */
+static HTAB *
+rp_pending_collect(void)
+{
+	HASHCTL		ctl;
+	HTAB	   *sums;
+	RpPendingSlot *copy = palloc(sizeof(RpPendingSlot));
+	int			b;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(RpStatsKey);
+	ctl.entrysize = sizeof(RpPending);
+	ctl.hcxt = CurrentMemoryContext;
+	sums = hash_create("relprefetch pending sums", 64, &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	for (b = 0; b < MaxBackends; b++)
+	{
+		int			i;
+
+		if (rp_slots[b].npending == 0 || !rp_slot_copy(&rp_slots[b], copy))
+			continue;
+		for (i = 0; i < copy->npending; i++)
+		{
+			RpPending  *p = &copy->pending[i];
+			RpStatsEntry *entry = hash_search(rp_hash, &p->key, HASH_FIND,
+											  NULL);
+			RpPending  *sum;
+			bool		found;
+
+			if (!rp_pending_belongs(p, entry))
+				continue;
+			sum = hash_search(sums, &p->key, HASH_ENTER, &found);
+			if (!found)
+			{
+				sum->calls = 0;
+				sum->total_time = 0.0;
+				sum->max_repeats = 0;
+				sum->last_seen = 0;
+			}
+			sum->calls += p->calls;
+			sum->total_time += p->total_time;
+			sum->max_repeats = Max(sum->max_repeats, p->max_repeats);
+			sum->last_seen = Max(sum->last_seen, p->last_seen);
+		}
+	}
+	pfree(copy);
+	return sums;
+}
+
 /*
  * Call visitor with a copy of every entry, under the shared lock.  Texts are
  * palloc'd in the caller's memory context.
@@ -453,15 +714,29 @@ rp_stats_foreach(RpStatsVisitor visitor, void *arg)
 	HASH_SEQ_STATUS hash_seq;
 	RpStatsEntry *entry;
 	RpStatsSnapshot snap;
+	HTAB	   *pending;
 
 	LWLockAcquire(rp_shared->lock, LW_SHARED);
+	pending = rp_pending_collect();
 	hash_seq_init(&hash_seq, rp_hash);
 	while ((entry = hash_seq_search(&hash_seq)) != NULL)
 	{
+		RpPending  *sum;
+
 		snap.key = entry->key;
 		SpinLockAcquire(&entry->mutex);
 		snap.counters = entry->counters;
 		SpinLockRelease(&entry->mutex);
+		sum = hash_search(pending, &entry->key, HASH_FIND, NULL);
+		if (sum != NULL)
+		{
+			snap.counters.calls += sum->calls;
+			snap.counters.total_time += sum->total_time;
+			snap.counters.max_repeats = Max(snap.counters.max_repeats,
+											sum->max_repeats);
+			snap.counters.last_seen = Max(snap.counters.last_seen,
+										  sum->last_seen);
+		}
 		snap.queryid = entry->queryid;
 		snap.relid = entry->relid;
 		memcpy(snap.relation, entry->relation, sizeof(snap.relation));
@@ -477,6 +752,7 @@ rp_stats_foreach(RpStatsVisitor visitor, void *arg)
 		if (snap.source_query)
 			pfree(snap.source_query);
 	}
+	hash_destroy(pending);
 	LWLockRelease(rp_shared->lock);
 }
 

@@ -5,8 +5,9 @@
  *
  * One entry per (user, database, fingerprint) that has repeated in some unit
  * of work.  Backends add to an entry when a shape reaches the threshold in
- * their unit (rp_stats_record_repeat) and as further executions in that
- * unit finish (rp_stats_add).  The table survives clean
+ * their unit (rp_stats_record_repeat); further executions in that unit go
+ * to the backend's pending slot (rp_stats_pending_add), folded into the
+ * table when the unit ends (rp_stats_pending_fold).  The table survives clean
  * restarts through a file in pg_stat/.  Locking rules: see rp_stats.c.
  *
  *-------------------------------------------------------------------------
@@ -82,11 +83,17 @@ typedef struct RpStatsEntry *RpStatsRef;
 
 extern void rp_stats_init(void);
 extern bool rp_stats_available(void);
-extern void rp_stats_record_repeat(const RpStatsKey *key, int64 calls,
+extern uint64 rp_stats_record_repeat(const RpStatsKey *key, int64 calls,
 								   double total_time, TimestampTz now,
-								   const RpRepeatInfo *info, RpStatsRef *ref);
+									 const RpRepeatInfo *info,
+									 RpStatsRef *ref);
 extern bool rp_stats_add(const RpStatsKey *key, int64 calls, double ms,
 						 int64 repeats, TimestampTz now, RpStatsRef *ref);
+extern uint64 rp_stats_removals(void);
+extern bool rp_stats_pending_add(const RpStatsKey *key, uint64 gen,
+								 int64 calls, double ms, int64 repeats,
+								 TimestampTz now, int *hint);
+extern void rp_stats_pending_fold(void);
 extern void rp_stats_foreach(RpStatsVisitor visitor, void *arg);
 extern TimestampTz rp_stats_reset(Oid userid, Oid dbid, uint64 fingerprint);
 extern void rp_stats_info(RpStatsInfo *info);

@@ -15,11 +15,10 @@
  * The table (and the texts) are only thrown away, at a unit boundary, once
  * they hold more than RP_UNIT_KEEP_QUERIES shapes.
  *
- * Executions of a shape that has repeated are added to its shared entry
- * when they finish, calls and time together, so that each takes the shared
- * lock once.  An execution that fails before it finishes stays pending in
- * the unit until the next one finishes, or until the unit ends or the
- * backend exits, when the unit's pending calls are added.
+ * Executions of a shape that has repeated go to the backend's pending slot
+ * in shared memory (rp_stats_pending_add: no lock, yet seen by the view at
+ * once), folded into the shared table when the unit ends or the backend
+ * exits.
  *
  * Unit boundaries are found lazily, when the next statement is counted:
  *	- statements of one transaction are always in one unit: the statements
@@ -73,9 +72,6 @@
 #define RP_UNIT_KEEP_QUERIES	1024
 #define RP_UNIT_INITIAL_SIZE	64
 
-/* Shapes that repeated in one unit, whose pending calls its end adds */
-#define RP_UNIT_MAX_REPEATED	64
-
 typedef enum RpUnitKind
 {
 	RP_UNIT_NONE,
@@ -95,8 +91,7 @@ typedef struct RpUnitState
 	uint64		generation;		/* grows whenever entries may move */
 	MemoryContext cxt;			/* holds queries */
 	MemoryContext text_cxt;		/* holds the texts of queries */
-	int			nrepeated;
-	uint64		repeated[RP_UNIT_MAX_REPEATED]; /* shapes shared this unit */
+	bool		pending;		/* deltas wait in the pending slot */
 } RpUnitState;
 
 static RpUnitState rp_unit = {RP_UNIT_NONE, 0, 0, 0, 1};
@@ -109,12 +104,14 @@ static void rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 static void rp_unit_query_enter(RpUnitQuery *q);
 static void rp_unit_repeat(RpUnitQuery *q, QueryDesc *queryDesc,
 						   const char *text, int len, RpExecution *exec);
-static void rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
-						   const char *text, int len, int64 calls,
-						   double total_time, RpRepeatInfo *info);
+static uint64 rp_unit_record(RpUnitQuery *q, Oid userid,
+							 QueryDesc *queryDesc, const char *text, int len,
+							 int64 calls, double total_time,
+							 RpRepeatInfo *info);
 static RpUnitQuery *rp_unit_source(RpUnitQuery *q);
-static bool rp_unit_flush(RpUnitQuery *q, double ms);
-static void rp_unit_flush_all(void);
+static void rp_unit_repeat_again(RpUnitQuery *q, QueryDesc *queryDesc,
+								 const char *text, int len,
+								 RpExecution *exec);
 static void rp_unit_at_exit(int code, Datum arg);
 static void rp_unit_notify(RpUnitQuery *q, const RpRepeatInfo *info);
 
@@ -135,7 +132,11 @@ rp_unit_setup(void)
 void
 rp_unit_end(void)
 {
-	rp_unit_flush_all();
+	if (rp_unit.pending)
+	{
+		rp_stats_pending_fold();
+		rp_unit.pending = false;
+	}
 	rp_unit.kind = RP_UNIT_NONE;
 	rp_unit.last_fingerprint = 0;
 	rp_unit.id++;
@@ -224,7 +225,7 @@ rp_unit_query_enter(RpUnitQuery *q)
 	q->repeated = false;
 	q->calls = 0;
 	q->shared_base = 0;
-	q->pending_calls = 0;
+	q->pending_hint = -1;
 	q->total_time = 0.0;
 	q->predecessor = rp_unit.last_fingerprint;
 }
@@ -277,10 +278,7 @@ rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 	exec->ref = NULL;
 
 	if (q->repeated)
-	{
-		q->pending_calls++;
-		exec->shared = true;
-	}
+		rp_unit_repeat_again(q, queryDesc, text, len, exec);
 	else if (q->calls >= rp_threshold)
 		rp_unit_repeat(q, queryDesc, text, len, exec);
 	return true;
@@ -304,23 +302,67 @@ rp_unit_repeat(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 	Assert(q->shared_base == 0);
 
 	/* if this fails (say, a timeout reading the catalogs), the next retries */
-	rp_unit_record(q, exec->userid, queryDesc, text, len, q->calls,
-				   q->total_time, &info);
+	q->gen = rp_unit_record(q, exec->userid, queryDesc, text, len, q->calls,
+							q->total_time, &info);
 
 	q->repeated = true;
 	q->userid = exec->userid;
 	q->total_time = 0.0;
-	q->pending_calls = 0;
-	if (rp_unit.nrepeated < RP_UNIT_MAX_REPEATED)
-		rp_unit.repeated[rp_unit.nrepeated++] = q->fingerprint;
 	exec->shared = true;
+	exec->gen = q->gen;
 	exec->ref = q->ref;
 
 	rp_unit_notify(q, &info);
 }
 
-/* Describe a repeat and record it in the shared table */
+/* One more execution of a shape already in the shared table in this unit */
 static void
+rp_unit_repeat_again(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
+					 int len, RpExecution *exec)
+{
+	RpStatsKey	key;
+	TimestampTz now = GetCurrentStatementStartTimestamp();
+	uint64		gen = rp_stats_removals();
+
+	rp_unit_key(&key, q->userid, q->fingerprint);
+	exec->userid = q->userid;
+	exec->shared = true;
+
+	if (gen != q->gen)
+	{
+		/* entries were reset or evicted: is this one still there? */
+		rp_stats_pending_fold();
+		q->pending_hint = -1;
+		if (!rp_stats_add(&key, 0, 0.0, 0, now, &q->ref))
+		{
+			/* no: count the unit afresh from here */
+			RpRepeatInfo info;
+
+			q->shared_base = q->calls - 1;
+			q->gen = rp_unit_record(q, q->userid, queryDesc, text, len, 1,
+									0.0, &info);
+			exec->gen = q->gen;
+			exec->ref = q->ref;
+			return;
+		}
+		q->gen = gen;
+	}
+
+	if (rp_stats_pending_add(&key, q->gen, 1, 0.0, q->calls - q->shared_base,
+							 now, &q->pending_hint))
+		rp_unit.pending = true;
+	else
+		(void) rp_stats_add(&key, 1, 0.0, q->calls - q->shared_base, now,
+							&q->ref);
+	exec->gen = q->gen;
+	exec->ref = q->ref;
+}
+
+/*
+ * Describe a repeat and record it in the shared table; returns the stats
+ * removals count it was recorded at.
+ */
+static uint64
 rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 			   const char *text, int len, int64 calls, double total_time,
 			   RpRepeatInfo *info)
@@ -339,9 +381,9 @@ rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 					   info);
 
 	rp_unit_key(&key, userid, q->fingerprint);
-	rp_stats_record_repeat(&key, calls, total_time,
-						   GetCurrentStatementStartTimestamp(), info,
-						   &q->ref);
+	return rp_stats_record_repeat(&key, calls, total_time,
+								  GetCurrentStatementStartTimestamp(), info,
+								  &q->ref);
 }
 
 /*
@@ -404,60 +446,16 @@ rp_unit_notify(RpUnitQuery *q, const RpRepeatInfo *info)
 			 errhint("%s.", info->suggestion)));
 }
 
-/*
- * Add a repeated shape's pending calls, and ms of time, to its shared
- * entry.  Returns false if the entry is gone (reset or evicted): the
- * pending calls stay, and the shape is no longer counted as shared.
- */
-static bool
-rp_unit_flush(RpUnitQuery *q, double ms)
-{
-	RpStatsKey	key;
-
-	rp_unit_key(&key, q->userid, q->fingerprint);
-	if (!rp_stats_add(&key, q->pending_calls, ms, q->calls - q->shared_base,
-					  GetCurrentStatementStartTimestamp(), &q->ref))
-	{
-		q->repeated = false;
-		return false;
-	}
-	q->pending_calls = 0;
-	return true;
-}
-
-/*
- * Add the pending calls of every shape that repeated in the current unit.
- * Shapes past RP_UNIT_MAX_REPEATED in one unit are not listed: theirs are
- * added by their next finished execution only.
- */
-static void
-rp_unit_flush_all(void)
-{
-	int			i;
-
-	for (i = 0; i < rp_unit.nrepeated; i++)
-	{
-		RpUnitQuery *q = rpunit_lookup(rp_unit.queries, rp_unit.repeated[i]);
-
-		/* an entry reset meanwhile cannot be described again here: drop */
-		if (q != NULL && q->unit_id == rp_unit.id && q->repeated &&
-			q->pending_calls > 0)
-			(void) rp_unit_flush(q, 0.0);
-	}
-	rp_unit.nrepeated = 0;
-}
-
 /* Nothing counted may be lost when the session ends mid-unit */
 static void
 rp_unit_at_exit(int code, Datum arg)
 {
-	if (rp_stats_available())
-		rp_unit_flush_all();
+	rp_stats_pending_fold();
 }
 
 /* An execution counted by rp_unit_count has finished after ms milliseconds */
 void
-rp_unit_finish(const RpExecution *exec, QueryDesc *queryDesc, double ms)
+rp_unit_finish(const RpExecution *exec, double ms)
 {
 	RpUnitQuery *q = NULL;
 
@@ -477,32 +475,27 @@ rp_unit_finish(const RpExecution *exec, QueryDesc *queryDesc, double ms)
 		}
 	}
 
-	if (q != NULL && q->repeated)
+	if (exec->shared || (q != NULL && q->repeated))
 	{
-		if (!rp_unit_flush(q, ms))
-		{
-			/* reset or evicted meanwhile: count the unit afresh from here */
-			RpRepeatInfo info;
+		/* its time goes where its call went (or, if it started before the
+		 * shape was shared, where the calls go now) */
+		RpStatsKey	key;
+		RpStatsRef	ref = exec->shared ? exec->ref : q->ref;
+		uint64		gen = exec->shared ? exec->gen : q->gen;
+		TimestampTz now = GetCurrentStatementStartTimestamp();
 
-			rp_unit_record(q, q->userid, queryDesc, q->text, q->text_len,
-						   q->pending_calls, ms, &info);
-			q->repeated = true;
-			q->shared_base = q->calls - q->pending_calls;
-			q->pending_calls = 0;
-		}
+		int			unknown = -1;
+
+		rp_unit_key(&key, exec->shared ? exec->userid : q->userid,
+					exec->fingerprint);
+		if (rp_stats_pending_add(&key, gen, 0, ms, 0, now,
+								 q != NULL ? &q->pending_hint : &unknown))
+			rp_unit.pending = true;
+		else
+			(void) rp_stats_add(&key, 0, ms, 0, now, &ref);
 	}
 	else if (q != NULL)
 		q->total_time += ms;
-	else if (exec->shared)
-	{
-		/* its unit ended meanwhile (its calls were added then) */
-		RpStatsKey	key;
-		RpStatsRef	ref = exec->ref;
-
-		rp_unit_key(&key, exec->userid, exec->fingerprint);
-		(void) rp_stats_add(&key, 0, ms, 0, GetCurrentStatementStartTimestamp(),
-							&ref);
-	}
 }
 
 void

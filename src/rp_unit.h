@@ -38,7 +38,8 @@ typedef struct RpUnitQuery
 	int64		calls;			/* executions started in that unit */
 	int64		shared_base;	/* of those, run before the shared entry was
 								 * last created (by a reset mid-unit) */
-	int64		pending_calls;	/* started, not yet added to the shared entry */
+	uint64		gen;			/* stats removals when it was shared */
+	int			pending_hint;	/* its place in the pending slot, or -1 */
 	double		total_time;		/* ms of finished executions not yet shared */
 	uint64		predecessor;	/* shape that ran just before its first run */
 	RpStatsRef	ref;			/* where its shared entry was last found */
@@ -58,6 +59,7 @@ typedef struct RpExecution
 	RpUnitQuery *query;			/* its entry, valid while the table's */
 	uint64		generation;		/* generation is still this one */
 	bool		shared;			/* counted in the shared table */
+	uint64		gen;			/* stats removals then, when shared */
 	RpStatsRef	ref;			/* its shared entry, when shared */
 } RpExecution;
 
@@ -66,8 +68,7 @@ typedef void (*RpUnitVisitor) (const RpUnitQuery *query, void *arg);
 extern bool rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 						  RpExecution *exec);
 extern void rp_unit_note_begin(void);
-extern void rp_unit_finish(const RpExecution *exec, QueryDesc *queryDesc,
-						   double ms);
+extern void rp_unit_finish(const RpExecution *exec, double ms);
 extern void rp_unit_end(void);
 extern void rp_unit_foreach(RpUnitVisitor visitor, void *arg);
 
