@@ -173,6 +173,7 @@ static void rp_set_text(RpStatsEntry *entry, int slot, const char *text);
 static void rp_stats_load(void);
 static void rp_stats_load_buffer(const char *buf, Size size);
 static void rp_stats_save(void);
+static void rp_slot_fold(RpPendingSlot *slot);
 
 static inline char *
 rp_entry_text(RpStatsEntry *entry, int slot)
@@ -275,9 +276,22 @@ rp_shmem_startup(void)
 static void
 rp_shmem_shutdown(int code, Datum arg)
 {
+	int			b;
+
 	/* after a crash the table may be inconsistent: do not keep it */
 	if (code != 0 || !rp_stats_available())
 		return;
+
+	/*
+	 * Backends are gone; those stopped by an immediate shutdown did not fold
+	 * their slots: do it for them, but for a slot caught mid-write.
+	 */
+	for (b = 0; b < MaxBackends; b++)
+	{
+		if (rp_slots[b].npending > 0 && (rp_slots[b].changecount & 1) == 0)
+			rp_slot_fold(&rp_slots[b]);
+	}
+
 	if (rp_save)
 		rp_stats_save();
 	else
@@ -471,20 +485,25 @@ rp_stats_record_repeat(const RpStatsKey *key, int64 calls, double total_time,
 }
 
 /*
- * Executions of a shape that already repeated in the unit: calls started
- * since the last update, ms of execution time, the unit's count so far
- * (for max_repeats).  Returns false when the entry is gone (reset or
- * evicted meanwhile), so that the caller can record the repeat afresh.
+ * Executions of a shape that already repeated in the unit, added straight to
+ * its entry: calls, ms of time, the unit's count so far (for max_repeats).
+ * gen is the removals count the caller's deltas date from: an entry created
+ * since is another one.  Returns false, adding nothing, when the entry is
+ * gone or is another one; otherwise sets *removals to the removals count
+ * read under the lock, from which the caller's deltas are now valid.
  */
 bool
-rp_stats_add(const RpStatsKey *key, int64 calls, double ms, int64 repeats,
-			 TimestampTz now, RpStatsRef *ref)
+rp_stats_add(const RpStatsKey *key, uint64 gen, int64 calls, double ms,
+			 int64 repeats, TimestampTz now, RpStatsRef *ref,
+			 uint64 *removals)
 {
 	RpStatsEntry *entry;
+	bool		ok;
 
 	LWLockAcquire(rp_shared->lock, LW_SHARED);
 	entry = rp_entry_find(key, ref);
-	if (entry != NULL)
+	ok = (entry != NULL && entry->created_gen <= gen);
+	if (ok)
 	{
 		SpinLockAcquire(&entry->mutex);
 		entry->counters.calls += calls;
@@ -494,9 +513,11 @@ rp_stats_add(const RpStatsKey *key, int64 calls, double ms, int64 repeats,
 		if (calls > 0)
 			entry->counters.last_seen = now;
 		SpinLockRelease(&entry->mutex);
+		if (removals != NULL)
+			*removals = pg_atomic_read_u64(&rp_shared->removals);
 	}
 	LWLockRelease(rp_shared->lock);
-	return entry != NULL;
+	return ok;
 }
 
 /* Entries removed so far: when it changes, pending deltas may be stale */
@@ -584,22 +605,15 @@ rp_pending_belongs(const RpPending *p, const RpStatsEntry *entry)
 }
 
 /*
- * Fold this backend's pending deltas into the table and empty its slot.
- * Deltas whose entry is gone, or was created again since, are dropped.
+ * Fold a slot's deltas into the table and empty it.  Deltas whose entry is
+ * gone, or was created again since, are dropped.  Caller holds the lock
+ * exclusively, or is alone.
  */
-void
-rp_stats_pending_fold(void)
+static void
+rp_slot_fold(RpPendingSlot *slot)
 {
-	RpPendingSlot *slot;
 	int			i;
 
-	if (!rp_stats_available() || MyBackendId == InvalidBackendId)
-		return;
-	slot = rp_my_slot();
-	if (slot->npending == 0)
-		return;
-
-	LWLockAcquire(rp_shared->lock, LW_EXCLUSIVE);
 	for (i = 0; i < slot->npending; i++)
 	{
 		RpPending  *p = &slot->pending[i];
@@ -621,20 +635,52 @@ rp_stats_pending_fold(void)
 	slot->npending = 0;
 	pg_write_barrier();
 	slot->changecount++;
+}
+
+/* Fold this backend's pending deltas into the table */
+void
+rp_stats_pending_fold(void)
+{
+	RpPendingSlot *slot;
+
+	if (!rp_stats_available() || MyBackendId == InvalidBackendId)
+		return;
+	slot = rp_my_slot();
+	if (slot->npending == 0)
+		return;
+
+	LWLockAcquire(rp_shared->lock, LW_EXCLUSIVE);
+	rp_slot_fold(slot);
 	LWLockRelease(rp_shared->lock);
 }
 
 /*
- * Copy a slot consistently (see the locking rules).  A slot whose owner is
- * caught writing on every try is left out rather than waited for.
+ * At exit: a FATAL error may have left our lock held (the transaction abort
+ * that would release it runs after this), then fold.
  */
-static bool
+void
+rp_stats_at_exit(void)
+{
+	if (!rp_stats_available())
+		return;
+	if (LWLockHeldByMe(rp_shared->lock))
+		LWLockRelease(rp_shared->lock);
+	rp_stats_pending_fold();
+}
+
+/*
+ * Copy a slot consistently (see the locking rules).  An owner caught
+ * writing finishes in a few instructions (nothing between its two counter
+ * bumps can wait or fail), so we wait for it, as readers of PostgreSQL's
+ * own st_changecount do.
+ */
+static void
 rp_slot_copy(RpPendingSlot *slot, RpPendingSlot *copy)
 {
 	volatile RpPendingSlot *vslot = slot;
 	int			tries;
 
-	for (tries = 0; tries < 1000; tries++)
+	for (tries = 0;; tries++)
 	{
 		uint32		before = vslot->changecount;
 		int			n;
@@ -645,10 +691,12 @@ rp_slot_copy(RpPendingSlot *slot, RpPendingSlot *copy)
 		memcpy(copy->pending, slot->pending, n * sizeof(RpPending));
 		pg_read_barrier();
 		if ((before & 1) == 0 && before == vslot->changecount)
-			return true;
-		pg_spin_delay();
+			return;
+		if (tries < 1000)
+			pg_spin_delay();
+		else
+			pg_usleep(100L);
 	}
-	return false;
 }
 
 /*
@@ -674,8 +722,9 @@ rp_pending_collect(void)
 	{
 		int			i;
 
-		if (rp_slots[b].npending == 0 || !rp_slot_copy(&rp_slots[b], copy))
+		if (rp_slots[b].npending == 0)
 			continue;
+		rp_slot_copy(&rp_slots[b], copy);
 		for (i = 0; i < copy->npending; i++)
 		{
 			RpPending  *p = &copy->pending[i];

@@ -87,13 +87,15 @@ extern uint64 rp_stats_record_repeat(const RpStatsKey *key, int64 calls,
 								   double total_time, TimestampTz now,
 									 const RpRepeatInfo *info,
 									 RpStatsRef *ref);
-extern bool rp_stats_add(const RpStatsKey *key, int64 calls, double ms,
-						 int64 repeats, TimestampTz now, RpStatsRef *ref);
+extern bool rp_stats_add(const RpStatsKey *key, uint64 gen, int64 calls,
+						 double ms, int64 repeats, TimestampTz now,
+						 RpStatsRef *ref, uint64 *removals);
 extern uint64 rp_stats_removals(void);
 extern bool rp_stats_pending_add(const RpStatsKey *key, uint64 gen,
 								 int64 calls, double ms, int64 repeats,
 								 TimestampTz now, int *hint);
 extern void rp_stats_pending_fold(void);
+extern void rp_stats_at_exit(void);
 extern void rp_stats_foreach(RpStatsVisitor visitor, void *arg);
 extern TimestampTz rp_stats_reset(Oid userid, Oid dbid, uint64 fingerprint);
 extern void rp_stats_info(RpStatsInfo *info);

@@ -330,30 +330,36 @@ rp_unit_repeat_again(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 
 	if (gen != q->gen)
 	{
-		/* entries were reset or evicted: is this one still there? */
-		rp_stats_pending_fold();
-		q->pending_hint = -1;
-		if (!rp_stats_add(&key, 0, 0.0, 0, now, &q->ref))
+		uint64		removals;
+
+		/*
+		 * Entries were reset or evicted.  If ours is still the one we record
+		 * to, go on from the removals count read under the lock; if it is
+		 * gone, or someone created it again, count the unit afresh.
+		 */
+		if (!rp_stats_add(&key, q->gen, 1, 0.0, q->calls - q->shared_base,
+						  now, &q->ref, &removals))
 		{
-			/* no: count the unit afresh from here */
 			RpRepeatInfo info;
 
 			q->shared_base = q->calls - 1;
+			q->pending_hint = -1;
 			q->gen = rp_unit_record(q, q->userid, queryDesc, text, len, 1,
 									0.0, &info);
-			exec->gen = q->gen;
-			exec->ref = q->ref;
-			return;
 		}
-		q->gen = gen;
+		else
+			q->gen = removals;
+		exec->gen = q->gen;
+		exec->ref = q->ref;
+		return;
 	}
 
 	if (rp_stats_pending_add(&key, q->gen, 1, 0.0, q->calls - q->shared_base,
 							 now, &q->pending_hint))
 		rp_unit.pending = true;
 	else
-		(void) rp_stats_add(&key, 1, 0.0, q->calls - q->shared_base, now,
-							&q->ref);
+		(void) rp_stats_add(&key, q->gen, 1, 0.0, q->calls - q->shared_base,
+							now, &q->ref, NULL);
 	exec->gen = q->gen;
 	exec->ref = q->ref;
 }
@@ -450,7 +456,7 @@ rp_unit_notify(RpUnitQuery *q, const RpRepeatInfo *info)
 static void
 rp_unit_at_exit(int code, Datum arg)
 {
-	rp_stats_pending_fold();
+	rp_stats_at_exit();
 }
 
 /* An execution counted by rp_unit_count has finished after ms milliseconds */
@@ -492,7 +498,7 @@ rp_unit_finish(const RpExecution *exec, double ms)
 								 q != NULL ? &q->pending_hint : &unknown))
 			rp_unit.pending = true;
 		else
-			(void) rp_stats_add(&key, 0, ms, 0, now, &ref);
+			(void) rp_stats_add(&key, gen, 0, ms, 0, now, &ref, NULL);
 	}
 	else if (q != NULL)
 		q->total_time += ms;

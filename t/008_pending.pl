@@ -1,0 +1,66 @@
+# Tests the pending slots: executions of a repeated shape are counted in the
+# session's own slot of shared memory, seen by the view at once and folded
+# into the table when the unit ends.
+#   - a reset of the shape during a unit, then another session creating its
+#     entry again: the first session's unit counts afresh in that entry (a
+#     unit more, the calls since the reset), never with the calls from
+#     before the reset;
+#   - an immediate shutdown (backends stopped by SIGQUIT, so nothing folded
+#     on their way out) keeps what the slots held: the postmaster folds them
+#     before it saves the table.
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+use PostgreSQL::Test::Utils;
+use RelprefetchTest;
+use Test::More;
+
+my $node = start_relprefetch_node();
+$node->safe_psql('postgres', authors_posts_sql(60));
+
+my $lookup = 'SELECT name FROM authors WHERE id = $1';
+sub counters
+{
+	return $node->safe_psql('postgres',
+		"SELECT units, calls, max_repeats FROM relprefetch.stats WHERE query = '$lookup'");
+}
+
+# session A: 50 lookups in one transaction
+my $a = $node->background_psql('postgres');
+$a->query_safe('BEGIN');
+$a->query_safe("SELECT name FROM authors WHERE id = $_") for 1 .. 50;
+is(counters(), '1|50|50', 'A\'s open unit is seen at once: 1 unit, 50 calls');
+
+# the shape is reset, and session B creates its entry again
+my $fp = $node->safe_psql('postgres',
+	"SELECT fingerprint FROM relprefetch.stats WHERE query = '$lookup'");
+$node->safe_psql('postgres', "SELECT relprefetch.reset(0, 0, $fp)");
+is(counters(), '', 'the reset removed the entry');
+$node->safe_psql('postgres', unit_sql(5, 'SELECT name FROM authors WHERE id'));
+is(counters(), '1|5|5', 'B\'s unit created it again');
+
+# A goes on: its unit counts afresh in B's entry
+$a->query_safe('SELECT name FROM authors WHERE id = 51');
+$a->query_safe('SELECT name FROM authors WHERE id = 52');
+is(counters(), '2|7|5',
+	'A\'s unit counts afresh: one unit more, its 2 calls since the reset');
+$a->query_safe('COMMIT');
+is(counters(), '2|7|5', 'and so after its unit ends');
+$a->quit;
+
+# immediate shutdown with a unit open
+$node->safe_psql('postgres', 'SELECT relprefetch.reset()');
+my $c = $node->background_psql('postgres');
+$c->query_safe('BEGIN');
+$c->query_safe("SELECT name FROM authors WHERE id = $_") for 1 .. 7;
+is(counters(), '1|7|7', 'the open unit: 1 unit, 7 calls');
+$node->stop('immediate');
+$c->quit;
+$node->start;
+is(counters(), '1|7|7',
+	'an immediate shutdown keeps the calls of the open unit');
+
+$node->stop;
+done_testing();
