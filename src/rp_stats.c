@@ -112,10 +112,7 @@ typedef struct RpPending
 {
 	RpStatsKey	key;
 	uint64		gen;			/* removals when they started */
-	int64		calls;
-	double		total_time;
-	int64		max_repeats;
-	TimestampTz last_seen;
+	RpCounters	delta;			/* calls, total_time, max_repeats, last_seen */
 } RpPending;
 
 /* Shapes a backend can keep pending at once; more go to the table at once */
@@ -179,6 +176,33 @@ static inline char *
 rp_entry_text(RpStatsEntry *entry, int slot)
 {
 	return entry->texts + slot * rp_text_size;
+}
+
+/*
+ * Add executions counted elsewhere (calls, total_time, max_repeats and
+ * last_seen of delta) to counters.
+ */
+static inline void
+rp_counters_merge(RpCounters *counters, const RpCounters *delta)
+{
+	counters->calls += delta->calls;
+	counters->total_time += delta->total_time;
+	counters->max_repeats = Max(counters->max_repeats, delta->max_repeats);
+	counters->last_seen = Max(counters->last_seen, delta->last_seen);
+}
+
+/* The delta of calls executions started at now, ms of time, repeats so far */
+static inline RpCounters
+rp_delta(int64 calls, double ms, int64 repeats, TimestampTz now)
+{
+	RpCounters	delta;
+
+	memset(&delta, 0, sizeof(delta));
+	delta.calls = calls;
+	delta.total_time = ms;
+	delta.max_repeats = repeats;
+	delta.last_seen = calls > 0 ? now : 0;
+	return delta;
 }
 
 void
@@ -505,13 +529,10 @@ rp_stats_add(const RpStatsKey *key, uint64 gen, int64 calls, double ms,
 	ok = (entry != NULL && entry->created_gen <= gen);
 	if (ok)
 	{
+		RpCounters	delta = rp_delta(calls, ms, repeats, now);
+
 		SpinLockAcquire(&entry->mutex);
-		entry->counters.calls += calls;
-		entry->counters.total_time += ms;
-		entry->counters.max_repeats = Max(entry->counters.max_repeats,
-										  repeats);
-		if (calls > 0)
-			entry->counters.last_seen = now;
+		rp_counters_merge(&entry->counters, &delta);
 		SpinLockRelease(&entry->mutex);
 		if (removals != NULL)
 			*removals = pg_atomic_read_u64(&rp_shared->removals);
@@ -553,6 +574,7 @@ rp_stats_pending_add(const RpStatsKey *key, uint64 gen, int64 calls,
 {
 	RpPendingSlot *slot = rp_my_slot();
 	RpPending  *p = NULL;
+	RpCounters	delta;
 	int			i;
 
 	if (*hint >= 0 && *hint < slot->npending &&
@@ -573,6 +595,7 @@ rp_stats_pending_add(const RpStatsKey *key, uint64 gen, int64 calls,
 	if (p == NULL && slot->npending == RP_PENDING_MAX)
 		return false;
 
+	delta = rp_delta(calls, ms, repeats, now);
 	slot->changecount++;
 	pg_write_barrier();
 	if (p == NULL)
@@ -581,17 +604,10 @@ rp_stats_pending_add(const RpStatsKey *key, uint64 gen, int64 calls,
 		p = &slot->pending[slot->npending];
 		p->key = *key;
 		p->gen = gen;
-		p->calls = 0;
-		p->total_time = 0.0;
-		p->max_repeats = 0;
-		p->last_seen = 0;
+		memset(&p->delta, 0, sizeof(p->delta));
 		slot->npending++;
 	}
-	p->calls += calls;
-	p->total_time += ms;
-	p->max_repeats = Max(p->max_repeats, repeats);
-	if (calls > 0)
-		p->last_seen = now;
+	rp_counters_merge(&p->delta, &delta);
 	pg_write_barrier();
 	slot->changecount++;
 	return true;
@@ -622,12 +638,7 @@ rp_slot_fold(RpPendingSlot *slot)
 		if (!rp_pending_belongs(p, entry))
 			continue;
 		SpinLockAcquire(&entry->mutex);
-		entry->counters.calls += p->calls;
-		entry->counters.total_time += p->total_time;
-		entry->counters.max_repeats = Max(entry->counters.max_repeats,
-										  p->max_repeats);
-		entry->counters.last_seen = Max(entry->counters.last_seen,
-										p->last_seen);
+		rp_counters_merge(&entry->counters, &p->delta);
 		SpinLockRelease(&entry->mutex);
 	}
 	slot->changecount++;
@@ -737,16 +748,8 @@ rp_pending_collect(void)
 				continue;
 			sum = hash_search(sums, &p->key, HASH_ENTER, &found);
 			if (!found)
-			{
-				sum->calls = 0;
-				sum->total_time = 0.0;
-				sum->max_repeats = 0;
-				sum->last_seen = 0;
-			}
-			sum->calls += p->calls;
-			sum->total_time += p->total_time;
-			sum->max_repeats = Max(sum->max_repeats, p->max_repeats);
-			sum->last_seen = Max(sum->last_seen, p->last_seen);
+				memset(&sum->delta, 0, sizeof(sum->delta));
+			rp_counters_merge(&sum->delta, &p->delta);
 		}
 	}
 	pfree(copy);
@@ -778,14 +781,7 @@ rp_stats_foreach(RpStatsVisitor visitor, void *arg)
 		SpinLockRelease(&entry->mutex);
 		sum = hash_search(pending, &entry->key, HASH_FIND, NULL);
 		if (sum != NULL)
-		{
-			snap.counters.calls += sum->calls;
-			snap.counters.total_time += sum->total_time;
-			snap.counters.max_repeats = Max(snap.counters.max_repeats,
-											sum->max_repeats);
-			snap.counters.last_seen = Max(snap.counters.last_seen,
-										  sum->last_seen);
-		}
+			rp_counters_merge(&snap.counters, &sum->delta);
 		snap.queryid = entry->queryid;
 		snap.relid = entry->relid;
 		memcpy(snap.relation, entry->relation, sizeof(snap.relation));
