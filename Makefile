@@ -5,9 +5,13 @@ MODULE_big = relprefetch
 OBJS = \
 	src/relprefetch.o \
 	src/rp_catalog.o \
+	src/rp_fetch_exec.o \
+	src/rp_fetch_plan.o \
 	src/rp_fingerprint.o \
 	src/rp_funcs.o \
 	src/rp_hooks.o \
+	src/rp_json.o \
+	src/rp_relationship.o \
 	src/rp_stats.o \
 	src/rp_unit.o
 

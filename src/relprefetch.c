@@ -32,6 +32,7 @@ int			rp_threshold = 5;
 int			rp_track = RP_TRACK_TOP;
 int			rp_on_detect = RP_ON_DETECT_NONE;
 int			rp_unit_gap = 50;
+int			rp_fetch_batch_size = 10000;
 int			rp_max_entries = 1000;
 bool		rp_save = true;
 
@@ -117,6 +118,16 @@ rp_define_gucs(void)
 							0, INT_MAX,
 							PGC_USERSET,
 							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("relprefetch.fetch_batch_size",
+							"Parent rows that fetch_json and fetch_children read and hold at a time.",
+							NULL,
+							&rp_fetch_batch_size,
+							10000,
+							1, 1000000,
+							PGC_USERSET,
+							0,
 							NULL, NULL, NULL);
 
 	DefineCustomBoolVariable("relprefetch.save",

@@ -39,6 +39,7 @@ extern int	rp_threshold;
 extern int	rp_track;
 extern int	rp_on_detect;
 extern int	rp_unit_gap;
+extern int	rp_fetch_batch_size;
 extern int	rp_max_entries;
 extern bool rp_save;
 

@@ -44,6 +44,7 @@
 #include "utils/rel.h"
 
 #include "rp_catalog.h"
+#include "rp_relationship.h"
 
 /* Columns of one relation compared with values that vary per execution */
 typedef struct RpKeyLookup
@@ -52,18 +53,6 @@ typedef struct RpKeyLookup
 	Bitmapset  *attnos;
 } RpKeyLookup;
 
-/* A primary key, unique or foreign key constraint */
-typedef struct RpConstraint
-{
-	char	   *name;
-	char		contype;
-	Oid			conrelid;
-	Oid			confrelid;
-	int			nkeys;
-	AttrNumber	conkey[INDEX_MAX_KEYS];
-	AttrNumber	confkey[INDEX_MAX_KEYS];
-	Bitmapset  *keyset;			/* conkey as a set */
-} RpConstraint;
 
 static void rp_walk_plan(Plan *plan, PlannedStmt *stmt, List **lookups);
 static void rp_add_qual_lookups(List *quals, PlannedStmt *stmt,
@@ -72,7 +61,6 @@ static bool rp_is_varying_value(Node *node);
 static Oid	rp_lookup_owner(PlannedStmt *stmt, Var *var, IndexOnlyScan *ios,
 							AttrNumber *attno);
 static void rp_add_lookup(List **lookups, Oid relid, AttrNumber attno);
-static List *rp_constraints(Oid relid, bool referencing);
 static bool rp_describe_lookup(RpKeyLookup *lookup, const Oid *source_relids,
 							   int nsource, RpRepeatInfo *info);
 static void rp_set_relation(RpRepeatInfo *info, Oid relid);
@@ -364,92 +352,6 @@ rp_add_lookup(List **lookups, Oid relid, AttrNumber attno)
 	*lookups = lappend(*lookups, lookup);
 }
 
-/* Read an int2[] column of a pg_constraint row into keys; return its length */
-static int
-rp_read_keys(HeapTuple tuple, TupleDesc desc, int attnum, AttrNumber *keys)
-{
-	bool		isnull;
-	Datum		datum = heap_getattr(tuple, attnum, desc, &isnull);
-	ArrayType  *arr;
-	int			n;
-
-	if (isnull)
-		return 0;
-	arr = DatumGetArrayTypeP(datum);
-	if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != INT2OID)
-		return 0;
-	n = Min(ARR_DIMS(arr)[0], INDEX_MAX_KEYS);
-	memcpy(keys, ARR_DATA_PTR(arr), n * sizeof(AttrNumber));
-	return n;
-}
-
-/*
- * Primary key, unique and foreign key constraints of a table (referencing
- * false), or the foreign keys that reference it (referencing true).  Only
- * constraints declared on the table itself: those that partitioning cloned
- * onto partitions are left out.
- */
-static List *
-rp_constraints(Oid relid, bool referencing)
-{
-	Relation	rel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tuple;
-	List	   *result = NIL;
-
-	/* rp_describe_repeat holds the lock */
-	rel = table_open(ConstraintRelationId, NoLock);
-	if (referencing)
-	{
-		/* no index on confrelid: a scan of pg_constraint, on a rare path */
-		ScanKeyInit(&key, Anum_pg_constraint_confrelid, BTEqualStrategyNumber,
-					F_OIDEQ, ObjectIdGetDatum(relid));
-		scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
-	}
-	else
-	{
-		ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
-					F_OIDEQ, ObjectIdGetDatum(relid));
-		scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true,
-								  NULL, 1, &key);
-	}
-
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
-		RpConstraint *c;
-		int			i;
-
-		if (OidIsValid(con->conparentid))
-			continue;
-		if (referencing ? con->contype != CONSTRAINT_FOREIGN :
-			(con->contype != CONSTRAINT_PRIMARY &&
-			 con->contype != CONSTRAINT_UNIQUE &&
-			 con->contype != CONSTRAINT_FOREIGN))
-			continue;
-
-		c = palloc0(sizeof(RpConstraint));
-		c->name = pstrdup(NameStr(con->conname));
-		c->contype = con->contype;
-		c->conrelid = con->conrelid;
-		c->confrelid = con->confrelid;
-		c->nkeys = rp_read_keys(tuple, RelationGetDescr(rel),
-								Anum_pg_constraint_conkey, c->conkey);
-		if (c->contype == CONSTRAINT_FOREIGN)
-			(void) rp_read_keys(tuple, RelationGetDescr(rel),
-								Anum_pg_constraint_confkey, c->confkey);
-		for (i = 0; i < c->nkeys; i++)
-			c->keyset = bms_add_member(c->keyset, c->conkey[i]);
-		if (c->nkeys > 0)
-			result = lappend(result, c);
-	}
-
-	systable_endscan(scan);
-	table_close(rel, NoLock);
-	return result;
-}
-
 static bool
 rp_source_reads(Oid relid, const Oid *source_relids, int nsource)
 {
@@ -468,7 +370,7 @@ static RpConstraint *
 rp_pick_referencing_fk(Oid relid, Bitmapset *key, const Oid *source_relids,
 					   int nsource)
 {
-	List	   *fks = rp_constraints(relid, true);
+	List	   *fks = rp_relation_constraints(relid, true);
 	RpConstraint *only = NULL;
 	int			nmatch = 0;
 	ListCell   *lc;
@@ -491,49 +393,10 @@ rp_pick_referencing_fk(Oid relid, Bitmapset *key, const Oid *source_relids,
 	return nmatch == 1 ? only : NULL;
 }
 
-/* For a junction table, the foreign key that pairs with fk to form a key */
-static RpConstraint *
-rp_junction_partner(List *constraints, RpConstraint *fk)
-{
-	ListCell   *lc;
-	ListCell   *lc2;
-
-	foreach(lc, constraints)
-	{
-		RpConstraint *other = (RpConstraint *) lfirst(lc);
-		Bitmapset  *both;
-
-		if (other == fk || other->contype != CONSTRAINT_FOREIGN)
-			continue;
-		both = bms_union(fk->keyset, other->keyset);
-		foreach(lc2, constraints)
-		{
-			RpConstraint *key = (RpConstraint *) lfirst(lc2);
-
-			if ((key->contype == CONSTRAINT_PRIMARY ||
-				 key->contype == CONSTRAINT_UNIQUE) &&
-				bms_equal(key->keyset, both))
-				return other;
-		}
-	}
-	return NULL;
-}
-
-static char *
-rp_qualified_name(Oid relid)
-{
-	char	   *relname = get_rel_name(relid);
-	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
-
-	if (relname == NULL || nspname == NULL)
-		return NULL;
-	return quote_qualified_identifier(nspname, relname);
-}
-
 static void
 rp_set_relation(RpRepeatInfo *info, Oid relid)
 {
-	char	   *name = rp_qualified_name(relid);
+	char	   *name = rp_relation_qualified_name(relid);
 
 	if (name == NULL)
 		return;
@@ -549,7 +412,7 @@ static bool
 rp_describe_lookup(RpKeyLookup *lookup, const Oid *source_relids, int nsource,
 				   RpRepeatInfo *info)
 {
-	List	   *constraints = rp_constraints(lookup->relid, false);
+	List	   *constraints = rp_relation_constraints(lookup->relid, false);
 	ListCell   *lc;
 
 	/* forward: the relation is looked up by a key that a foreign key uses */
@@ -574,13 +437,13 @@ rp_describe_lookup(RpKeyLookup *lookup, const Oid *source_relids, int nsource,
 				 "(%s(%s) -> %s(%s)), one statement per row: fetch them with "
 				 "the %s rows in one statement, by a join on that foreign "
 				 "key%s",
-				 rp_qualified_name(fk->conrelid), info->relation,
+				 rp_relation_qualified_name(fk->conrelid), info->relation,
 				 quote_identifier(fk->name),
-				 rp_qualified_name(fk->conrelid),
+				 rp_relation_qualified_name(fk->conrelid),
 				 rp_column_list(fk->conrelid, fk->conkey, fk->nkeys),
 				 info->relation,
 				 rp_column_list(fk->confrelid, fk->confkey, fk->nkeys),
-				 rp_qualified_name(fk->conrelid),
+				 rp_relation_qualified_name(fk->conrelid),
 				 rp_django_hint(fk));
 		return true;
 	}
@@ -597,13 +460,13 @@ rp_describe_lookup(RpKeyLookup *lookup, const Oid *source_relids, int nsource,
 			!bms_is_subset(fk->keyset, lookup->attnos))
 			continue;
 
-		child = rp_qualified_name(fk->conrelid);
-		parent = rp_qualified_name(fk->confrelid);
+		child = rp_relation_qualified_name(fk->conrelid);
+		parent = rp_relation_qualified_name(fk->confrelid);
 		if (child == NULL || parent == NULL)
 			continue;
 		strlcpy(info->foreign_key, fk->name, sizeof(info->foreign_key));
 
-		partner = rp_junction_partner(constraints, fk);
+		partner = rp_relation_junction_partner(constraints, fk);
 		if (partner != NULL)
 		{
 			rp_set_relation(info, partner->confrelid);

@@ -14,6 +14,10 @@
  * what would identify or describe the query (fingerprint, queryid,
  * relation, foreign key).
  *
+ * fetch_json() and fetch_children() need no shared memory and work without
+ * preloading.  They return their rows one call at a time, so that only one
+ * batch of parent rows is held (rp_fetch_exec.c).
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -26,9 +30,12 @@
 #include "utils/acl.h"
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
 #include "relprefetch.h"
+#include "rp_fetch_exec.h"
+#include "rp_fetch_plan.h"
 #include "rp_fingerprint.h"
 #include "rp_stats.h"
 #include "rp_unit.h"
@@ -41,6 +48,8 @@ PG_FUNCTION_INFO_V1(relprefetch_stats);
 PG_FUNCTION_INFO_V1(relprefetch_reset);
 PG_FUNCTION_INFO_V1(relprefetch_unit_queries);
 PG_FUNCTION_INFO_V1(relprefetch_info);
+PG_FUNCTION_INFO_V1(relprefetch_fetch_json);
+PG_FUNCTION_INFO_V1(relprefetch_fetch_children);
 
 typedef struct RpStatsScan
 {
@@ -185,4 +194,107 @@ relprefetch_info(PG_FUNCTION_ARGS)
 	values[3] = TimestampTzGetDatum(info.stats_reset);
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* The econtext a set-returning call may register shutdown callbacks on */
+static ExprContext *
+rp_call_econtext(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	return rsinfo->econtext;
+}
+
+/*
+ * fetch_json(parent regclass, spec jsonb): one JSON object per parent row,
+ * with the related rows the spec includes.
+ */
+Datum
+relprefetch_fetch_json(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	Datum		result;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		ExprContext *econtext = rp_call_econtext(fcinfo);
+		MemoryContext old;
+		RpFetchPlan *plan;
+
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		plan = rp_fetch_plan_json(PG_GETARG_OID(0), PG_GETARG_JSONB_P(1));
+		funcctx->user_fctx = rp_fetch_begin(plan, econtext);
+		MemoryContextSwitchTo(old);
+	}
+	funcctx = SRF_PERCALL_SETUP();
+	if (rp_fetch_next_json((RpFetch *) funcctx->user_fctx, &result))
+		SRF_RETURN_NEXT(funcctx, result);
+	rp_fetch_end((RpFetch *) funcctx->user_fctx);
+	SRF_RETURN_DONE(funcctx);
+}
+
+static const char *
+rp_text_arg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		return NULL;
+	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/*
+ * fetch_children(parent anyelement, children anycompatiblearray, via,
+ * parent_where, child_where, child_order_by, child_limit): each parent
+ * row with the array of its child rows.  Only the types of the first two
+ * arguments matter.
+ */
+Datum
+relprefetch_fetch_children(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		ExprContext *econtext = rp_call_econtext(fcinfo);
+		MemoryContext old;
+		RpChildrenArgs args;
+		TupleDesc	desc;
+
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "relprefetch: return type must be a row type");
+		funcctx->tuple_desc = BlessTupleDesc(desc);
+
+		args.parent_type = get_fn_expr_argtype(fcinfo->flinfo, 0);
+		args.child_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
+		args.via = rp_text_arg(fcinfo, 2);
+		args.parent_where = rp_text_arg(fcinfo, 3);
+		args.child_where = rp_text_arg(fcinfo, 4);
+		args.child_order_by = rp_text_arg(fcinfo, 5);
+		args.child_limit = (PG_NARGS() <= 6 || PG_ARGISNULL(6)) ? -1 :
+			PG_GETARG_INT32(6);
+		if (args.child_limit < -1 ||
+			(args.child_limit == -1 && !PG_ARGISNULL(6)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_ROW_COUNT_IN_LIMIT_CLAUSE),
+					 errmsg("relprefetch: child_limit must not be negative")));
+		funcctx->user_fctx = rp_fetch_begin(rp_fetch_plan_children(&args),
+											econtext);
+		MemoryContextSwitchTo(old);
+	}
+	funcctx = SRF_PERCALL_SETUP();
+	if (rp_fetch_next_children((RpFetch *) funcctx->user_fctx,
+							   &values[0], &values[1]))
+		SRF_RETURN_NEXT(funcctx,
+						HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc,
+														  values, nulls)));
+	rp_fetch_end((RpFetch *) funcctx->user_fctx);
+	SRF_RETURN_DONE(funcctx);
 }

@@ -30,8 +30,10 @@
  *	  rules add to a client statement are not counted again;
  *	- never in parallel workers: the leader counts the statement once;
  *	- never for EXPLAIN without ANALYZE, which does not run the statement.
- * relprefetch runs no SQL of its own (catalog rows are read directly), so
- * no statement of ours can be counted or re-enter these hooks.
+ * Detection runs no SQL of its own (catalog rows are read directly).  The
+ * fetch functions do (rp_fetch_exec.c): their queries have texts of their
+ * own, so they are nested, and even with track = all they are not counted
+ * while rp_fetch_depth says a fetch is running them.
  *
  * An execution is remembered in a small record, taken from a pool, whose
  * reset callback is registered on the query's memory context: if the query
@@ -53,6 +55,7 @@
 #include "tcop/utility.h"
 
 #include "relprefetch.h"
+#include "rp_fetch_exec.h"
 #include "rp_fingerprint.h"
 #include "rp_hooks.h"
 #include "rp_unit.h"
@@ -149,7 +152,8 @@ rp_counted_text(QueryDesc *queryDesc, int *len)
 		rp_execute_text = NULL;
 		return rp_prepared_text(text, len);
 	}
-	if (rp_track == RP_TRACK_ALL && text != NULL)
+	/* a fetch's own queries are not the caller's: never counted */
+	if (rp_track == RP_TRACK_ALL && text != NULL && rp_fetch_depth == 0)
 		return rp_statement_text(text, location, length, len);
 	return NULL;
 }

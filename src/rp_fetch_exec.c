@@ -1,0 +1,902 @@
+/*-------------------------------------------------------------------------
+ *
+ * rp_fetch_exec.c
+ *	  Running a planned fetch.
+ *
+ * The parent rows are read through a cursor, relprefetch.fetch_batch_size
+ * rows at a time.  For each batch, every node below the root runs one
+ * query (a many-to-many node two: the junction, then the targets), so a
+ * fetch runs a fixed number of queries per batch however many rows it
+ * returns, and holds one batch in memory at a time.
+ *
+ * A node's rows are grouped by key in a hash table that is filled before
+ * its query runs, from the keys of the rows above it: the query's rows are
+ * matched against it as they arrive (a custom DestReceiver, no tuple
+ * copies) and those whose key no row above asked for are dropped.  That
+ * lets the query take one of two forms, chosen per batch by how many keys
+ * the batch has next to the size of the table they are keys of:
+ *	- keyed, "key = ANY($1)", for few keys: the indexes find the rows;
+ *	- all rows, for many keys (a tenth of the table or more): one scan,
+ *	  with the matching done here by hashing.
+ * A scan of all rows for a batch costs at most ten times the rows its keys
+ * select, so the work stays linear in the rows read whatever the batch
+ * size.
+ *
+ * Each row's own fields are rendered once, when it arrives, and kept as
+ * text (fetch_json) or as the row's datum (fetch_children) with pointers
+ * to the groups of its own includes.  The output of a parent row is put
+ * together when it is returned, by following those pointers: an author
+ * shared by ten posts is rendered once and copied ten times.
+ *
+ * Order: a node's query sorts its rows by the include's order_by, and rows
+ * are kept in arrival order within each group, so each parent's rows come
+ * out in that order.  Many-to-many targets are numbered in arrival order
+ * and each parent's links are sorted by that number.  Per-parent limits
+ * are applied as rows arrive (reverse FK) or when output (many-to-many).
+ *
+ * Memory: a batch lives in one memory context, reset before the next
+ * batch; rows go into an arena of large blocks inside it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/tupdesc.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "common/hashfn.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "optimizer/plancat.h"
+#include "utils/array.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "relprefetch.h"
+#include "rp_fetch_exec.h"
+
+/* Blocks of the row arena */
+#define RP_ARENA_BLOCK	(64 * 1024)
+
+/* Use the keyed query when the batch has fewer keys than a tenth of these */
+#define RP_KEYED_FRACTION	10
+
+typedef struct RpGroup RpGroup;
+
+/* A row read by a node */
+typedef struct RpRow
+{
+	struct RpRow *next;			/* the next row of its group */
+	const char *text;			/* fetch_json: "{own fields" (no closing) */
+	int			len;
+	Datum		value;			/* fetch_children: the row */
+	int64		rank;			/* order of arrival */
+	Datum	   *keys;			/* what its includes are looked up by */
+	bool	   *keynulls;
+	RpGroup   **groups;			/* per include: its rows, or NULL */
+} RpRow;
+
+/* A many-to-many link from a parent's group to a target's group */
+typedef struct RpLinkItem
+{
+	struct RpLinkItem *next;
+	RpGroup    *target;
+} RpLinkItem;
+
+/* The rows of one node that share a key */
+struct RpGroup
+{
+	RpRow	   *head;
+	RpRow	   *tail;
+	int64		count;
+	RpLinkItem *links;			/* many-to-many: the parent's links */
+	int64		nlinks;
+};
+
+typedef struct RpMapEntry
+{
+	const Datum *key;
+	RpGroup    *group;
+	uint32		hash;
+	char		status;
+} RpMapEntry;
+
+static inline uint32 rp_key_hash(const RpKeyType *type, const Datum *key);
+static inline bool rp_key_equal(const RpKeyType *type, const Datum *a,
+								const Datum *b);
+
+#define SH_PREFIX rpmap
+#define SH_ELEMENT_TYPE RpMapEntry
+#define SH_KEY_TYPE const Datum *
+#define SH_KEY key
+#define SH_HASH_KEY(tb, key) rp_key_hash((const RpKeyType *) (tb)->private_data, key)
+#define SH_EQUAL(tb, a, b) rp_key_equal((const RpKeyType *) (tb)->private_data, a, b)
+#define SH_SCOPE static inline
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) a->hash
+#define SH_DEFINE
+#define SH_DECLARE
+#include "lib/simplehash.h"
+
+/* Bump allocation of rows, in large blocks of the batch's context */
+typedef struct RpArena
+{
+	char	   *next;
+	Size		left;
+} RpArena;
+
+struct RpFetch
+{
+	RpFetchPlan *plan;
+	char		portal[NAMEDATALEN];	/* the parent rows' cursor */
+	bool		opened;
+	bool		done;			/* the cursor is exhausted and closed */
+	bool		released;		/* the plan is unpinned */
+	ExprContext *econtext;
+	MemoryContext cxt;			/* the fetch's own */
+	MemoryContext batchcxt;		/* reset for each batch */
+	RpArena		arena;
+	StringInfoData scratch;		/* one row's own fields, being rendered */
+	RpRow	  **rows;			/* the batch's parent rows */
+	int			nrows;
+	int			next;			/* the next to return */
+};
+
+/* Where a node's query sends its rows */
+typedef struct RpReceiver
+{
+	DestReceiver pub;
+	RpFetch    *fetch;
+	RpNode	   *node;
+	bool		links;			/* reading the junction of a many-to-many */
+	rpmap_hash *map;			/* the groups rows are matched to */
+	rpmap_hash *targets;		/* links: the targets' groups */
+	RpRow	  **rows;			/* rows kept, for the next level */
+	int			nrows;
+	int			maxrows;
+	int64		rank;
+} RpReceiver;
+
+int			rp_fetch_depth = 0;
+
+/* ------------------------------------------------------------------------
+ * Keys and the arena
+ * ------------------------------------------------------------------------
+ */
+
+static inline uint32
+rp_key_hash(const RpKeyType *type, const Datum *key)
+{
+	uint32		hash = 0;
+	int			i;
+
+	for (i = 0; i < type->nkeys; i++)
+	{
+		uint32		h;
+
+		if (type->bitwise[i])
+			h = murmurhash32((uint32) (key[i] ^ (key[i] >> 32)));
+		else
+			h = DatumGetUInt32(FunctionCall1Coll((FmgrInfo *) &type->hash[i],
+												 type->collation[i], key[i]));
+		hash = hash_combine(hash, h);
+	}
+	return hash;
+}
+
+static inline bool
+rp_key_equal(const RpKeyType *type, const Datum *a, const Datum *b)
+{
+	int			i;
+
+	for (i = 0; i < type->nkeys; i++)
+	{
+		if (type->bitwise[i] ? a[i] != b[i] :
+			!DatumGetBool(FunctionCall2Coll((FmgrInfo *) &type->eq[i],
+											type->collation[i], a[i], b[i])))
+			return false;
+	}
+	return true;
+}
+
+static void *
+rp_arena_alloc(RpFetch *fetch, Size size)
+{
+	RpArena    *arena = &fetch->arena;
+	void	   *result;
+
+	size = MAXALIGN(size);
+	if (size > arena->left)
+	{
+		Size		block = Max(size, RP_ARENA_BLOCK);
+
+		arena->next = MemoryContextAlloc(fetch->batchcxt, block);
+		arena->left = block;
+	}
+	result = arena->next;
+	arena->next += size;
+	arena->left -= size;
+	return result;
+}
+
+/* A copy of a key value that lives as long as the batch */
+static inline Datum
+rp_copy_value(RpFetch *fetch, Datum value, bool byval, int16 typlen)
+{
+	Size		size;
+	void	   *copy;
+
+	if (byval)
+		return value;
+	size = datumGetSize(value, false, typlen);
+	copy = rp_arena_alloc(fetch, size);
+	memcpy(copy, DatumGetPointer(value), size);
+	return PointerGetDatum(copy);
+}
+
+/* ------------------------------------------------------------------------
+ * Rows and groups
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * Make a row of node from its query's values, starting after the key:
+ * the payload, then its includes' keys.
+ */
+static RpRow *
+rp_row_make(RpFetch *fetch, RpNode *node, Datum *values, bool *nulls)
+{
+	RpRow	   *row;
+	int			payload = node->typed ? 1 : node->ncolumns;
+	int			i;
+
+	row = rp_arena_alloc(fetch, sizeof(RpRow) +
+						 sizeof(RpGroup *) * node->nincludes +
+						 sizeof(Datum) * node->nrowkeys +
+						 sizeof(bool) * node->nrowkeys);
+	row->next = NULL;
+	row->groups = (RpGroup **) (row + 1);
+	row->keys = (Datum *) (row->groups + node->nincludes);
+	row->keynulls = (bool *) (row->keys + node->nrowkeys);
+	memset(row->groups, 0, sizeof(RpGroup *) * node->nincludes);
+
+	if (node->typed)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fetch->batchcxt);
+
+		row->value = datumCopy(values[0], false, -1);
+		MemoryContextSwitchTo(old);
+		row->text = NULL;
+		row->len = 0;
+	}
+	else
+	{
+		StringInfo	buf = &fetch->scratch;
+		char	   *text;
+
+		resetStringInfo(buf);
+		appendStringInfoCharMacro(buf, '{');
+		for (i = 0; i < node->ncolumns; i++)
+		{
+			RpJsonColumn *column = &node->columns[i];
+
+			if (i > 0)
+				appendStringInfoCharMacro(buf, ',');
+			appendBinaryStringInfo(buf, column->label, column->labellen);
+			rp_json_append_value(buf, column, values[i], nulls[i]);
+		}
+		text = rp_arena_alloc(fetch, buf->len);
+		memcpy(text, buf->data, buf->len);
+		row->text = text;
+		row->len = buf->len;
+	}
+
+	for (i = 0; i < node->nrowkeys; i++)
+	{
+		row->keynulls[i] = nulls[payload + i];
+		row->keys[i] = row->keynulls[i] ? (Datum) 0 :
+			rp_copy_value(fetch, values[payload + i],
+						  node->rowkey_typbyval[i], node->rowkey_typlen[i]);
+	}
+	return row;
+}
+
+static RpGroup *
+rp_group_new(RpFetch *fetch)
+{
+	RpGroup    *group = rp_arena_alloc(fetch, sizeof(RpGroup));
+
+	memset(group, 0, sizeof(RpGroup));
+	return group;
+}
+
+/*
+ * The groups of include inc of node, one per distinct key of rows; each
+ * row points to its group (NULL when a key column is null).
+ */
+static rpmap_hash *
+rp_group_rows(RpFetch *fetch, RpNode *node, int inc, RpKeyType *type,
+			  RpRow **rows, int nrows)
+{
+	rpmap_hash *map = rpmap_create(fetch->batchcxt, Max(nrows, 16),
+								   (void *) type);
+	int			off = node->include_keyoff[inc];
+	int			i;
+
+	for (i = 0; i < nrows; i++)
+	{
+		RpRow	   *row = rows[i];
+		RpMapEntry *entry;
+		bool		found;
+		int			k;
+
+		for (k = 0; k < type->nkeys; k++)
+		{
+			if (row->keynulls[off + k])
+				break;
+		}
+		if (k < type->nkeys)
+			continue;
+		entry = rpmap_insert(map, &row->keys[off], &found);
+		if (!found)
+			entry->group = rp_group_new(fetch);
+		row->groups[inc] = entry->group;
+	}
+	return map;
+}
+
+/* ------------------------------------------------------------------------
+ * Running the queries
+ * ------------------------------------------------------------------------
+ */
+
+/* A junction row: link the parent's group to the target's */
+static void
+rp_receive_link(RpReceiver *r, RpGroup *group, Datum *values, bool *nulls)
+{
+	RpKeyType  *type = &r->node->key;
+	RpMapEntry *entry;
+	RpLinkItem *link;
+	int			i;
+
+	for (i = 0; i < type->nkeys; i++)
+	{
+		if (nulls[i])
+			return;
+	}
+	entry = rpmap_lookup(r->targets, values);
+	if (entry == NULL)
+	{
+		Datum	   *key = rp_arena_alloc(r->fetch, sizeof(Datum) * type->nkeys);
+		bool		found;
+
+		for (i = 0; i < type->nkeys; i++)
+			key[i] = rp_copy_value(r->fetch, values[i], type->typbyval[i],
+								   type->typlen[i]);
+		entry = rpmap_insert(r->targets, key, &found);
+		entry->group = rp_group_new(r->fetch);
+	}
+	link = rp_arena_alloc(r->fetch, sizeof(RpLinkItem));
+	link->target = entry->group;
+	link->next = group->links;
+	group->links = link;
+	group->nlinks++;
+}
+
+static bool
+rp_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	RpReceiver *r = (RpReceiver *) self;
+	RpNode	   *node = r->node;
+	RpKeyType  *type = r->links ? &node->link_key : &node->key;
+	Datum	   *values;
+	bool	   *nulls;
+	RpMapEntry *entry;
+	RpGroup    *group;
+	RpRow	   *row;
+	int			i;
+
+	slot_getallattrs(slot);
+	values = slot->tts_values;
+	nulls = slot->tts_isnull;
+	for (i = 0; i < type->nkeys; i++)
+	{
+		if (nulls[i])
+			return true;
+	}
+	entry = rpmap_lookup(r->map, values);
+	if (entry == NULL)
+		return true;			/* no row of this batch asked for it */
+	group = entry->group;
+
+	if (r->links)
+	{
+		rp_receive_link(r, group, values + type->nkeys, nulls + type->nkeys);
+		return true;
+	}
+	if (node->link == RP_LINK_MANY)
+	{
+		if (node->limit >= 0 && group->count >= node->limit)
+			return true;
+	}
+	else if (group->head != NULL)
+		return true;			/* one row per key */
+
+	row = rp_row_make(r->fetch, node, values + type->nkeys,
+					  nulls + type->nkeys);
+	row->rank = r->rank++;
+	if (group->tail == NULL)
+		group->head = row;
+	else
+		group->tail->next = row;
+	group->tail = row;
+	group->count++;
+
+	if (node->nincludes > 0)
+	{
+		if (r->nrows >= r->maxrows)
+		{
+			r->maxrows = Max(r->maxrows * 2, 1024);
+			r->rows = r->rows == NULL ?
+				MemoryContextAlloc(r->fetch->batchcxt,
+								   sizeof(RpRow *) * r->maxrows) :
+				repalloc_huge(r->rows, sizeof(RpRow *) * r->maxrows);
+		}
+		r->rows[r->nrows++] = row;
+	}
+	return true;
+}
+
+static void
+rp_receive_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+rp_receive_shutdown(DestReceiver *self)
+{
+}
+
+static void
+rp_receive_destroy(DestReceiver *self)
+{
+}
+
+/*
+ * How many rows the planner thinks relid has (a partitioned table: its
+ * partitions); -1 if it cannot tell.
+ */
+static double
+rp_estimated_rows(Oid relid)
+{
+	Relation	rel = relation_open(relid, AccessShareLock);
+	double		tuples = rel->rd_rel->reltuples;
+
+	if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
+	{
+		BlockNumber pages;
+		double		allvisfrac;
+
+		estimate_rel_size(rel, NULL, &pages, &tuples, &allvisfrac);
+	}
+	else if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		ListCell   *lc;
+
+		tuples = 0;
+		foreach(lc, find_all_inheritors(relid, AccessShareLock, NULL))
+		{
+			Oid			part = lfirst_oid(lc);
+
+			if (part != relid && get_rel_relkind(part) != RELKIND_PARTITIONED_TABLE)
+				tuples += Max(rp_estimated_rows(part), 0);
+		}
+	}
+	relation_close(rel, NoLock);
+	return tuples;
+}
+
+/* The parameters of a keyed query: per key column, the array of values */
+static ParamListInfo
+rp_key_params(RpQuery *query, rpmap_hash *map, const RpKeyType *type)
+{
+	ParamListInfo params = makeParamList(type->nkeys);
+	Datum	   *values = palloc(sizeof(Datum) * map->members);
+	int			k;
+
+	for (k = 0; k < type->nkeys; k++)
+	{
+		rpmap_iterator it;
+		RpMapEntry *entry;
+		int			n = 0;
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+
+		rpmap_start_iterate(map, &it);
+		while ((entry = rpmap_iterate(map, &it)) != NULL)
+			values[n++] = entry->key[k];
+		get_typlenbyvalalign(type->typid[k], &typlen, &typbyval, &typalign);
+		params->params[k].value =
+			PointerGetDatum(construct_array(values, n, type->typid[k],
+											typlen, typbyval, typalign));
+		params->params[k].isnull = false;
+		params->params[k].pflags = PARAM_FLAG_CONST;
+		params->params[k].ptype = query->paramtypes[k];
+	}
+	return params;
+}
+
+/* Run query for the keys in map, sending its rows to r */
+static void
+rp_run_query(RpQuery *query, rpmap_hash *map, const RpKeyType *type,
+			 RpReceiver *r)
+{
+	SPIExecuteOptions options;
+	double		rows = rp_estimated_rows(query->sized_by);
+	int			rc;
+
+	memset(&options, 0, sizeof(options));
+	options.read_only = true;
+	options.dest = (DestReceiver *) r;
+	if (query->plan_keyed != NULL && rows >= 0 &&
+		(double) map->members * RP_KEYED_FRACTION < rows)
+	{
+		options.params = rp_key_params(query, map, type);
+		rc = SPI_execute_plan_extended(query->plan_keyed, &options);
+	}
+	else
+		rc = SPI_execute_plan_extended(query->plan_all, &options);
+	/* rows sent elsewhere than to SPI are reported as SPI_OK_UTILITY */
+	if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
+		elog(ERROR, "relprefetch: query of %s failed: %s", query->what,
+			 SPI_result_code_string(rc));
+}
+
+static void
+rp_receiver_init(RpReceiver *r, RpFetch *fetch, RpNode *node)
+{
+	memset(r, 0, sizeof(RpReceiver));
+	r->pub.receiveSlot = rp_receive;
+	r->pub.rStartup = rp_receive_startup;
+	r->pub.rShutdown = rp_receive_shutdown;
+	r->pub.rDestroy = rp_receive_destroy;
+	r->pub.mydest = DestNone;
+	r->fetch = fetch;
+	r->node = node;
+}
+
+/* Read, for the rows of node, the rows of each of its includes, and so on */
+static void
+rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
+{
+	int			i;
+
+	for (i = 0; i < node->nincludes; i++)
+	{
+		RpNode	   *child = node->includes[i];
+		RpReceiver	r;
+		rpmap_hash *map;
+
+		CHECK_FOR_INTERRUPTS();
+		rp_receiver_init(&r, fetch, child);
+		if (child->link == RP_LINK_MANY_TO_MANY)
+		{
+			map = rp_group_rows(fetch, node, i, &child->link_key, rows, nrows);
+			if (map->members == 0)
+				continue;
+			r.links = true;
+			r.map = map;
+			r.targets = rpmap_create(fetch->batchcxt, 256, &child->key);
+			rp_run_query(&child->links, map, &child->link_key, &r);
+			if (r.targets->members == 0)
+				continue;
+			r.links = false;
+			r.map = r.targets;
+			rp_run_query(&child->query, r.targets, &child->key, &r);
+		}
+		else
+		{
+			map = rp_group_rows(fetch, node, i, &child->key, rows, nrows);
+			if (map->members == 0)
+				continue;
+			r.map = map;
+			rp_run_query(&child->query, map, &child->key, &r);
+		}
+		if (r.nrows > 0)
+			rp_fetch_level(fetch, child, r.rows, r.nrows);
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Batches
+ * ------------------------------------------------------------------------
+ */
+
+static void
+rp_fetch_close_cursor(RpFetch *fetch)
+{
+	Portal		portal;
+
+	if (!fetch->opened || fetch->done)
+		return;
+	fetch->done = true;
+	portal = SPI_cursor_find(fetch->portal);
+	if (portal != NULL)
+		SPI_cursor_close(portal);
+}
+
+/* Read the next batch of parent rows, and everything below them */
+static void
+rp_fetch_batch_rows(RpFetch *fetch)
+{
+	RpNode	   *root = fetch->plan->root;
+	Portal		portal;
+	TupleDesc	desc;
+	Datum	   *values;
+	bool	   *nulls;
+	uint64		i;
+
+	if (!fetch->opened)
+	{
+		portal = SPI_cursor_open(NULL, root->query.plan_all, NULL, NULL, true);
+		strlcpy(fetch->portal, portal->name, sizeof(fetch->portal));
+		fetch->opened = true;
+	}
+	else if ((portal = SPI_cursor_find(fetch->portal)) == NULL)
+		elog(ERROR, "relprefetch: the cursor of the parent rows is gone");
+
+	SPI_cursor_fetch(portal, true, rp_fetch_batch_size);
+	desc = SPI_tuptable->tupdesc;
+	fetch->nrows = (int) SPI_processed;
+	fetch->rows = MemoryContextAlloc(fetch->batchcxt,
+									 sizeof(RpRow *) * Max(fetch->nrows, 1));
+	values = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	nulls = palloc(sizeof(bool) * Max(desc->natts, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		heap_deform_tuple(SPI_tuptable->vals[i], desc, values, nulls);
+		fetch->rows[i] = rp_row_make(fetch, root, values, nulls);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	if (fetch->nrows < rp_fetch_batch_size)
+		rp_fetch_close_cursor(fetch);
+
+	rp_fetch_level(fetch, root, fetch->rows, fetch->nrows);
+}
+
+/* Make the next batch current; false when there are no more rows */
+static bool
+rp_fetch_batch(RpFetch *fetch)
+{
+	MemoryContextReset(fetch->batchcxt);
+	fetch->arena.left = 0;
+	fetch->nrows = 0;
+	fetch->next = 0;
+	if (fetch->done)
+		return false;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "relprefetch: SPI_connect failed");
+	rp_fetch_depth++;
+	PG_TRY();
+	{
+		rp_fetch_batch_rows(fetch);
+	}
+	PG_FINALLY();
+	{
+		rp_fetch_depth--;
+	}
+	PG_END_TRY();
+	SPI_finish();
+	return fetch->nrows > 0;
+}
+
+/* The query stopped reading before the end: close what is open */
+static void
+rp_fetch_shutdown(Datum arg)
+{
+	RpFetch    *fetch = (RpFetch *) DatumGetPointer(arg);
+
+	rp_fetch_close_cursor(fetch);
+	if (!fetch->released)
+	{
+		fetch->released = true;
+		rp_fetch_plan_release(fetch->plan);
+	}
+}
+
+RpFetch *
+rp_fetch_begin(RpFetchPlan *plan, ExprContext *econtext)
+{
+	RpFetch    *fetch = palloc0(sizeof(RpFetch));
+
+	fetch->plan = plan;
+	fetch->econtext = econtext;
+	fetch->cxt = CurrentMemoryContext;
+	fetch->batchcxt = AllocSetContextCreate(CurrentMemoryContext,
+											"relprefetch fetch batch",
+											ALLOCSET_DEFAULT_SIZES);
+	initStringInfo(&fetch->scratch);
+	if (econtext != NULL)
+		RegisterExprContextCallback(econtext, rp_fetch_shutdown,
+									PointerGetDatum(fetch));
+	return fetch;
+}
+
+void
+rp_fetch_end(RpFetch *fetch)
+{
+	if (fetch->econtext != NULL)
+		UnregisterExprContextCallback(fetch->econtext, rp_fetch_shutdown,
+									  PointerGetDatum(fetch));
+	rp_fetch_shutdown(PointerGetDatum(fetch));
+	MemoryContextDelete(fetch->batchcxt);
+}
+
+/* The next parent row of the batch, reading a batch if needed */
+static RpRow *
+rp_fetch_next_row(RpFetch *fetch)
+{
+	if (fetch->next >= fetch->nrows && !rp_fetch_batch(fetch))
+		return NULL;
+	return fetch->rows[fetch->next++];
+}
+
+/* ------------------------------------------------------------------------
+ * Output
+ * ------------------------------------------------------------------------
+ */
+
+static int
+rp_rank_cmp(const void *a, const void *b)
+{
+	int64		ra = (*(RpRow *const *) a)->rank;
+	int64		rb = (*(RpRow *const *) b)->rank;
+
+	return (ra > rb) - (ra < rb);
+}
+
+/*
+ * The targets a many-to-many group links to, in the targets' order, at
+ * most limit of them; returns how many, in *rows (palloc'd).
+ */
+static int
+rp_linked_rows(RpNode *node, RpGroup *group, RpRow ***rows)
+{
+	RpLinkItem *link;
+	int			n = 0;
+
+	if (group == NULL || group->nlinks == 0)
+		return 0;
+	*rows = palloc(sizeof(RpRow *) * group->nlinks);
+	for (link = group->links; link != NULL; link = link->next)
+	{
+		if (link->target->head != NULL)
+			(*rows)[n++] = link->target->head;
+	}
+	if (n > 1)
+		qsort(*rows, n, sizeof(RpRow *), rp_rank_cmp);
+	if (node->limit >= 0 && n > node->limit)
+		n = (int) node->limit;
+	return n;
+}
+
+static void
+rp_emit(StringInfo out, RpNode *node, RpRow *row)
+{
+	bool		comma = node->ncolumns > 0;
+	int			i;
+
+	appendBinaryStringInfo(out, row->text, row->len);
+	for (i = 0; i < node->nincludes; i++)
+	{
+		RpNode	   *child = node->includes[i];
+		RpGroup    *group = row->groups[i];
+		RpRow	   *r;
+
+		if (comma)
+			appendStringInfoCharMacro(out, ',');
+		comma = true;
+		appendBinaryStringInfo(out, child->label, child->labellen);
+		switch (child->link)
+		{
+			case RP_LINK_ONE:
+				if (group != NULL && group->head != NULL)
+					rp_emit(out, child, group->head);
+				else
+					appendBinaryStringInfo(out, "null", 4);
+				break;
+			case RP_LINK_MANY:
+				appendStringInfoCharMacro(out, '[');
+				for (r = group ? group->head : NULL; r != NULL; r = r->next)
+				{
+					if (r != group->head)
+						appendStringInfoCharMacro(out, ',');
+					rp_emit(out, child, r);
+				}
+				appendStringInfoCharMacro(out, ']');
+				break;
+			case RP_LINK_MANY_TO_MANY:
+				{
+					RpRow	  **targets = NULL;
+					int			n = rp_linked_rows(child, group, &targets);
+					int			j;
+
+					appendStringInfoCharMacro(out, '[');
+					for (j = 0; j < n; j++)
+					{
+						if (j > 0)
+							appendStringInfoCharMacro(out, ',');
+						rp_emit(out, child, targets[j]);
+					}
+					appendStringInfoCharMacro(out, ']');
+					if (targets != NULL)
+						pfree(targets);
+				}
+				break;
+			case RP_LINK_ROOT:
+				break;
+		}
+	}
+	appendStringInfoCharMacro(out, '}');
+}
+
+bool
+rp_fetch_next_json(RpFetch *fetch, Datum *result)
+{
+	RpRow	   *row = rp_fetch_next_row(fetch);
+	StringInfoData out;
+
+	if (row == NULL)
+		return false;
+	/* room for the varlena header first, so the result needs no copy */
+	initStringInfo(&out);
+	appendStringInfoSpaces(&out, VARHDRSZ);
+	rp_emit(&out, fetch->plan->root, row);
+	SET_VARSIZE(out.data, out.len);
+	*result = PointerGetDatum(out.data);
+	return true;
+}
+
+bool
+rp_fetch_next_children(RpFetch *fetch, Datum *parent, Datum *children)
+{
+	RpFetchPlan *plan = fetch->plan;
+	RpNode	   *child = plan->root->includes[0];
+	RpRow	   *row = rp_fetch_next_row(fetch);
+	RpGroup    *group;
+	RpRow	  **rows = NULL;
+	Datum	   *values;
+	int			n = 0;
+	int			i;
+
+	if (row == NULL)
+		return false;
+	group = row->groups[0];
+	if (child->link == RP_LINK_MANY_TO_MANY)
+		n = rp_linked_rows(child, group, &rows);
+	else if (group != NULL)
+	{
+		RpRow	   *r;
+
+		rows = palloc(sizeof(RpRow *) * Max(group->count, 1));
+		for (r = group->head; r != NULL; r = r->next)
+			rows[n++] = r;
+	}
+	values = palloc(sizeof(Datum) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		values[i] = rows[i]->value;
+	*parent = row->value;
+	*children = PointerGetDatum(construct_array(values, n,
+												plan->child_elemtype,
+												plan->child_typlen,
+												plan->child_typbyval,
+												plan->child_typalign));
+	return true;
+}
