@@ -39,6 +39,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -65,7 +66,8 @@ static bool rp_describe_lookup(RpKeyLookup *lookup, const Oid *source_relids,
 							   int nsource, RpRepeatInfo *info);
 static void rp_set_relation(RpRepeatInfo *info, Oid relid);
 static char *rp_column_list(Oid relid, const AttrNumber *attnos, int n);
-static char *rp_key_filter(RpConstraint *fk);
+static char *rp_fetch_json_call(RpConstraint *fk);
+static char *rp_fetch_children_call(RpConstraint *fk, RpConstraint *target_fk);
 static char *rp_django_hint(RpConstraint *fk);
 
 void
@@ -434,16 +436,15 @@ rp_describe_lookup(RpKeyLookup *lookup, const Oid *source_relids, int nsource,
 		strlcpy(info->foreign_key, fk->name, sizeof(info->foreign_key));
 		snprintf(info->suggestion, sizeof(info->suggestion),
 				 "each %s row looks up its %s row through foreign key %s "
-				 "(%s(%s) -> %s(%s)), one statement per row: fetch them with "
-				 "the %s rows in one statement, by a join on that foreign "
-				 "key%s",
+				 "(%s(%s) -> %s(%s)), one statement per row: fetch both in "
+				 "one call with %s%s",
 				 rp_relation_qualified_name(fk->conrelid), info->relation,
 				 quote_identifier(fk->name),
 				 rp_relation_qualified_name(fk->conrelid),
 				 rp_column_list(fk->conrelid, fk->conkey, fk->nkeys),
 				 info->relation,
 				 rp_column_list(fk->confrelid, fk->confkey, fk->nkeys),
-				 rp_relation_qualified_name(fk->conrelid),
+				 rp_fetch_json_call(fk),
 				 rp_django_hint(fk));
 		return true;
 	}
@@ -473,12 +474,13 @@ rp_describe_lookup(RpKeyLookup *lookup, const Oid *source_relids, int nsource,
 			snprintf(info->suggestion, sizeof(info->suggestion),
 					 "the %s rows of each %s row are read through junction "
 					 "table %s (foreign keys %s and %s), one statement per "
-					 "%s row: fetch them for all %s rows in one statement "
-					 "(%s; in Django: prefetch_related())",
+					 "%s row: fetch them for all %s rows in one call with %s "
+					 "(in Django: prefetch_related())",
 					 info->relation, parent, child,
 					 quote_identifier(fk->name),
 					 quote_identifier(partner->name),
-					 parent, parent, rp_key_filter(fk));
+					 parent, parent,
+					 rp_fetch_children_call(fk, partner));
 		}
 		else
 		{
@@ -486,13 +488,13 @@ rp_describe_lookup(RpKeyLookup *lookup, const Oid *source_relids, int nsource,
 			snprintf(info->suggestion, sizeof(info->suggestion),
 					 "the %s rows of each %s row are read through foreign "
 					 "key %s (%s(%s) -> %s(%s)), one statement per %s row: "
-					 "fetch the children of all %s rows in one statement "
-					 "(%s; in Django: prefetch_related())",
+					 "fetch the children of all %s rows in one call with %s "
+					 "(in Django: prefetch_related())",
 					 child, parent, quote_identifier(fk->name),
 					 child, rp_column_list(fk->conrelid, fk->conkey, fk->nkeys),
 					 parent,
 					 rp_column_list(fk->confrelid, fk->confkey, fk->nkeys),
-					 parent, parent, rp_key_filter(fk));
+					 parent, parent, rp_fetch_children_call(fk, NULL));
 		}
 		return true;
 	}
@@ -519,17 +521,94 @@ rp_column_list(Oid relid, const AttrNumber *attnos, int n)
 }
 
 /*
- * How to filter a foreign key's columns by all the parents' keys at once:
- * "WHERE col = ANY($1)", or "WHERE (a, b) IN (...)" for a composite key.
+ * The relationship of fk's parent side that follows fk (and, for a junction,
+ * target_fk), as the fetch functions see it.
+ */
+static RpRelationship *
+rp_find_relationship(List *relationships, RpConstraint *fk,
+					 RpConstraint *target_fk)
+{
+	ListCell   *lc;
+
+	foreach(lc, relationships)
+	{
+		RpRelationship *r = (RpRelationship *) lfirst(lc);
+
+		if (strcmp(r->fk->name, fk->name) == 0 &&
+			r->fk->conrelid == fk->conrelid &&
+			(target_fk == NULL ? r->target_fk == NULL :
+			 (r->target_fk != NULL &&
+			  strcmp(r->target_fk->name, target_fk->name) == 0)))
+			return r;
+	}
+	return NULL;
+}
+
+/*
+ * The call that replaces a forward FK loop:
+ * relprefetch.fetch_json('parent', '{"include": ["name"]}'), with the
+ * shortest name that means only this relationship (its constraint's name
+ * if none does).
  */
 static char *
-rp_key_filter(RpConstraint *fk)
+rp_fetch_json_call(RpConstraint *fk)
 {
-	char	   *columns = rp_column_list(fk->conrelid, fk->conkey, fk->nkeys);
+	List	   *all = rp_relation_list(fk->conrelid);
+	RpRelationship *r = rp_find_relationship(all, fk, NULL);
+	const char *best = fk->name;
+	StringInfoData spec;
+	ListCell   *lc;
 
-	if (fk->nkeys == 1)
-		return psprintf("WHERE %s = ANY($1)", columns);
-	return psprintf("WHERE (%s) IN (...)", columns);
+	if (r == NULL)
+		return "a join on that foreign key";
+	foreach(lc, r->names)
+	{
+		const char *name = (const char *) lfirst(lc);
+		ListCell   *lc2;
+		int			matches = 0;
+
+		if (strchr(name, '.') != NULL || strlen(name) >= strlen(best))
+			continue;
+		foreach(lc2, all)
+			matches += rp_relation_name_matches(((RpRelationship *) lfirst(lc2))->names,
+												name);
+		if (matches == 1)
+			best = name;
+	}
+	initStringInfo(&spec);
+	appendStringInfoString(&spec, "{\"include\": [");
+	escape_json(&spec, best);
+	appendStringInfoString(&spec, "]}");
+	return psprintf("SELECT relprefetch.fetch_json(%s, %s)",
+					quote_literal_cstr(rp_relation_qualified_name(fk->conrelid)),
+					quote_literal_cstr(spec.data));
+}
+
+/*
+ * The call that replaces a reverse FK or many-to-many loop:
+ * relprefetch.fetch_children(NULL::parent, NULL::child[]), with "via" when
+ * other foreign keys relate the same two tables.
+ */
+static char *
+rp_fetch_children_call(RpConstraint *fk, RpConstraint *target_fk)
+{
+	Oid			parent = fk->confrelid;
+	Oid			child = target_fk ? target_fk->confrelid : fk->conrelid;
+	const char *via = target_fk ? target_fk->name : fk->name;
+	ListCell   *lc;
+	int			same = 0;
+
+	foreach(lc, rp_relation_list(parent))
+	{
+		RpRelationship *r = (RpRelationship *) lfirst(lc);
+
+		if (r->kind != RP_RELATION_FORWARD && r->target == child)
+			same++;
+	}
+	return psprintf("SELECT * FROM relprefetch.fetch_children(NULL::%s, NULL::%s[]%s)",
+					rp_relation_qualified_name(parent),
+					rp_relation_qualified_name(child),
+					same > 1 ? psprintf(", via => %s", quote_literal_cstr(via)) : "");
 }
 
 /*

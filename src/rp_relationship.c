@@ -186,11 +186,13 @@ static List *
 rp_add_table_names(List *names, Oid relid)
 {
 	char	   *relname = get_rel_name(relid);
+	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
 
+	/* detection reads the catalogs without locking the tables */
+	if (relname == NULL || nspname == NULL)
+		return names;
 	names = lappend(names, relname);
-	return lappend(names, psprintf("%s.%s",
-								   get_namespace_name(get_rel_namespace(relid)),
-								   relname));
+	return lappend(names, psprintf("%s.%s", nspname, relname));
 }
 
 /* A single-column FK's column, with and without its "_id" suffix */
@@ -200,9 +202,9 @@ rp_add_column_names(List *names, RpConstraint *fk)
 	char	   *attname;
 	size_t		len;
 
-	if (fk->nkeys != 1)
+	if (fk->nkeys != 1 ||
+		(attname = get_attname(fk->conrelid, fk->conkey[0], true)) == NULL)
 		return names;
-	attname = get_attname(fk->conrelid, fk->conkey[0], false);
 	names = lappend(names, attname);
 	len = strlen(attname);
 	if (len > 3 && strcmp(attname + len - 3, "_id") == 0)
@@ -268,7 +270,7 @@ rp_many_to_many(Oid relid, RpConstraint *fk, RpConstraint *target_fk)
 	Oid			junction = fk->conrelid;
 	char	   *jname = get_rel_name(junction);
 	char	   *sname = get_rel_name(relid);
-	size_t		slen = strlen(sname);
+	size_t		slen = sname ? strlen(sname) : 0;
 
 	r->kind = RP_RELATION_MANY_TO_MANY;
 	r->source = relid;
@@ -277,7 +279,8 @@ rp_many_to_many(Oid relid, RpConstraint *fk, RpConstraint *target_fk)
 	r->target_fk = target_fk;
 	r->names = rp_add_table_names(NIL, r->target);
 	r->names = rp_add_table_names(r->names, junction);
-	if (strncmp(jname, sname, slen) == 0 && jname[slen] == '_' &&
+	if (jname != NULL && sname != NULL &&
+		strncmp(jname, sname, slen) == 0 && jname[slen] == '_' &&
 		jname[slen + 1] != '\0')
 		r->names = lappend(r->names, pstrdup(jname + slen + 1));
 	r->names = rp_add_column_names(lappend(r->names, target_fk->name),
