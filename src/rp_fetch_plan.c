@@ -99,6 +99,12 @@ static List *rp_dead_plans = NIL;
 static uint64 rp_plan_clock = 0;
 static bool rp_plan_callbacks = false;
 
+/*
+ * Invalidations seen so far.  A plan whose planning saw one may have read
+ * the catalogs before the change: it is used once and not cached.
+ */
+static uint64 rp_plan_invals = 0;
+
 static RpSpec *rp_spec_new(const char *context);
 static void rp_spec_read(RpSpec *spec, JsonbContainer *container,
 						 bool root, int depth);
@@ -168,6 +174,7 @@ rp_plan_relcache_callback(Datum arg, Oid relid)
 {
 	ListCell   *lc;
 
+	rp_plan_invals++;
 	if (!OidIsValid(relid))
 	{
 		rp_plan_kill_all();
@@ -194,6 +201,7 @@ rp_plan_relcache_callback(Datum arg, Oid relid)
 static void
 rp_plan_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
+	rp_plan_invals++;
 	rp_plan_kill_all();
 }
 
@@ -1309,7 +1317,18 @@ rp_plan_finish(RpFetchPlan *plan)
 	}
 	SPI_finish();
 	MemoryContextSetParent(plan->cxt, CacheMemoryContext);
-	rp_plan_remember(plan);
+	if (rp_plan_invals == plan->invals)
+		rp_plan_remember(plan);
+	else
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		/* freed by rp_fetch_plan_release, or at the end of the transaction */
+		plan->refcount = 1;
+		plan->dead = true;
+		rp_dead_plans = lappend(rp_dead_plans, plan);
+		MemoryContextSwitchTo(old);
+	}
 }
 
 static RpFetchPlan *
@@ -1321,11 +1340,12 @@ rp_plan_start(const char *cachekey, uint32 hash)
 	RpFetchPlan *plan = MemoryContextAllocZero(cxt, sizeof(RpFetchPlan));
 
 	rp_fetch_plan_init();
-	plan->cxt = cxt;
-	plan->cachekey = MemoryContextStrdup(cxt, cachekey);
-	plan->hash = hash;
 	/* relationships are read from pg_constraint */
 	LockRelationOid(ConstraintRelationId, AccessShareLock);
+	plan->cxt = cxt;
+	plan->invals = rp_plan_invals;
+	plan->cachekey = MemoryContextStrdup(cxt, cachekey);
+	plan->hash = hash;
 	return plan;
 }
 

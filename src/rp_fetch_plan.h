@@ -107,6 +107,7 @@ typedef struct RpFetchPlan
 	int			refcount;		/* fetches running it */
 	bool		dead;			/* invalidated; freed when refcount is 0 */
 	uint64		lastused;
+	uint64		invals;			/* invalidations seen when planning began */
 	Oid		   *relids;			/* every table it reads */
 	int			nrelids;
 	RpNode	   *root;
