@@ -185,5 +185,32 @@ if [ "$rc" -eq 0 ]; then
 	exit 1
 fi
 echo "(psql exited with status $rc: the transaction was rolled back)"
+
+echo
+echo "### 6. The fix: the suggested calls fetch what the loops fetched, in one"
+echo "###    call each: the first 3 posts with their author (and the author's"
+echo "###    country), their active tags in name order and their first 2"
+echo "###    comments, as JSON; then the same posts with their tags as typed"
+echo "###    rows."
+echo
+psql -d blog <<'EOF'
+\set ECHO queries
+SELECT jsonb_pretty(j::jsonb)
+FROM relprefetch.fetch_json('blog_post', '{
+  "columns": ["id", "title"],
+  "order_by": "id",
+  "limit": 3,
+  "include": {
+    "author": {"columns": ["name"], "include": ["country"]},
+    "active_tags": {"path": "tags", "columns": ["name"], "where": "active", "order_by": "name"},
+    "comments": {"path": "blog_comment", "columns": ["id", "body"], "order_by": "id", "limit": 2}
+  }}') AS j;
+SELECT (t.parent).id, (t.parent).title,
+       array(SELECT tag.name FROM unnest(t.children) AS tag) AS tags
+FROM relprefetch.fetch_children(NULL::blog_post, NULL::blog_tag[],
+                                parent_where => 'id <= 3',
+                                child_order_by => 'name') AS t
+ORDER BY 1;
+EOF
 echo
 rp_say "demo done; removing the cluster"
