@@ -1106,7 +1106,7 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec)
 	parent->includes[index] = child;
 	what = psprintf("%s (%s)", spec->context, r->description);
 
-	/* the parent's side of the key: the FK's own columns, or the ones it references */
+	/* the parent's side: the FK's own columns, or those it references */
 	child->nparentcols = fk->nkeys;
 	memcpy(child->parentcols,
 		   link == RP_LINK_ONE ? fk->conkey : fk->confkey,

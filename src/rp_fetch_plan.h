@@ -47,7 +47,7 @@ typedef struct RpKeyType
 {
 	int			nkeys;
 	Oid			typid[INDEX_MAX_KEYS];	/* base types */
-	bool		bitwise[INDEX_MAX_KEYS];	/* equal exactly when the same bits */
+	bool		bitwise[INDEX_MAX_KEYS];	/* equal when the bits are */
 	int16		typlen[INDEX_MAX_KEYS];
 	bool		typbyval[INDEX_MAX_KEYS];
 	Oid			collation[INDEX_MAX_KEYS];
