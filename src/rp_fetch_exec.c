@@ -98,21 +98,31 @@ struct RpGroup
 	int64		nlinks;
 };
 
+/*
+ * A key: its values, and the first one again inline, so that comparing the
+ * common single-column integer keys needs no pointer to be followed (a
+ * cache miss per row otherwise).
+ */
+typedef struct RpKey
+{
+	Datum		first;
+	const Datum *values;
+} RpKey;
+
 typedef struct RpMapEntry
 {
-	const Datum *key;
+	RpKey		key;
 	RpGroup    *group;
 	uint32		hash;
 	char		status;
 } RpMapEntry;
 
-static inline uint32 rp_key_hash(const RpKeyType *type, const Datum *key);
-static inline bool rp_key_equal(const RpKeyType *type, const Datum *a,
-								const Datum *b);
+static inline uint32 rp_key_hash(const RpKeyType *type, RpKey key);
+static inline bool rp_key_equal(const RpKeyType *type, RpKey a, RpKey b);
 
 #define SH_PREFIX rpmap
 #define SH_ELEMENT_TYPE RpMapEntry
-#define SH_KEY_TYPE const Datum *
+#define SH_KEY_TYPE RpKey
 #define SH_KEY key
 #define SH_HASH_KEY(tb, key) rp_key_hash((const RpKeyType *) (tb)->private_data, key)
 #define SH_EQUAL(tb, a, b) rp_key_equal((const RpKeyType *) (tb)->private_data, a, b)
@@ -169,36 +179,50 @@ int			rp_fetch_depth = 0;
  * ------------------------------------------------------------------------
  */
 
+static inline RpKey
+rp_key(const Datum *values)
+{
+	RpKey		key;
+
+	key.first = values[0];
+	key.values = values;
+	return key;
+}
+
 static inline uint32
-rp_key_hash(const RpKeyType *type, const Datum *key)
+rp_key_hash(const RpKeyType *type, RpKey key)
 {
 	uint32		hash = 0;
 	int			i;
 
 	for (i = 0; i < type->nkeys; i++)
 	{
+		Datum		value = i == 0 ? key.first : key.values[i];
 		uint32		h;
 
 		if (type->bitwise[i])
-			h = murmurhash32((uint32) (key[i] ^ (key[i] >> 32)));
+			h = murmurhash32((uint32) (value ^ (value >> 32)));
 		else
 			h = DatumGetUInt32(FunctionCall1Coll((FmgrInfo *) &type->hash[i],
-												 type->collation[i], key[i]));
+												 type->collation[i], value));
 		hash = hash_combine(hash, h);
 	}
 	return hash;
 }
 
 static inline bool
-rp_key_equal(const RpKeyType *type, const Datum *a, const Datum *b)
+rp_key_equal(const RpKeyType *type, RpKey a, RpKey b)
 {
 	int			i;
 
 	for (i = 0; i < type->nkeys; i++)
 	{
-		if (type->bitwise[i] ? a[i] != b[i] :
+		Datum		va = i == 0 ? a.first : a.values[i];
+		Datum		vb = i == 0 ? b.first : b.values[i];
+
+		if (type->bitwise[i] ? va != vb :
 			!DatumGetBool(FunctionCall2Coll((FmgrInfo *) &type->eq[i],
-											type->collation[i], a[i], b[i])))
+											type->collation[i], va, vb)))
 			return false;
 	}
 	return true;
@@ -342,7 +366,7 @@ rp_group_rows(RpFetch *fetch, RpNode *node, int inc, RpKeyType *type,
 		}
 		if (k < type->nkeys)
 			continue;
-		entry = rpmap_insert(map, &row->keys[off], &found);
+		entry = rpmap_insert(map, rp_key(&row->keys[off]), &found);
 		if (!found)
 			entry->group = rp_group_new(fetch);
 		row->groups[inc] = entry->group;
@@ -369,7 +393,7 @@ rp_receive_link(RpReceiver *r, RpGroup *group, Datum *values, bool *nulls)
 		if (nulls[i])
 			return;
 	}
-	entry = rpmap_lookup(r->targets, values);
+	entry = rpmap_lookup(r->targets, rp_key(values));
 	if (entry == NULL)
 	{
 		Datum	   *key = rp_arena_alloc(r->fetch, sizeof(Datum) * type->nkeys);
@@ -378,7 +402,7 @@ rp_receive_link(RpReceiver *r, RpGroup *group, Datum *values, bool *nulls)
 		for (i = 0; i < type->nkeys; i++)
 			key[i] = rp_copy_value(r->fetch, values[i], type->typbyval[i],
 								   type->typlen[i]);
-		entry = rpmap_insert(r->targets, key, &found);
+		entry = rpmap_insert(r->targets, rp_key(key), &found);
 		entry->group = rp_group_new(r->fetch);
 	}
 	link = rp_arena_alloc(r->fetch, sizeof(RpLinkItem));
@@ -409,7 +433,7 @@ rp_receive(TupleTableSlot *slot, DestReceiver *self)
 		if (nulls[i])
 			return true;
 	}
-	entry = rpmap_lookup(r->map, values);
+	entry = rpmap_lookup(r->map, rp_key(values));
 	if (entry == NULL)
 		return true;			/* no row of this batch asked for it */
 	group = entry->group;
@@ -520,7 +544,7 @@ rp_key_params(RpQuery *query, rpmap_hash *map, const RpKeyType *type)
 
 		rpmap_start_iterate(map, &it);
 		while ((entry = rpmap_iterate(map, &it)) != NULL)
-			values[n++] = entry->key[k];
+			values[n++] = k == 0 ? entry->key.first : entry->key.values[k];
 		get_typlenbyvalalign(type->typid[k], &typlen, &typbyval, &typalign);
 		params->params[k].value =
 			PointerGetDatum(construct_array(values, n, type->typid[k],
