@@ -149,7 +149,7 @@ SET timezone = 'America/St_Johns';
 SELECT * FROM jo_diff;
 SELECT j->>'tstz' AS tstz FROM relprefetch.fetch_json('jo_all', '{"columns": ["tstz"], "where": "id IN (1, 5)", "order_by": "id"}') j;
 SET DateStyle = 'SQL, DMY';
-SET IntervalStyle = 'postgres_verbose';
+SET IntervalStyle = 'iso_8601';
 SET extra_float_digits = 0;
 SET bytea_output = 'escape';
 SELECT * FROM jo_diff;

@@ -1,7 +1,9 @@
 -- Installing the oldest version and updating through every step gives the
 -- same objects as a fresh install of the current version.
--- (Runs last: it drops and re-creates the extension.)
-DROP EXTENSION relprefetch;
+-- In a database of its own, away from the other suites' objects.
+SELECT current_database() AS home \gset
+CREATE DATABASE rp_upgrade;
+\c rp_upgrade
 CREATE EXTENSION relprefetch VERSION '0.1.0';
 SELECT extversion FROM pg_extension WHERE extname = 'relprefetch';
 SELECT count(*) AS fetch_functions FROM pg_proc
@@ -13,7 +15,7 @@ SELECT p.oid::regprocedure AS function, p.provolatile, p.proisstrict,
 FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid
 WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'relprefetch')
   AND d.classid = 'pg_proc'::regclass
-ORDER BY 1::text COLLATE "C";
+ORDER BY p.oid::regprocedure::text COLLATE "C";
 SELECT count(*) AS objects FROM pg_depend
 WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'relprefetch')
   AND deptype = 'e';
@@ -33,3 +35,5 @@ SELECT extversion FROM pg_extension WHERE extname = 'relprefetch';
 SELECT count(*) AS objects FROM pg_depend
 WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'relprefetch')
   AND deptype = 'e';
+\c :home
+DROP DATABASE rp_upgrade;

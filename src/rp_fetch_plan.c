@@ -43,14 +43,17 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
+#include "parser/parse_coerce.h"
 #include "parser/parser.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
@@ -370,10 +373,17 @@ rp_spec_count(const RpSpec *spec, const char *key, JsonbValue *v)
 											  NumericGetDatum(v->val.numeric)));
 	errno = 0;
 	n = strtoi64(str, &end, 10);
-	if (*end != '\0' || errno != 0)
+	if (*end == '.')			/* 2.0 is an integer too */
+		end += strspn(end + 1, "0") + 1;
+	if (*end != '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("relprefetch: \"%s\" of %s must be an integer, not %s",
+						key, spec->context, str)));
+	if (errno != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("relprefetch: \"%s\" of %s is out of range: %s",
 						key, spec->context, str)));
 	if (n < 0)
 		ereport(ERROR,
@@ -424,11 +434,43 @@ rp_fragment_error(const char *what, const char *context, const char *fragment,
 			 errdetail("It was: %s", fragment)));
 }
 
-/* Report a syntax error in a fragment as being in it */
+/* What a syntax error in a fragment is reported against */
+typedef struct RpFragmentSource
+{
+	const char *context;		/* "relprefetch: in "where" of ..." */
+	const char *fragment;
+	int			prefix;			/* characters before it in the parsed text */
+} RpFragmentSource;
+
+/*
+ * Report a syntax error as being in the fragment, at its place there,
+ * rather than in the caller's statement at the place it has in the text we
+ * parsed.
+ */
 static void
 rp_fragment_error_context(void *arg)
 {
-	errcontext("%s", (const char *) arg);
+	RpFragmentSource *source = (RpFragmentSource *) arg;
+	int			position = geterrposition();
+
+	if (position > 0)
+	{
+		errposition(0);
+		if (position - source->prefix <= pg_mbstrlen(source->fragment))
+		{
+			internalerrposition(position - source->prefix);
+			internalerrquery(source->fragment);
+		}
+	}
+	errcontext("%s", source->context);
+}
+
+/* Is this ORDER BY item a column position ("ORDER BY 1")? */
+static bool
+rp_is_position(Node *node)
+{
+	return IsA(node, SortBy) && IsA(((SortBy *) node)->node, A_Const) &&
+		IsA(&((A_Const *) ((SortBy *) node)->node)->val, Integer);
 }
 
 /*
@@ -444,21 +486,27 @@ rp_check_fragment(const char *fragment, RpFragment kind, const char *what,
 {
 	const char *problem = kind == RP_FRAGMENT_WHERE ?
 		"one SQL expression" : "one SQL ORDER BY list";
+	const char *prefix = kind == RP_FRAGMENT_WHERE ?
+		"SELECT WHERE " : "SELECT ORDER BY ";
+	RpFragmentSource source;
 	ErrorContextCallback callback;
 	List	   *parsed;
 	SelectStmt *select;
-	char	   *sql;
+	ListCell   *lc;
 
-	sql = psprintf("SELECT %s %s\n",
-				   kind == RP_FRAGMENT_WHERE ? "WHERE" : "ORDER BY", fragment);
+	source.context = psprintf("relprefetch: in \"%s\" of %s", what, context);
+	source.fragment = fragment;
+	source.prefix = strlen(prefix);
 	callback.callback = rp_fragment_error_context;
-	callback.arg = psprintf("relprefetch: in \"%s\" of %s", what, context);
+	callback.arg = &source;
 	callback.previous = error_context_stack;
 	error_context_stack = &callback;
-	parsed = raw_parser(sql, RAW_PARSE_DEFAULT);
+	parsed = raw_parser(psprintf("%s%s", prefix, fragment), RAW_PARSE_DEFAULT);
 	error_context_stack = callback.previous;
 
+	/* a statement followed by ";" has a length; the last one alone has 0 */
 	if (list_length(parsed) != 1 ||
+		((RawStmt *) linitial(parsed))->stmt_len != 0 ||
 		!IsA(((RawStmt *) linitial(parsed))->stmt, SelectStmt))
 		rp_fragment_error(what, context, fragment, problem);
 	select = (SelectStmt *) ((RawStmt *) linitial(parsed))->stmt;
@@ -472,6 +520,16 @@ rp_check_fragment(const char *fragment, RpFragment kind, const char *what,
 		(kind == RP_FRAGMENT_WHERE) != (select->whereClause != NULL) ||
 		(kind == RP_FRAGMENT_ORDER_BY) != (select->sortClause != NIL))
 		rp_fragment_error(what, context, fragment, problem);
+	/* our queries put columns of their own first: positions would mislead */
+	foreach(lc, select->sortClause)
+	{
+		if (rp_is_position(lfirst(lc)))
+			ereport(ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR),
+					 errmsg("relprefetch: \"%s\" of %s must name what to sort by, not a column position",
+							what, context),
+					 errdetail("It was: %s", fragment)));
+	}
 	if (rp_writes_walker((Node *) select, NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -509,6 +567,16 @@ rp_spec_columns(RpSpec *spec, JsonbValue *v)
 	}
 }
 
+/* How messages name the include key of parent: include "a__b" */
+static char *
+rp_spec_context(const RpSpec *parent, const char *key)
+{
+	if (parent->key == NULL)
+		return psprintf("include \"%s\"", key);
+	return psprintf("%.*s__%s\"", (int) strlen(parent->context) - 1,
+					parent->context, key);
+}
+
 /* The include of parent with output key key, made if missing */
 static RpSpec *
 rp_spec_child(RpSpec *parent, const char *key, const char *path, int depth)
@@ -539,10 +607,7 @@ rp_spec_child(RpSpec *parent, const char *key, const char *path, int depth)
 				(errcode(ERRCODE_STATEMENT_TOO_COMPLEX),
 				 errmsg("relprefetch: %s has more than %d includes",
 						parent->context, RP_FETCH_MAX_INCLUDES)));
-	child = rp_spec_new(parent->key == NULL ?
-						psprintf("include \"%s\"", key) :
-						psprintf("%.*s__%s\"", (int) strlen(parent->context) - 1,
-								 parent->context, key));
+	child = rp_spec_new(rp_spec_context(parent, key));
 	child->key = pstrdup(key);
 	child->path = pstrdup(path);
 	parent->includes = lappend(parent->includes, child);
@@ -639,7 +704,11 @@ rp_spec_includes(RpSpec *spec, JsonbValue *v, int depth)
 			if (getKeyJsonValueFromContainer(item.val.binary.data, "path", 4,
 											 &pathval) != NULL &&
 				pathval.type != jbvNull)
-				path = rp_spec_string(spec, "path", &pathval);
+			{
+				RpSpec	   *named = rp_spec_new(rp_spec_context(spec, key));
+
+				path = rp_spec_string(named, "path", &pathval);
+			}
 		}
 		parts = rp_spec_path(spec, path);
 		at = rp_spec_walk(spec, parts, &d);
@@ -791,6 +860,20 @@ rp_plan_columns(RpNode *node, Relation rel, RpSpec *spec, MemoryContext cxt,
 							name, cxt);
 		*sql = lappend(*sql, (char *) quote_identifier(name));
 	}
+
+	/* an object cannot have two keys of the same name */
+	foreach(lc, spec->includes)
+	{
+		RpSpec	   *include = (RpSpec *) lfirst(lc);
+
+		if (rp_relation_name_matches(names, include->key))
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_COLUMN),
+					 errmsg("relprefetch: %s has the name of a column of %s",
+							include->context, node->relname),
+					 errhint("Put it under another key, with the relationship in \"path\": {\"include\": {\"%s_obj\": {\"path\": \"%s\"}}}.",
+							 include->key, include->path)));
+	}
 }
 
 static bool
@@ -816,7 +899,7 @@ rp_type_is_bitwise(Oid typid)
 /* Set up key to hash and compare values of the given types */
 static void
 rp_key_type_init(RpKeyType *key, int nkeys, const Oid *types,
-				 MemoryContext cxt)
+				 const Oid *collations, MemoryContext cxt)
 {
 	int			i;
 
@@ -837,10 +920,17 @@ rp_key_type_init(RpKeyType *key, int nkeys, const Oid *types,
 		key->typid[i] = typid;
 		key->bitwise[i] = rp_type_is_bitwise(typid);
 		get_typlenbyval(typid, &key->typlen[i], &key->typbyval[i]);
-		key->collation[i] = get_typcollation(typid);
+		key->collation[i] = OidIsValid(collations[i]) ? collations[i] :
+			get_typcollation(typid);
 		fmgr_info_copy(&key->hash[i], &tce->hash_proc_finfo, cxt);
 		fmgr_info_copy(&key->eq[i], &tce->eq_opr_finfo, cxt);
 	}
+}
+
+static Oid
+rp_column_type(Oid relid, AttrNumber attnum)
+{
+	return getBaseType(get_atttype(relid, attnum));
 }
 
 /* A column, cast to as_type when its type is another (a cross-type FK) */
@@ -849,9 +939,106 @@ rp_column_as(Oid relid, AttrNumber attnum, Oid as_type)
 {
 	char	   *name = (char *) quote_identifier(get_attname(relid, attnum, false));
 
-	if (getBaseType(get_atttype(relid, attnum)) == getBaseType(as_type))
+	if (rp_column_type(relid, attnum) == getBaseType(as_type))
 		return name;
 	return psprintf("CAST(%s AS %s)", name, format_type_be_qualified(as_type));
+}
+
+static Oid
+rp_column_collation(Oid relid, AttrNumber attnum)
+{
+	Oid			typid;
+	int32		typmod;
+	Oid			collation;
+
+	get_atttypetypmodcoll(relid, attnum, &typid, &typmod, &collation);
+	return collation;
+}
+
+/* "schema"."collation" */
+static char *
+rp_collation_name(Oid collation)
+{
+	HeapTuple	tuple = SearchSysCache1(COLLOID, ObjectIdGetDatum(collation));
+	Form_pg_collation form;
+	char	   *result;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for collation %u", collation);
+	form = (Form_pg_collation) GETSTRUCT(tuple);
+	result = quote_qualified_identifier(get_namespace_name(form->collnamespace),
+										NameStr(form->collname));
+	ReleaseSysCache(tuple);
+	return result;
+}
+
+/*
+ * Set up the key that matches columns acols of arel with bcols of brel,
+ * column by column.  Each pair is compared in one type: the wider one when
+ * one converts implicitly to the other (so that no value is cut short,
+ * even in a NOT VALID foreign key), and with the collation of the
+ * referenced column (refrel, refcols), the one the foreign key compares
+ * with.
+ */
+static void
+rp_key_pair(RpKeyType *key, int nkeys, Oid arel, const AttrNumber *acols,
+			Oid brel, const AttrNumber *bcols, Oid refrel,
+			const AttrNumber *refcols, MemoryContext cxt)
+{
+	Oid			types[INDEX_MAX_KEYS];
+	Oid			collations[INDEX_MAX_KEYS];
+	int			i;
+
+	for (i = 0; i < nkeys; i++)
+	{
+		Oid			ta = rp_column_type(arel, acols[i]);
+		Oid			tb = rp_column_type(brel, bcols[i]);
+
+		if (ta == tb || can_coerce_type(1, &tb, &ta, COERCION_IMPLICIT))
+			types[i] = ta;
+		else if (can_coerce_type(1, &ta, &tb, COERCION_IMPLICIT))
+			types[i] = tb;
+		else
+			types[i] = ta;
+		collations[i] = rp_column_collation(refrel, refcols[i]);
+	}
+	rp_key_type_init(key, nkeys, types, collations, cxt);
+}
+
+/*
+ * The values of key's columns cols of relid, as SQL: cast to the key's
+ * types and collated as the key when the columns differ.
+ */
+static List *
+rp_key_exprs(Oid relid, const AttrNumber *cols, const RpKeyType *key)
+{
+	List	   *result = NIL;
+	int			i;
+
+	for (i = 0; i < key->nkeys; i++)
+	{
+		char	   *expr = rp_column_as(relid, cols[i], key->typid[i]);
+		Oid			collation = rp_column_collation(relid, cols[i]);
+
+		if (OidIsValid(key->collation[i]) && collation != key->collation[i])
+			expr = psprintf("%s COLLATE %s", expr,
+							rp_collation_name(key->collation[i]));
+		result = lappend(result, expr);
+	}
+	return result;
+}
+
+/* exprs with aliases of our own, which no ORDER BY can mistake for a column */
+static List *
+rp_aliased(List *exprs, const char *prefix)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, exprs)
+		result = lappend(result, psprintf("%s AS \"?%s%d?\"", (char *) lfirst(lc),
+										  prefix, foreach_current_index(lc) + 1));
+	return result;
 }
 
 /* OPERATOR(schema.=), the default equality of typid */
@@ -1069,12 +1256,6 @@ rp_link_of(RpRelationKind kind)
 	return RP_LINK_ONE;
 }
 
-static Oid
-rp_column_type(Oid relid, AttrNumber attnum)
-{
-	return getBaseType(get_atttype(relid, attnum));
-}
-
 /*
  * Plan include index of parent: resolve it, plan its node, and write its
  * queries, keyed by the parent's columns.
@@ -1085,13 +1266,10 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec)
 	RpRelationship *r = rp_plan_resolve(parent, spec);
 	RpLink		link = rp_link_of(r->kind);
 	RpConstraint *fk = r->fk;
-	const AttrNumber *childcols;
-	Oid			parenttypes[INDEX_MAX_KEYS];
-	List	   *keys = NIL;
+	List	   *keys;
 	List	   *body;
 	RpNode	   *child;
 	char	   *what;
-	int			i;
 
 	if (link == RP_LINK_ONE && (spec->order_by != NULL || spec->limit >= 0))
 		ereport(ERROR,
@@ -1111,49 +1289,45 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec)
 	memcpy(child->parentcols,
 		   link == RP_LINK_ONE ? fk->conkey : fk->confkey,
 		   sizeof(AttrNumber) * fk->nkeys);
-	for (i = 0; i < fk->nkeys; i++)
-		parenttypes[i] = rp_column_type(parent->relid, child->parentcols[i]);
 
 	if (link == RP_LINK_MANY_TO_MANY)
 	{
 		RpConstraint *tfk = r->target_fk;
 		Oid			junction = fk->conrelid;
-		Oid			linktypes[INDEX_MAX_KEYS];
-		List	   *select = NIL;
+		List	   *select;
 
 		rp_plan_add_relid(plan, junction);
-		rp_key_type_init(&child->link_key, fk->nkeys, parenttypes, plan->cxt);
-		for (i = 0; i < fk->nkeys; i++)
-			keys = lappend(keys, rp_column_as(junction, fk->conkey[i],
-											  parenttypes[i]));
-		select = list_copy(keys);
-		for (i = 0; i < tfk->nkeys; i++)
-		{
-			linktypes[i] = rp_column_type(junction, tfk->conkey[i]);
-			select = lappend(select, rp_column_as(junction, tfk->conkey[i],
-												  linktypes[i]));
-		}
+		rp_key_pair(&child->link_key, fk->nkeys, parent->relid, fk->confkey,
+					junction, fk->conkey, parent->relid, fk->confkey,
+					plan->cxt);
+		rp_key_pair(&child->key, tfk->nkeys, junction, tfk->conkey,
+					r->target, tfk->confkey, r->target, tfk->confkey,
+					plan->cxt);
+		keys = rp_key_exprs(junction, fk->conkey, &child->link_key);
+		select = list_concat(rp_aliased(keys, "key"),
+							 rp_aliased(rp_key_exprs(junction, tfk->conkey,
+													 &child->key), "target"));
 		rp_write_query(&child->links, select, junction, NULL, NULL, keys,
 					   &child->link_key, NULL, parent->relid, what);
 
 		/* the targets, keyed like the junction's values */
-		rp_key_type_init(&child->key, tfk->nkeys, linktypes, plan->cxt);
-		keys = NIL;
-		for (i = 0; i < tfk->nkeys; i++)
-			keys = lappend(keys, rp_column_as(r->target, tfk->confkey[i],
-											  linktypes[i]));
-		rp_write_query(&child->query, list_concat(list_copy(keys), body),
+		keys = rp_key_exprs(r->target, tfk->confkey, &child->key);
+		rp_write_query(&child->query, list_concat(rp_aliased(keys, "key"), body),
 					   r->target, spec->where, spec->order_by, keys,
 					   &child->key, NULL, r->target, what);
 		return;
 	}
 
-	childcols = link == RP_LINK_ONE ? fk->confkey : fk->conkey;
-	rp_key_type_init(&child->key, fk->nkeys, parenttypes, plan->cxt);
-	for (i = 0; i < fk->nkeys; i++)
-		keys = lappend(keys, rp_column_as(r->target, childcols[i],
-										  parenttypes[i]));
-	rp_write_query(&child->query, list_concat(list_copy(keys), body),
+	if (link == RP_LINK_ONE)
+		rp_key_pair(&child->key, fk->nkeys, parent->relid, fk->conkey,
+					r->target, fk->confkey, r->target, fk->confkey, plan->cxt);
+	else
+		rp_key_pair(&child->key, fk->nkeys, parent->relid, fk->confkey,
+					r->target, fk->conkey, parent->relid, fk->confkey,
+					plan->cxt);
+	keys = rp_key_exprs(r->target, link == RP_LINK_ONE ? fk->confkey : fk->conkey,
+						&child->key);
+	rp_write_query(&child->query, list_concat(rp_aliased(keys, "key"), body),
 				   r->target, spec->where, spec->order_by, keys, &child->key,
 				   NULL, link == RP_LINK_ONE ? r->target : parent->relid,
 				   what);
@@ -1195,7 +1369,7 @@ rp_plan_node(RpFetchPlan *plan, RpSpec *spec, Oid relid, RpLink link,
 	{
 		node->rowtype = rel->rd_rel->reltype;
 		*body = lappend(*body,
-						psprintf("(%s.*)::%s",
+						psprintf("(%s.*)::%s AS \"?row?\"",
 								 quote_identifier(RelationGetRelationName(rel)),
 								 format_type_be_qualified(node->rowtype)));
 	}
@@ -1221,14 +1395,19 @@ rp_plan_node(RpFetchPlan *plan, RpSpec *spec, Oid relid, RpLink link,
 		RpNode	   *child = node->includes[i];
 		int			j;
 
+		RpKeyType  *key = child->link == RP_LINK_MANY_TO_MANY ?
+			&child->link_key : &child->key;
+
 		node->include_keyoff[i] = k;
 		for (j = 0; j < child->nparentcols; j++)
 		{
-			AttrNumber	attnum = child->parentcols[j];
-
-			get_typlenbyval(rp_column_type(relid, attnum),
-							&node->rowkey_typlen[k], &node->rowkey_typbyval[k]);
-			*body = lappend(*body, (char *) quote_identifier(get_attname(relid, attnum, false)));
+			get_typlenbyval(key->typid[j], &node->rowkey_typlen[k],
+							&node->rowkey_typbyval[k]);
+			*body = lappend(*body,
+							psprintf("%s AS \"?include%d?\"",
+									 rp_column_as(relid, child->parentcols[j],
+												  key->typid[j]),
+									 k + 1));
 			k++;
 		}
 	}

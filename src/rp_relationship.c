@@ -16,8 +16,8 @@
  *	- forward: the FK column (single-column FKs), with or without its
  *	  "_id" suffix, the constraint's name, and the referenced table's name,
  *	  bare or schema-qualified, unless the FK references its own table (a
- *	  comment's "parent" is named by its column; the table's name means its
- *	  replies);
+ *	  comment's "parent" is named by its column only; the table's name and
+ *	  the constraint's mean its replies);
  *	- reverse: the referencing table's name, bare or schema-qualified, and
  *	  the constraint's name.  A junction table's name means the
  *	  many-to-many relationship, not the junction's rows (those remain
@@ -28,7 +28,9 @@
  *	  the name of the junction's FK to the target and that FK's column,
  *	  with or without "_id".
  * "via" chooses among relationships that share a name: a constraint name,
- * an FK column (with or without "_id"), or a junction table's name.
+ * an FK column (with or without "_id"), or a junction table's name; for a
+ * many-to-many relationship, the constraint and columns of the junction's
+ * FK to the target.
  *
  * The callers hold AccessShareLock on pg_constraint.
  *
@@ -181,6 +183,15 @@ rp_relation_qualified_name(Oid relid)
 	return quote_qualified_identifier(nspname, relname);
 }
 
+/* names with name added, unless it is there already */
+static List *
+rp_add_name(List *names, char *name)
+{
+	if (rp_relation_name_matches(names, name))
+		return names;
+	return lappend(names, name);
+}
+
 /* A table's name, bare and schema.table (unquoted) */
 static List *
 rp_add_table_names(List *names, Oid relid)
@@ -191,8 +202,8 @@ rp_add_table_names(List *names, Oid relid)
 	/* detection reads the catalogs without locking the tables */
 	if (relname == NULL || nspname == NULL)
 		return names;
-	names = lappend(names, relname);
-	return lappend(names, psprintf("%s.%s", nspname, relname));
+	names = rp_add_name(names, relname);
+	return rp_add_name(names, psprintf("%s.%s", nspname, relname));
 }
 
 /* A single-column FK's column, with and without its "_id" suffix */
@@ -205,10 +216,10 @@ rp_add_column_names(List *names, RpConstraint *fk)
 	if (fk->nkeys != 1 ||
 		(attname = get_attname(fk->conrelid, fk->conkey[0], true)) == NULL)
 		return names;
-	names = lappend(names, attname);
+	names = rp_add_name(names, attname);
 	len = strlen(attname);
 	if (len > 3 && strcmp(attname + len - 3, "_id") == 0)
-		names = lappend(names, pnstrdup(attname, len - 3));
+		names = rp_add_name(names, pnstrdup(attname, len - 3));
 	return names;
 }
 
@@ -234,10 +245,13 @@ rp_forward(Oid relid, RpConstraint *fk)
 	r->source = relid;
 	r->target = fk->confrelid;
 	r->fk = fk;
-	r->names = rp_add_column_names(list_make1(fk->name), fk);
+	/* a self-reference's constraint name means the reverse direction */
+	r->names = r->target != relid ? list_make1(fk->name) : NIL;
+	r->names = rp_add_column_names(r->names, fk);
 	if (r->target != relid)
 		r->names = rp_add_table_names(r->names, r->target);
-	r->vias = rp_add_column_names(list_make1(fk->name), fk);
+	r->vias = rp_add_column_names(r->target != relid ? list_make1(fk->name) : NIL,
+								  fk);
 	r->description = psprintf("%s (forward, foreign key %s)",
 							  rp_relation_qualified_name(r->target),
 							  quote_identifier(fk->name));
@@ -282,12 +296,13 @@ rp_many_to_many(Oid relid, RpConstraint *fk, RpConstraint *target_fk)
 	if (jname != NULL && sname != NULL &&
 		strncmp(jname, sname, slen) == 0 && jname[slen] == '_' &&
 		jname[slen + 1] != '\0')
-		r->names = lappend(r->names, pstrdup(jname + slen + 1));
-	r->names = rp_add_column_names(lappend(r->names, target_fk->name),
+		r->names = rp_add_name(r->names, pstrdup(jname + slen + 1));
+	r->names = rp_add_column_names(rp_add_name(r->names, target_fk->name),
 								   target_fk);
+	/* the junction's FK to the target tells apart the two ways of a
+	 * junction between a table and itself */
 	r->vias = rp_add_table_names(NIL, junction);
-	r->vias = lappend(r->vias, fk->name);
-	r->vias = rp_add_column_names(lappend(r->vias, target_fk->name),
+	r->vias = rp_add_column_names(rp_add_name(r->vias, target_fk->name),
 								  target_fk);
 	r->description = psprintf("%s (many-to-many through %s, foreign keys %s and %s)",
 							  rp_relation_qualified_name(r->target),

@@ -13,6 +13,7 @@
 #   - before the library is loaded in a session, SET relprefetch.threshold
 #     = 1 only creates a placeholder (core PostgreSQL behaviour for custom
 #     settings); loading the library then warns and keeps the default;
+#   - fetch_json and fetch_children work (they need no shared memory);
 #   - after adding relprefetch to shared_preload_libraries and restarting,
 #     the extension created earlier works.
 use strict;
@@ -37,8 +38,30 @@ is($stderr, '', 'CREATE EXTENSION: no message');
 is( $node->safe_psql(
 		'postgres',
 		"SELECT extversion FROM pg_extension WHERE extname = 'relprefetch'"),
-	'0.1.0',
+	'0.2.0',
 	'the extension is installed');
+
+# The fetch functions need no shared memory: they work without preloading.
+$node->safe_psql(
+	'postgres', q{
+	CREATE TABLE np_parent (id int PRIMARY KEY);
+	CREATE TABLE np_child (id int PRIMARY KEY, parent_id int REFERENCES np_parent);
+	INSERT INTO np_parent VALUES (1), (2);
+	INSERT INTO np_child VALUES (10, 1), (11, 1);
+});
+is( $node->safe_psql(
+		'postgres',
+		q{SELECT string_agg(j::text, ' ') FROM relprefetch.fetch_json('np_parent',
+		  '{"order_by": "id", "include": {"np_child": {"columns": ["id"], "order_by": "id"}}}') j}
+	),
+	'{"id":1,"np_child":[{"id":10},{"id":11}]} {"id":2,"np_child":[]}',
+	'fetch_json works without shared_preload_libraries');
+is( $node->safe_psql(
+		'postgres',
+		q{SELECT string_agg((parent).id || ':' || cardinality(children), ' ' ORDER BY (parent).id)
+		  FROM relprefetch.fetch_children(NULL::np_parent, NULL::np_child[])}),
+	'1:2 2:0',
+	'fetch_children works without shared_preload_libraries');
 
 # Every entry point, in one session that goes on after each error
 my @calls = (
