@@ -51,7 +51,7 @@ trap 'exit 143' TERM
 (
 	cd "$RP_ROOT"
 	items=()
-	for f in Makefile regress.conf relprefetch.control relprefetch--*.sql \
+	for f in Makefile regress.conf relprefetch.control relprefetch--*.sql demo \
 		sql expected t input output data; do
 		if [ -e "$f" ]; then
 			items+=("$f")
