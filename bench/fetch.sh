@@ -91,14 +91,9 @@ fi
 rp_workdir fetch
 work=$RP_WORK
 data=$work/data
-sockdir=$work
-sock_temp=0
-# A unix socket path is limited to 107 bytes; a deep checkout would exceed it.
-if [ $((${#sockdir} + 20)) -gt 100 ]; then
-	sockdir=$(mktemp -d /tmp/relprefetch-sock.XXXXXX)
-	sock_temp=1
-	rp_give_to_pg "$sockdir"
-fi
+rp_sockdir "$work"
+sockdir=$RP_SOCKDIR
+sock_temp=$RP_SOCKDIR_TEMP
 
 cleanup() {
 	local rc=$?
@@ -242,7 +237,7 @@ EOF
 # comments:blog_comment(*)&comments.order=id,active_tags:blog_tag(*)&...):
 # one correlated scalar subquery per relationship per row, each related set
 # ordered in its own subquery and aggregated with json_agg.
-cat >"$work/sql/A-pgrst.sql" <<'EOF'
+pgrst_select=$(cat <<'EOF'
 SELECT to_json(x)
 FROM (SELECT p.*,
              (SELECT to_json(a_1)
@@ -260,8 +255,9 @@ FROM (SELECT p.*,
                              JOIN blog_post_tags pt ON pt.tag_id = t.id
                              WHERE pt.post_id = p.id AND t.active
                              ORDER BY t.name) t_1), '[]') AS active_tags
-      FROM blog_post p) x
 EOF
+)
+printf '%s\n%s\n' "$pgrst_select" '      FROM blog_post p) x' >"$work/sql/A-pgrst.sql"
 
 # B1: relprefetch, one page.
 cat >"$work/sql/B-rp.sql" <<'EOF'
@@ -311,29 +307,15 @@ FROM (SELECT p.id, p.title, p.body, p.author_id, p.published,
 EOF
 
 # B3: PostgREST's shape for the page.
-cat >"$work/sql/B-pgrst.sql" <<'EOF'
-SELECT to_json(x)
-FROM (SELECT p.*,
-             (SELECT to_json(a_1)
-              FROM (SELECT a.*,
-                           (SELECT to_json(co) FROM blog_country co
-                            WHERE co.id = a.country_id) AS country
-                    FROM blog_author a
-                    WHERE a.id = p.author_id) a_1) AS author,
-             coalesce((SELECT json_agg(c_1)
-                       FROM (SELECT c.* FROM blog_comment c
-                             WHERE c.post_id = p.id
-                             ORDER BY c.id) c_1), '[]') AS comments,
-             coalesce((SELECT json_agg(t_1)
-                       FROM (SELECT t.* FROM blog_tag t
-                             JOIN blog_post_tags pt ON pt.tag_id = t.id
-                             WHERE pt.post_id = p.id AND t.active
-                             ORDER BY t.name) t_1), '[]') AS active_tags
+{
+	printf '%s\n' "$pgrst_select"
+	cat <<'EOF'
       FROM blog_post p
       WHERE p.author_id = 7
       ORDER BY p.published DESC, p.id DESC
       LIMIT 20) x
 EOF
+} >"$work/sql/B-pgrst.sql"
 
 workloads=(A B)
 contenders=(rp hand pgrst)

@@ -29,14 +29,9 @@ bindir=$(rp_bindir)
 rp_workdir demo
 work=$RP_WORK
 data=$work/data
-sockdir=$work
-sock_temp=0
-# A unix socket path is limited to 107 bytes; a deep checkout would exceed it.
-if [ $((${#sockdir} + 20)) -gt 100 ]; then
-	sockdir=$(mktemp -d /tmp/relprefetch-sock.XXXXXX)
-	sock_temp=1
-	rp_give_to_pg "$sockdir"
-fi
+rp_sockdir "$work"
+sockdir=$RP_SOCKDIR
+sock_temp=$RP_SOCKDIR_TEMP
 
 cleanup() {
 	local rc=$?

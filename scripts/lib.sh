@@ -95,3 +95,18 @@ rp_stop_clusters() {
 			stop -m immediate -w >/dev/null 2>&1 || true
 	done < <(find "$dir" -name postmaster.pid -print0 2>/dev/null)
 }
+
+# rp_sockdir DIR: set RP_SOCKDIR to the folder for a cluster's unix socket:
+# DIR, or a fresh /tmp folder given to the cluster owner when DIR is too
+# deep (a socket path is limited to 107 bytes); RP_SOCKDIR_TEMP is then 1,
+# so that the caller removes it.
+# shellcheck disable=SC2034 # both are for the callers
+rp_sockdir() {
+	RP_SOCKDIR=$1
+	RP_SOCKDIR_TEMP=0
+	if [ $((${#RP_SOCKDIR} + 20)) -gt 100 ]; then
+		RP_SOCKDIR=$(mktemp -d /tmp/relprefetch-sock.XXXXXX)
+		RP_SOCKDIR_TEMP=1
+		rp_give_to_pg "$RP_SOCKDIR"
+	fi
+}
