@@ -96,16 +96,7 @@ sockdir=$RP_SOCKDIR
 sock_temp=$RP_SOCKDIR_TEMP
 
 cleanup() {
-	local rc=$?
-	if [ "$rc" -ne 0 ] && [ -f "$work/server.log" ]; then
-		echo "----- server log (last 20 lines) -----"
-		tail -n 20 "$work/server.log"
-	fi
-	if [ -f "$data/postmaster.pid" ]; then
-		rp_say "stopping the benchmark server"
-		rp_as_pg "$work" "$bindir/pg_ctl" -D "$data" stop -m fast -w >/dev/null 2>&1 ||
-			true
-	fi
+	rp_stop_server $? "$work" "$data" benchmark
 	rp_stop_clusters "$work"
 	# The cluster is rebuilt on every run; the SQL, the raw timings and the
 	# logs are small and worth keeping, unless the folder is a /tmp fallback.

@@ -34,17 +34,7 @@ sockdir=$RP_SOCKDIR
 sock_temp=$RP_SOCKDIR_TEMP
 
 cleanup() {
-	local rc=$?
-	if [ "$rc" -ne 0 ] && [ -f "$work/server.log" ]; then
-		echo "----- server log (last 40 lines) -----"
-		tail -n 40 "$work/server.log"
-	fi
-	if [ -f "$data/postmaster.pid" ]; then
-		rp_say "stopping the demo server"
-		rp_as_pg "$work" "$bindir/pg_ctl" -D "$data" stop -m fast -w >/dev/null 2>&1 ||
-			rp_as_pg "$work" "$bindir/pg_ctl" -D "$data" stop -m immediate -w >/dev/null 2>&1 ||
-			true
-	fi
+	rp_stop_server $? "$work" "$data" demo
 	# Everything under the checkout's tmp/demo or the fallback folder is ours.
 	rm -rf "$work"
 	if [ "$sock_temp" -eq 1 ]; then

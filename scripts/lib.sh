@@ -110,3 +110,21 @@ rp_sockdir() {
 		rp_give_to_pg "$RP_SOCKDIR"
 	fi
 }
+
+# rp_stop_server RC WORK DATA WHAT: for an EXIT trap. When RC is not 0, show
+# the end of WORK/server.log; then stop the server of DATA if it runs (fast,
+# else immediate). WHAT names it in the message ("demo", "benchmark").
+rp_stop_server() {
+	local rc=$1 work=$2 data=$3 what=$4 bindir
+	if [ "$rc" -ne 0 ] && [ -f "$work/server.log" ]; then
+		echo "----- server log (last 40 lines) -----"
+		tail -n 40 "$work/server.log"
+	fi
+	if [ -f "$data/postmaster.pid" ]; then
+		rp_say "stopping the $what server"
+		bindir=$(rp_bindir)
+		rp_as_pg "$work" "$bindir/pg_ctl" -D "$data" stop -m fast -w >/dev/null 2>&1 ||
+			rp_as_pg "$work" "$bindir/pg_ctl" -D "$data" stop -m immediate -w >/dev/null 2>&1 ||
+			true
+	fi
+}
