@@ -21,6 +21,7 @@
 #include "utils/guc.h"
 
 #include "relprefetch.h"
+#include "rp_fetch_plan.h"
 #include "rp_fingerprint.h"
 #include "rp_hooks.h"
 #include "rp_stats.h"
@@ -60,6 +61,7 @@ _PG_init(void)
 {
 	rp_define_gucs();
 	rp_fingerprint_init();
+	rp_fetch_plan_init();
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;

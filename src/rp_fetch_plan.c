@@ -229,6 +229,7 @@ rp_plan_xact_callback(XactEvent event, void *arg)
 	rp_dead_plans = NIL;
 }
 
+/* Called by _PG_init: the cache must hear of every change from the start */
 void
 rp_fetch_plan_init(void)
 {
@@ -1518,7 +1519,6 @@ rp_plan_start(const char *cachekey, uint32 hash)
 											  ALLOCSET_SMALL_SIZES);
 	RpFetchPlan *plan = MemoryContextAllocZero(cxt, sizeof(RpFetchPlan));
 
-	rp_fetch_plan_init();
 	/* relationships are read from pg_constraint */
 	LockRelationOid(ConstraintRelationId, AccessShareLock);
 	plan->cxt = cxt;
