@@ -52,7 +52,7 @@ trap 'exit 143' TERM
 	cd "$RP_ROOT"
 	items=()
 	for f in Makefile regress.conf relprefetch.control relprefetch--*.sql demo \
-		sql expected t input output data; do
+		examples sql expected t input output data; do
 		if [ -e "$f" ]; then
 			items+=("$f")
 		fi
