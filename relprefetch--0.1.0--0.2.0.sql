@@ -1,4 +1,4 @@
-/* relprefetch--0.1.0--0.2.0.sql: the fetch functions */
+/* relprefetch--0.1.0--0.2.0.sql: the fetch functions, and end_unit() */
 
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION relprefetch UPDATE TO '0.2.0'" to load this file. \quit
@@ -28,3 +28,13 @@ LANGUAGE C CALLED ON NULL INPUT STABLE;
 
 COMMENT ON FUNCTION relprefetch.fetch_children(anyelement, anycompatiblearray, text, text, text, text, integer) IS
 'Each row of the parent''s table with the array of its child rows';
+
+-- Ends the session's unit of work, even inside a transaction: for test
+-- frameworks that run many tests in one transaction.
+CREATE FUNCTION relprefetch.end_unit()
+RETURNS void
+AS 'MODULE_PATHNAME', 'relprefetch_end_unit'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION relprefetch.end_unit() IS
+'Ends this session''s unit of work, even inside a transaction';

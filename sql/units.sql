@@ -132,3 +132,29 @@ SELECT count(*) AS repeats FROM rp_stats;
 SELECT name FROM blog_country WHERE id = 3;
 SELECT query, units, calls, max_repeats FROM rp_stats;
 COMMIT;
+
+-- end_unit() ends the unit inside a transaction: two tests of a test case
+-- class, each running the same statement three times, are two units, so
+-- neither reaches the threshold of 5.
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT name FROM blog_country WHERE id = 1;
+SELECT name FROM blog_country WHERE id = 2;
+SELECT name FROM blog_country WHERE id = 3;
+SELECT relprefetch.end_unit();
+SELECT name FROM blog_country WHERE id = 1;
+SELECT name FROM blog_country WHERE id = 2;
+SELECT name FROM blog_country WHERE id = 3;
+SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
+SELECT count(*) AS repeats FROM rp_stats;
+COMMIT;
+-- without it, the six executions are one unit and a repeat
+BEGIN;
+SELECT name FROM blog_country WHERE id = 1;
+SELECT name FROM blog_country WHERE id = 2;
+SELECT name FROM blog_country WHERE id = 3;
+SELECT name FROM blog_country WHERE id = 1;
+SELECT name FROM blog_country WHERE id = 2;
+SELECT name FROM blog_country WHERE id = 3;
+SELECT query, calls FROM rp_stats;
+COMMIT;

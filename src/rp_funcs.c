@@ -47,6 +47,7 @@
 PG_FUNCTION_INFO_V1(relprefetch_stats);
 PG_FUNCTION_INFO_V1(relprefetch_reset);
 PG_FUNCTION_INFO_V1(relprefetch_unit_queries);
+PG_FUNCTION_INFO_V1(relprefetch_end_unit);
 PG_FUNCTION_INFO_V1(relprefetch_info);
 PG_FUNCTION_INFO_V1(relprefetch_fetch_json);
 PG_FUNCTION_INFO_V1(relprefetch_fetch_children);
@@ -172,6 +173,20 @@ relprefetch_unit_queries(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	rp_unit_foreach(rp_unit_query_row, fcinfo->resultinfo);
 	return (Datum) 0;
+}
+
+/*
+ * end_unit(): end this session's unit of work here, even inside a
+ * transaction.  For test frameworks that run many tests in one transaction
+ * (Django's TestCase): called between tests, each test is a unit of its
+ * own.  The call itself still counts in the unit it ends.
+ */
+Datum
+relprefetch_end_unit(PG_FUNCTION_ARGS)
+{
+	rp_require_preload();
+	rp_unit_end();
+	PG_RETURN_VOID();
 }
 
 Datum
