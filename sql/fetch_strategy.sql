@@ -47,8 +47,9 @@ FROM relprefetch.fetch_json('parent', '{"include": ["child"]}') AS j;
 SELECT * FROM scans('child');
 COMMIT;
 
--- batches of 500 parents (a quarter of the table each): one scan per
--- batch, 4 in all, never one per parent
+-- batches of 500 parents, a quarter of the table each: each batch's keys
+-- through the index (one probe per key, 2000 in all), no scan of the table;
+-- one query per batch, never one per parent
 BEGIN;
 SELECT mark('child');
 SET LOCAL relprefetch.fetch_batch_size = 500;
