@@ -32,8 +32,8 @@
 # folder) and is removed on exit; no server is left running.
 set -euo pipefail
 
-# shellcheck source=scripts/lib.sh source-path=SCRIPTDIR/..
-source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+# shellcheck source=bench/lib.sh source-path=SCRIPTDIR/..
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 scale=10000
 runs=7
@@ -62,25 +62,16 @@ while [ $# -gt 0 ]; do
 	*) rp_die "unknown option: $1 (try --help)" ;;
 	esac
 done
-case $scale in
-'' | *[!0-9]*) rp_die "--scale wants a positive integer, not '$scale'" ;;
-esac
-case $runs in
-'' | *[!0-9]*) rp_die "--runs wants a positive integer, not '$runs'" ;;
-esac
+bench_uint --scale "$scale" 1
+bench_uint --runs "$runs" 1
 # The page is author 7's, and blog.sql makes scale / 10 authors.
 [ "$scale" -ge 70 ] || rp_die "--scale must be at least 70 (the page needs author 7)"
-[ "$runs" -ge 1 ] || rp_die "--runs must be at least 1"
 # Resolve now: the report is written long after, and relative to the caller.
-case $out in
-/*) ;;
-*) out="$PWD/$out" ;;
-esac
+out=$(bench_abspath "$out")
 
 if [ "$setup" -eq 1 ]; then
 	bash "$RP_ROOT/scripts/setup.sh"
 fi
-bindir=$(rp_bindir)
 libdir=$("$PG_CONFIG" --pkglibdir)
 [ -f "$libdir/relprefetch.so" ] || rp_die "$libdir/relprefetch.so is not installed"
 if [ -f "$RP_ROOT/relprefetch.so" ] &&
@@ -113,200 +104,19 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 rp_say "creating the cluster"
-# Trust is limited to the socket, which only the cluster owner (and root) may
-# use; TCP on 127.0.0.1 needs a password no role has.
-rp_as_pg "$work" "$bindir/initdb" -D "$data" -U postgres --auth-local=trust \
-	--auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 --no-sync \
-	--no-instructions >"$work/initdb.log" 2>&1 ||
-	rp_die "initdb failed; see $work/initdb.log"
-# jit = off: at the default scale only the PostgREST shape's cost estimate
-# crosses jit_above_cost, and compiling would only add to its time. The data
-# does not change after VACUUM ANALYZE, so autovacuum has nothing to do but
-# could wake up during a round.
-cat >>"$data/postgresql.conf" <<EOF
+bench_initdb "$work" "$data" "$sockdir" bench/fetch.sh
+bench_start "$work" "$data" "$sockdir"
+psql() { bench_psql "$@"; }
 
-# added by bench/fetch.sh
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$sockdir'
-unix_socket_permissions = 0700
-shared_preload_libraries = 'relprefetch'
-lc_messages = 'C'
-fsync = off
-jit = off
-autovacuum = off
-EOF
-
-# A free port: one nothing answers on, retried if the server still cannot
-# bind it (another program may take it between the check and the start).
-port=
-for _ in $(seq 1 20); do
-	candidate=$((20000 + RANDOM % 40000))
-	if (: <"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
-		continue
-	fi
-	: >"$work/server.log"
-	rp_give_to_pg "$work/server.log"
-	if rp_as_pg "$work" "$bindir/pg_ctl" -D "$data" -l "$work/server.log" \
-		-o "-p $candidate" -w start >/dev/null 2>&1; then
-		port=$candidate
-		break
-	fi
-	grep -q 'could not bind\|could not create any TCP/IP sockets' "$work/server.log" ||
-		rp_die "the server did not start; see $work/server.log"
-done
-[ -n "$port" ] || rp_die "found no free port for the server; see $work/server.log"
-rp_say "server on port $port (socket in $sockdir)"
-
-# Clients may run as anyone; they connect through the socket as postgres.
-psql() {
-	"$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$sockdir" -p "$port" \
-		-U postgres "$@"
-}
-
-psql -d postgres -c 'CREATE DATABASE bench'
-psql -d bench -c 'CREATE EXTENSION relprefetch'
-rp_say "loading demo/blog.sql at scale $scale"
-psql -d bench -v scale="$scale" -f "$RP_ROOT/demo/blog.sql" >"$work/load.log" 2>&1 ||
-	rp_die "loading demo/blog.sql failed; see $work/load.log"
-psql -d bench -c 'VACUUM ANALYZE'
-
-counts=$(psql -d bench -At -F ' ' -c "
-SELECT (SELECT count(*) FROM blog_post), (SELECT count(*) FROM blog_author),
-       (SELECT count(*) FROM blog_comment), (SELECT count(*) FROM blog_post_tags),
-       (SELECT count(*) FROM blog_post_tags pt JOIN blog_tag t ON t.id = pt.tag_id WHERE t.active),
-       (SELECT least(count(*), 20) FROM blog_post WHERE author_id = 7)") ||
-	rp_die "counting the rows loaded failed"
+bench_load_blog "$work" bench "$scale"
+counts=$(bench_blog_counts bench)
 read -r n_posts n_authors n_comments n_links n_active_links n_page <<<"$counts"
 rp_say "loaded $n_posts posts, $n_authors authors, $n_comments comments, $n_links post-tag links ($n_active_links to active tags)"
 
 # ---------------------------------------------------------------------------
-# The contenders. Every statement returns one json column, one row per post.
-mkdir -p "$work/sql"
-
-# A1: relprefetch.
-cat >"$work/sql/A-rp.sql" <<'EOF'
-SELECT relprefetch.fetch_json('blog_post', '{"include": {
-    "author": {"include": ["country"]},
-    "active_tags": {"path": "tags", "where": "active", "order_by": "name"},
-    "comments": {"path": "blog_comment", "order_by": "id"}}}')
-EOF
-
-# A2: hand-written. Each child table is aggregated once, grouped by the
-# parent's key, and hash-joined to the parents. The fastest variant tried:
-# json_agg over input sorted in a subquery (one sort for all groups; PG 15
-# sorts each group on its own for json_agg(... ORDER BY ...)), and to_json
-# of a row (cheaper than json_build_object, same keys in the same order).
-# Authors are rendered once each (1 per 10 posts), not once per post.
-cat >"$work/sql/A-hand.sql" <<'EOF'
-WITH c AS (
-    SELECT c.post_id, json_agg(c) AS comments
-    FROM (SELECT * FROM blog_comment ORDER BY post_id, id) c
-    GROUP BY c.post_id
-), t AS (
-    SELECT s.post_id, json_agg(s.t) AS active_tags
-    FROM (SELECT pt.post_id, t
-          FROM blog_post_tags pt JOIN blog_tag t ON t.id = pt.tag_id
-          WHERE t.active
-          ORDER BY pt.post_id, t.name) s
-    GROUP BY s.post_id
-), a AS (
-    SELECT x.id, to_json(x) AS author
-    FROM (SELECT a.id, a.name, a.country_id, to_json(co) AS country
-          FROM blog_author a LEFT JOIN blog_country co ON co.id = a.country_id) x
-)
-SELECT to_json(x)
-FROM (SELECT p.id, p.title, p.body, p.author_id, p.published, a.author,
-             coalesce(c.comments, '[]') AS comments,
-             coalesce(t.active_tags, '[]') AS active_tags
-      FROM blog_post p
-      LEFT JOIN a ON a.id = p.author_id
-      LEFT JOIN c ON c.post_id = p.id
-      LEFT JOIN t ON t.post_id = p.id) x
-EOF
-
-# A3: PostgREST's shape (GET /blog_post?select=*,author(*,country(*)),
-# comments:blog_comment(*)&comments.order=id,active_tags:blog_tag(*)&...):
-# one correlated scalar subquery per relationship per row, each related set
-# ordered in its own subquery and aggregated with json_agg.
-pgrst_select=$(cat <<'EOF'
-SELECT to_json(x)
-FROM (SELECT p.*,
-             (SELECT to_json(a_1)
-              FROM (SELECT a.*,
-                           (SELECT to_json(co) FROM blog_country co
-                            WHERE co.id = a.country_id) AS country
-                    FROM blog_author a
-                    WHERE a.id = p.author_id) a_1) AS author,
-             coalesce((SELECT json_agg(c_1)
-                       FROM (SELECT c.* FROM blog_comment c
-                             WHERE c.post_id = p.id
-                             ORDER BY c.id) c_1), '[]') AS comments,
-             coalesce((SELECT json_agg(t_1)
-                       FROM (SELECT t.* FROM blog_tag t
-                             JOIN blog_post_tags pt ON pt.tag_id = t.id
-                             WHERE pt.post_id = p.id AND t.active
-                             ORDER BY t.name) t_1), '[]') AS active_tags
-EOF
-)
-printf '%s\n%s\n' "$pgrst_select" '      FROM blog_post p) x' >"$work/sql/A-pgrst.sql"
-
-# B1: relprefetch, one page.
-cat >"$work/sql/B-rp.sql" <<'EOF'
-SELECT relprefetch.fetch_json('blog_post', '{
-    "where": "author_id = 7", "order_by": "published DESC, id DESC", "limit": 20,
-    "include": {
-        "author": {"include": ["country"]},
-        "active_tags": {"path": "tags", "where": "active", "order_by": "name"},
-        "comments": {"path": "blog_comment", "order_by": "id"}}}')
-EOF
-
-# B2: hand-written, the same shape restricted to the page's keys: the page
-# once (MATERIALIZED), its children through the indexes, grouped per post;
-# the one author per post joined directly (faster here than a CTE).
-cat >"$work/sql/B-hand.sql" <<'EOF'
-WITH p AS MATERIALIZED (
-    SELECT * FROM blog_post
-    WHERE author_id = 7
-    ORDER BY published DESC, id DESC
-    LIMIT 20
-), c AS (
-    SELECT c.post_id, json_agg(c) AS comments
-    FROM (SELECT * FROM blog_comment
-          WHERE post_id IN (SELECT id FROM p)
-          ORDER BY post_id, id) c
-    GROUP BY c.post_id
-), t AS (
-    SELECT s.post_id, json_agg(s.t) AS active_tags
-    FROM (SELECT pt.post_id, t
-          FROM blog_post_tags pt JOIN blog_tag t ON t.id = pt.tag_id
-          WHERE pt.post_id IN (SELECT id FROM p) AND t.active
-          ORDER BY pt.post_id, t.name) s
-    GROUP BY s.post_id
-)
-SELECT to_json(x)
-FROM (SELECT p.id, p.title, p.body, p.author_id, p.published,
-             (SELECT to_json(y) FROM (SELECT a.id, a.name, a.country_id,
-                                             to_json(co) AS country) y) AS author,
-             coalesce(c.comments, '[]') AS comments,
-             coalesce(t.active_tags, '[]') AS active_tags
-      FROM p
-      LEFT JOIN blog_author a ON a.id = p.author_id
-      LEFT JOIN blog_country co ON co.id = a.country_id
-      LEFT JOIN c ON c.post_id = p.id
-      LEFT JOIN t ON t.post_id = p.id
-      ORDER BY p.published DESC, p.id DESC) x
-EOF
-
-# B3: PostgREST's shape for the page.
-{
-	printf '%s\n' "$pgrst_select"
-	cat <<'EOF'
-      FROM blog_post p
-      WHERE p.author_id = 7
-      ORDER BY p.published DESC, p.id DESC
-      LIMIT 20) x
-EOF
-} >"$work/sql/B-pgrst.sql"
+# The contenders (bench_fetch_sql in bench/lib.sh): every statement returns
+# one json column, one row per post.
+bench_fetch_sql "$work/sql"
 
 workloads=(A B)
 contenders=(rp hand pgrst)
@@ -320,99 +130,24 @@ declare -A ct_title=(
 	[pgrst]="PostgREST shape (correlated subqueries)"
 )
 
-# ---------------------------------------------------------------------------
-# Verification: the three return the same objects. Each row is compared as
-# jsonb (values) and as its text with all whitespace removed (the keys'
-# order, and every value's rendering); for the page, with its position too.
-# Strings that differ only in whitespace would pass the second test but not
-# the first.
-sq() { sed 's/^/    /' "$work/sql/$1.sql"; }
+# Verification: the three return the same objects (bench_fetch_verify).
 for w in "${workloads[@]}"; do
 	rp_say "checking that the contenders of workload $w return the same JSON"
-	key="jb, jt"
-	[ "$w" = B ] && key="n, jb, jt"
-	{
-		printf 'WITH '
-		sep=
-		for c in "${contenders[@]}"; do
-			printf '%s%s AS MATERIALIZED (\n  SELECT row_number() OVER () AS n, j::jsonb AS jb,\n' "$sep" "$c"
-			printf "         regexp_replace(j::text, '\\\\s', '', 'g') AS jt\n  FROM (\n"
-			sq "$w-$c"
-			printf '  ) q(j))'
-			sep=$',\n'
-		done
-		printf '\nSELECT (SELECT count(*) FROM rp), (SELECT count(*) FROM hand), (SELECT count(*) FROM pgrst)'
-		for c in hand pgrst; do
-			printf ',\n  (SELECT count(*) FROM (SELECT %s FROM rp EXCEPT ALL SELECT %s FROM %s) d)' "$key" "$key" "$c"
-			printf ',\n  (SELECT count(*) FROM (SELECT %s FROM %s EXCEPT ALL SELECT %s FROM rp) d)' "$key" "$c" "$key"
-		done
-		printf ",\n  (SELECT sum(jsonb_array_length(jb -> 'comments')) FROM rp)"
-		printf ",\n  (SELECT sum(jsonb_array_length(jb -> 'active_tags')) FROM rp)"
-		printf ';\n'
-	} >"$work/verify-$w.sql"
-	res=$(psql -d bench -At -F ' ' -f "$work/verify-$w.sql") ||
-		rp_die "the verification query of workload $w failed; see $work/verify-$w.sql"
-	read -r n_rp n_hand n_pgrst only_rp_h only_h only_rp_g only_g n_c n_t <<<"$res"
-	rp_say "  rows: relprefetch $n_rp, hand-written $n_hand, PostgREST shape $n_pgrst; relprefetch's objects hold $n_c comments and $n_t tags"
-	if [ "$only_rp_h$only_h$only_rp_g$only_g" != 0000 ] ||
-		[ "$n_rp" != "$n_hand" ] || [ "$n_rp" != "$n_pgrst" ]; then
-		rp_die "workload $w: the contenders disagree: $only_rp_h rows only in relprefetch and $only_h only in hand-written; $only_rp_g only in relprefetch and $only_g only in the PostgREST shape (query: $work/verify-$w.sql)"
-	fi
 	case $w in
 	A) expect="$n_posts $n_comments $n_active_links" ;;
 	B) expect="$n_page $((5 * n_page))" ;;
 	esac
-	got="$n_rp $n_c"
-	[ "$w" = A ] && got="$got $n_t"
-	[ "$got" = "$expect" ] ||
-		rp_die "workload $w: expected rows/comments/tags '$expect', got '$got'"
+	bench_fetch_verify "$work/sql" "$work" "$w" bench "$expect"
 done
 
 # ---------------------------------------------------------------------------
 # Timing, all in one session: one warm-up execution of each contender, then
 # rounds; in round r the contenders start at the (r mod 3)-th one.
-explain_of() {
-	printf '\\echo @@ %s %s %s\n' "$1" "$2" "$3"
-	printf 'EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON)\n'
-	cat "$work/sql/$1-$2.sql"
-	printf ';\n'
-}
-{
-	for w in "${workloads[@]}"; do
-		for c in "${contenders[@]}"; do
-			explain_of "$w" "$c" 0
-		done
-	done
-	for r in $(seq 1 "$runs"); do
-		for w in "${workloads[@]}"; do
-			for i in 0 1 2; do
-				explain_of "$w" "${contenders[$(((r - 1 + i) % 3))]}" "$r"
-			done
-		done
-	done
-} >"$work/timing.sql"
 rp_say "timing: 1 warm-up + $runs rounds of each contender, in one session"
-psql -d bench -At -f "$work/timing.sql" >"$work/timing.out" 2>&1 ||
-	rp_die "the timing session failed; see $work/timing.out"
-# "W C R planning_ms execution_ms" per execution; round 0 is the warm-up.
-awk '
-	/^@@ / { w = $2; c = $3; r = $4; p = ""; next }
-	/^Planning Time:/ { p = $3; next }
-	/^Execution Time:/ { print w, c, r, p, $3 }
-' "$work/timing.out" >"$work/timings.txt"
-expected=$((3 * ${#workloads[@]} * (runs + 1)))
-[ "$(wc -l <"$work/timings.txt")" -eq "$expected" ] ||
-	rp_die "expected $expected timings in $work/timing.out, found $(wc -l <"$work/timings.txt")"
+bench_server_rounds "$work/sql" bench "$runs" "$work/timings.txt" \
+	A:rp A:hand A:pgrst B:rp B:hand B:pgrst
 
-# stats: "min median max" of the numbers on stdin.
-stats() {
-	sort -g | awk '{ v[NR] = $1 }
-		END {
-			if (NR == 0) exit 1
-			m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			print v[1], m, v[NR]
-		}'
-}
+stats() { bench_stats; }
 # col W C FIELD: one field (4 planning, 5 execution) of the measured rounds.
 col() { awk -v w="$1" -v c="$2" -v f="$3" '$1 == w && $2 == c && $3 > 0 { print $f }' "$work/timings.txt"; }
 # ratios W C: C's execution time over relprefetch's, round by round.
@@ -423,7 +158,7 @@ ratios() {
 		END { for (r in x) if (rp[r] > 0) print x[r] / rp[r] }
 	' "$work/timings.txt"
 }
-fmt() { awk -v x="$1" 'BEGIN { printf((x < 10) ? "%.3f" : "%.1f", x) }'; }
+fmt() { bench_fmt "$1"; }
 
 declare -A med_ratio
 table=$(
@@ -480,15 +215,8 @@ raw=$(
 )
 warm=$(awk '$3 == 0 { printf "%s%s/%s %s ms", sep, $1, $2, $5; sep = ", " }' "$work/timings.txt")
 
-cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
-mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null || true)
 machine=$(
-	printf -- '- CPU: %s (%s logical CPUs)\n' "${cpu:-unknown}" "$(nproc)"
-	printf -- '- memory: %s\n' "${mem:-unknown}"
-	printf -- '- kernel: %s\n' "$(uname -srm)"
-	printf -- '- PostgreSQL: %s\n' "$(psql -d bench -At -c 'SELECT version()')"
-	printf -- '- relprefetch.so: %s (sha256 %s)\n' "$libdir/relprefetch.so" \
-		"$(sha256sum "$libdir/relprefetch.so" | cut -c1-16)"
+	bench_machine
 	printf -- '- settings: defaults (shared_buffers %s, work_mem %s) except jit = off, autovacuum = off, fsync = off\n' \
 		"$(psql -d bench -At -c 'SHOW shared_buffers')" "$(psql -d bench -At -c 'SHOW work_mem')"
 )

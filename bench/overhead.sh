@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # Measure the instructions relprefetch adds to a primary-key point SELECT.
 #
-# Usage: bash bench/overhead.sh [--statements N] [--out FILE] [--no-setup] [--check]
+# Usage: bash bench/overhead.sh [--statements N] [--loop N] [--out FILE] [--tsv FILE] [--no-setup] [--check]
 #   --statements N  SELECTs per measured run (default 2000)
+#   --loop N        also measure short N+1 loops: the same SELECTs in
+#                   transactions of N (BEGIN, N SELECTs, COMMIT), each a
+#                   unit of work in which relprefetch detects a loop once N
+#                   reaches relprefetch.threshold (5), with no library
+#                   (config 8) and with relprefetch (config 9); default 0:
+#                   not measured
 #   --out FILE      Markdown report (default bench/out/overhead.md)
+#   --tsv FILE      also write the results table as tab-separated values: id,
+#                   configuration, Ir/statement, extra Ir/statement, extra %,
+#                   exercised (bench/run.sh reads it)
 #   --no-setup      measure the relprefetch.so already installed instead of
 #                   running scripts/setup.sh --with-valgrind (build + install)
 #   --check         exit with status 3 when relprefetch misses its target
@@ -21,7 +30,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
 statements=2000
+loop=0
 out="$RP_ROOT/bench/out/overhead.md"
+tsv=
 setup=1
 check=0
 while [ $# -gt 0 ]; do
@@ -35,6 +46,15 @@ while [ $# -gt 0 ]; do
 		statements=${1#*=}
 		shift
 		;;
+	--loop)
+		[ $# -ge 2 ] || rp_die "--loop needs a number"
+		loop=$2
+		shift 2
+		;;
+	--loop=*)
+		loop=${1#*=}
+		shift
+		;;
 	--out)
 		[ $# -ge 2 ] || rp_die "--out needs a file name"
 		out=$2
@@ -42,6 +62,15 @@ while [ $# -gt 0 ]; do
 		;;
 	--out=*)
 		out=${1#*=}
+		shift
+		;;
+	--tsv)
+		[ $# -ge 2 ] || rp_die "--tsv needs a file name"
+		tsv=$2
+		shift 2
+		;;
+	--tsv=*)
+		tsv=${1#*=}
 		shift
 		;;
 	--no-setup)
@@ -65,10 +94,19 @@ esac
 # Fewer statements would let the first one (relcache and catcache loads,
 # the same in every configuration) dominate the per-statement figure.
 [ "$statements" -ge 100 ] || rp_die "--statements must be at least 100"
+case $loop in
+'' | *[!0-9]*) rp_die "--loop wants an integer, not '$loop'" ;;
+esac
+[ "$loop" -eq 0 ] || [ "$loop" -ge 2 ] || rp_die "--loop must be 0 (off) or at least 2"
+[ "$loop" -le "$statements" ] || rp_die "--loop must not exceed --statements"
 # Resolve now: the report is written long after, and relative to the caller.
 case $out in
 /*) ;;
 *) out="$PWD/$out" ;;
+esac
+case $tsv in
+'' | /*) ;;
+*) tsv="$PWD/$tsv" ;;
 esac
 
 if [ "$setup" -eq 1 ]; then
@@ -159,6 +197,21 @@ awk -v n="$statements" 'BEGIN {
 		printf "SELECT v FROM t WHERE id = %d;\n", (i * 7919) % 10000 + 1
 }' >"$work/input.sql"
 head -n 3 "$work/input.sql" >"$work/calibrate.sql"
+# The same keys in transactions of $loop (the statements that do not fill a
+# last transaction are left out).
+loop_units=0
+loop_statements=0
+if [ "$loop" -gt 0 ]; then
+	loop_units=$((statements / loop))
+	loop_statements=$((loop_units * loop))
+	awk -v n="$loop_statements" -v l="$loop" 'BEGIN {
+		for (i = 1; i <= n; i++) {
+			if ((i - 1) % l == 0) print "BEGIN;"
+			printf "SELECT v FROM t WHERE id = %d;\n", (i * 7919) % 10000 + 1
+			if (i % l == 0) print "COMMIT;"
+		}
+	}' >"$work/input-loop.sql"
+fi
 
 # run_backend TAG INPUT TOGGLE PRELOAD [GUC=VALUE...]: run INPUT through a
 # single-user backend under callgrind on a fresh copy of the template, so
@@ -333,16 +386,34 @@ configs=(
 	"7|no library, compute_query_id = on||compute_query_id=on"
 	"1b|no library (again)||"
 )
+if [ "$loop" -gt 0 ]; then
+	configs+=(
+		"8|no library, transactions of $loop lookups||||loop"
+		"9|relprefetch, defaults, transactions of $loop lookups (a detected loop per transaction)|relprefetch|||loop"
+	)
+fi
+
+# nsel ID: the SELECTs of config ID's run; base_of ID: the config it is
+# compared with.
+nsel() { case $1 in 8 | 9) echo "$loop_statements" ;; *) echo "$statements" ;; esac; }
+base_of() { case $1 in 8 | 9) echo 8 ;; *) echo 1 ;; esac; }
 
 declare -A label total perstmt notes
 order=()
 for cfg in "${configs[@]}"; do
-	IFS='|' read -r id lab preload gucs <<<"$cfg"
+	IFS='|' read -r id lab preload gucs _ input <<<"$cfg"
 	order+=("$id")
 	label[$id]=$lab
 	rp_say "run $id: $lab"
+	n=$(nsel "$id")
+	expect_runs=$n
+	infile=$work/input.sql
+	if [ "$input" = loop ]; then
+		infile=$work/input-loop.sql
+		expect_runs=$((n + 2 * loop_units))
+	fi
 	# shellcheck disable=SC2086 # gucs is a space-separated list on purpose
-	run_backend "run$id" "$work/input.sql" "$toggle" "$preload" $gucs
+	run_backend "run$id" "$infile" "$toggle" "$preload" $gucs
 	file=$work/run$id.callgrind
 
 	total[$id]=$(cg_total "$file") || rp_die "no totals in $file"
@@ -350,12 +421,12 @@ for cfg in "${configs[@]}"; do
 	[ "$atotal" = "${total[$id]}" ] ||
 		rp_die "$file: totals line says ${total[$id]}, callgrind_annotate says ${atotal:-nothing}"
 	ran=$(calls_to "$file" "$toggle")
-	[ "$ran" -eq "$statements" ] ||
-		rp_die "run $id: $toggle ran $ran times for $statements statements"
+	[ "$ran" -eq "$expect_runs" ] ||
+		rp_die "run $id: $toggle ran $ran times for $expect_runs statements"
 	rows=$(grep -c '^[[:space:]]*1: v = ' "$work/run$id.stdout" || true)
-	[ "$rows" -eq "$statements" ] ||
-		rp_die "run $id: $rows rows returned for $statements statements"
-	perstmt[$id]=$(awk -v t="${total[$id]}" -v n="$statements" 'BEGIN { printf "%.1f", t / n }')
+	[ "$rows" -eq "$n" ] ||
+		rp_die "run $id: $rows rows returned for $n statements"
+	perstmt[$id]=$(awk -v t="${total[$id]}" -v n="$n" 'BEGIN { printf "%.1f", t / n }')
 
 	# What the run actually exercised, from call counts: units of work
 	# (rp_unit_end runs once as each unit starts), executions that took the
@@ -379,10 +450,9 @@ for cfg in "${configs[@]}"; do
 	notes[$id]=$note
 done
 
-base=${total[1]}
-# extra ID: "absolute percent" over the no-library run.
+# extra ID: "absolute percent" over the no-library run with the same input.
 extra() {
-	awk -v t="${total[$1]}" -v b="$base" -v n="$statements" \
+	awk -v t="${total[$1]}" -v b="${total[$(base_of "$1")]}" -v n="$(nsel "$1")" \
 		'BEGIN { printf "%.1f %.2f", (t - b) / n, 100 * (t - b) / b }'
 }
 
@@ -391,7 +461,7 @@ table=$(
 	printf '|---|---|---:|---:|---:|---|\n'
 	for id in "${order[@]}"; do
 		read -r abs pct <<<"$(extra "$id")"
-		if [ "$id" = 1 ]; then
+		if [ "$id" = 1 ] || [ "$id" = 8 ]; then
 			abs=-
 			pct=-
 		fi
@@ -399,6 +469,15 @@ table=$(
 			"${perstmt[$id]}" "$abs" "$pct" "${notes[$id]}"
 	done
 )
+
+if [ -n "$tsv" ]; then
+	mkdir -p "$(dirname "$tsv")"
+	for id in "${order[@]}"; do
+		read -r abs pct <<<"$(extra "$id")"
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "${label[$id]}" "${perstmt[$id]}" \
+			"$abs" "$pct" "${notes[$id]}"
+	done >"$tsv"
+fi
 
 repeat=$(awk -v a="${total[1]}" -v b="${total[1b]}" -v n="$statements" 'BEGIN {
 	d = b - a
@@ -422,13 +501,15 @@ for id in 2 3 4; do
 done
 verdict+="- pg_stat_statements alone: +$pgss_pct% (+$pgss_abs Ir)"
 
+breakdown_ids=(2 3 4)
+[ "$loop" -eq 0 ] || breakdown_ids+=(9)
 breakdowns=
-for id in 2 3 4; do
+for id in "${breakdown_ids[@]}"; do
 	breakdowns+=$'\n'"### Config $id: ${label[$id]} (total extra $(extra "$id" | awk '{ print "+" $1 " Ir, +" $2 "%" }'))"$'\n\n'
 	breakdowns+="| function | calls/stmt | self Ir/stmt | inclusive Ir/stmt | own Ir/stmt |"$'\n'
 	breakdowns+="|---|---:|---:|---:|---:|"$'\n'
 	read -r abs _ <<<"$(extra "$id")"
-	breakdowns+=$(cg_breakdown "$work/run$id.callgrind" "$statements" |
+	breakdowns+=$(cg_breakdown "$work/run$id.callgrind" "$(nsel "$id")" |
 		awk -v extra="$abs" '
 		$4 != "0.0" || $1 == "(direct)" {
 			printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5
@@ -453,13 +534,14 @@ mkdir -p "$(dirname "$out")"
 cat >"$out" <<EOF
 # relprefetch overhead per primary-key point SELECT
 
-Generated by \`bash bench/overhead.sh --statements $statements\` on $(date -u '+%Y-%m-%d %H:%M UTC').
+Generated by \`bash bench/overhead.sh --statements $statements$([ "$loop" -eq 0 ] || echo " --loop $loop")\` on $(date -u '+%Y-%m-%d %H:%M UTC').
 
 Each configuration runs the same $statements statements \`SELECT v FROM t WHERE id = <k>;\`
 (10,000-row table, index scan on \`t_pkey\`) through a single-user backend under
 \`valgrind --tool=callgrind --toggle-collect='$toggle'\` (that is
 \`exec_simple_query\`), so only statement processing is counted, not start-up or
 shutdown. Ir = instructions executed; Ir/statement = total / $statements.
+$([ "$loop" -eq 0 ] || printf '\nConfigs 8 and 9 run the first %s of those SELECTs in transactions of %s\n(BEGIN, %s SELECTs, COMMIT: %s units of work, BEGIN and COMMIT counted too);\ntheir Ir/statement is total / %s SELECTs, and config 9 is compared with\nconfig 8, not config 1.\n' "$loop_statements" "$loop" "$loop" "$loop_units" "$loop_statements")
 
 ## Machine
 
