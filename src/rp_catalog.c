@@ -47,6 +47,77 @@
 #include "rp_catalog.h"
 #include "rp_relationship.h"
 
+/*
+ * Descriptions already made, so that a loop detected again in every unit
+ * of work (every transaction of a request, say) is not described from the
+ * catalogs each time: a small direct-mapped cache per backend, keyed by the
+ * repeated shape, the shape before the loop and the first relation the
+ * plan reads (the same text can mean another table under another
+ * search_path), and emptied by any change to relations or constraints
+ * (rp_relation_generation).
+ */
+#define RP_DESCRIPTION_SLOTS	64
+
+typedef struct RpDescription
+{
+	uint64		generation;		/* rp_relation_generation + 1; 0: empty */
+	uint64		fingerprint;
+	uint64		source_fingerprint;
+	Oid			first_relid;
+	Oid			relid;
+	char		relation[RP_RELATION_LEN];
+	char		foreign_key[NAMEDATALEN];
+	char		suggestion[RP_SUGGESTION_LEN];
+} RpDescription;
+
+static RpDescription *rp_descriptions = NULL;
+
+static Oid
+rp_first_relid(PlannedStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->rtable)
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+
+		if (rte->rtekind == RTE_RELATION)
+			return rte->relid;
+	}
+	return InvalidOid;
+}
+
+static RpDescription *
+rp_description_slot(PlannedStmt *stmt, uint64 fingerprint,
+					uint64 source_fingerprint)
+{
+	uint64		h = fingerprint ^ (source_fingerprint * 0x9e3779b97f4a7c15ULL);
+
+	if (rp_descriptions == NULL)
+		rp_descriptions = MemoryContextAllocZero(TopMemoryContext,
+												 sizeof(RpDescription) *
+												 RP_DESCRIPTION_SLOTS);
+	return &rp_descriptions[(h ^ (h >> 32)) % RP_DESCRIPTION_SLOTS];
+}
+
+static void
+rp_description_get(const RpDescription *d, RpRepeatInfo *info)
+{
+	info->relid = d->relid;
+	strlcpy(info->relation, d->relation, sizeof(info->relation));
+	strlcpy(info->foreign_key, d->foreign_key, sizeof(info->foreign_key));
+	strlcpy(info->suggestion, d->suggestion, sizeof(info->suggestion));
+}
+
+static void
+rp_description_put(RpDescription *d, const RpRepeatInfo *info)
+{
+	d->relid = info->relid;
+	strlcpy(d->relation, info->relation, sizeof(d->relation));
+	strlcpy(d->foreign_key, info->foreign_key, sizeof(d->foreign_key));
+	strlcpy(d->suggestion, info->suggestion, sizeof(d->suggestion));
+}
+
 /* Columns of one relation compared with values that vary per execution */
 typedef struct RpKeyLookup
 {
@@ -55,6 +126,9 @@ typedef struct RpKeyLookup
 } RpKeyLookup;
 
 
+static bool rp_describe_from_catalogs(PlannedStmt *stmt,
+									  const Oid *source_relids, int nsource,
+									  RpRepeatInfo *info);
 static void rp_walk_plan(Plan *plan, PlannedStmt *stmt, List **lookups);
 static void rp_add_qual_lookups(List *quals, PlannedStmt *stmt,
 								IndexOnlyScan *ios, List **lookups);
@@ -71,14 +145,45 @@ static char *rp_fetch_children_call(RpConstraint *fk, RpConstraint *target_fk);
 static char *rp_django_hint(RpConstraint *fk);
 
 void
-rp_describe_repeat(PlannedStmt *stmt, const Oid *source_relids, int nsource,
-				   RpRepeatInfo *info)
+rp_describe_repeat(PlannedStmt *stmt, uint64 fingerprint,
+				   uint64 source_fingerprint, const Oid *source_relids,
+				   int nsource, RpRepeatInfo *info)
+{
+	RpDescription *cached = rp_description_slot(stmt, fingerprint,
+												source_fingerprint);
+
+	if (cached->generation == rp_relation_generation + 1 &&
+		cached->fingerprint == fingerprint &&
+		cached->source_fingerprint == source_fingerprint &&
+		cached->first_relid == rp_first_relid(stmt))
+	{
+		rp_description_get(cached, info);
+		return;
+	}
+	if (!rp_describe_from_catalogs(stmt, source_relids, nsource, info))
+		return;					/* the catalogs were busy: not for keeping */
+	cached->generation = rp_relation_generation + 1;
+	cached->fingerprint = fingerprint;
+	cached->source_fingerprint = source_fingerprint;
+	cached->first_relid = rp_first_relid(stmt);
+	rp_description_put(cached, info);
+}
+
+/*
+ * Describe a repeat from its plan and the catalogs (the cache missed).
+ * Returns false when pg_constraint was locked and the foreign keys could
+ * not be read.
+ */
+static bool
+rp_describe_from_catalogs(PlannedStmt *stmt, const Oid *source_relids,
+						  int nsource, RpRepeatInfo *info)
 {
 	MemoryContext cxt;
 	MemoryContext oldcxt;
 	List	   *lookups = NIL;
 	ListCell   *lc;
 	bool		described = false;
+	bool		complete = true;
 
 	info->relid = InvalidOid;
 	info->relation[0] = '\0';
@@ -97,8 +202,10 @@ rp_describe_repeat(PlannedStmt *stmt, const Oid *source_relids, int nsource,
 	 * The client's statement must never wait for us: if someone holds a
 	 * conflicting lock on pg_constraint, go without the foreign keys.
 	 */
-	if (lookups != NIL &&
-		ConditionalLockRelationOid(ConstraintRelationId, AccessShareLock))
+	if (lookups != NIL)
+		complete = ConditionalLockRelationOid(ConstraintRelationId,
+											  AccessShareLock);
+	if (lookups != NIL && complete)
 	{
 		foreach(lc, lookups)
 		{
@@ -139,6 +246,7 @@ rp_describe_repeat(PlannedStmt *stmt, const Oid *source_relids, int nsource,
 
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(cxt);
+	return complete;
 }
 
 /* Collect the key lookups of every scan in a plan tree */

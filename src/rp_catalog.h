@@ -24,11 +24,14 @@
 
 /*
  * Fill info's relid, relation, foreign_key and suggestion for a repeated
- * statement.  source_relids are the relations read by the statement that
- * ran before the loop (the "1" of N+1), used to choose among several
- * foreign keys; nsource may be 0.
+ * statement of shape fingerprint.  source_relids are the relations read by
+ * the statement that ran before the loop (the "1" of N+1, of shape
+ * source_fingerprint, 0 if none), used to choose among several foreign
+ * keys; nsource may be 0.  Descriptions are cached per backend.
  */
-extern void rp_describe_repeat(PlannedStmt *stmt, const Oid *source_relids,
-							   int nsource, RpRepeatInfo *info);
+extern void rp_describe_repeat(PlannedStmt *stmt, uint64 fingerprint,
+							   uint64 source_fingerprint,
+							   const Oid *source_relids, int nsource,
+							   RpRepeatInfo *info);
 
 #endif							/* RP_CATALOG_H */

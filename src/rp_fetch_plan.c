@@ -101,12 +101,9 @@ static List *rp_plans = NIL;
 static List *rp_dead_plans = NIL;
 static uint64 rp_plan_clock = 0;
 static bool rp_plan_callbacks = false;
+static bool rp_plan_xact_watched = false;
 
-/*
- * Invalidations seen so far.  A plan whose planning saw one may have read
- * the catalogs before the change: it is used once and not cached.
- */
-static uint64 rp_plan_invals = 0;
+
 
 static RpSpec *rp_spec_new(const char *context);
 static void rp_spec_read(RpSpec *spec, JsonbContainer *container,
@@ -172,12 +169,18 @@ rp_plan_kill_all(void)
 		rp_plan_kill((RpFetchPlan *) linitial(rp_plans));
 }
 
+/*
+ * A relation or catalog changed.  rp_relation_generation counts these for
+ * every cache of catalog facts (rp_relationship.h); a plan whose planning
+ * saw one may have read the catalogs before the change, so it is used once
+ * and not cached.
+ */
 static void
 rp_plan_relcache_callback(Datum arg, Oid relid)
 {
 	ListCell   *lc;
 
-	rp_plan_invals++;
+	rp_relation_generation++;
 	if (!OidIsValid(relid))
 	{
 		rp_plan_kill_all();
@@ -204,13 +207,15 @@ rp_plan_relcache_callback(Datum arg, Oid relid)
 static void
 rp_plan_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
-	rp_plan_invals++;
+	rp_relation_generation++;
 	rp_plan_kill_all();
 }
 
 /*
  * At the end of a transaction no fetch is running any more: plans that an
- * error left pinned are unpinned, and dead ones freed.
+ * error left pinned are unpinned, and dead ones freed.  The callback is
+ * registered only while a plan is pinned, so that transactions of sessions
+ * that run no fetch do not pay for it.
  */
 static void
 rp_plan_xact_callback(XactEvent event, void *arg)
@@ -227,6 +232,18 @@ rp_plan_xact_callback(XactEvent event, void *arg)
 		rp_plan_free((RpFetchPlan *) lfirst(lc));
 	list_free(rp_dead_plans);
 	rp_dead_plans = NIL;
+	UnregisterXactCallback(rp_plan_xact_callback, NULL);
+	rp_plan_xact_watched = false;
+}
+
+/* A plan is about to be pinned: watch for the end of the transaction */
+static void
+rp_plan_watch_xact(void)
+{
+	if (rp_plan_xact_watched)
+		return;
+	RegisterXactCallback(rp_plan_xact_callback, NULL);
+	rp_plan_xact_watched = true;
 }
 
 /* Called by _PG_init: the cache must hear of every change from the start */
@@ -244,7 +261,6 @@ rp_fetch_plan_init(void)
 								  (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, rp_plan_syscache_callback,
 								  (Datum) 0);
-	RegisterXactCallback(rp_plan_xact_callback, NULL);
 	rp_plan_callbacks = true;
 }
 
@@ -259,6 +275,7 @@ rp_plan_lookup(const char *cachekey, uint32 hash)
 
 		if (plan->hash == hash && strcmp(plan->cachekey, cachekey) == 0)
 		{
+			rp_plan_watch_xact();
 			plan->refcount++;
 			plan->lastused = ++rp_plan_clock;
 			return plan;
@@ -289,6 +306,7 @@ rp_plan_remember(RpFetchPlan *plan)
 	old = MemoryContextSwitchTo(TopMemoryContext);
 	rp_plans = lappend(rp_plans, plan);
 	MemoryContextSwitchTo(old);
+	rp_plan_watch_xact();
 	plan->refcount++;
 	plan->lastused = ++rp_plan_clock;
 }
@@ -1497,13 +1515,14 @@ rp_plan_finish(RpFetchPlan *plan)
 	}
 	SPI_finish();
 	MemoryContextSetParent(plan->cxt, CacheMemoryContext);
-	if (rp_plan_invals == plan->invals)
+	if (rp_relation_generation == plan->invals)
 		rp_plan_remember(plan);
 	else
 	{
 		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 
 		/* freed by rp_fetch_plan_release, or at the end of the transaction */
+		rp_plan_watch_xact();
 		plan->refcount = 1;
 		plan->dead = true;
 		rp_dead_plans = lappend(rp_dead_plans, plan);
@@ -1522,7 +1541,7 @@ rp_plan_start(const char *cachekey, uint32 hash)
 	/* relationships are read from pg_constraint */
 	LockRelationOid(ConstraintRelationId, AccessShareLock);
 	plan->cxt = cxt;
-	plan->invals = rp_plan_invals;
+	plan->invals = rp_relation_generation;
 	plan->cachekey = MemoryContextStrdup(cxt, cachekey);
 	plan->hash = hash;
 	return plan;

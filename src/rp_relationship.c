@@ -50,6 +50,8 @@
 
 #include "rp_relationship.h"
 
+uint64		rp_relation_generation = 0;
+
 /* Read an int2[] column of a pg_constraint row into keys; return its length */
 static int
 rp_read_keys(HeapTuple tuple, TupleDesc desc, int attnum, AttrNumber *keys)

@@ -59,6 +59,14 @@ typedef struct RpRelationship
 	char	   *description;	/* for messages */
 } RpRelationship;
 
+/*
+ * Bumped by every invalidation that can change what the catalogs say about
+ * relationships (relcache, constraints, types, casts, schemas; the
+ * callbacks are registered by rp_fetch_plan_init): caches of catalog facts
+ * compare it with the value they were filled at.
+ */
+extern uint64 rp_relation_generation;
+
 extern List *rp_relation_constraints(Oid relid, bool referencing);
 extern RpConstraint *rp_relation_junction_partner(List *constraints,
 												  RpConstraint *fk);

@@ -381,7 +381,8 @@ rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 	info->query = rp_normalize(text, len, maxlen);
 	info->source_query = source ?
 		rp_normalize(source->text, source->text_len, maxlen) : NULL;
-	rp_describe_repeat(queryDesc->plannedstmt,
+	rp_describe_repeat(queryDesc->plannedstmt, q->fingerprint,
+					   source ? source->fingerprint : 0,
 					   source ? source->relids : NULL,
 					   source ? source->nrelids : 0,
 					   info);
