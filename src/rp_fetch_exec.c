@@ -153,7 +153,6 @@ struct RpFetch
 	bool		done;			/* the cursor is exhausted and closed */
 	bool		released;		/* the plan is unpinned */
 	ExprContext *econtext;
-	MemoryContext cxt;			/* the fetch's own */
 	MemoryContext batchcxt;		/* reset for each batch */
 	RpArena		arena;
 	StringInfoData scratch;		/* one row's own fields, being rendered */
@@ -747,7 +746,6 @@ rp_fetch_begin(RpFetchPlan *plan, ExprContext *econtext)
 
 	fetch->plan = plan;
 	fetch->econtext = econtext;
-	fetch->cxt = CurrentMemoryContext;
 	fetch->batchcxt = AllocSetContextCreate(CurrentMemoryContext,
 											"relprefetch fetch batch",
 											ALLOCSET_DEFAULT_SIZES);

@@ -1386,11 +1386,10 @@ rp_plan_node(RpFetchPlan *plan, RpSpec *spec, Oid relid, RpLink link,
 	*body = NIL;
 	if (spec->typed)
 	{
-		node->rowtype = rel->rd_rel->reltype;
 		*body = lappend(*body,
 						psprintf("(%s.*)::%s AS \"?row?\"",
 								 quote_identifier(RelationGetRelationName(rel)),
-								 format_type_be_qualified(node->rowtype)));
+								 format_type_be_qualified(rel->rd_rel->reltype)));
 	}
 	else
 		rp_plan_columns(node, rel, spec, plan->cxt, body);

@@ -77,7 +77,6 @@ typedef struct RpNode
 	int			labellen;
 	int64		limit;			/* per parent row; -1 for none */
 	bool		typed;			/* payload is the whole row (fetch_children) */
-	Oid			rowtype;		/* typed: the row's type */
 	int			ncolumns;		/* rendered columns (fetch_json) */
 	RpJsonColumn *columns;
 	RpKeyType	key;			/* what rows are grouped by (not the root) */
