@@ -219,6 +219,29 @@ ALTER TABLE comment ADD COLUMN extra int;
 FETCH ALL FROM h;
 CLOSE h;
 SELECT * FROM relprefetch.fetch_json('post', '{"columns": ["id"], "order_by": "id", "include": {"comment": {"order_by": "id"}}}');
+-- the same with the function in the select list, so that it runs a batch
+-- at a time as the cursor is read, with batches left: first read inside a
+-- savepoint rolled back, then held past COMMIT (the parent rows must
+-- outlive both, as they do in PostgreSQL's own cursors)
+SET relprefetch.fetch_batch_size = 1;
+BEGIN;
+DECLARE c CURSOR FOR SELECT relprefetch.fetch_json('post', '{"columns": ["id"], "order_by": "id", "include": {"comment": {"columns": ["id"], "order_by": "id"}}}');
+DECLARE d CURSOR FOR SELECT (relprefetch.fetch_children(NULL::post, NULL::comment[], child_order_by => 'id')).*;
+SAVEPOINT s;
+FETCH 1 FROM c;
+FETCH 1 FROM d;
+SELECT 1 / 0;
+ROLLBACK TO SAVEPOINT s;
+FETCH ALL FROM c;
+FETCH ALL FROM d;
+COMMIT;
+BEGIN;
+DECLARE h CURSOR WITH HOLD FOR SELECT relprefetch.fetch_json('post', '{"columns": ["id"], "order_by": "id"}');
+FETCH 1 FROM h;
+COMMIT;
+FETCH ALL FROM h;
+CLOSE h;
+RESET relprefetch.fetch_batch_size;
 -- a call that invalidates its own plan as it runs
 CREATE FUNCTION fk_ddl(int) RETURNS bool LANGUAGE plpgsql AS $$
 BEGIN

@@ -3,11 +3,22 @@
  * rp_fetch_exec.c
  *	  Running a planned fetch.
  *
- * The parent rows are read through a cursor, relprefetch.fetch_batch_size
- * rows at a time.  For each batch, every node below the root runs one
- * query (a many-to-many node two: the junction, then the targets), so a
- * fetch runs a fixed number of queries per batch however many rows it
- * returns, and holds one batch in memory at a time.
+ * The parent rows are read at the first call into a tuplestore (in memory
+ * up to work_mem, then on disk), and taken from it
+ * relprefetch.fetch_batch_size rows at a time.  For each batch, every node
+ * below the root runs one query (a many-to-many node two: the junction,
+ * then the targets), so a fetch runs a fixed number of queries per batch
+ * however many rows it returns, and holds one batch in memory at a time.
+ *
+ * The store is there rather than a cursor read batch by batch because the
+ * caller may read the function through a cursor of its own, and fetch from
+ * it inside a savepoint that is rolled back (DECLARE; SAVEPOINT; FETCH;
+ * ROLLBACK TO; FETCH) or across COMMIT (WITH HOLD): an SPI cursor belongs
+ * to the subtransaction that opens it and would be dropped halfway.  The
+ * store's memory is the function's own, and its temporary file belongs to
+ * the resource owner current at the first call, the one of the portal
+ * running the function, so both last as long as the caller reads (and the
+ * file is closed if the transaction aborts).
  *
  * A node's rows are grouped by key in a hash table that is filled before
  * its query runs, from the keys of the rows above it: the query's rows are
@@ -49,6 +60,7 @@
 #include "common/hashfn.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "optimizer/plancat.h"
 #include "utils/array.h"
@@ -56,6 +68,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/tuplestore.h"
 
 #include "relprefetch.h"
 #include "rp_fetch_exec.h"
@@ -148,9 +161,12 @@ typedef struct RpArena
 struct RpFetch
 {
 	RpFetchPlan *plan;
-	char		portal[NAMEDATALEN];	/* the parent rows' cursor */
-	bool		opened;
-	bool		done;			/* the cursor is exhausted and closed */
+	MemoryContext cxt;			/* the function's: the store lives here */
+	Tuplestorestate *parents;	/* the parent rows */
+	TupleTableSlot *slot;		/* reads them */
+	int64		unread;			/* parent rows not yet taken from it */
+	bool		opened;			/* the parent rows are read */
+	bool		done;			/* and all taken, the store closed */
 	bool		released;		/* the plan is unpinned */
 	ExprContext *econtext;
 	MemoryContext batchcxt;		/* reset for each batch */
@@ -160,6 +176,13 @@ struct RpFetch
 	int			nrows;
 	int			next;			/* the next to return */
 };
+
+/* Where the root's query sends the parent rows: into fetch->parents */
+typedef struct RpStoreReceiver
+{
+	DestReceiver pub;
+	RpFetch    *fetch;
+} RpStoreReceiver;
 
 /* Where a node's query sends its rows */
 typedef struct RpReceiver
@@ -647,53 +670,99 @@ rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
  */
 
 static void
-rp_fetch_close_cursor(RpFetch *fetch)
+rp_store_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
 {
-	Portal		portal;
+	RpFetch    *fetch = ((RpStoreReceiver *) self)->fetch;
+	MemoryContext old = MemoryContextSwitchTo(fetch->cxt);
 
+	fetch->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(typeinfo),
+										   &TTSOpsMinimalTuple);
+	MemoryContextSwitchTo(old);
+}
+
+static bool
+rp_store_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	tuplestore_puttupleslot(((RpStoreReceiver *) self)->fetch->parents, slot);
+	return true;
+}
+
+static void
+rp_store_shutdown(DestReceiver *self)
+{
+}
+
+/* Run the root's query into fetch->parents */
+static void
+rp_fetch_read_parents(RpFetch *fetch)
+{
+	RpStoreReceiver r;
+	SPIExecuteOptions options;
+	MemoryContext old;
+	int			rc;
+
+	old = MemoryContextSwitchTo(fetch->cxt);
+	fetch->parents = tuplestore_begin_heap(false, false, work_mem);
+	MemoryContextSwitchTo(old);
+	fetch->opened = true;
+
+	memset(&r, 0, sizeof(r));
+	r.pub.receiveSlot = rp_store_receive;
+	r.pub.rStartup = rp_store_startup;
+	r.pub.rShutdown = rp_store_shutdown;
+	r.pub.rDestroy = rp_store_shutdown;
+	r.pub.mydest = DestNone;
+	r.fetch = fetch;
+	memset(&options, 0, sizeof(options));
+	options.read_only = true;
+	options.dest = (DestReceiver *) &r;
+	rc = SPI_execute_plan_extended(fetch->plan->root->query.plan_all, &options);
+	if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
+		elog(ERROR, "relprefetch: query of %s failed: %s",
+			 fetch->plan->root->query.what, SPI_result_code_string(rc));
+	fetch->unread = tuplestore_tuple_count(fetch->parents);
+}
+
+static void
+rp_fetch_close_store(RpFetch *fetch)
+{
 	if (!fetch->opened || fetch->done)
 		return;
 	fetch->done = true;
-	portal = SPI_cursor_find(fetch->portal);
-	if (portal != NULL)
-		SPI_cursor_close(portal);
+	if (fetch->parents != NULL)
+		tuplestore_end(fetch->parents);
+	fetch->parents = NULL;
+	if (fetch->slot != NULL)
+		ExecDropSingleTupleTableSlot(fetch->slot);
+	fetch->slot = NULL;
 }
 
-/* Read the next batch of parent rows, and everything below them */
+/* Take the next batch of parent rows, and read everything below them */
 static void
 rp_fetch_batch_rows(RpFetch *fetch)
 {
 	RpNode	   *root = fetch->plan->root;
-	Portal		portal;
-	TupleDesc	desc;
-	Datum	   *values;
-	bool	   *nulls;
-	uint64		i;
+	int			n;
 
 	if (!fetch->opened)
-	{
-		portal = SPI_cursor_open(NULL, root->query.plan_all, NULL, NULL, true);
-		strlcpy(fetch->portal, portal->name, sizeof(fetch->portal));
-		fetch->opened = true;
-	}
-	else if ((portal = SPI_cursor_find(fetch->portal)) == NULL)
-		elog(ERROR, "relprefetch: the cursor of the parent rows is gone");
+		rp_fetch_read_parents(fetch);
 
-	SPI_cursor_fetch(portal, true, rp_fetch_batch_size);
-	desc = SPI_tuptable->tupdesc;
-	fetch->nrows = (int) SPI_processed;
+	n = (int) Min(fetch->unread, (int64) rp_fetch_batch_size);
 	fetch->rows = MemoryContextAlloc(fetch->batchcxt,
-									 sizeof(RpRow *) * Max(fetch->nrows, 1));
-	values = palloc(sizeof(Datum) * Max(desc->natts, 1));
-	nulls = palloc(sizeof(bool) * Max(desc->natts, 1));
-	for (i = 0; i < SPI_processed; i++)
+									 sizeof(RpRow *) * Max(n, 1));
+	for (fetch->nrows = 0; fetch->nrows < n; fetch->nrows++)
 	{
-		heap_deform_tuple(SPI_tuptable->vals[i], desc, values, nulls);
-		fetch->rows[i] = rp_row_make(fetch, root, values, nulls);
+		TupleTableSlot *slot = fetch->slot;
+
+		if (!tuplestore_gettupleslot(fetch->parents, true, false, slot))
+			elog(ERROR, "relprefetch: fewer parent rows stored than counted");
+		slot_getallattrs(slot);
+		fetch->rows[fetch->nrows] = rp_row_make(fetch, root, slot->tts_values,
+												slot->tts_isnull);
 	}
-	SPI_freetuptable(SPI_tuptable);
-	if (fetch->nrows < rp_fetch_batch_size)
-		rp_fetch_close_cursor(fetch);
+	fetch->unread -= n;
+	if (fetch->unread == 0)
+		rp_fetch_close_store(fetch);
 
 	rp_fetch_level(fetch, root, fetch->rows, fetch->nrows);
 }
@@ -731,7 +800,7 @@ rp_fetch_shutdown(Datum arg)
 {
 	RpFetch    *fetch = (RpFetch *) DatumGetPointer(arg);
 
-	rp_fetch_close_cursor(fetch);
+	rp_fetch_close_store(fetch);
 	if (!fetch->released)
 	{
 		fetch->released = true;
@@ -745,6 +814,7 @@ rp_fetch_begin(RpFetchPlan *plan, ExprContext *econtext)
 	RpFetch    *fetch = palloc0(sizeof(RpFetch));
 
 	fetch->plan = plan;
+	fetch->cxt = CurrentMemoryContext;
 	fetch->econtext = econtext;
 	fetch->batchcxt = AllocSetContextCreate(CurrentMemoryContext,
 											"relprefetch fetch batch",
