@@ -252,6 +252,17 @@ SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "where": "fk.f
 RESET relprefetch.fetch_batch_size;
 SELECT count(*) FROM pg_class WHERE relname LIKE 'made\_%' AND relnamespace = 'fk'::regnamespace;
 
+-- a fragment is read again when standard_conforming_strings changes: the
+-- same text is one expression with it off and a refused one with it on
+SET standard_conforming_strings = off;
+SET escape_string_warning = off;
+SELECT count(*) FROM relprefetch.fetch_json('post', jsonb_build_object('where', $f$id > 0 AND 'x\' ) OR (true --' <> ''$f$));
+SELECT count(*) FROM relprefetch.fetch_children(NULL::post, NULL::comment[], parent_where => $f$id > 0 AND 'x\' ) OR (true --' <> ''$f$);
+SET standard_conforming_strings = on;
+SELECT count(*) FROM relprefetch.fetch_json('post', jsonb_build_object('where', $f$id > 0 AND 'x\' ) OR (true --' <> ''$f$));
+SELECT count(*) FROM relprefetch.fetch_children(NULL::post, NULL::comment[], parent_where => $f$id > 0 AND 'x\' ) OR (true --' <> ''$f$);
+RESET escape_string_warning;
+
 -- more specs than the cache holds: the oldest are planned again
 DO $$
 BEGIN

@@ -46,7 +46,13 @@
  * are applied as rows arrive (reverse FK) or when output (many-to-many).
  *
  * Memory: a batch lives in one memory context, reset before the next
- * batch; rows go into an arena of large blocks inside it.
+ * batch; rows go into an arena of large blocks.  The arena's blocks are
+ * kept in a per-backend pool when a batch is done (a reset callback of the
+ * batch's context returns them, so an error returns them too), up to
+ * RP_POOL_KEEP bytes, and the next batch or call takes them from there:
+ * freed, they went back to the operating system, and every batch paid a
+ * page fault for each 4 kB of rows again (most of the time of a whole-
+ * table fetch on a virtual machine, where faults are dear).
  *
  *-------------------------------------------------------------------------
  */
@@ -75,6 +81,9 @@
 
 /* Blocks of the row arena */
 #define RP_ARENA_BLOCK	(64 * 1024)
+
+/* Most the pool keeps of the arena blocks batches have given back */
+#define RP_POOL_KEEP	(32 * 1024 * 1024)
 
 /*
  * Use the keyed query when the batch has fewer keys than half the rows of
@@ -151,12 +160,26 @@ static inline bool rp_key_equal(const RpKeyType *type, RpKey a, RpKey b);
 #define SH_DECLARE
 #include "lib/simplehash.h"
 
-/* Bump allocation of rows, in large blocks of the batch's context */
+/* An arena block, its header at its start */
+typedef struct RpBlock
+{
+	struct RpBlock *next;
+} RpBlock;
+
+/* Bump allocation of rows, in blocks of RP_ARENA_BLOCK bytes */
 typedef struct RpArena
 {
 	char	   *next;
 	Size		left;
+	RpBlock    *blocks;			/* the blocks the batch has taken */
+	MemoryContextCallback give_back;	/* returns them to the pool */
+	bool		armed;			/* give_back is registered */
 } RpArena;
+
+/* The pool of free arena blocks, and what holds them */
+static MemoryContext rp_pool_cxt = NULL;
+static RpBlock *rp_pool = NULL;
+static Size rp_pool_bytes = 0;
 
 struct RpFetch
 {
@@ -255,6 +278,65 @@ rp_key_equal(const RpKeyType *type, RpKey a, RpKey b)
 	return true;
 }
 
+/* The batch's context is reset or deleted: its blocks go to the pool */
+static void
+rp_arena_give_back(void *arg)
+{
+	RpArena    *arena = (RpArena *) arg;
+
+	while (arena->blocks != NULL)
+	{
+		RpBlock    *block = arena->blocks;
+
+		arena->blocks = block->next;
+		if (rp_pool_bytes + RP_ARENA_BLOCK > RP_POOL_KEEP)
+			pfree(block);
+		else
+		{
+			block->next = rp_pool;
+			rp_pool = block;
+			rp_pool_bytes += RP_ARENA_BLOCK;
+		}
+	}
+	arena->next = NULL;
+	arena->left = 0;
+	arena->armed = false;
+}
+
+/* A block for the arena, from the pool if it has one */
+static char *
+rp_arena_block(RpFetch *fetch)
+{
+	RpArena    *arena = &fetch->arena;
+	RpBlock    *block;
+
+	if (!arena->armed)
+	{
+		arena->give_back.func = rp_arena_give_back;
+		arena->give_back.arg = arena;
+		MemoryContextRegisterResetCallback(fetch->batchcxt,
+										   &arena->give_back);
+		arena->armed = true;
+	}
+	if (rp_pool != NULL)
+	{
+		block = rp_pool;
+		rp_pool = block->next;
+		rp_pool_bytes -= RP_ARENA_BLOCK;
+	}
+	else
+	{
+		if (rp_pool_cxt == NULL)
+			rp_pool_cxt = AllocSetContextCreate(TopMemoryContext,
+												"relprefetch arena blocks",
+												ALLOCSET_SMALL_SIZES);
+		block = MemoryContextAlloc(rp_pool_cxt, RP_ARENA_BLOCK);
+	}
+	block->next = arena->blocks;
+	arena->blocks = block;
+	return (char *) block + MAXALIGN(sizeof(RpBlock));
+}
+
 static void *
 rp_arena_alloc(RpFetch *fetch, Size size)
 {
@@ -264,10 +346,11 @@ rp_arena_alloc(RpFetch *fetch, Size size)
 	size = MAXALIGN(size);
 	if (size > arena->left)
 	{
-		Size		block = Max(size, RP_ARENA_BLOCK);
-
-		arena->next = MemoryContextAlloc(fetch->batchcxt, block);
-		arena->left = block;
+		/* a row too big for a block has an allocation of its own */
+		if (size > RP_ARENA_BLOCK - MAXALIGN(sizeof(RpBlock)))
+			return MemoryContextAlloc(fetch->batchcxt, size);
+		arena->next = rp_arena_block(fetch);
+		arena->left = RP_ARENA_BLOCK - MAXALIGN(sizeof(RpBlock));
 	}
 	result = arena->next;
 	arena->next += size;
@@ -761,10 +844,10 @@ rp_fetch_batch_rows(RpFetch *fetch)
 												slot->tts_isnull);
 	}
 	fetch->unread -= n;
-	if (fetch->unread == 0)
-		rp_fetch_close_store(fetch);
 
 	rp_fetch_level(fetch, root, fetch->rows, fetch->nrows);
+	if (fetch->unread == 0)
+		rp_fetch_close_store(fetch);
 }
 
 /* Make the next batch current; false when there are no more rows */
@@ -772,7 +855,6 @@ static bool
 rp_fetch_batch(RpFetch *fetch)
 {
 	MemoryContextReset(fetch->batchcxt);
-	fetch->arena.left = 0;
 	fetch->nrows = 0;
 	fetch->next = 0;
 	if (fetch->done)

@@ -24,7 +24,9 @@
  *	   for row-level security when the role changes.
  *
  * The cache: at most RP_FETCH_CACHE_SIZE plans, keyed by the call's
- * arguments, least recently used out first.  A plan lists the tables it
+ * arguments and standard_conforming_strings (which decides how a fragment's
+ * strings are read, so a fragment checked under one setting must be read
+ * again under the other), least recently used out first.  A plan lists the tables it
  * reads; a relcache invalidation of any of them (ALTER TABLE, a foreign
  * key added or dropped on either side, a column added or dropped, a
  * rename) drops it, and so does any change to pg_constraint, pg_type,
@@ -262,6 +264,13 @@ rp_fetch_plan_init(void)
 	CacheRegisterSyscacheCallback(NAMESPACEOID, rp_plan_syscache_callback,
 								  (Datum) 0);
 	rp_plan_callbacks = true;
+}
+
+/* The part of a cache key that says how fragments' strings are read */
+static char
+rp_strings_mode(void)
+{
+	return standard_conforming_strings ? 's' : 'e';
 }
 
 static RpFetchPlan *
@@ -1568,7 +1577,7 @@ rp_fetch_plan_json(Oid relid, Jsonb *jspec)
 	List	   *body;
 	char	   *tail = NULL;
 
-	cachekey = psprintf("J%u:%s", relid,
+	cachekey = psprintf("J%c%u:%s", rp_strings_mode(), relid,
 						JsonbToCString(NULL, &jspec->root, VARSIZE(jspec)));
 	hash = hash_bytes((const unsigned char *) cachekey, strlen(cachekey));
 	if ((plan = rp_plan_lookup(cachekey, hash)) != NULL)
@@ -1640,8 +1649,8 @@ rp_fetch_plan_children(const RpChildrenArgs *args)
 	List	   *body;
 
 	initStringInfo(&cachekey);
-	appendStringInfo(&cachekey, "C%u:%u:" INT64_FORMAT "|", args->parent_type,
-					 args->child_type, args->child_limit);
+	appendStringInfo(&cachekey, "C%c%u:%u:" INT64_FORMAT "|", rp_strings_mode(),
+					 args->parent_type, args->child_type, args->child_limit);
 	rp_key_append(&cachekey, args->via);
 	rp_key_append(&cachekey, args->parent_where);
 	rp_key_append(&cachekey, args->child_where);
