@@ -3,7 +3,7 @@
 # the extension into the PostgreSQL 15 found through PG_CONFIG.
 #
 # Usage: scripts/setup.sh [--with-valgrind] [--no-build]
-#   --with-valgrind  also install valgrind (only the benchmarks use it)
+#   --with-valgrind  also install valgrind (scripts/test.sh and the benchmarks)
 #   --no-build       install packages only
 #
 # Idempotent and quick on a second run: apt runs only when a package is

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Run the pg_regress suite (REGRESS in the Makefile) and the TAP suite
 # (t/*.pl) against the installed extension, as the cluster owner, in a copy
-# of the test material inside a work folder (see rp_workdir in lib.sh).
+# of the test material inside a work folder (see rp_workdir in lib.sh), then
+# the pg_regress suite again with the server under valgrind
+# (scripts/valgrind.sh: 5 to 10 minutes).
 #
-# Usage: scripts/test.sh [--regress-only | --tap-only]
+# Usage: scripts/test.sh [--regress-only | --tap-only] [--no-valgrind]
+#   --regress-only  only the pg_regress suite
+#   --tap-only      only the TAP suite
+#   --no-valgrind   skip the run under valgrind
 #
 # On failure prints regression.diffs and the server/TAP logs of what failed.
-# The last line is "N passed, N failed" (pg_regress tests + TAP files);
-# exits non-zero when anything failed.
+# The last line is "N passed, N failed" (pg_regress tests + TAP files + the
+# valgrind run, as one); exits non-zero when anything failed.
 set -euo pipefail
 
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -15,10 +20,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 run_regress=1
 run_tap=1
+run_valgrind=1
 for arg in "$@"; do
 	case $arg in
-	--regress-only) run_tap=0 ;;
-	--tap-only) run_regress=0 ;;
+	--regress-only) run_tap=0 run_valgrind=0 ;;
+	--tap-only) run_regress=0 run_valgrind=0 ;;
+	--no-valgrind) run_valgrind=0 ;;
 	-h | --help)
 		sed -n '2,/^set -e/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 		exit 0
@@ -30,7 +37,11 @@ if [ $run_regress -eq 0 ] && [ $run_tap -eq 0 ]; then
 	rp_die "--regress-only and --tap-only exclude each other"
 fi
 
-bash "$RP_ROOT/scripts/setup.sh"
+if [ $run_valgrind -eq 1 ]; then
+	bash "$RP_ROOT/scripts/setup.sh" --with-valgrind
+else
+	bash "$RP_ROOT/scripts/setup.sh"
+fi
 bindir=$(rp_bindir)
 
 rp_workdir test
@@ -176,6 +187,19 @@ if [ $run_tap -eq 1 ]; then
 		fi
 		passed=$((passed + ok))
 		failed=$((failed + bad))
+	fi
+fi
+
+if [ $run_valgrind -eq 1 ]; then
+	rp_say "pg_regress tests under valgrind"
+	rc=0
+	bash "$RP_ROOT/scripts/valgrind.sh" --no-setup 2>&1 |
+		tee "$work/valgrind.log" || rc=$?
+	interrupted "$rc"
+	if [ "$rc" -eq 0 ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
 	fi
 fi
 
