@@ -252,6 +252,19 @@ SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "where": "fk.f
 RESET relprefetch.fetch_batch_size;
 SELECT count(*) FROM pg_class WHERE relname LIKE 'made\_%' AND relnamespace = 'fk'::regnamespace;
 
+-- a call that alters a table it reads so that a column changes type: the
+-- include's query is analyzed again and returns other types than the fetch
+-- planned for, which is an error (never a value read as another type)
+CREATE FUNCTION fk_flip() RETURNS bool LANGUAGE plpgsql AS $$
+BEGIN
+    ALTER TABLE fk.comment DROP COLUMN body;
+    ALTER TABLE fk.comment ADD COLUMN body point DEFAULT '(1,2)';
+    RETURN true;
+END $$;
+SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "where": "fk.fk_flip()", "order_by": "id", "include": {"comment": {"columns": ["id", "body"], "order_by": "id"}}}') j;
+SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "where": "fk.fk_flip()", "order_by": "id", "include": {"comment": {"columns": ["id", "body"], "order_by": "id"}}}') j;
+SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "order_by": "id", "include": {"comment": {"columns": ["id", "body"], "order_by": "id"}}}') j;
+
 -- a fragment is read again when standard_conforming_strings changes: the
 -- same text is one expression with it off and a refused one with it on
 SET standard_conforming_strings = off;

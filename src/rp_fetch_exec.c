@@ -589,6 +589,10 @@ rp_receive(TupleTableSlot *slot, DestReceiver *self)
 static void
 rp_receive_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
 {
+	RpReceiver *r = (RpReceiver *) self;
+
+	rp_fetch_check_rows(r->links ? &r->node->links : &r->node->query,
+						typeinfo);
 }
 
 static void
@@ -756,8 +760,10 @@ static void
 rp_store_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
 {
 	RpFetch    *fetch = ((RpStoreReceiver *) self)->fetch;
-	MemoryContext old = MemoryContextSwitchTo(fetch->cxt);
+	MemoryContext old;
 
+	rp_fetch_check_rows(&fetch->plan->root->query, typeinfo);
+	old = MemoryContextSwitchTo(fetch->cxt);
 	fetch->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(typeinfo),
 										   &TTSOpsMinimalTuple);
 	MemoryContextSwitchTo(old);

@@ -63,6 +63,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/plancache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
@@ -1471,12 +1472,51 @@ rp_prepare(const char *sql, const RpQuery *query, int nparams, int options)
 	return plan;
 }
 
+/*
+ * The shape of the rows a prepared query returns.  PostgreSQL's plan cache
+ * analyzes a query again when a table it reads changes, and a table altered
+ * while a fetch runs (by a function called in a fragment) can give the same
+ * text rows of other types: the fetch renders and hashes values by the
+ * types it planned for, so each run checks its rows against these.
+ */
+static TupleDesc
+rp_prepared_rows(SPIPlanPtr plan, MemoryContext cxt)
+{
+	List	   *sources = SPI_plan_get_plan_sources(plan);
+	CachedPlanSource *source = (CachedPlanSource *) linitial(sources);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	TupleDesc	desc = CreateTupleDescCopy(source->resultDesc);
+
+	MemoryContextSwitchTo(old);
+	return desc;
+}
+
+void
+rp_fetch_check_rows(const RpQuery *query, TupleDesc rows)
+{
+	TupleDesc	want = query->rowdesc;
+	int			i;
+	bool		same = rows->natts == want->natts;
+
+	for (i = 0; same && i < rows->natts; i++)
+		same = TupleDescAttr(rows, i)->atttypid ==
+			TupleDescAttr(want, i)->atttypid;
+	if (!same)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("relprefetch: a table was altered while the fetch ran"),
+				 errdetail("The query of %s no longer returns the columns it was planned for.",
+						   query->what),
+				 errhint("Run the fetch again.")));
+}
+
 static void
-rp_prepare_query(RpQuery *query)
+rp_prepare_query(RpQuery *query, MemoryContext cxt)
 {
 	if (query->sql_all == NULL)
 		return;
 	query->plan_all = rp_prepare(query->sql_all, query, 0, 0);
+	query->rowdesc = rp_prepared_rows(query->plan_all, cxt);
 	if (query->sql_keyed != NULL)
 		query->plan_keyed = rp_prepare(query->sql_keyed, query,
 									   query->nparams,
@@ -1509,8 +1549,8 @@ rp_plan_finish(RpFetchPlan *plan)
 		RpNode	   *node = (RpNode *) lfirst(lc);
 		int			i;
 
-		rp_prepare_query(&node->links);
-		rp_prepare_query(&node->query);
+		rp_prepare_query(&node->links, plan->cxt);
+		rp_prepare_query(&node->query, plan->cxt);
 		for (i = 0; i < node->nincludes; i++)
 			nodes = lappend(nodes, node->includes[i]);
 	}

@@ -66,6 +66,7 @@ typedef struct RpQuery
 	Oid			paramtypes[INDEX_MAX_KEYS]; /* arrays of the key's types */
 	Oid			sized_by;		/* the table whose size decides the form */
 	const char *what;			/* for the error context */
+	TupleDesc	rowdesc;		/* its rows, as prepared */
 } RpQuery;
 
 typedef struct RpNode
@@ -132,5 +133,6 @@ extern RpFetchPlan *rp_fetch_plan_json(Oid relid, Jsonb *spec);
 extern RpFetchPlan *rp_fetch_plan_children(const RpChildrenArgs *args);
 extern void rp_fetch_plan_release(RpFetchPlan *plan);
 extern void rp_fetch_plan_init(void);
+extern void rp_fetch_check_rows(const RpQuery *query, TupleDesc rows);
 
 #endif							/* RP_FETCH_PLAN_H */
