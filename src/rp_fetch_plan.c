@@ -217,8 +217,10 @@ rp_plan_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
 /*
  * At the end of a transaction no fetch is running any more: plans that an
  * error left pinned are unpinned, and dead ones freed.  The callback is
- * registered only while a plan is pinned, so that transactions of sessions
- * that run no fetch do not pay for it.
+ * registered when the session first pins a plan, so that transactions of
+ * sessions that run no fetch do not pay for it, and never unregistered:
+ * a callback that unregisters itself frees the list entry its caller may
+ * still read to find the next one, which not every release guards against.
  */
 static void
 rp_plan_xact_callback(XactEvent event, void *arg)
@@ -235,8 +237,6 @@ rp_plan_xact_callback(XactEvent event, void *arg)
 		rp_plan_free((RpFetchPlan *) lfirst(lc));
 	list_free(rp_dead_plans);
 	rp_dead_plans = NIL;
-	UnregisterXactCallback(rp_plan_xact_callback, NULL);
-	rp_plan_xact_watched = false;
 }
 
 /* A plan is about to be pinned: watch for the end of the transaction */
