@@ -93,11 +93,7 @@ trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# installcheck needs only prove and the installed extension (see test.sh)
-(
-	cd "$RP_ROOT"
-	cp -R -- Makefile regress.conf relprefetch.control relprefetch--*.sql t "$work/"
-)
+rp_copy_tests "$work"
 rp_give_to_pg "$work"
 
 rp_say "fuzzing for $seconds s${seed:+ with seed $seed}"

@@ -75,6 +75,24 @@ rp_workdir() {
 	rp_say "work folder: $RP_WORK"
 }
 
+# rp_copy_tests DIR: copy what `make installcheck` needs into DIR. It needs
+# only pg_regress/prove and the installed extension, never the objects
+# (PGXS: "installcheck: submake $(REGRESS_PREP)", both empty here), so src/
+# is not copied and nothing is rebuilt.
+rp_copy_tests() {
+	(
+		cd "$RP_ROOT" || exit
+		items=()
+		for f in Makefile regress.conf relprefetch.control relprefetch--*.sql \
+			demo examples sql expected t input output data; do
+			if [ -e "$f" ]; then
+				items+=("$f")
+			fi
+		done
+		cp -R -- "${items[@]}" "$1/"
+	)
+}
+
 # Hand files copied in by root over to the cluster owner.
 rp_give_to_pg() {
 	if rp_is_root; then

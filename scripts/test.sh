@@ -56,20 +56,7 @@ trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# installcheck depends only on pg_regress/prove and the installed extension,
-# never on the objects (PGXS: "installcheck: submake $(REGRESS_PREP)", and
-# both are empty here), so src/ is not copied and nothing is rebuilt.
-(
-	cd "$RP_ROOT"
-	items=()
-	for f in Makefile regress.conf relprefetch.control relprefetch--*.sql demo \
-		examples sql expected t input output data; do
-		if [ -e "$f" ]; then
-			items+=("$f")
-		fi
-	done
-	cp -R -- "${items[@]}" "$work/"
-)
+rp_copy_tests "$work"
 rp_give_to_pg "$work"
 
 # A fixed locale makes expected output the same on every machine: the

@@ -160,19 +160,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# The test material, as scripts/test.sh copies it: installcheck needs only
-# pg_regress and the installed extension, so nothing is built here.
-(
-	cd "$RP_ROOT"
-	items=()
-	for f in Makefile regress.conf relprefetch.control relprefetch--*.sql demo \
-		examples sql expected t input output data; do
-		if [ -e "$f" ]; then
-			items+=("$f")
-		fi
-	done
-	cp -R -- "${items[@]}" "$work/"
-)
+rp_copy_tests "$work"
 mkdir -p "$vglogs"
 rp_give_to_pg "$work"
 
