@@ -670,18 +670,21 @@ rp_key_params(RpQuery *query, rpmap_hash *map, const RpKeyType *type)
 	return params;
 }
 
-/* Run query for the keys in map, sending its rows to r */
+/*
+ * Run query for the keys in map (every row when map is NULL), sending its
+ * rows to dest
+ */
 static void
 rp_run_query(RpQuery *query, rpmap_hash *map, const RpKeyType *type,
-			 RpReceiver *r)
+			 DestReceiver *dest)
 {
 	SPIExecuteOptions options;
-	double		rows = rp_estimated_rows(query->sized_by);
+	double		rows = map != NULL ? rp_estimated_rows(query->sized_by) : -1;
 	int			rc;
 
 	memset(&options, 0, sizeof(options));
 	options.read_only = true;
-	options.dest = (DestReceiver *) r;
+	options.dest = dest;
 	if (query->plan_keyed != NULL && rows >= 0 &&
 		(double) map->members * RP_KEYED_FRACTION < rows)
 	{
@@ -731,12 +734,14 @@ rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
 			r.links = true;
 			r.map = map;
 			r.targets = rpmap_create(fetch->batchcxt, 256, &child->key);
-			rp_run_query(&child->links, map, &child->link_key, &r);
+			rp_run_query(&child->links, map, &child->link_key,
+						 (DestReceiver *) &r);
 			if (r.targets->members == 0)
 				continue;
 			r.links = false;
 			r.map = r.targets;
-			rp_run_query(&child->query, r.targets, &child->key, &r);
+			rp_run_query(&child->query, r.targets, &child->key,
+						 (DestReceiver *) &r);
 		}
 		else
 		{
@@ -744,7 +749,8 @@ rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
 			if (map->members == 0)
 				continue;
 			r.map = map;
-			rp_run_query(&child->query, map, &child->key, &r);
+			rp_run_query(&child->query, map, &child->key,
+						 (DestReceiver *) &r);
 		}
 		if (r.nrows > 0)
 			rp_fetch_level(fetch, child, r.rows, r.nrows);
@@ -786,9 +792,7 @@ static void
 rp_fetch_read_parents(RpFetch *fetch)
 {
 	RpStoreReceiver r;
-	SPIExecuteOptions options;
 	MemoryContext old;
-	int			rc;
 
 	old = MemoryContextSwitchTo(fetch->cxt);
 	fetch->parents = tuplestore_begin_heap(false, false, work_mem);
@@ -802,13 +806,7 @@ rp_fetch_read_parents(RpFetch *fetch)
 	r.pub.rDestroy = rp_store_shutdown;
 	r.pub.mydest = DestNone;
 	r.fetch = fetch;
-	memset(&options, 0, sizeof(options));
-	options.read_only = true;
-	options.dest = (DestReceiver *) &r;
-	rc = SPI_execute_plan_extended(fetch->plan->root->query.plan_all, &options);
-	if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
-		elog(ERROR, "relprefetch: query of %s failed: %s",
-			 fetch->plan->root->query.what, SPI_result_code_string(rc));
+	rp_run_query(&fetch->plan->root->query, NULL, NULL, (DestReceiver *) &r);
 	fetch->unread = tuplestore_tuple_count(fetch->parents);
 }
 
