@@ -17,7 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 case ${1:-} in
 '') ;;
 -h | --help)
-	sed -n '2,/^set -e/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+	rp_help "${BASH_SOURCE[0]}"
 	exit 0
 	;;
 *) rp_die "unknown option: $1 (try --help)" ;;

@@ -59,7 +59,7 @@ while [ $# -gt 0 ]; do
 	--keep) keep=1 ;;
 	--no-setup) setup=0 ;;
 	-h | --help)
-		sed -n '2,/^set -e/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+		rp_help "${BASH_SOURCE[0]}"
 		exit 0
 		;;
 	*) rp_die "unknown option: $1 (try --help)" ;;
@@ -94,7 +94,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 rp_copy_tests "$work"
-rp_give_to_pg "$work"
 
 rp_say "fuzzing for $seconds s${seed:+ with seed $seed}"
 env_vars=(RP_FUZZ_SECONDS="$seconds" RP_FUZZ_AVOID_KNOWN="$avoid_known"

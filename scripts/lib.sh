@@ -75,10 +75,17 @@ rp_workdir() {
 	rp_say "work folder: $RP_WORK"
 }
 
-# rp_copy_tests DIR: copy what `make installcheck` needs into DIR. It needs
-# only pg_regress/prove and the installed extension, never the objects
-# (PGXS: "installcheck: submake $(REGRESS_PREP)", both empty here), so src/
-# is not copied and nothing is rebuilt.
+# rp_help SCRIPT: print SCRIPT's header comment (line 2 to "set -e"), its
+# --help text.
+rp_help() {
+	sed -n '2,/^set -e/s/^# \{0,1\}//p' "$1"
+}
+
+# rp_copy_tests DIR: copy what `make installcheck` needs into DIR and give
+# DIR to the cluster owner. It needs only pg_regress/prove and the installed
+# extension, never the objects (PGXS: "installcheck: submake
+# $(REGRESS_PREP)", both empty here), so src/ is not copied and nothing is
+# rebuilt.
 rp_copy_tests() {
 	(
 		cd "$RP_ROOT" || exit
@@ -91,6 +98,7 @@ rp_copy_tests() {
 		done
 		cp -R -- "${items[@]}" "$1/"
 	)
+	rp_give_to_pg "$1"
 }
 
 # Hand files copied in by root over to the cluster owner.

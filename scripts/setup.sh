@@ -20,7 +20,7 @@ for arg in "$@"; do
 	--with-valgrind) with_valgrind=1 ;;
 	--no-build) build=0 ;;
 	-h | --help)
-		sed -n '2,/^set -e/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+		rp_help "${BASH_SOURCE[0]}"
 		exit 0
 		;;
 	*) rp_die "unknown option: $arg (try --help)" ;;

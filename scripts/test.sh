@@ -27,7 +27,7 @@ for arg in "$@"; do
 	--tap-only) run_regress=0 run_valgrind=0 ;;
 	--no-valgrind) run_valgrind=0 ;;
 	-h | --help)
-		sed -n '2,/^set -e/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+		rp_help "${BASH_SOURCE[0]}"
 		exit 0
 		;;
 	*) rp_die "unknown option: $arg (try --help)" ;;
@@ -57,7 +57,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 rp_copy_tests "$work"
-rp_give_to_pg "$work"
 
 # A fixed locale makes expected output the same on every machine: the
 # temporary clusters inherit it. Stray PG* variables must not redirect

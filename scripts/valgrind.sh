@@ -72,7 +72,7 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	-h | --help)
-		sed -n '2,/^set -e/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+		rp_help "${BASH_SOURCE[0]}"
 		exit 0
 		;;
 	*) rp_die "unknown option: $1 (try --help)" ;;
@@ -160,9 +160,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-rp_copy_tests "$work"
 mkdir -p "$vglogs"
-rp_give_to_pg "$work"
+rp_copy_tests "$work"
 
 # The same cluster as pg_regress's --temp-instance makes: initdb in the
 # caller-independent C.UTF-8 locale, regress.conf appended, and the settings
