@@ -4,10 +4,15 @@ EXTENSION = relprefetch
 MODULE_big = relprefetch
 OBJS = \
 	src/relprefetch.o \
-	src/rp_catalog.o \
+	src/rp_describe.o \
+	src/rp_fetch_cache.o \
 	src/rp_fetch_exec.o \
+	src/rp_fetch_keys.o \
 	src/rp_fetch_plan.o \
+	src/rp_fetch_spec.o \
+	src/rp_fetch_sql.o \
 	src/rp_fingerprint.o \
+	src/rp_fragment.o \
 	src/rp_funcs.o \
 	src/rp_hooks.o \
 	src/rp_json.o \

@@ -30,10 +30,11 @@ done
 # pg_stat_statements ships in postgresql-15 itself on Debian 12;
 # libipc-run-perl is what the TAP tests (PostgreSQL::Test::Cluster) need;
 # Debian's Django and psycopg2 (for /usr/bin/python3) run the Django example;
-# pgbouncer is the pooler the transaction-pooling test puts in front.
+# pgbouncer is the pooler the transaction-pooling test puts in front;
+# pg-bsd-indent checks the formatting (scripts/indent.sh).
 packages=(postgresql-15 postgresql-server-dev-15 postgresql-contrib
 	libipc-run-perl perl make gcc python3 python3-django python3-psycopg2
-	pgbouncer)
+	pgbouncer pg-bsd-indent)
 if [ "$with_valgrind" -eq 1 ]; then
 	packages+=(valgrind)
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run the pg_regress suite (REGRESS in the Makefile) and the TAP suite
-# (t/*.pl) against the installed extension, as the cluster owner, in a copy
+# Check the formatting of src/ (scripts/indent.sh), then run the pg_regress
+# suite (REGRESS in the Makefile) and the TAP suite (t/*.pl) against the
+# installed extension, as the cluster owner, in a copy
 # of the test material inside a work folder (see rp_workdir in lib.sh), then
 # the pg_regress suite again with the server under valgrind
 # (scripts/valgrind.sh: 5 to 10 minutes).
@@ -11,8 +12,9 @@
 #   --no-valgrind   skip the run under valgrind
 #
 # On failure prints regression.diffs and the server/TAP logs of what failed.
-# The last line is "N passed, N failed" (pg_regress tests + TAP files + the
-# valgrind run, as one); exits non-zero when anything failed.
+# The last line is "N passed, N failed" (the formatting check, pg_regress
+# tests, TAP files and the valgrind run, as one each); exits non-zero when
+# anything failed.
 set -euo pipefail
 
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -79,6 +81,15 @@ interrupted() {
 
 passed=0
 failed=0
+
+# Formatting first: quick, and a reformatted file must not hide behind a
+# long run.
+rp_say "formatting (scripts/indent.sh)"
+if bash "$RP_ROOT/scripts/indent.sh"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
 
 if [ $run_regress -eq 1 ]; then
 	rp_say "pg_regress tests"

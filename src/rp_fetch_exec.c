@@ -71,16 +71,24 @@
 #include "optimizer/plancat.h"
 #include "utils/array.h"
 #include "utils/datum.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
-#include "relprefetch.h"
-#include "rp_fetch_exec.h"
+#include "rp_fetch.h"
 
 /* Blocks of the row arena */
 #define RP_ARENA_BLOCK	(64 * 1024)
+
+/*
+ * First sizes of a batch's key maps, of the many-to-many targets' map, and
+ * of a node's list of received rows; all grow as needed.
+ */
+#define RP_MAP_INITIAL_SIZE			16
+#define RP_TARGETS_INITIAL_SIZE		256
+#define RP_RECEIVED_ROWS_INITIAL	1024
 
 /* Most the pool keeps of the arena blocks batches have given back */
 #define RP_POOL_KEEP	(32 * 1024 * 1024)
@@ -223,6 +231,29 @@ typedef struct RpReceiver
 } RpReceiver;
 
 int			rp_fetch_depth = 0;
+
+/* Settings, and their bounds */
+#define RP_FETCH_BATCH_DEFAULT	10000
+#define RP_FETCH_BATCH_MAX		1000000
+
+static int	rp_fetch_batch_size = RP_FETCH_BATCH_DEFAULT;
+
+/* Define the fetch functions' settings and set up their plan cache */
+void
+rp_fetch_init(void)
+{
+	DefineCustomIntVariable("relprefetch.fetch_batch_size",
+							"Parent rows that fetch_json and fetch_children read and hold at a time.",
+							NULL,
+							&rp_fetch_batch_size,
+							RP_FETCH_BATCH_DEFAULT,
+							1, RP_FETCH_BATCH_MAX,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+
+	rp_fetch_cache_init();
+}
 
 /* ------------------------------------------------------------------------
  * Keys and the arena
@@ -379,14 +410,15 @@ rp_copy_value(RpFetch *fetch, Datum value, bool byval, int16 typlen)
  */
 
 /*
- * Make a row of node from its query's values, starting after the key:
- * the payload, then its includes' keys.
+ * Make a row of node from a row of its query: the payload, and its
+ * includes' keys (see rp_fetch.h for where they are).
  */
 static RpRow *
 rp_row_make(RpFetch *fetch, RpNode *node, Datum *values, bool *nulls)
 {
 	RpRow	   *row;
-	int			payload = node->typed ? 1 : node->ncolumns;
+	int			payload = rp_query_payload_offset(node);
+	int			rowkeys = rp_query_rowkeys_offset(node);
 	int			i;
 
 	row = rp_arena_alloc(fetch, sizeof(RpRow) +
@@ -403,7 +435,7 @@ rp_row_make(RpFetch *fetch, RpNode *node, Datum *values, bool *nulls)
 	{
 		MemoryContext old = MemoryContextSwitchTo(fetch->batchcxt);
 
-		row->value = datumCopy(values[0], false, -1);
+		row->value = datumCopy(values[payload], false, -1);
 		MemoryContextSwitchTo(old);
 		row->text = NULL;
 		row->len = 0;
@@ -422,7 +454,8 @@ rp_row_make(RpFetch *fetch, RpNode *node, Datum *values, bool *nulls)
 			if (i > 0)
 				appendStringInfoCharMacro(buf, ',');
 			appendBinaryStringInfo(buf, column->label, column->labellen);
-			rp_json_append_value(buf, column, values[i], nulls[i]);
+			rp_json_append_value(buf, column, values[payload + i],
+								 nulls[payload + i]);
 		}
 		text = rp_arena_alloc(fetch, buf->len);
 		memcpy(text, buf->data, buf->len);
@@ -432,9 +465,9 @@ rp_row_make(RpFetch *fetch, RpNode *node, Datum *values, bool *nulls)
 
 	for (i = 0; i < node->nrowkeys; i++)
 	{
-		row->keynulls[i] = nulls[payload + i];
+		row->keynulls[i] = nulls[rowkeys + i];
 		row->keys[i] = row->keynulls[i] ? (Datum) 0 :
-			rp_copy_value(fetch, values[payload + i],
+			rp_copy_value(fetch, values[rowkeys + i],
 						  node->rowkey_typbyval[i], node->rowkey_typlen[i]);
 	}
 	return row;
@@ -457,7 +490,8 @@ static rpmap_hash *
 rp_group_rows(RpFetch *fetch, RpNode *node, int inc, RpKeyType *type,
 			  RpRow **rows, int nrows)
 {
-	rpmap_hash *map = rpmap_create(fetch->batchcxt, Max(nrows, 16),
+	rpmap_hash *map = rpmap_create(fetch->batchcxt,
+								   Max(nrows, RP_MAP_INITIAL_SIZE),
 								   (void *) type);
 	int			off = node->include_keyoff[inc];
 	int			i;
@@ -553,16 +587,15 @@ rp_receive(TupleTableSlot *slot, DestReceiver *self)
 		rp_receive_link(r, group, values + type->nkeys, nulls + type->nkeys);
 		return true;
 	}
-	if (node->link == RP_LINK_MANY)
+	if (node->to_one)
 	{
-		if (node->limit >= 0 && group->count >= node->limit)
-			return true;
+		if (group->head != NULL)
+			return true;		/* one row per key */
 	}
-	else if (group->head != NULL)
-		return true;			/* one row per key */
+	else if (node->limit >= 0 && group->count >= node->limit)
+		return true;
 
-	row = rp_row_make(r->fetch, node, values + type->nkeys,
-					  nulls + type->nkeys);
+	row = rp_row_make(r->fetch, node, values, nulls);
 	row->rank = r->rank++;
 	if (group->tail == NULL)
 		group->head = row;
@@ -575,7 +608,7 @@ rp_receive(TupleTableSlot *slot, DestReceiver *self)
 	{
 		if (r->nrows >= r->maxrows)
 		{
-			r->maxrows = Max(r->maxrows * 2, 1024);
+			r->maxrows = Max(r->maxrows * 2, RP_RECEIVED_ROWS_INITIAL);
 			r->rows = r->rows == NULL ?
 				MemoryContextAlloc(r->fetch->batchcxt,
 								   sizeof(RpRow *) * r->maxrows) :
@@ -695,7 +728,7 @@ rp_run_query(RpQuery *query, rpmap_hash *map, const RpKeyType *type,
 		rc = SPI_execute_plan_extended(query->plan_all, &options);
 	/* rows sent elsewhere than to SPI are reported as SPI_OK_UTILITY */
 	if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
-		elog(ERROR, "relprefetch: query of %s failed: %s", query->what,
+		elog(ERROR, "query of %s failed: %s", query->what,
 			 SPI_result_code_string(rc));
 }
 
@@ -726,14 +759,15 @@ rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
 
 		CHECK_FOR_INTERRUPTS();
 		rp_receiver_init(&r, fetch, child);
-		if (child->link == RP_LINK_MANY_TO_MANY)
+		if (child->junction)
 		{
 			map = rp_group_rows(fetch, node, i, &child->link_key, rows, nrows);
 			if (map->members == 0)
 				continue;
 			r.links = true;
 			r.map = map;
-			r.targets = rpmap_create(fetch->batchcxt, 256, &child->key);
+			r.targets = rpmap_create(fetch->batchcxt, RP_TARGETS_INITIAL_SIZE,
+									 &child->key);
 			rp_run_query(&child->links, map, &child->link_key,
 						 (DestReceiver *) &r);
 			if (r.targets->members == 0)
@@ -842,7 +876,7 @@ rp_fetch_batch_rows(RpFetch *fetch)
 		TupleTableSlot *slot = fetch->slot;
 
 		if (!tuplestore_gettupleslot(fetch->parents, true, false, slot))
-			elog(ERROR, "relprefetch: fewer parent rows stored than counted");
+			elog(ERROR, "fewer parent rows stored than counted");
 		slot_getallattrs(slot);
 		fetch->rows[fetch->nrows] = rp_row_make(fetch, root, slot->tts_values,
 												slot->tts_isnull);
@@ -865,7 +899,7 @@ rp_fetch_batch(RpFetch *fetch)
 		return false;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "relprefetch: SPI_connect failed");
+		elog(ERROR, "SPI_connect failed");
 	rp_fetch_depth++;
 	PG_TRY();
 	{
@@ -987,44 +1021,40 @@ rp_emit(StringInfo out, RpNode *node, RpRow *row)
 			appendStringInfoCharMacro(out, ',');
 		comma = true;
 		appendBinaryStringInfo(out, child->label, child->labellen);
-		switch (child->link)
+		if (child->to_one)
 		{
-			case RP_LINK_ONE:
-				if (group != NULL && group->head != NULL)
-					rp_emit(out, child, group->head);
-				else
-					appendBinaryStringInfo(out, "null", 4);
-				break;
-			case RP_LINK_MANY:
-				appendStringInfoCharMacro(out, '[');
-				for (r = group ? group->head : NULL; r != NULL; r = r->next)
-				{
-					if (r != group->head)
-						appendStringInfoCharMacro(out, ',');
-					rp_emit(out, child, r);
-				}
-				appendStringInfoCharMacro(out, ']');
-				break;
-			case RP_LINK_MANY_TO_MANY:
-				{
-					RpRow	  **targets = NULL;
-					int			n = rp_linked_rows(child, group, &targets);
-					int			j;
+			if (group != NULL && group->head != NULL)
+				rp_emit(out, child, group->head);
+			else
+				appendBinaryStringInfo(out, "null", 4);
+		}
+		else if (child->junction)
+		{
+			RpRow	  **targets = NULL;
+			int			n = rp_linked_rows(child, group, &targets);
+			int			j;
 
-					appendStringInfoCharMacro(out, '[');
-					for (j = 0; j < n; j++)
-					{
-						if (j > 0)
-							appendStringInfoCharMacro(out, ',');
-						rp_emit(out, child, targets[j]);
-					}
-					appendStringInfoCharMacro(out, ']');
-					if (targets != NULL)
-						pfree(targets);
-				}
-				break;
-			case RP_LINK_ROOT:
-				break;
+			appendStringInfoCharMacro(out, '[');
+			for (j = 0; j < n; j++)
+			{
+				if (j > 0)
+					appendStringInfoCharMacro(out, ',');
+				rp_emit(out, child, targets[j]);
+			}
+			appendStringInfoCharMacro(out, ']');
+			if (targets != NULL)
+				pfree(targets);
+		}
+		else
+		{
+			appendStringInfoCharMacro(out, '[');
+			for (r = group ? group->head : NULL; r != NULL; r = r->next)
+			{
+				if (r != group->head)
+					appendStringInfoCharMacro(out, ',');
+				rp_emit(out, child, r);
+			}
+			appendStringInfoCharMacro(out, ']');
 		}
 	}
 	appendStringInfoCharMacro(out, '}');
@@ -1062,7 +1092,7 @@ rp_fetch_next_children(RpFetch *fetch, Datum *parent, Datum *children)
 	if (row == NULL)
 		return false;
 	group = row->groups[0];
-	if (child->link == RP_LINK_MANY_TO_MANY)
+	if (child->junction)
 		n = rp_linked_rows(child, group, &rows);
 	else if (group != NULL)
 	{

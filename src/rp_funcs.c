@@ -33,9 +33,7 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
-#include "relprefetch.h"
-#include "rp_fetch_exec.h"
-#include "rp_fetch_plan.h"
+#include "rp_fetch.h"
 #include "rp_fingerprint.h"
 #include "rp_stats.h"
 #include "rp_unit.h"
@@ -104,14 +102,14 @@ rp_stats_row(const RpStatsSnapshot *snap, void *arg)
 	values[i] = rp_text_or_null(show_text ? snap->source_query : NULL,
 								&nulls[i]);
 	i++;
-	nulls[i] = !OidIsValid(snap->relid) || !show_text;
-	values[i++] = ObjectIdGetDatum(snap->relid);
-	values[i] = rp_text_or_null(show_text ? snap->relation : NULL, &nulls[i]);
+	nulls[i] = !OidIsValid(snap->desc.relid) || !show_text;
+	values[i++] = ObjectIdGetDatum(snap->desc.relid);
+	values[i] = rp_text_or_null(show_text ? snap->desc.relation : NULL, &nulls[i]);
 	i++;
-	values[i] = rp_text_or_null(show_text ? snap->foreign_key : NULL,
+	values[i] = rp_text_or_null(show_text ? snap->desc.foreign_key : NULL,
 								&nulls[i]);
 	i++;
-	values[i] = rp_text_or_null(show_text ? snap->suggestion : NULL,
+	values[i] = rp_text_or_null(show_text ? snap->desc.suggestion : NULL,
 								&nulls[i]);
 	i++;
 	values[i++] = TimestampTzGetDatum(snap->counters.first_seen);
@@ -256,7 +254,7 @@ relprefetch_fetch_json(PG_FUNCTION_ARGS)
 static const char *
 rp_text_arg(FunctionCallInfo fcinfo, int argno)
 {
-	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+	if (PG_ARGISNULL(argno))
 		return NULL;
 	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
@@ -284,7 +282,7 @@ relprefetch_fetch_children(PG_FUNCTION_ARGS)
 		funcctx = SRF_FIRSTCALL_INIT();
 		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
 		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "relprefetch: return type must be a row type");
+			elog(ERROR, "return type must be a row type");
 		funcctx->tuple_desc = BlessTupleDesc(desc);
 
 		args.parent_type = get_fn_expr_argtype(fcinfo->flinfo, 0);
@@ -293,13 +291,11 @@ relprefetch_fetch_children(PG_FUNCTION_ARGS)
 		args.parent_where = rp_text_arg(fcinfo, 3);
 		args.child_where = rp_text_arg(fcinfo, 4);
 		args.child_order_by = rp_text_arg(fcinfo, 5);
-		args.child_limit = (PG_NARGS() <= 6 || PG_ARGISNULL(6)) ? -1 :
-			PG_GETARG_INT32(6);
-		if (args.child_limit < -1 ||
-			(args.child_limit == -1 && !PG_ARGISNULL(6)))
+		args.child_limit = PG_ARGISNULL(6) ? -1 : PG_GETARG_INT32(6);
+		if (!PG_ARGISNULL(6) && args.child_limit < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_ROW_COUNT_IN_LIMIT_CLAUSE),
-					 errmsg("relprefetch: child_limit must not be negative")));
+					 errmsg("child_limit must not be negative")));
 		funcctx->user_fctx = rp_fetch_begin(rp_fetch_plan_children(&args),
 											econtext);
 		MemoryContextSwitchTo(old);

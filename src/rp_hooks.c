@@ -49,13 +49,14 @@
 #include "commands/prepare.h"
 #include "executor/executor.h"
 #include "lib/ilist.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "portability/instr_time.h"
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
+#include "utils/guc.h"
 
-#include "relprefetch.h"
-#include "rp_fetch_exec.h"
+#include "rp_fetch.h"
 #include "rp_fingerprint.h"
 #include "rp_hooks.h"
 #include "rp_unit.h"
@@ -72,8 +73,25 @@ typedef struct RpInflight
 	MemoryContextCallback callback;
 } RpInflight;
 
+/* What relprefetch.track accepts */
+typedef enum RpTrackLevel
+{
+	RP_TRACK_TOP,				/* only statements issued by the client */
+	RP_TRACK_ALL				/* also statements nested in functions */
+} RpTrackLevel;
+
+static const struct config_enum_entry rp_track_options[] = {
+	{"top", RP_TRACK_TOP, false},
+	{"all", RP_TRACK_ALL, false},
+	{NULL, 0, false}
+};
+
 /* Records for this many executions at once come from the pool */
 #define RP_INFLIGHT_POOL	16
+
+/* Settings */
+static bool rp_enabled = true;
+static int	rp_track = RP_TRACK_TOP;
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
@@ -103,9 +121,34 @@ static void rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							  ParamListInfo params, QueryEnvironment *queryEnv,
 							  DestReceiver *dest, QueryCompletion *qc);
 
+/*
+ * Define the settings of detection's hooks, and install the hooks when the
+ * library is preloaded.
+ */
 void
 rp_hooks_init(void)
 {
+	DefineCustomBoolVariable("relprefetch.enabled",
+							 "Counts repeated query shapes to detect N+1 patterns.",
+							 NULL,
+							 &rp_enabled,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("relprefetch.track",
+							 "Which statements are counted: top (sent by the client) or all (also those nested in functions).",
+							 NULL,
+							 &rp_track,
+							 RP_TRACK_TOP,
+							 rp_track_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	if (!process_shared_preload_libraries_in_progress)
+		return;
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = rp_ExecutorStart;
 	prev_ExecutorEnd = ExecutorEnd_hook;
@@ -321,8 +364,8 @@ rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		if (IsA(parsetree, ExecuteStmt))
 		{
 			PreparedStatement *prepared =
-				FetchPreparedStatement(((ExecuteStmt *) parsetree)->name,
-									   false);
+			FetchPreparedStatement(((ExecuteStmt *) parsetree)->name,
+								   false);
 
 			if (prepared != NULL)
 				rp_execute_text = prepared->plansource->query_string;

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * rp_relationship.c
- *	  The relationship catalog: foreign keys, junction tables, and the
- *	  names a fetch may call a relationship by.
+ *	  The relationship model: foreign keys, junction tables, the names a
+ *	  relationship is called by, and the invalidations that change them.
  *
  * From a table, three kinds of relationship are found:
  *	- forward: a foreign key of the table; gives one related row (or none);
@@ -11,6 +11,10 @@
  *	- many-to-many: a junction table with a foreign key to this table and
  *	  another one to the target, whose columns together make up the
  *	  junction's primary key or one of its unique keys.
+ * Any of them may be composite (a foreign key of several columns) and
+ * self-referencing.  Each kind is made by one constructor below, which
+ * sets the properties callers go by (RpRelationship): a new kind is added
+ * here alone.
  *
  * Names, matched exactly (identifiers as stored, unquoted):
  *	- forward: the FK column (single-column FKs), with or without its
@@ -32,7 +36,16 @@
  * many-to-many relationship, the constraint and columns of the junction's
  * FK to the target.
  *
- * The callers hold AccessShareLock on pg_constraint.
+ * Invalidations: the relcache and the pg_constraint and pg_namespace
+ * caches tell of every change that can alter a relationship or its names.
+ * Each bumps rp_relation_generation, which caches of relationship facts
+ * (detection's descriptions, the fetch plan cache) compare with, and is
+ * passed on to the callbacks registered with rp_relation_on_change.  The
+ * callbacks are registered by rp_relationship_init, from _PG_init, so that
+ * no change is missed whichever half runs first.
+ *
+ * The callers hold AccessShareLock on pg_constraint, or read it knowing
+ * that a table may be dropped under them (detection locks no table).
  *
  *-------------------------------------------------------------------------
  */
@@ -44,13 +57,73 @@
 #include "catalog/pg_constraint.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "rp_relationship.h"
 
+/* What ends a foreign key's column, the field being the rest */
+#define RP_FK_COLUMN_SUFFIX			"_id"
+
+/* Callbacks that rp_relation_on_change can hold */
+#define RP_RELATION_MAX_LISTENERS	4
+
 uint64		rp_relation_generation = 0;
+
+static RpRelationChangeCallback rp_listeners[RP_RELATION_MAX_LISTENERS];
+static int	rp_nlisteners = 0;
+static bool rp_callbacks_registered = false;
+
+static void
+rp_relation_changed(Oid relid)
+{
+	int			i;
+
+	rp_relation_generation++;
+	for (i = 0; i < rp_nlisteners; i++)
+		rp_listeners[i] (relid);
+}
+
+static void
+rp_relcache_callback(Datum arg, Oid relid)
+{
+	rp_relation_changed(relid);
+}
+
+static void
+rp_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	rp_relation_changed(InvalidOid);
+}
+
+/* Called by _PG_init: caches must hear of every change from the start */
+void
+rp_relationship_init(void)
+{
+	if (rp_callbacks_registered)
+		return;
+	CacheRegisterRelcacheCallback(rp_relcache_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(CONSTROID, rp_syscache_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, rp_syscache_callback,
+								  (Datum) 0);
+	rp_callbacks_registered = true;
+}
+
+/*
+ * Have callback told of every change to relationships, after
+ * rp_relation_generation has been bumped.  For the subsystems' init
+ * functions, called once each from _PG_init.
+ */
+void
+rp_relation_on_change(RpRelationChangeCallback callback)
+{
+	if (rp_nlisteners >= RP_RELATION_MAX_LISTENERS)
+		elog(ERROR, "too many relationship change callbacks");
+	rp_listeners[rp_nlisteners++] = callback;
+}
 
 /* Read an int2[] column of a pg_constraint row into keys; return its length */
 static int
@@ -77,7 +150,7 @@ rp_read_keys(HeapTuple tuple, TupleDesc desc, int attnum, AttrNumber *keys)
  * constraints declared on the table itself: those that partitioning cloned
  * onto partitions are left out.  The caller holds a lock on pg_constraint.
  */
-List *
+static List *
 rp_relation_constraints(Oid relid, bool referencing)
 {
 	Relation	rel;
@@ -117,6 +190,7 @@ rp_relation_constraints(Oid relid, bool referencing)
 			continue;
 
 		c = palloc0(sizeof(RpConstraint));
+		c->oid = con->oid;
 		c->name = pstrdup(NameStr(con->conname));
 		c->contype = con->contype;
 		c->conrelid = con->conrelid;
@@ -157,8 +231,8 @@ rp_pair_is_key(List *constraints, RpConstraint *a, RpConstraint *b)
 }
 
 /* For a junction table, the foreign key that pairs with fk to form a key */
-RpConstraint *
-rp_relation_junction_partner(List *constraints, RpConstraint *fk)
+static RpConstraint *
+rp_junction_partner(List *constraints, RpConstraint *fk)
 {
 	ListCell   *lc;
 
@@ -208,21 +282,41 @@ rp_add_table_names(List *names, Oid relid)
 	return rp_add_name(names, psprintf("%s.%s", nspname, relname));
 }
 
+/*
+ * The name of the field a single-column foreign key stands for, as ORMs
+ * name it: its column without the "_id" suffix ("author_id" is Django's
+ * and Rails' "author"), or the column's name when it has no such suffix;
+ * NULL when the key has several columns or the column is gone.
+ */
+char *
+rp_relation_field_name(const RpConstraint *fk)
+{
+	char	   *attname;
+	size_t		len;
+	size_t		suffix = strlen(RP_FK_COLUMN_SUFFIX);
+
+	if (fk->nkeys != 1 ||
+		(attname = get_attname(fk->conrelid, fk->conkey[0], true)) == NULL)
+		return NULL;
+	len = strlen(attname);
+	if (len <= suffix ||
+		strcmp(attname + len - suffix, RP_FK_COLUMN_SUFFIX) != 0)
+		return attname;
+	return pnstrdup(attname, len - suffix);
+}
+
 /* A single-column FK's column, with and without its "_id" suffix */
 static List *
 rp_add_column_names(List *names, RpConstraint *fk)
 {
+	char	   *field = rp_relation_field_name(fk);
 	char	   *attname;
-	size_t		len;
 
-	if (fk->nkeys != 1 ||
+	/* detection reads the catalogs without locking the tables */
+	if (field == NULL ||
 		(attname = get_attname(fk->conrelid, fk->conkey[0], true)) == NULL)
 		return names;
-	names = rp_add_name(names, attname);
-	len = strlen(attname);
-	if (len > 3 && strcmp(attname + len - 3, "_id") == 0)
-		names = rp_add_name(names, pnstrdup(attname, len - 3));
-	return names;
+	return rp_add_name(rp_add_name(names, attname), field);
 }
 
 bool
@@ -238,6 +332,15 @@ rp_relation_name_matches(List *names, const char *name)
 	return false;
 }
 
+/* The properties every kind has alike */
+static void
+rp_set_shape(RpRelationship *r)
+{
+	r->self_reference = r->fk->conrelid == r->fk->confrelid;
+	r->composite = r->fk->nkeys > 1;
+	r->nkeys = r->fk->nkeys;
+}
+
 static RpRelationship *
 rp_forward(Oid relid, RpConstraint *fk)
 {
@@ -247,12 +350,17 @@ rp_forward(Oid relid, RpConstraint *fk)
 	r->source = relid;
 	r->target = fk->confrelid;
 	r->fk = fk;
+	r->to_one = true;
+	r->source_cols = fk->conkey;
+	r->keyed_rel = r->target;
+	r->keyed_cols = fk->confkey;
+	rp_set_shape(r);
 	/* a self-reference's constraint name means the reverse direction */
-	r->names = r->target != relid ? list_make1(fk->name) : NIL;
+	r->names = !r->self_reference ? list_make1(fk->name) : NIL;
 	r->names = rp_add_column_names(r->names, fk);
-	if (r->target != relid)
+	if (!r->self_reference)
 		r->names = rp_add_table_names(r->names, r->target);
-	r->vias = rp_add_column_names(r->target != relid ? list_make1(fk->name) : NIL,
+	r->vias = rp_add_column_names(!r->self_reference ? list_make1(fk->name) : NIL,
 								  fk);
 	r->description = psprintf("%s (forward, foreign key %s)",
 							  rp_relation_qualified_name(r->target),
@@ -269,6 +377,10 @@ rp_reverse(Oid relid, RpConstraint *fk, bool junction)
 	r->source = relid;
 	r->target = fk->conrelid;
 	r->fk = fk;
+	r->source_cols = fk->confkey;
+	r->keyed_rel = r->target;
+	r->keyed_cols = fk->conkey;
+	rp_set_shape(r);
 	r->names = list_make1(fk->name);
 	if (!junction)
 		r->names = rp_add_table_names(r->names, r->target);
@@ -293,6 +405,11 @@ rp_many_to_many(Oid relid, RpConstraint *fk, RpConstraint *target_fk)
 	r->target = target_fk->confrelid;
 	r->fk = fk;
 	r->target_fk = target_fk;
+	r->junction = true;
+	r->source_cols = fk->confkey;
+	r->keyed_rel = junction;
+	r->keyed_cols = fk->conkey;
+	rp_set_shape(r);
 	r->names = rp_add_table_names(NIL, r->target);
 	r->names = rp_add_table_names(r->names, junction);
 	if (jname != NULL && sname != NULL &&
@@ -301,8 +418,11 @@ rp_many_to_many(Oid relid, RpConstraint *fk, RpConstraint *target_fk)
 		r->names = rp_add_name(r->names, pstrdup(jname + slen + 1));
 	r->names = rp_add_column_names(rp_add_name(r->names, target_fk->name),
 								   target_fk);
-	/* the junction's FK to the target tells apart the two ways of a
-	 * junction between a table and itself */
+
+	/*
+	 * the junction's FK to the target tells apart the two ways of a junction
+	 * between a table and itself
+	 */
 	r->vias = rp_add_table_names(NIL, junction);
 	r->vias = rp_add_column_names(rp_add_name(r->vias, target_fk->name),
 								  target_fk);
@@ -346,8 +466,7 @@ rp_relation_list(Oid relid)
 		{
 			RpConstraint *c = (RpConstraint *) lfirst(lc2);
 
-			if (c->contype == CONSTRAINT_FOREIGN &&
-				strcmp(c->name, ref->name) == 0)
+			if (c->oid == ref->oid)
 				fk = c;
 		}
 		if (fk == NULL)
@@ -366,4 +485,288 @@ rp_relation_list(Oid relid)
 		result = lappend(result, rp_reverse(relid, fk, junction));
 	}
 	return result;
+}
+
+/* The relationship of list that follows fk (and target_fk), by OIDs */
+static RpRelationship *
+rp_relation_find(List *relationships, RpRelationKind kind, Oid fk,
+				 Oid target_fk)
+{
+	ListCell   *lc;
+
+	foreach(lc, relationships)
+	{
+		RpRelationship *r = (RpRelationship *) lfirst(lc);
+
+		if (r->kind == kind && r->fk->oid == fk &&
+			(r->target_fk ? r->target_fk->oid : InvalidOid) == target_fk)
+			return r;
+	}
+	return NULL;
+}
+
+/* "author_id / author / blog_author: public.blog_author (forward, ...)" */
+static char *
+rp_relations_hint(List *relations, bool vias)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, relations)
+	{
+		RpRelationship *r = (RpRelationship *) lfirst(lc);
+		ListCell   *lc2;
+		int			n = 0;
+
+		if (buf.len > 0)
+			appendStringInfoString(&buf, "; ");
+		foreach(lc2, vias ? r->vias : r->names)
+		{
+			char	   *name = (char *) lfirst(lc2);
+
+			/* the bare names read best; the others are in the README */
+			if (!vias && (strchr(name, '.') != NULL ||
+						  (strcmp(name, r->fk->name) == 0 &&
+						   list_length(r->names) > 1)))
+				continue;
+			appendStringInfo(&buf, "%s%s", n++ > 0 ? " / " : "", name);
+		}
+		appendStringInfo(&buf, ": %s", r->description);
+	}
+	return buf.len > 0 ? buf.data : "(none)";
+}
+
+/*
+ * The relationship of table relid that a fetch names: by name, or for
+ * fetch_children by its target (only_target, any kind but forward); "via"
+ * (or NULL) chooses among several.  An error unless exactly one fits.
+ */
+RpRelationship *
+rp_relation_resolve(Oid relid, const char *name, Oid only_target,
+					const char *via)
+{
+	List	   *all = rp_relation_list(relid);
+	List	   *named = NIL;
+	List	   *chosen = NIL;
+	ListCell   *lc;
+	char	   *relname = rp_relation_qualified_name(relid);
+
+	if (OidIsValid(only_target))
+		name = rp_relation_qualified_name(only_target);
+	foreach(lc, all)
+	{
+		RpRelationship *r = (RpRelationship *) lfirst(lc);
+
+		if (OidIsValid(only_target) ?
+			(r->target == only_target && r->kind != RP_RELATION_FORWARD) :
+			rp_relation_name_matches(r->names, name))
+			named = lappend(named, r);
+	}
+	if (named == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 OidIsValid(only_target) ?
+				 errmsg("no foreign key relates %s to the rows of %s",
+						name, relname) :
+				 errmsg("%s has no relationship \"%s\"", relname, name),
+				 OidIsValid(only_target) ?
+				 errhint("fetch_children follows a foreign key of the child table to the parent table, or a junction table with foreign keys to both.") :
+				 errhint("Its relationships: %s.", rp_relations_hint(all, false))));
+
+	if (via == NULL)
+		chosen = named;
+	else
+	{
+		foreach(lc, named)
+		{
+			RpRelationship *r = (RpRelationship *) lfirst(lc);
+
+			if (rp_relation_name_matches(r->vias, via))
+				chosen = lappend(chosen, r);
+		}
+		if (chosen == NIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("no relationship \"%s\" of %s goes via \"%s\"",
+							name, relname, via),
+					 errhint("\"via\" may name: %s.",
+							 rp_relations_hint(named, true))));
+	}
+	if (list_length(chosen) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_AMBIGUOUS_ALIAS),
+				 errmsg("relationship \"%s\" of %s is ambiguous",
+						name, relname),
+				 errdetail("It may be: %s.", rp_relations_hint(chosen, false)),
+				 errhint("Choose one with \"via\", naming: %s.",
+						 rp_relations_hint(chosen, true))));
+	return (RpRelationship *) linitial(chosen);
+}
+
+static bool
+rp_source_reads(Oid relid, const Oid *source_relids, int nsource)
+{
+	int			i;
+
+	for (i = 0; i < nsource; i++)
+	{
+		if (source_relids[i] == relid)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The foreign key referencing key (columns of relid) that best explains a
+ * lookup by it: the one of a table the source statement read, else the
+ * only one.
+ */
+static RpConstraint *
+rp_pick_referencing_fk(Oid relid, Bitmapset *key, const Oid *source_relids,
+					   int nsource)
+{
+	List	   *fks = rp_relation_constraints(relid, true);
+	RpConstraint *only = NULL;
+	int			nmatch = 0;
+	ListCell   *lc;
+
+	foreach(lc, fks)
+	{
+		RpConstraint *fk = (RpConstraint *) lfirst(lc);
+		Bitmapset  *refset = NULL;
+		int			i;
+
+		for (i = 0; i < fk->nkeys; i++)
+			refset = bms_add_member(refset, fk->confkey[i]);
+		if (!bms_equal(refset, key))
+			continue;
+		if (rp_source_reads(fk->conrelid, source_relids, nsource))
+			return fk;
+		only = fk;
+		nmatch++;
+	}
+	return nmatch == 1 ? only : NULL;
+}
+
+/*
+ * The relationship that a statement looking up rows of relid by the
+ * columns attnos (compared with values that change from one execution to
+ * the next) follows, seen from the table whose rows the loop was over;
+ * NULL when no foreign key explains the lookup.  source_relids are the
+ * tables the statement before the loop read, which choose among several
+ * foreign keys.
+ *	- forward: relid is looked up by a key that a foreign key references;
+ *	- reverse: relid is searched by the columns of one of its foreign
+ *	  keys;
+ *	- many-to-many: the same, where relid is a junction table.
+ */
+RpRelationship *
+rp_relation_for_lookup(Oid relid, Bitmapset *attnos,
+					   const Oid *source_relids, int nsource)
+{
+	List	   *constraints = rp_relation_constraints(relid, false);
+	ListCell   *lc;
+
+	foreach(lc, constraints)
+	{
+		RpConstraint *key = (RpConstraint *) lfirst(lc);
+		RpConstraint *fk;
+
+		if ((key->contype != CONSTRAINT_PRIMARY &&
+			 key->contype != CONSTRAINT_UNIQUE) ||
+			!bms_is_subset(key->keyset, attnos))
+			continue;
+		fk = rp_pick_referencing_fk(relid, key->keyset, source_relids,
+									nsource);
+		if (fk != NULL)
+			return rp_relation_find(rp_relation_list(fk->conrelid),
+									RP_RELATION_FORWARD, fk->oid,
+									InvalidOid);
+	}
+
+	foreach(lc, constraints)
+	{
+		RpConstraint *fk = (RpConstraint *) lfirst(lc);
+		RpConstraint *partner;
+		RpRelationship *r;
+
+		if (fk->contype != CONSTRAINT_FOREIGN ||
+			!bms_is_subset(fk->keyset, attnos))
+			continue;
+		partner = rp_junction_partner(constraints, fk);
+		r = rp_relation_find(rp_relation_list(fk->confrelid),
+							 partner ? RP_RELATION_MANY_TO_MANY :
+							 RP_RELATION_REVERSE,
+							 fk->oid, partner ? partner->oid : InvalidOid);
+		if (r != NULL)
+			return r;
+	}
+	return NULL;
+}
+
+/*
+ * The shortest name that means only r among its source's relationships:
+ * its constraint's name if no shorter one does.
+ */
+const char *
+rp_relation_short_name(const RpRelationship *r)
+{
+	List	   *all = rp_relation_list(r->source);
+	const char *best = r->fk->name;
+	ListCell   *lc;
+
+	foreach(lc, r->names)
+	{
+		const char *name = (const char *) lfirst(lc);
+		ListCell   *lc2;
+		int			matches = 0;
+
+		if (strchr(name, '.') != NULL || strlen(name) >= strlen(best))
+			continue;
+		foreach(lc2, all)
+			matches += rp_relation_name_matches(((RpRelationship *) lfirst(lc2))->names,
+												name);
+		if (matches == 1)
+			best = name;
+	}
+	return best;
+}
+
+/*
+ * Must fetch_children be told "via" to follow r: do other relationships of
+ * its source give rows of the same target?
+ */
+bool
+rp_relation_needs_via(const RpRelationship *r)
+{
+	ListCell   *lc;
+	int			same = 0;
+
+	foreach(lc, rp_relation_list(r->source))
+	{
+		RpRelationship *other = (RpRelationship *) lfirst(lc);
+
+		if (other->kind != RP_RELATION_FORWARD && other->target == r->target)
+			same++;
+	}
+	return same > 1;
+}
+
+/* "a, b" for the named columns of a relation */
+char *
+rp_relation_column_list(Oid relid, const AttrNumber *attnos, int n)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < n; i++)
+	{
+		char	   *attname = get_attname(relid, attnos[i], true);
+
+		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "",
+						 attname ? quote_identifier(attname) : "?");
+	}
+	return buf.data;
 }

@@ -63,6 +63,7 @@
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "utils/backend_status.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -78,6 +79,13 @@
 #define RP_EVICT_PERCENT	5
 #define RP_USAGE_DECAY		0.99
 
+/* Settings, and their defaults */
+#define RP_MAX_ENTRIES_DEFAULT	1000
+#define RP_MAX_ENTRIES_MIN		100
+
+static int	rp_max_entries = RP_MAX_ENTRIES_DEFAULT;
+static bool rp_save = true;
+
 typedef struct RpStatsEntry
 {
 	RpStatsKey	key;			/* hash key; must be first */
@@ -87,10 +95,7 @@ typedef struct RpStatsEntry
 	RpCounters	counters;
 	double		usage;			/* eviction priority: lowest goes first */
 	uint64		queryid;
-	Oid			relid;
-	char		relation[RP_RELATION_LEN];
-	char		foreign_key[NAMEDATALEN];
-	char		suggestion[RP_SUGGESTION_LEN];
+	RpRepeatDesc desc;
 	int			query_len;
 	int			source_len;		/* -1 when the source query is unknown */
 	/* query text, then source query text, rp_text_size bytes each */
@@ -132,10 +137,7 @@ typedef struct RpFileEntry
 	RpCounters	counters;
 	double		usage;
 	uint64		queryid;
-	Oid			relid;
-	char		relation[RP_RELATION_LEN];
-	char		foreign_key[NAMEDATALEN];
-	char		suggestion[RP_SUGGESTION_LEN];
+	RpRepeatDesc desc;			/* same layout as format 1's four fields */
 	int32		query_len;
 	int32		source_len;
 } RpFileEntry;
@@ -205,9 +207,35 @@ rp_delta(int64 calls, double ms, int64 repeats, TimestampTz now)
 	return delta;
 }
 
+/*
+ * Define the settings of the shared table, and when the library is
+ * preloaded, the one that sizes it (a PGC_POSTMASTER setting defined later
+ * is a FATAL error) and the shared memory itself.
+ */
 void
 rp_stats_init(void)
 {
+	DefineCustomBoolVariable("relprefetch.save",
+							 "Saves the statistics across server shutdowns.",
+							 NULL,
+							 &rp_save,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	DefineCustomIntVariable("relprefetch.max",
+							"Repeated query shapes kept in shared memory.",
+							NULL,
+							&rp_max_entries,
+							RP_MAX_ENTRIES_DEFAULT,
+							RP_MAX_ENTRIES_MIN, INT_MAX / 2,
+							PGC_POSTMASTER,
+							0,
+							NULL, NULL, NULL);
+
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = rp_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
@@ -345,10 +373,7 @@ rp_entry_create(const RpStatsKey *key, TimestampTz now)
 	entry->counters.first_seen = now;
 	entry->usage = rp_shared->median_usage;
 	entry->queryid = 0;
-	entry->relid = InvalidOid;
-	entry->relation[0] = '\0';
-	entry->foreign_key[0] = '\0';
-	entry->suggestion[0] = '\0';
+	memset(&entry->desc, 0, sizeof(entry->desc));
 	entry->query_len = 0;
 	entry->source_len = -1;
 	rp_entry_text(entry, 0)[0] = '\0';
@@ -496,10 +521,7 @@ rp_stats_record_repeat(const RpStatsKey *key, int64 calls, double total_time,
 	SpinLockRelease(&entry->mutex);
 
 	entry->queryid = info->queryid;
-	entry->relid = info->relid;
-	strlcpy(entry->relation, info->relation, sizeof(entry->relation));
-	strlcpy(entry->foreign_key, info->foreign_key, sizeof(entry->foreign_key));
-	strlcpy(entry->suggestion, info->suggestion, sizeof(entry->suggestion));
+	entry->desc = info->desc;
 	rp_set_text(entry, 0, info->query);
 	rp_set_text(entry, 1, info->source_query);
 
@@ -783,10 +805,7 @@ rp_stats_foreach(RpStatsVisitor visitor, void *arg)
 		if (sum != NULL)
 			rp_counters_merge(&snap.counters, &sum->delta);
 		snap.queryid = entry->queryid;
-		snap.relid = entry->relid;
-		memcpy(snap.relation, entry->relation, sizeof(snap.relation));
-		memcpy(snap.foreign_key, entry->foreign_key, sizeof(snap.foreign_key));
-		memcpy(snap.suggestion, entry->suggestion, sizeof(snap.suggestion));
+		snap.desc = entry->desc;
 		snap.query = pnstrdup(rp_entry_text(entry, 0), entry->query_len);
 		snap.source_query = entry->source_len < 0 ? NULL :
 			pnstrdup(rp_entry_text(entry, 1), entry->source_len);
@@ -889,10 +908,7 @@ rp_stats_save(void)
 		fe.counters = entry->counters;
 		fe.usage = entry->usage;
 		fe.queryid = entry->queryid;
-		fe.relid = entry->relid;
-		memcpy(fe.relation, entry->relation, sizeof(fe.relation));
-		memcpy(fe.foreign_key, entry->foreign_key, sizeof(fe.foreign_key));
-		memcpy(fe.suggestion, entry->suggestion, sizeof(fe.suggestion));
+		fe.desc = entry->desc;
 		fe.query_len = entry->query_len;
 		fe.source_len = entry->source_len;
 
@@ -1054,9 +1070,9 @@ rp_stats_load_buffer(const char *buf, Size size)
 		}
 
 		/* names were NUL-terminated when written; make sure of it */
-		fe.relation[sizeof(fe.relation) - 1] = '\0';
-		fe.foreign_key[sizeof(fe.foreign_key) - 1] = '\0';
-		fe.suggestion[sizeof(fe.suggestion) - 1] = '\0';
+		fe.desc.relation[sizeof(fe.desc.relation) - 1] = '\0';
+		fe.desc.foreign_key[sizeof(fe.desc.foreign_key) - 1] = '\0';
+		fe.desc.suggestion[sizeof(fe.desc.suggestion) - 1] = '\0';
 
 		if (hash_search(rp_hash, &fe.key, HASH_FIND, NULL) == NULL &&
 			hash_get_num_entries(rp_hash) < rp_max_entries)
@@ -1065,10 +1081,7 @@ rp_stats_load_buffer(const char *buf, Size size)
 			entry->counters = fe.counters;
 			entry->usage = fe.usage;
 			entry->queryid = fe.queryid;
-			entry->relid = fe.relid;
-			memcpy(entry->relation, fe.relation, sizeof(fe.relation));
-			memcpy(entry->foreign_key, fe.foreign_key, sizeof(fe.foreign_key));
-			memcpy(entry->suggestion, fe.suggestion, sizeof(fe.suggestion));
+			entry->desc = fe.desc;
 			rp_set_text(entry, 0, query);
 			rp_set_text(entry, 1, source);
 		}

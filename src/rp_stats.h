@@ -19,7 +19,10 @@
 
 #include "datatype/timestamp.h"
 
-#include "relprefetch.h"
+
+/* Lengths of the names and advice kept with each shared entry */
+#define RP_RELATION_LEN		(2 * NAMEDATALEN + 8)
+#define RP_SUGGESTION_LEN	1024
 
 typedef struct RpStatsKey
 {
@@ -38,16 +41,26 @@ typedef struct RpCounters
 	TimestampTz last_seen;
 } RpCounters;
 
+/*
+ * What a repeat is about: the relation it reads, the foreign key it
+ * follows and the call that would replace it (empty strings when unknown).
+ * Kept as it is in shared memory and in the stats file.
+ */
+typedef struct RpRepeatDesc
+{
+	Oid			relid;
+	char		relation[RP_RELATION_LEN];
+	char		foreign_key[NAMEDATALEN];
+	char		suggestion[RP_SUGGESTION_LEN];
+} RpRepeatDesc;
+
 /* What a detection knows about the repeated statement, besides counters */
 typedef struct RpRepeatInfo
 {
 	uint64		queryid;		/* core's query id, 0 if none */
 	const char *query;			/* normalized text */
 	const char *source_query;	/* normalized text of the "1", or NULL */
-	Oid			relid;
-	char		relation[RP_RELATION_LEN];
-	char		foreign_key[NAMEDATALEN];
-	char		suggestion[RP_SUGGESTION_LEN];
+	RpRepeatDesc desc;
 } RpRepeatInfo;
 
 /* A copy of one entry, taken for the stats view */
@@ -56,10 +69,7 @@ typedef struct RpStatsSnapshot
 	RpStatsKey	key;
 	RpCounters	counters;
 	uint64		queryid;
-	Oid			relid;
-	char		relation[RP_RELATION_LEN];
-	char		foreign_key[NAMEDATALEN];
-	char		suggestion[RP_SUGGESTION_LEN];
+	RpRepeatDesc desc;
 	char	   *query;
 	char	   *source_query;	/* NULL when unknown */
 } RpStatsSnapshot;
@@ -84,7 +94,7 @@ typedef struct RpStatsEntry *RpStatsRef;
 extern void rp_stats_init(void);
 extern bool rp_stats_available(void);
 extern uint64 rp_stats_record_repeat(const RpStatsKey *key, int64 calls,
-								   double total_time, TimestampTz now,
+									 double total_time, TimestampTz now,
 									 const RpRepeatInfo *info,
 									 RpStatsRef *ref);
 extern bool rp_stats_add(const RpStatsKey *key, uint64 gen, int64 calls,

@@ -41,11 +41,11 @@
 #include "storage/ipc.h"
 #include "storage/proc.h"
 #include "utils/backend_status.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "relprefetch.h"
-#include "rp_catalog.h"
+#include "rp_describe.h"
 #include "rp_fingerprint.h"
 #include "rp_stats.h"
 #include "rp_unit.h"
@@ -68,9 +68,39 @@
  */
 #define RP_UNIT_MAX_QUERIES		5000
 
+/* Statements walked back from a loop's first run to find its source */
+#define RP_UNIT_SOURCE_STEPS	16
+
 /* Shapes kept from unit to unit; past that the table starts afresh */
 #define RP_UNIT_KEEP_QUERIES	1024
 #define RP_UNIT_INITIAL_SIZE	64
+
+/* What relprefetch.on_detect accepts */
+typedef enum RpOnDetect
+{
+	RP_ON_DETECT_NONE,
+	RP_ON_DETECT_LOG,
+	RP_ON_DETECT_NOTICE,
+	RP_ON_DETECT_WARNING,
+	RP_ON_DETECT_ERROR
+} RpOnDetect;
+
+static const struct config_enum_entry rp_on_detect_options[] = {
+	{"none", RP_ON_DETECT_NONE, false},
+	{"log", RP_ON_DETECT_LOG, false},
+	{"notice", RP_ON_DETECT_NOTICE, false},
+	{"warning", RP_ON_DETECT_WARNING, false},
+	{"error", RP_ON_DETECT_ERROR, false},
+	{NULL, 0, false}
+};
+
+/* Settings, and their defaults */
+#define RP_THRESHOLD_DEFAULT	5
+#define RP_UNIT_GAP_DEFAULT		50	/* ms */
+
+static int	rp_threshold = RP_THRESHOLD_DEFAULT;
+static int	rp_on_detect = RP_ON_DETECT_NONE;
+static int	rp_unit_gap = RP_UNIT_GAP_DEFAULT;
 
 typedef enum RpUnitKind
 {
@@ -114,6 +144,41 @@ static void rp_unit_repeat_again(RpUnitQuery *q, QueryDesc *queryDesc,
 								 RpExecution *exec);
 static void rp_unit_at_exit(int code, Datum arg);
 static void rp_unit_notify(RpUnitQuery *q, const RpRepeatInfo *info);
+
+/* Define the settings of units of work and of what a repeat triggers */
+void
+rp_unit_init(void)
+{
+	DefineCustomIntVariable("relprefetch.threshold",
+							"Executions of one query shape in a unit of work that make it an N+1 suspect.",
+							NULL,
+							&rp_threshold,
+							RP_THRESHOLD_DEFAULT,
+							2, INT_MAX,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("relprefetch.on_detect",
+							 "What happens when a query shape reaches the threshold in a unit of work.",
+							 NULL,
+							 &rp_on_detect,
+							 RP_ON_DETECT_NONE,
+							 rp_on_detect_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("relprefetch.unit_gap",
+							"Idle time that ends a unit of work made of autocommit statements.",
+							NULL,
+							&rp_unit_gap,
+							RP_UNIT_GAP_DEFAULT,
+							0, INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+}
 
 static void
 rp_unit_setup(void)
@@ -385,7 +450,7 @@ rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 					   source ? source->fingerprint : 0,
 					   source ? source->relids : NULL,
 					   source ? source->nrelids : 0,
-					   info);
+					   &info->desc);
 
 	rp_unit_key(&key, userid, q->fingerprint);
 	return rp_stats_record_repeat(&key, calls, total_time,
@@ -404,7 +469,7 @@ rp_unit_source(RpUnitQuery *q)
 	uint64		fingerprint = q->predecessor;
 	int			steps;
 
-	for (steps = 0; fingerprint != 0 && steps < 16; steps++)
+	for (steps = 0; fingerprint != 0 && steps < RP_UNIT_SOURCE_STEPS; steps++)
 	{
 		RpUnitQuery *p = rpunit_lookup(rp_unit.queries, fingerprint);
 
@@ -422,6 +487,7 @@ static void
 rp_unit_notify(RpUnitQuery *q, const RpRepeatInfo *info)
 {
 	int			elevel;
+	StringInfoData detail;
 
 	switch (rp_on_detect)
 	{
@@ -441,16 +507,26 @@ rp_unit_notify(RpUnitQuery *q, const RpRepeatInfo *info)
 			return;
 	}
 
+	initStringInfo(&detail);
+	appendStringInfo(&detail, "The repeated statement is \"%s\"", info->query);
+	if (info->source_query != NULL)
+		appendStringInfo(&detail, ", run after \"%s\"",
+						 info->source_query);
+	if (info->desc.relation[0] != '\0')
+		appendStringInfo(&detail, "; it reads relation %s",
+						 info->desc.relation);
+	appendStringInfoChar(&detail, '.');
+
+	/*
+	 * 54000 (program_limit_exceeded): the unit went past a limit the user
+	 * set, relprefetch.threshold; see README.md, "on_detect".
+	 */
 	ereport(elevel,
 			(elevel == ERROR ? errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED) : 0,
-			 errmsg("relprefetch: N+1 query pattern: the same statement ran "
+			 errmsg("N+1 query pattern: the same statement ran "
 					INT64_FORMAT " times in one unit of work", q->calls),
-			 errdetail("Repeated statement: %s\nStatement before the loop: %s%s%s",
-					   info->query,
-					   info->source_query ? info->source_query : "(none)",
-					   info->relation[0] ? "\nRelation: " : "",
-					   info->relation),
-			 errhint("%s.", info->suggestion)));
+			 errdetail_internal("%s", detail.data),
+			 errhint("%s", info->desc.suggestion)));
 }
 
 /* Nothing counted may be lost when the session ends mid-unit */
@@ -475,7 +551,7 @@ rp_unit_finish(const RpExecution *exec, double ms)
 		if (rp_unit.kind == RP_UNIT_AUTOCOMMIT)
 		{
 			TimestampTz end = GetCurrentStatementStartTimestamp() +
-				(TimestampTz) (ms * 1000.0);
+			(TimestampTz) (ms * 1000.0);
 
 			if (end > rp_unit.last_activity)
 				rp_unit.last_activity = end;
@@ -484,8 +560,10 @@ rp_unit_finish(const RpExecution *exec, double ms)
 
 	if (exec->shared || (q != NULL && q->repeated))
 	{
-		/* its time goes where its call went (or, if it started before the
-		 * shape was shared, where the calls go now) */
+		/*
+		 * its time goes where its call went (or, if it started before the
+		 * shape was shared, where the calls go now)
+		 */
 		RpStatsKey	key;
 		RpStatsRef	ref = exec->shared ? exec->ref : q->ref;
 		uint64		gen = exec->shared ? exec->gen : q->gen;

@@ -65,6 +65,7 @@ typedef struct RpExecution
 
 typedef void (*RpUnitVisitor) (const RpUnitQuery *query, void *arg);
 
+extern void rp_unit_init(void);
 extern bool rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 						  RpExecution *exec);
 extern void rp_unit_note_begin(void);

@@ -74,11 +74,11 @@ is($ret, 0, 'on_detect = log: the loop succeeds');
 is($stderr, '', 'on_detect = log: nothing is sent to the client');
 my $log = slurp_file($standby->logfile, $offset);
 my @detections =
-  ($log =~ /LOG:  relprefetch: N\+1 query pattern: the same statement ran 5 times in one unit of work/g);
+  ($log =~ /LOG:  N\+1 query pattern: the same statement ran 5 times in one unit of work/g);
 is(scalar @detections, 1, 'one LOG line per shape per unit, at the threshold');
-like($log, qr/DETAIL:  Repeated statement: SELECT name FROM authors WHERE id = \$1/,
+like($log, qr/DETAIL:  The repeated statement is "SELECT name FROM authors WHERE id = \$1"/,
 	'the LOG line names the repeated statement');
-like($log, qr/Statement before the loop: SELECT id, author_id FROM posts WHERE id <= \$1/,
+like($log, qr/, run after "SELECT id, author_id FROM posts WHERE id <= \$1"/,
 	'and the statement before the loop');
 like($log, qr/HINT:  .*posts_author_id_fkey/, 'and the suggestion');
 
@@ -297,7 +297,7 @@ my $stderr_text;
 is($ret, 3, 'on_detect = error on the standby: the script stops');
 like(
 	$stderr_text,
-	qr/ERROR:  54000: relprefetch: N\+1 query pattern: the same statement ran 5 times in one unit of work\n.*DETAIL:  Repeated statement: SELECT full_name FROM authors WHERE id = \$1\nStatement before the loop: SELECT id, author_id FROM posts WHERE id <= \$1\nRelation: public\.authors\n.*HINT:  each public\.posts row looks up its public\.authors row through foreign key posts_author_id_fkey/s,
+	qr/ERROR:  54000: N\+1 query pattern: the same statement ran 5 times in one unit of work\n.*DETAIL:  The repeated statement is "SELECT full_name FROM authors WHERE id = \$1", run after "SELECT id, author_id FROM posts WHERE id <= \$1"; it reads relation public\.authors\.\n.*HINT:  Each public\.posts row looks up its public\.authors row through foreign key posts_author_id_fkey/s,
 	'on_detect = error on the standby: SQLSTATE 54000 with the documented message'
 );
 is( $standby->safe_psql(

@@ -197,7 +197,7 @@ foreach my $s (@{ $report->{scenarios} })
 			"$name: foreign key $row->{foreign_key}");
 		like(
 			$row->{suggestion} // '',
-			qr/ with \Q$e->{call}\E \(in Django: \Q$e->{django}\E\)$/,
+			qr/ with \Q$e->{call}\E \(in Django: \Q$e->{django}\E\)\.$/,
 			"$name: the suggestion names $e->{call}");
 	}
 	elsif (my $f = $fixed{$fn})

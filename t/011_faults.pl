@@ -611,7 +611,7 @@ is(scalar(@rows), 12, 'cursor: 12 posts');
 my $rows = sub { join("\n", @rows[ $_[0] - 1 .. $_[1] - 1 ]) };
 
 my $detected =
-  '54000: relprefetch: N+1 query pattern: the same statement ran 5 times in one unit of work';
+  '54000: N+1 query pattern: the same statement ran 5 times in one unit of work';
 
 q_ok($s, 'SET relprefetch.fetch_batch_size = 3');
 q_ok($s, 'SET relprefetch.on_detect = error');

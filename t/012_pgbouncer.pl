@@ -237,7 +237,7 @@ sub pid_of
 }
 
 my $n1_error =
-  qr/ERROR:  54000: relprefetch: N\+1 query pattern: the same statement ran 5 times in one unit of work/;
+  qr/ERROR:  54000: N\+1 query pattern: the same statement ran 5 times in one unit of work/;
 
 ###########################################################################
 # Transaction pooling, explicit transactions: exact counts
@@ -373,7 +373,7 @@ ok($failed && $alice->{stderr} =~ $n1_error,
 	'SET LOCAL relprefetch.on_detect = error: the loop fails with 54000 through pgbouncer');
 like(
 	$alice->{stderr},
-	qr/DETAIL:  Repeated statement: SELECT name, pg_backend_pid\(\) AS local FROM authors WHERE id = \$1\nStatement before the loop: SELECT id, author_id FROM posts WHERE id <= \$1\nRelation: public\.authors/,
+	qr/DETAIL:  The repeated statement is "SELECT name, pg_backend_pid\(\) AS local FROM authors WHERE id = \$1", run after "SELECT id, author_id FROM posts WHERE id <= \$1"; it reads relation public\.authors\./,
 	'SET LOCAL: with the repeated statement, the source and the relation');
 $alice->{stderr} = '';
 $alice->query_safe('ROLLBACK');

@@ -463,7 +463,7 @@ RESET log_min_error_statement;
 RESET log_error_verbosity;});
 my $log = slurp_file($node->logfile, $log_offset);
 my $logged = () = $log =~
-  /LOG:  relprefetch: N\+1 query pattern: the same statement ran 2 times in one unit of work\n/g;
+  /LOG:  N\+1 query pattern: the same statement ran 2 times in one unit of work\n/g;
 is($logged, $log_units, "on_detect = log: $log_units detections logged");
 note sprintf('on_detect = log: %d bytes of server log for %d detections',
 	length($log), $log_units);

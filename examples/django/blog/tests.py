@@ -34,9 +34,10 @@ class RelprefetchTestCase(TestCase):
         self.assertEqual(error.pgcode, "54000")
         self.assertRegex(
             error.diag.message_primary,
-            r"^relprefetch: N\+1 query pattern: the same statement ran 5 "
+            r"^N\+1 query pattern: the same statement ran 5 "
             r"times in one unit of work$")
-        self.assertIn(f"Relation: {relation}", error.diag.message_detail)
+        self.assertIn(f"it reads relation {relation}.",
+                      error.diag.message_detail)
         self.assertIn(call, error.diag.message_hint)
 
     def assertNoNPlusOne(self, fn, queries_sent):

@@ -1,0 +1,541 @@
+/*-------------------------------------------------------------------------
+ *
+ * rp_describe.c
+ *	  Describing a detected loop: which relationship it follows, and the
+ *	  call that would replace it.
+ *
+ * A repeated statement is described in three steps:
+ *	1. From its plan, collect the "key lookups": columns of a scanned
+ *	   relation compared for equality with a constant or a parameter (the
+ *	   values that change from one execution of the loop to the next).
+ *	   Join conditions compare with other columns and do not count.
+ *	2. Ask the relationship model which relationship a lookup by those
+ *	   columns follows (rp_relation_for_lookup).
+ *	3. Word it: what the loop does, through which foreign key, and the
+ *	   fetch_json or fetch_children call (and the Django spelling) that
+ *	   fetches the same rows in one statement.
+ *
+ * Catalog rows are read directly (no SPI), so nothing here is executed as a
+ * query or counted by the executor hooks.  Everything allocated lives in a
+ * memory context deleted before returning.  This runs only when a repeat
+ * is detected, never on the common path.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/partition.h"
+#include "catalog/pg_constraint.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/parsetree.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "rp_describe.h"
+#include "rp_relationship.h"
+
+/*
+ * Descriptions already made, so that a loop detected again in every unit
+ * of work (every transaction of a request, say) is not described from the
+ * catalogs each time: a small direct-mapped cache per backend, keyed by the
+ * repeated shape, the shape before the loop and the first relation the
+ * plan reads (the same text can mean another table under another
+ * search_path), and emptied by any change to relations or constraints
+ * (rp_relation_generation).
+ */
+#define RP_DESCRIPTION_SLOTS	64
+
+/* Multiplier of Fibonacci hashing: spreads the source's fingerprint */
+#define RP_GOLDEN_RATIO_64		UINT64CONST(0x9e3779b97f4a7c15)
+
+typedef struct RpDescription
+{
+	uint64		generation;		/* rp_relation_generation + 1; 0: empty */
+	uint64		fingerprint;
+	uint64		source_fingerprint;
+	Oid			first_relid;
+	RpRepeatDesc desc;
+} RpDescription;
+
+/* Columns of one relation compared with values that vary per execution */
+typedef struct RpKeyLookup
+{
+	Oid			relid;
+	Bitmapset  *attnos;
+} RpKeyLookup;
+
+static RpDescription *rp_descriptions = NULL;
+
+static bool rp_describe_from_catalogs(PlannedStmt *stmt,
+									  const Oid *source_relids, int nsource,
+									  RpRepeatDesc *desc);
+static void rp_walk_plan(Plan *plan, PlannedStmt *stmt, List **lookups);
+static void rp_add_qual_lookups(List *quals, PlannedStmt *stmt,
+								IndexOnlyScan *ios, List **lookups);
+static bool rp_is_varying_value(Node *node);
+static Oid	rp_lookup_owner(PlannedStmt *stmt, Var *var, IndexOnlyScan *ios,
+							AttrNumber *attno);
+static void rp_add_lookup(List **lookups, Oid relid, AttrNumber attno);
+static void rp_set_relation(RpRepeatDesc *desc, Oid relid);
+static bool rp_word_relationship(const RpRelationship *r, RpRepeatDesc *desc);
+
+static Oid
+rp_first_relid(PlannedStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->rtable)
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+
+		if (rte->rtekind == RTE_RELATION)
+			return rte->relid;
+	}
+	return InvalidOid;
+}
+
+static RpDescription *
+rp_description_slot(uint64 fingerprint, uint64 source_fingerprint)
+{
+	uint64		h = fingerprint ^ (source_fingerprint * RP_GOLDEN_RATIO_64);
+
+	if (rp_descriptions == NULL)
+		rp_descriptions = MemoryContextAllocZero(TopMemoryContext,
+												 sizeof(RpDescription) *
+												 RP_DESCRIPTION_SLOTS);
+	return &rp_descriptions[(h ^ (h >> 32)) % RP_DESCRIPTION_SLOTS];
+}
+
+void
+rp_describe_repeat(PlannedStmt *stmt, uint64 fingerprint,
+				   uint64 source_fingerprint, const Oid *source_relids,
+				   int nsource, RpRepeatDesc *desc)
+{
+	RpDescription *cached = rp_description_slot(fingerprint,
+												source_fingerprint);
+	Oid			first_relid = rp_first_relid(stmt);
+
+	if (cached->generation == rp_relation_generation + 1 &&
+		cached->fingerprint == fingerprint &&
+		cached->source_fingerprint == source_fingerprint &&
+		cached->first_relid == first_relid)
+	{
+		*desc = cached->desc;
+		return;
+	}
+	if (!rp_describe_from_catalogs(stmt, source_relids, nsource, desc))
+		return;					/* the catalogs were busy: not for keeping */
+	cached->generation = rp_relation_generation + 1;
+	cached->fingerprint = fingerprint;
+	cached->source_fingerprint = source_fingerprint;
+	cached->first_relid = first_relid;
+	cached->desc = *desc;
+}
+
+/*
+ * Describe a repeat from its plan and the catalogs (the cache missed).
+ * Returns false when pg_constraint was locked and the foreign keys could
+ * not be read.
+ */
+static bool
+rp_describe_from_catalogs(PlannedStmt *stmt, const Oid *source_relids,
+						  int nsource, RpRepeatDesc *desc)
+{
+	MemoryContext cxt;
+	MemoryContext oldcxt;
+	List	   *lookups = NIL;
+	ListCell   *lc;
+	bool		described = false;
+	bool		complete = true;
+
+	memset(desc, 0, sizeof(RpRepeatDesc));
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "relprefetch describe",
+								ALLOCSET_SMALL_SIZES);
+	oldcxt = MemoryContextSwitchTo(cxt);
+
+	rp_walk_plan(stmt->planTree, stmt, &lookups);
+	foreach(lc, stmt->subplans)
+		rp_walk_plan((Plan *) lfirst(lc), stmt, &lookups);
+
+	/*
+	 * The client's statement must never wait for us: if someone holds a
+	 * conflicting lock on pg_constraint, go without the foreign keys.
+	 */
+	if (lookups != NIL)
+		complete = ConditionalLockRelationOid(ConstraintRelationId,
+											  AccessShareLock);
+	if (lookups != NIL && complete)
+	{
+		foreach(lc, lookups)
+		{
+			RpKeyLookup *lookup = (RpKeyLookup *) lfirst(lc);
+			RpRelationship *r = rp_relation_for_lookup(lookup->relid,
+													   lookup->attnos,
+													   source_relids,
+													   nsource);
+
+			if (r != NULL && rp_word_relationship(r, desc))
+			{
+				described = true;
+				break;
+			}
+		}
+		UnlockRelationOid(ConstraintRelationId, AccessShareLock);
+	}
+
+	if (!described)
+	{
+		/* no foreign key explains it: name the relation read, if any */
+		rp_set_relation(desc, lookups != NIL ?
+						((RpKeyLookup *) linitial(lookups))->relid :
+						rp_first_relid(stmt));
+		snprintf(desc->suggestion, sizeof(desc->suggestion),
+				 "This statement runs once per row of an earlier result, "
+				 "changing only its constants: fetch all the rows in one "
+				 "statement (WHERE key = ANY($1)), or join them to the "
+				 "earlier query.");
+	}
+
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(cxt);
+	return complete;
+}
+
+/* Collect the key lookups of every scan in a plan tree */
+static void
+rp_walk_plan(Plan *plan, PlannedStmt *stmt, List **lookups)
+{
+	ListCell   *lc;
+
+	if (plan == NULL)
+		return;
+
+	check_stack_depth();
+
+	switch (nodeTag(plan))
+	{
+		case T_IndexScan:
+			rp_add_qual_lookups(((IndexScan *) plan)->indexqualorig, stmt,
+								NULL, lookups);
+			break;
+		case T_IndexOnlyScan:
+			rp_add_qual_lookups(((IndexOnlyScan *) plan)->indexqual, stmt,
+								(IndexOnlyScan *) plan, lookups);
+			break;
+		case T_BitmapHeapScan:
+			rp_add_qual_lookups(((BitmapHeapScan *) plan)->bitmapqualorig,
+								stmt, NULL, lookups);
+			break;
+		case T_Append:
+			foreach(lc, ((Append *) plan)->appendplans)
+				rp_walk_plan((Plan *) lfirst(lc), stmt, lookups);
+			break;
+		case T_MergeAppend:
+			foreach(lc, ((MergeAppend *) plan)->mergeplans)
+				rp_walk_plan((Plan *) lfirst(lc), stmt, lookups);
+			break;
+		case T_SubqueryScan:
+			rp_walk_plan(((SubqueryScan *) plan)->subplan, stmt, lookups);
+			break;
+		default:
+			break;
+	}
+
+	/* filters of scans refer to the scanned relation, too */
+	if (nodeTag(plan) == T_SeqScan || nodeTag(plan) == T_IndexScan ||
+		nodeTag(plan) == T_BitmapHeapScan || nodeTag(plan) == T_SampleScan)
+		rp_add_qual_lookups(plan->qual, stmt, NULL, lookups);
+
+	rp_walk_plan(plan->lefttree, stmt, lookups);
+	rp_walk_plan(plan->righttree, stmt, lookups);
+}
+
+/* Strip the casts that do not change which value is compared */
+static Node *
+rp_strip_casts(Node *node)
+{
+	for (;;)
+	{
+		if (node && IsA(node, RelabelType))
+			node = (Node *) ((RelabelType *) node)->arg;
+		else if (node && IsA(node, FuncExpr) &&
+				 ((FuncExpr *) node)->funcformat != COERCE_EXPLICIT_CALL &&
+				 list_length(((FuncExpr *) node)->args) == 1)
+			node = (Node *) linitial(((FuncExpr *) node)->args);
+		else
+			return node;
+	}
+}
+
+/* A value that may change from one execution of the statement to the next */
+static bool
+rp_is_varying_value(Node *node)
+{
+	node = rp_strip_casts(node);
+	if (node == NULL)
+		return false;
+	if (IsA(node, Const))
+		return true;
+	return IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXTERN;
+}
+
+static bool
+rp_is_equality(Oid opno)
+{
+	char	   *name = get_opname(opno);
+
+	return name != NULL && strcmp(name, "=") == 0;
+}
+
+/* Add "column = value" and "column = ANY(values)" quals to lookups */
+static void
+rp_add_qual_lookups(List *quals, PlannedStmt *stmt, IndexOnlyScan *ios,
+					List **lookups)
+{
+	ListCell   *lc;
+
+	foreach(lc, quals)
+	{
+		Node	   *qual = (Node *) lfirst(lc);
+		Node	   *left = NULL;
+		Node	   *right = NULL;
+		Oid			relid;
+		AttrNumber	attno;
+
+		if (IsA(qual, OpExpr) && list_length(((OpExpr *) qual)->args) == 2 &&
+			rp_is_equality(((OpExpr *) qual)->opno))
+		{
+			left = rp_strip_casts(linitial(((OpExpr *) qual)->args));
+			right = rp_strip_casts(lsecond(((OpExpr *) qual)->args));
+			if (!IsA(left, Var))
+			{
+				Node	   *tmp = left;
+
+				left = right;
+				right = tmp;
+			}
+		}
+		else if (IsA(qual, ScalarArrayOpExpr) &&
+				 ((ScalarArrayOpExpr *) qual)->useOr &&
+				 rp_is_equality(((ScalarArrayOpExpr *) qual)->opno))
+		{
+			left = rp_strip_casts(linitial(((ScalarArrayOpExpr *) qual)->args));
+			right = lsecond(((ScalarArrayOpExpr *) qual)->args);
+		}
+		else if (IsA(qual, BoolExpr) &&
+				 ((BoolExpr *) qual)->boolop == AND_EXPR)
+		{
+			rp_add_qual_lookups(((BoolExpr *) qual)->args, stmt, ios, lookups);
+			continue;
+		}
+
+		if (left == NULL || !IsA(left, Var) || ((Var *) left)->varlevelsup != 0 ||
+			!rp_is_varying_value(right))
+			continue;
+
+		relid = rp_lookup_owner(stmt, (Var *) left, ios, &attno);
+		if (OidIsValid(relid))
+			rp_add_lookup(lookups, relid, attno);
+	}
+}
+
+/*
+ * The relation and column a Var of a scan qual stands for.  Partitions are
+ * reported as their root table, whose keys are the ones users declared.
+ */
+static Oid
+rp_lookup_owner(PlannedStmt *stmt, Var *var, IndexOnlyScan *ios,
+				AttrNumber *attno)
+{
+	RangeTblEntry *rte;
+	Oid			relid;
+
+	if (var->varno == INDEX_VAR)
+	{
+		TargetEntry *tle;
+
+		if (ios == NULL || var->varattno < 1 ||
+			var->varattno > list_length(ios->indextlist))
+			return InvalidOid;
+		tle = list_nth_node(TargetEntry, ios->indextlist, var->varattno - 1);
+		if (!IsA(tle->expr, Var))
+			return InvalidOid;
+		var = (Var *) tle->expr;
+	}
+	if (IS_SPECIAL_VARNO(var->varno) || var->varno < 1 ||
+		var->varno > list_length(stmt->rtable) || var->varattno <= 0)
+		return InvalidOid;
+
+	rte = rt_fetch(var->varno, stmt->rtable);
+	if (rte->rtekind != RTE_RELATION)
+		return InvalidOid;
+
+	relid = rte->relid;
+	*attno = var->varattno;
+	if (get_rel_relispartition(relid))
+	{
+		List	   *ancestors = get_partition_ancestors(relid);
+		Oid			root;
+		char	   *attname;
+
+		/* a partition being detached concurrently has no ancestors */
+		if (ancestors == NIL)
+			return relid;
+		root = llast_oid(ancestors);
+		attname = get_attname(relid, *attno, true);
+		if (attname == NULL)
+			return InvalidOid;
+		*attno = get_attnum(root, attname);
+		if (*attno == InvalidAttrNumber)
+			return InvalidOid;
+		relid = root;
+	}
+	return relid;
+}
+
+static void
+rp_add_lookup(List **lookups, Oid relid, AttrNumber attno)
+{
+	ListCell   *lc;
+	RpKeyLookup *lookup;
+
+	foreach(lc, *lookups)
+	{
+		lookup = (RpKeyLookup *) lfirst(lc);
+		if (lookup->relid == relid)
+		{
+			lookup->attnos = bms_add_member(lookup->attnos, attno);
+			return;
+		}
+	}
+	lookup = palloc(sizeof(RpKeyLookup));
+	lookup->relid = relid;
+	lookup->attnos = bms_make_singleton(attno);
+	*lookups = lappend(*lookups, lookup);
+}
+
+
+static void
+rp_set_relation(RpRepeatDesc *desc, Oid relid)
+{
+	char	   *name;
+
+	if (!OidIsValid(relid) ||
+		(name = rp_relation_qualified_name(relid)) == NULL)
+		return;
+	desc->relid = relid;
+	strlcpy(desc->relation, name, sizeof(desc->relation));
+}
+
+/*
+ * The call that replaces a loop over a to-one relationship:
+ * relprefetch.fetch_json('parent', '{"include": ["name"]}'), with the
+ * shortest name that means only this relationship.
+ */
+static char *
+rp_fetch_json_call(const RpRelationship *r)
+{
+	StringInfoData spec;
+
+	initStringInfo(&spec);
+	appendStringInfoString(&spec, "{\"include\": [");
+	escape_json(&spec, rp_relation_short_name(r));
+	appendStringInfoString(&spec, "]}");
+	return psprintf("SELECT relprefetch.fetch_json(%s, %s)",
+					quote_literal_cstr(rp_relation_qualified_name(r->source)),
+					quote_literal_cstr(spec.data));
+}
+
+/*
+ * The call that replaces a loop over a to-many relationship:
+ * relprefetch.fetch_children(NULL::parent, NULL::child[]), with "via" when
+ * other foreign keys relate the same two tables.
+ */
+static char *
+rp_fetch_children_call(const RpRelationship *r)
+{
+	const char *via = r->junction ? r->target_fk->name : r->fk->name;
+
+	return psprintf("SELECT * FROM relprefetch.fetch_children(NULL::%s, NULL::%s[]%s)",
+					rp_relation_qualified_name(r->source),
+					rp_relation_qualified_name(r->target),
+					rp_relation_needs_via(r) ?
+					psprintf(", via => %s", quote_literal_cstr(via)) : "");
+}
+
+/*
+ * The Django spelling of a to-one relationship: select_related() of the
+ * field.  Django's foreign keys have a single column; for composite ones
+ * say nothing.
+ */
+static char *
+rp_django_select_related(const RpRelationship *r)
+{
+	char	   *field = rp_relation_field_name(r->fk);
+
+	if (field == NULL)
+		return "";
+	return psprintf(" (in Django: select_related(\"%s\"))", field);
+}
+
+/* "public.blog_post(author_id) -> public.blog_author(id)" */
+static char *
+rp_fk_columns(const RpConstraint *fk)
+{
+	return psprintf("%s(%s) -> %s(%s)",
+					rp_relation_qualified_name(fk->conrelid),
+					rp_relation_column_list(fk->conrelid, fk->conkey,
+											fk->nkeys),
+					rp_relation_qualified_name(fk->confrelid),
+					rp_relation_column_list(fk->confrelid, fk->confkey,
+											fk->nkeys));
+}
+
+/*
+ * Fill desc from the relationship a loop follows; false if its tables are
+ * gone (detection locks none of them).
+ */
+static bool
+rp_word_relationship(const RpRelationship *r, RpRepeatDesc *desc)
+{
+	char	   *parent = rp_relation_qualified_name(r->source);
+	char	   *target = rp_relation_qualified_name(r->target);
+	char	   *fkname = (char *) quote_identifier(r->fk->name);
+
+	if (parent == NULL || target == NULL)
+		return false;
+	rp_set_relation(desc, r->target);
+	strlcpy(desc->foreign_key, r->fk->name, sizeof(desc->foreign_key));
+	if (r->to_one)
+		snprintf(desc->suggestion, sizeof(desc->suggestion),
+				 "Each %s row looks up its %s row through foreign key %s "
+				 "(%s), one statement per row: fetch both in one call with "
+				 "%s%s.",
+				 parent, desc->relation, fkname, rp_fk_columns(r->fk),
+				 rp_fetch_json_call(r), rp_django_select_related(r));
+	else if (r->junction)
+		snprintf(desc->suggestion, sizeof(desc->suggestion),
+				 "The %s rows of each %s row are read through junction "
+				 "table %s (foreign keys %s and %s), one statement per %s "
+				 "row: fetch them for all %s rows in one call with %s "
+				 "(in Django: prefetch_related()).",
+				 desc->relation, parent,
+				 rp_relation_qualified_name(r->keyed_rel), fkname,
+				 quote_identifier(r->target_fk->name), parent, parent,
+				 rp_fetch_children_call(r));
+	else
+		snprintf(desc->suggestion, sizeof(desc->suggestion),
+				 "The %s rows of each %s row are read through foreign key "
+				 "%s (%s), one statement per %s row: fetch the children of "
+				 "all %s rows in one call with %s (in Django: "
+				 "prefetch_related()).",
+				 desc->relation, parent, fkname, rp_fk_columns(r->fk),
+				 parent, parent, rp_fetch_children_call(r));
+	return true;
+}

@@ -1,0 +1,270 @@
+/*-------------------------------------------------------------------------
+ *
+ * rp_fetch.h
+ *	  The fetch functions (fetch_json, fetch_children): their types, and
+ *	  the entry points of each of their jobs.
+ *
+ * A fetch goes through these files, one job each:
+ *	rp_fetch_spec.c		reads a fetch_json spec, or fetch_children's
+ *						arguments, into a tree of RpSpec (checking every
+ *						fragment with rp_fragment.c);
+ *	rp_fetch_plan.c		resolves each include to a relationship
+ *						(rp_relationship.c) and plans a tree of RpNode;
+ *	rp_fetch_keys.c		decides how each node's key is hashed and compared;
+ *	rp_fetch_sql.c		writes each node's queries (the only place that
+ *						writes SQL for a fetch), and owns the order of the
+ *						columns they return;
+ *	rp_fetch_cache.c	keeps planned fetches per backend;
+ *	rp_fetch_exec.c		runs a plan, batch by batch.
+ *
+ * A fetch plan is a tree of nodes.  The root reads the parent rows; every
+ * other node reads the rows of one relationship of its parent node.  Each
+ * node runs one query per batch of parent rows, whatever the number of
+ * rows, in one of two forms chosen per batch (see rp_fetch_exec.c): all
+ * the rows that pass the node's filters, or only those whose key is among
+ * the batch's keys.  A many-to-many node also reads its junction table.
+ *
+ * Everything is backend-local: no shared memory, no locks of our own.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef RP_FETCH_H
+#define RP_FETCH_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "nodes/execnodes.h"
+#include "nodes/pg_list.h"
+#include "utils/jsonb.h"
+#include "utils/rel.h"
+
+#include "rp_json.h"
+#include "rp_relationship.h"
+
+/* Bounds on what a spec may ask for; documented in README.md */
+#define RP_FETCH_MAX_DEPTH		8	/* levels of include below the parent */
+#define RP_FETCH_MAX_INCLUDES	32	/* includes of one object */
+
+/* Set while a fetch runs its queries: the executor hooks leave them alone */
+extern int	rp_fetch_depth;
+
+/* ------------------------------------------------------------------------
+ * What was asked (rp_fetch_spec.c)
+ * ------------------------------------------------------------------------
+ */
+
+/* One object of a fetch_json spec, or of fetch_children's arguments */
+typedef struct RpSpec
+{
+	char	   *key;			/* output key (includes only) */
+	char	   *path;			/* one relationship name (includes only) */
+	char	   *via;
+	List	   *columns;		/* char *; NIL with all_columns */
+	bool		all_columns;
+	char	   *where;
+	char	   *order_by;
+	int64		limit;			/* -1 for none */
+	int64		offset;			/* root only; 0 for none */
+	List	   *includes;		/* RpSpec * */
+	bool		explicit;		/* given its own object (vs. a path prefix) */
+	char	   *context;		/* where it is in the spec, for messages */
+	bool		typed;			/* fetch_children: whole rows, not JSON */
+	Oid			only_target;	/* fetch_children: the child table */
+} RpSpec;
+
+/* What fetch_children was called with */
+typedef struct RpChildrenArgs
+{
+	Oid			parent_type;
+	Oid			child_type;
+	const char *via;
+	const char *parent_where;
+	const char *child_where;
+	const char *child_order_by;
+	int64		child_limit;	/* -1 for none */
+} RpChildrenArgs;
+
+extern RpSpec *rp_spec_from_json(Jsonb *jspec);
+extern RpSpec *rp_spec_from_children(const RpChildrenArgs *args,
+									 Oid child_rel);
+
+/* ------------------------------------------------------------------------
+ * The plan (rp_fetch_plan.c, rp_fetch_keys.c)
+ * ------------------------------------------------------------------------
+ */
+
+/* How the values of a key are hashed and compared within a batch */
+typedef struct RpKeyType
+{
+	int			nkeys;
+	Oid			typid[INDEX_MAX_KEYS];	/* base types */
+	bool		bitwise[INDEX_MAX_KEYS];	/* equal when the bits are */
+	int16		typlen[INDEX_MAX_KEYS];
+	bool		typbyval[INDEX_MAX_KEYS];
+	Oid			collation[INDEX_MAX_KEYS];
+	FmgrInfo	hash[INDEX_MAX_KEYS];
+	FmgrInfo	eq[INDEX_MAX_KEYS];
+} RpKeyType;
+
+/* One query of a node, in its two forms */
+typedef struct RpQuery
+{
+	char	   *sql_all;		/* every row that passes the filters */
+	char	   *sql_keyed;		/* only rows whose key is in $1.. */
+	SPIPlanPtr	plan_all;
+	SPIPlanPtr	plan_keyed;
+	int			nparams;
+	Oid			paramtypes[INDEX_MAX_KEYS]; /* arrays of the key's types */
+	Oid			sized_by;		/* the table whose size decides the form */
+	const char *what;			/* for the error context */
+	TupleDesc	rowdesc;		/* its rows, as prepared */
+} RpQuery;
+
+typedef struct RpNode
+{
+	bool		root;			/* the parent rows themselves */
+	bool		to_one;			/* an object or null in its parent's */
+	bool		junction;		/* read through a junction table (links) */
+	Oid			relid;
+	char	   *relname;		/* schema-qualified, for messages */
+	char	   *label;			/* "key": in the parent's object */
+	int			labellen;
+	int64		limit;			/* per parent row; -1 for none */
+	bool		typed;			/* payload is the whole row (fetch_children) */
+	int			ncolumns;		/* rendered columns (fetch_json) */
+	RpJsonColumn *columns;
+	RpKeyType	key;			/* what rows are grouped by (not the root) */
+	int			nparentcols;	/* the parent's columns the key matches */
+	AttrNumber	parentcols[INDEX_MAX_KEYS];
+	RpQuery		query;
+
+	/* many-to-many: the junction rows, keyed like the parent's */
+	RpKeyType	link_key;
+	RpQuery		links;
+
+	/* includes, and where their keys are in this node's rows */
+	int			nincludes;
+	struct RpNode **includes;
+	int		   *include_keyoff; /* first key of include i in a row's keys */
+	int			nrowkeys;		/* keys of all includes */
+	int16	   *rowkey_typlen;
+	bool	   *rowkey_typbyval;
+} RpNode;
+
+/* A planned fetch, kept in the backend's cache */
+typedef struct RpFetchPlan
+{
+	char	   *cachekey;
+	uint32		hash;
+	MemoryContext cxt;
+	int			refcount;		/* fetches running it */
+	bool		dead;			/* invalidated; freed when refcount is 0 */
+	uint64		lastused;
+	uint64		invals;			/* invalidations seen when planning began */
+	Oid		   *relids;			/* every table it reads */
+	int			nrelids;
+	RpNode	   *root;
+	Oid			child_elemtype; /* fetch_children: the array's element type */
+	int16		child_typlen;
+	bool		child_typbyval;
+	char		child_typalign;
+} RpFetchPlan;
+
+/* The key of the parent rows that an include is looked up by */
+static inline RpKeyType *
+rp_node_parent_key(RpNode *node)
+{
+	return node->junction ? &node->link_key : &node->key;
+}
+
+extern RpFetchPlan *rp_fetch_plan_json(Oid relid, Jsonb *spec);
+extern RpFetchPlan *rp_fetch_plan_children(const RpChildrenArgs *args);
+extern void rp_fetch_check_rows(const RpQuery *query, TupleDesc rows);
+
+extern void rp_key_pair(RpKeyType *key, int nkeys, Oid arel,
+						const AttrNumber *acols, Oid brel,
+						const AttrNumber *bcols, Oid refrel,
+						const AttrNumber *refcols, MemoryContext cxt);
+extern Oid	rp_column_type(Oid relid, AttrNumber attnum);
+extern Oid	rp_column_collation(Oid relid, AttrNumber attnum);
+
+/* ------------------------------------------------------------------------
+ * The queries (rp_fetch_sql.c)
+ *
+ * A node's query returns, in this order:
+ *	1. the node's key columns, what its rows are grouped by, in the types
+ *	   of the parent's columns they match (none for the root);
+ *	2. its payload: the rendered columns (fetch_json), or the whole row as
+ *	   one value (fetch_children);
+ *	3. the columns its includes are looked up by, include after include
+ *	   (node->include_keyoff says where each one's start).
+ * A many-to-many node's junction query returns the junction's columns that
+ * match the parent's key, then those that match the target's.
+ * rp_fetch_exec.c reads the rows back by position, through the functions
+ * below.
+ * ------------------------------------------------------------------------
+ */
+
+static inline int
+rp_query_payload_offset(const RpNode *node)
+{
+	return node->root ? 0 : node->key.nkeys;
+}
+
+static inline int
+rp_query_payload_width(const RpNode *node)
+{
+	return node->typed ? 1 : node->ncolumns;
+}
+
+static inline int
+rp_query_rowkeys_offset(const RpNode *node)
+{
+	return rp_query_payload_offset(node) + rp_query_payload_width(node);
+}
+
+extern List *rp_sql_key_columns(Oid relid, const AttrNumber *cols,
+								const RpKeyType *key, const char *prefix);
+extern List *rp_sql_key_values(Oid relid, const AttrNumber *cols,
+							   const RpKeyType *key);
+extern List *rp_sql_aliased(List *exprs, const char *prefix);
+extern char *rp_sql_column(const char *name);
+extern char *rp_sql_whole_row(Relation rel);
+extern char *rp_sql_include_key(Oid relid, AttrNumber attnum, Oid as_type,
+								int position);
+extern char *rp_sql_limit(int64 limit, int64 offset);
+extern void rp_sql_write_query(RpQuery *query, List *select, Oid relid,
+							   const char *where, const char *order_by,
+							   List *keys, const RpKeyType *key_types,
+							   const char *tail, Oid sized_by,
+							   const char *what);
+
+/* ------------------------------------------------------------------------
+ * The cache (rp_fetch_cache.c)
+ * ------------------------------------------------------------------------
+ */
+
+extern void rp_fetch_cache_init(void);
+extern char rp_fetch_cache_strings_mode(void);
+extern RpFetchPlan *rp_fetch_cache_lookup(const char *cachekey, uint32 hash);
+extern void rp_fetch_cache_begin(RpFetchPlan *plan);
+extern void rp_fetch_cache_add(RpFetchPlan *plan);
+extern void rp_fetch_plan_release(RpFetchPlan *plan);
+
+/* ------------------------------------------------------------------------
+ * Running a plan (rp_fetch_exec.c)
+ * ------------------------------------------------------------------------
+ */
+
+typedef struct RpFetch RpFetch;
+
+extern void rp_fetch_init(void);
+extern RpFetch *rp_fetch_begin(RpFetchPlan *plan, ExprContext *econtext);
+extern bool rp_fetch_next_json(RpFetch *fetch, Datum *result);
+extern bool rp_fetch_next_children(RpFetch *fetch, Datum *parent,
+								   Datum *children);
+extern void rp_fetch_end(RpFetch *fetch);
+
+#endif							/* RP_FETCH_H */

@@ -1,0 +1,231 @@
+/*-------------------------------------------------------------------------
+ *
+ * rp_fetch_sql.c
+ *	  Writing the queries of a fetch: the one place that writes SQL for
+ *	  the fetch functions.
+ *
+ * Everything written here is schema-qualified (tables, types, operators,
+ * collations) and every name is quoted as needed, so the queries mean the
+ * same under any search_path; only the caller's fragments, which the
+ * fragment checker (rp_fragment.c) let through, are read with the caller's
+ * search_path, as they would be in the caller's own SQL.  A fragment is
+ * placed as written: a WHERE inside parentheses and each fragment followed
+ * by a line break, so that nothing it holds can reach the text after it.
+ *
+ * The order of the columns a node's query returns is a contract with
+ * rp_fetch_exec.c, which reads them back by position: it is stated in
+ * rp_fetch.h, next to the functions that give the positions.  The
+ * functions here that make select-list items are the only ones that may
+ * add to a query's columns, and rp_fetch_plan.c calls them in that order.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_operator.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
+
+#include "rp_fetch.h"
+
+/* A column, cast to as_type when its type is another (a cross-type FK) */
+static char *
+rp_column_as(Oid relid, AttrNumber attnum, Oid as_type)
+{
+	char	   *name = (char *) quote_identifier(get_attname(relid, attnum, false));
+
+	if (rp_column_type(relid, attnum) == getBaseType(as_type))
+		return name;
+	return psprintf("CAST(%s AS %s)", name, format_type_be_qualified(as_type));
+}
+
+/* "schema"."collation" */
+static char *
+rp_collation_name(Oid collation)
+{
+	HeapTuple	tuple = SearchSysCache1(COLLOID, ObjectIdGetDatum(collation));
+	Form_pg_collation form;
+	char	   *result;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for collation %u", collation);
+	form = (Form_pg_collation) GETSTRUCT(tuple);
+	result = quote_qualified_identifier(get_namespace_name(form->collnamespace),
+										NameStr(form->collname));
+	ReleaseSysCache(tuple);
+	return result;
+}
+
+/*
+ * The values of key's columns cols of relid, as SQL: cast to the key's
+ * types and collated as the key when the columns differ.
+ */
+List *
+rp_sql_key_values(Oid relid, const AttrNumber *cols, const RpKeyType *key)
+{
+	List	   *result = NIL;
+	int			i;
+
+	for (i = 0; i < key->nkeys; i++)
+	{
+		char	   *expr = rp_column_as(relid, cols[i], key->typid[i]);
+		Oid			collation = rp_column_collation(relid, cols[i]);
+
+		if (OidIsValid(key->collation[i]) && collation != key->collation[i])
+			expr = psprintf("%s COLLATE %s", expr,
+							rp_collation_name(key->collation[i]));
+		result = lappend(result, expr);
+	}
+	return result;
+}
+
+/* exprs with aliases of our own, which no ORDER BY can mistake for a column */
+List *
+rp_sql_aliased(List *exprs, const char *prefix)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, exprs)
+		result = lappend(result, psprintf("%s AS \"?%s%d?\"", (char *) lfirst(lc),
+										  prefix, foreach_current_index(lc) + 1));
+	return result;
+}
+
+/* OPERATOR(schema.=), the default equality of typid */
+static char *
+rp_equality_operator(Oid typid)
+{
+	TypeCacheEntry *tce = lookup_type_cache(getBaseType(typid),
+											TYPECACHE_EQ_OPR);
+	HeapTuple	tuple = SearchSysCache1(OPEROID,
+										ObjectIdGetDatum(tce->eq_opr));
+	Form_pg_operator oper;
+	char	   *result;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for operator %u", tce->eq_opr);
+	oper = (Form_pg_operator) GETSTRUCT(tuple);
+	result = psprintf("OPERATOR(%s.%s)",
+					  quote_identifier(get_namespace_name(oper->oprnamespace)),
+					  NameStr(oper->oprname));
+	ReleaseSysCache(tuple);
+	return result;
+}
+
+/*
+ * Write query's two forms:
+ *	SELECT <select> FROM <table> [WHERE (<where>)] [ORDER BY <order_by>]
+ * and the same with "<keys[i]> = ANY ($i+1)" for each key added to the
+ * WHERE.  key_types are the key's types, which the parameters are arrays of.
+ */
+void
+rp_sql_write_query(RpQuery *query, List *select, Oid relid, const char *where,
+				   const char *order_by, List *keys, const RpKeyType *key_types,
+				   const char *tail, Oid sized_by, const char *what)
+{
+	StringInfoData head;
+	StringInfoData buf;
+	ListCell   *lc;
+	int			i;
+
+	initStringInfo(&head);
+	appendStringInfoString(&head, "SELECT ");
+	foreach(lc, select)
+		appendStringInfo(&head, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
+						 (char *) lfirst(lc));
+	appendStringInfo(&head, " FROM %s", rp_relation_qualified_name(relid));
+	if (where != NULL)
+		appendStringInfo(&head, " WHERE (%s\n)", where);
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, head.data);
+	if (order_by != NULL)
+		appendStringInfo(&buf, " ORDER BY %s\n", order_by);
+	if (tail != NULL)
+		appendStringInfoString(&buf, tail);
+	query->sql_all = buf.data;
+	query->sized_by = sized_by;
+	query->what = what;
+
+	if (keys == NIL)
+		return;
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, head.data);
+	query->nparams = list_length(keys);
+	i = 0;
+	foreach(lc, keys)
+	{
+		Oid			typid = key_types->typid[i];
+
+		query->paramtypes[i] = get_array_type(typid);
+		if (!OidIsValid(query->paramtypes[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot follow a key of type %s",
+							format_type_be(typid)),
+					 errdetail("The type has no array type.")));
+		appendStringInfo(&buf, "%s %s %s ANY ($%d)",
+						 (where != NULL || i > 0) ? " AND" : " WHERE",
+						 (char *) lfirst(lc), rp_equality_operator(typid),
+						 i + 1);
+		i++;
+	}
+	if (order_by != NULL)
+		appendStringInfo(&buf, " ORDER BY %s\n", order_by);
+	query->sql_keyed = buf.data;
+}
+
+/*
+ * The key columns of a node's query, first in its select list: key's
+ * columns cols of relid, under aliases "?<prefix>N?".
+ */
+List *
+rp_sql_key_columns(Oid relid, const AttrNumber *cols, const RpKeyType *key,
+				   const char *prefix)
+{
+	return rp_sql_aliased(rp_sql_key_values(relid, cols, key), prefix);
+}
+
+/* A rendered column of the payload (fetch_json) */
+char *
+rp_sql_column(const char *name)
+{
+	return (char *) quote_identifier(name);
+}
+
+/* The payload of fetch_children: the whole row as one value of its type */
+char *
+rp_sql_whole_row(Relation rel)
+{
+	return psprintf("(%s.*)::%s AS \"?row?\"",
+					quote_identifier(RelationGetRelationName(rel)),
+					format_type_be_qualified(rel->rd_rel->reltype));
+}
+
+/*
+ * A column an include is looked up by, after the payload: position counts
+ * these columns from 1, across all includes.
+ */
+char *
+rp_sql_include_key(Oid relid, AttrNumber attnum, Oid as_type, int position)
+{
+	return psprintf("%s AS \"?include%d?\"",
+					rp_column_as(relid, attnum, as_type), position);
+}
+
+/* " LIMIT n OFFSET m" for the parent rows, or NULL when neither is given */
+char *
+rp_sql_limit(int64 limit, int64 offset)
+{
+	if (limit < 0 && offset <= 0)
+		return NULL;
+	return psprintf(" LIMIT %s OFFSET " INT64_FORMAT,
+					limit >= 0 ? psprintf(INT64_FORMAT, limit) : "ALL",
+					offset);
+}
