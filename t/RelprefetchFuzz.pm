@@ -1,14 +1,15 @@
 # The input generator of the fuzz test (t/013_fuzz.pl, and scripts/fuzz.sh
 # for longer runs): a schema with every kind of relationship the fetch
-# functions follow, and streams of random SQL inputs, each a list of
-# statements, in seven families:
+# functions follow (t/fuzz_schema.sql), and streams of random SQL inputs,
+# each a list of statements, in seven families:
 #   json      relprefetch.fetch_json with random specs, valid ones from a
-#             corpus mutated as text (byte flips, truncation, duplication,
-#             deep nesting, huge numbers, unicode, \u0000, very long
-#             strings), wrong types for every key, unknown keys, include
-#             paths with __, via names, limits and offsets at the integer
-#             boundaries, odd parent relations, several call forms
-#             (materialized, streaming, LIMIT, correlated, EXPLAIN ANALYZE);
+#             corpus (t/fuzz_corpus.txt) mutated as text (byte flips,
+#             truncation, duplication, deep nesting, huge numbers,
+#             unicode, \u0000, very long strings), wrong types for
+#             every key, unknown keys, include paths with __, via names,
+#             limits and offsets at the integer boundaries, odd parent
+#             relations, several call forms (materialized, streaming,
+#             LIMIT, correlated, EXPLAIN ANALYZE);
 #   children  relprefetch.fetch_children with random row and array types
 #             (tables, views, partitions, composite types that are not a
 #             table's, scalars, wrong arrays, NULLs), via names, fragments
@@ -52,9 +53,11 @@
 # sessions altering the same role's or database's settings at once ("tuple
 # concurrently updated").
 #
-# fixed_cases() is the corpus of fixed inputs: cases found by fuzzing that
-# crashed the server or failed with an internal error, kept so that they
-# run in every fuzz test whatever the seed.
+# fixed_cases() is the corpus of fixed inputs (t/fuzz_fixed_cases.sql):
+# cases found by fuzzing that crashed the server or failed with an internal
+# error, kept so that they run in every fuzz test whatever the seed.
+#
+# The three data files are read from the folder of this module.
 #
 # Its name does not end in .pl: PGXS runs every t/*.pl file as a test.
 package RelprefetchFuzz;
@@ -64,6 +67,8 @@ use warnings;
 use utf8;
 
 use Exporter 'import';
+use File::Basename qw(dirname);
+use File::Spec;
 
 our @EXPORT_OK = qw(schema_sql fixed_cases families quote_literal);
 
@@ -96,190 +101,34 @@ sub schema_sql
 	return $sql;
 }
 
-# The same as a character string
+# The same as a character string: t/fuzz_schema.sql without its header,
+# after CREATE SCHEMA and SET search_path
 sub schema_text
 {
 	my ($schema) = @_;
-	return <<"EOF";
-CREATE SCHEMA $schema;
-SET search_path = $schema, public;
-CREATE TABLE country (id int PRIMARY KEY, name text, code char(2) UNIQUE);
-CREATE TABLE author (id int PRIMARY KEY, name text NOT NULL,
-  country_id int REFERENCES country, mentor_id int REFERENCES author);
-CREATE TABLE post (id int PRIMARY KEY, junk int, title text,
-  author_id int NOT NULL REFERENCES author, editor_id int REFERENCES author,
-  published timestamptz, score numeric, meta jsonb, flags int[]);
-ALTER TABLE post DROP COLUMN junk;
-CREATE TABLE tag (id int PRIMARY KEY, name text UNIQUE, active boolean, color text COLLATE "C");
-CREATE TABLE post_tags (post_id int REFERENCES post, tag_id int REFERENCES tag,
-  PRIMARY KEY (post_id, tag_id));
-CREATE TABLE comment (id bigint PRIMARY KEY, post_id int NOT NULL REFERENCES post,
-  parent_id bigint REFERENCES comment, body text, created date);
-CREATE TABLE tag_links (from_id int REFERENCES tag, to_id int REFERENCES tag,
-  PRIMARY KEY (from_id, to_id));
-CREATE TABLE region (cc char(2), code int, name text, PRIMARY KEY (cc, code));
-CREATE TABLE office (id int PRIMARY KEY, cc char(2), code int, label varchar(20),
-  FOREIGN KEY (cc, code) REFERENCES region);
-CREATE TABLE big (id bigint PRIMARY KEY, v text);
-CREATE TABLE small_ref (id int PRIMARY KEY, big_id int REFERENCES big);
-CREATE DOMAIN posint AS int CHECK (VALUE > 0);
-CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
-CREATE TYPE pair AS (a int, b text);
-CREATE TABLE ukeys (u uuid PRIMARY KEY, t text COLLATE "C" UNIQUE, m mood, p pair);
-CREATE TABLE uref (id int PRIMARY KEY, u uuid REFERENCES ukeys, t text REFERENCES ukeys (t),
-  d posint);
-CREATE TABLE wallet (m money PRIMARY KEY);
-CREATE TABLE purse (id int PRIMARY KEY, m money REFERENCES wallet);
-CREATE TABLE fl (id float8 PRIMARY KEY);
-CREATE TABLE flref (id int PRIMARY KEY, f float8 REFERENCES fl);
-CREATE TABLE event (id int, post_id int REFERENCES post, kind text, PRIMARY KEY (id, kind))
-  PARTITION BY LIST (kind);
-CREATE TABLE ev_a PARTITION OF event FOR VALUES IN ('a');
-CREATE TABLE ev_b PARTITION OF event FOR VALUES IN ('b');
-CREATE TABLE "Odd ""Name""" ("Id" int PRIMARY KEY, "sp ace" text, "ünï" int, "?key1?" int,
-  gen int GENERATED ALWAYS AS ("Id" * 2) STORED);
-CREATE TABLE odd_child (id int PRIMARY KEY, odd_id int REFERENCES "Odd ""Name""", "?key1?" text);
-CREATE TABLE empty_t (id int PRIMARY KEY, post_id int REFERENCES post);
-CREATE TABLE nokey (a int, b text);
-CREATE VIEW post_v AS SELECT id, title, author_id FROM post;
-INSERT INTO country SELECT i, 'country ' || i, chr(64 + i) || chr(65 + i) FROM generate_series(1, 6) i;
-INSERT INTO author SELECT i, 'author ' || i, nullif(i % 7, 0), CASE WHEN i > 3 THEN i / 2 END
-  FROM generate_series(1, 20) i;
-INSERT INTO post SELECT i, 'post ' || i || ' é', 1 + i % 20, CASE WHEN i % 3 = 0 THEN 1 + i % 5 END,
-  '2024-01-01'::timestamptz + i * interval '1 day', i / 7.0, jsonb_build_object('n', i),
-  ARRAY[i, i + 1] FROM generate_series(1, 60) i;
-INSERT INTO tag SELECT i, 'tag ' || i, i % 3 <> 0, CASE WHEN i % 2 = 0 THEN 'red' END
-  FROM generate_series(1, 10) i;
-INSERT INTO post_tags SELECT DISTINCT p, 1 + (p * k) % 10 FROM generate_series(1, 60) p, generate_series(1, 3) k;
-INSERT INTO comment SELECT i, 1 + i % 60, CASE WHEN i > 60 THEN i - 60 END, 'comment ' || i,
-  '2024-02-01'::date + i FROM generate_series(1, 200) i;
-INSERT INTO tag_links SELECT i, 1 + (i * 3) % 10 FROM generate_series(1, 10) i;
-INSERT INTO region SELECT code, n, code || n FROM country, generate_series(1, 2) n;
-INSERT INTO office SELECT i, chr(64 + 1 + i % 6) || chr(65 + 1 + i % 6), 1 + i % 2, 'office ' || i
-  FROM generate_series(1, 12) i;
-INSERT INTO big SELECT i, 'big ' || i FROM generate_series(1, 5) i;
-INSERT INTO small_ref SELECT i, nullif(i % 6, 0) FROM generate_series(1, 8) i;
-INSERT INTO ukeys SELECT ('00000000-0000-0000-0000-00000000000' || i)::uuid, 'k' || i,
-  (ARRAY['sad', 'ok', 'happy'])[1 + i % 3]::mood, ROW(i, 'p' || i)::pair FROM generate_series(1, 5) i;
-INSERT INTO uref SELECT i, ('00000000-0000-0000-0000-00000000000' || (1 + i % 5))::uuid,
-  'k' || (1 + i % 5), i FROM generate_series(1, 9) i;
-INSERT INTO wallet VALUES ('1.00'), ('2.00');
-INSERT INTO purse VALUES (1, '1.00'), (2, '2.00'), (3, NULL);
-INSERT INTO fl VALUES (0), (1.5), ('NaN'), ('Infinity');
-INSERT INTO flref VALUES (1, 0), (2, '-0'), (3, 'NaN'), (4, 1.5), (5, NULL);
-INSERT INTO event SELECT i, 1 + i % 60, CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END FROM generate_series(1, 30) i;
-INSERT INTO "Odd ""Name""" SELECT i, 'odd ' || i, i, i FROM generate_series(1, 4) i;
-INSERT INTO odd_child SELECT i, 1 + i % 4, 'c' || i FROM generate_series(1, 8) i;
-INSERT INTO nokey VALUES (1, 'a'), (2, NULL);
-CREATE MATERIALIZED VIEW post_mv AS SELECT id, author_id FROM post;
-ANALYZE country, author, post, tag, post_tags, comment, tag_links, region, office, big,
-  small_ref, ukeys, uref, wallet, purse, fl, flref, event, "Odd ""Name""", odd_child;
--- a difference found by an oracle input
-CREATE FUNCTION fz_check(ok boolean, what text) RETURNS boolean LANGUAGE plpgsql AS \$\$
-BEGIN
-  IF ok IS NOT TRUE THEN
-    RAISE EXCEPTION 'fuzz oracle: % differs', what USING ERRCODE = 'FZ001';
-  END IF;
-  RETURN true;
-END \$\$;
--- functions with side effects, for fragments and statements
-CREATE FUNCTION flip_body() RETURNS boolean LANGUAGE plpgsql AS \$\$
-BEGIN
-  IF (SELECT atttypid FROM pg_attribute WHERE attrelid = 'comment'::regclass
-      AND attname = 'body' AND NOT attisdropped) = 'text'::regtype THEN
-    ALTER TABLE comment DROP COLUMN body;
-    ALTER TABLE comment ADD COLUMN body int DEFAULT 5;
-  ELSE
-    ALTER TABLE comment DROP COLUMN IF EXISTS body;
-    ALTER TABLE comment ADD COLUMN body text DEFAULT 'flipped';
-  END IF;
-  RETURN true;
-END \$\$;
-CREATE FUNCTION flip_name() RETURNS boolean LANGUAGE plpgsql AS \$\$
-BEGIN
-  IF (SELECT atttypid FROM pg_attribute WHERE attrelid = 'author'::regclass
-      AND attname = 'name' AND NOT attisdropped) = 'text'::regtype THEN
-    ALTER TABLE author DROP COLUMN name;
-    ALTER TABLE author ADD COLUMN name point DEFAULT '(1,2)';
-  ELSE
-    ALTER TABLE author DROP COLUMN IF EXISTS name;
-    ALTER TABLE author ADD COLUMN name text DEFAULT 'renamed';
-  END IF;
-  RETURN true;
-END \$\$;
-CREATE FUNCTION add_column() RETURNS boolean LANGUAGE plpgsql AS \$\$
-BEGIN
-  IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'tag'::regclass AND attname = 'extra'
-             AND NOT attisdropped) THEN
-    ALTER TABLE tag DROP COLUMN extra;
-  ELSE
-    ALTER TABLE tag ADD COLUMN extra int DEFAULT 42;
-  END IF;
-  RETURN true;
-END \$\$;
-CREATE FUNCTION toggle_fk() RETURNS boolean LANGUAGE plpgsql AS \$\$
-BEGIN
-  IF EXISTS (SELECT FROM pg_constraint WHERE conname = 'comment_post_id_fkey'
-             AND conrelid = 'comment'::regclass) THEN
-    ALTER TABLE comment DROP CONSTRAINT comment_post_id_fkey;
-  ELSE
-    ALTER TABLE comment ADD CONSTRAINT comment_post_id_fkey FOREIGN KEY (post_id) REFERENCES post NOT VALID;
-  END IF;
-  RETURN true;
-END \$\$;
-CREATE FUNCTION rename_tag_name() RETURNS boolean LANGUAGE plpgsql AS \$\$
-BEGIN
-  IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'tag'::regclass AND attname = 'name') THEN
-    ALTER TABLE tag RENAME COLUMN name TO label;
-  ELSE
-    ALTER TABLE tag RENAME COLUMN label TO name;
-  END IF;
-  RETURN true;
-END \$\$;
-CREATE FUNCTION batch(n int) RETURNS boolean LANGUAGE sql AS
-  \$\$ SELECT set_config('relprefetch.fetch_batch_size', n::text, false) IS NOT NULL \$\$;
-CREATE FUNCTION analyze_comment() RETURNS boolean LANGUAGE plpgsql AS
-  \$\$ BEGIN ANALYZE comment; RETURN true; END \$\$;
-CREATE FUNCTION noisy(v int) RETURNS boolean LANGUAGE plpgsql AS \$\$
-BEGIN
-  RAISE NOTICE 'noisy %', v;
-  IF v % 7 = 0 THEN RAISE WARNING 'noisy warning %', v; END IF;
-  RETURN true;
-END \$\$;
-CREATE FUNCTION fail(code text) RETURNS boolean LANGUAGE plpgsql AS
-  \$\$ BEGIN RAISE EXCEPTION 'fail %', code USING ERRCODE = code; END \$\$;
-CREATE FUNCTION nested_fetch() RETURNS boolean LANGUAGE sql AS
-  \$\$ SELECT count(*) >= 0 FROM relprefetch.fetch_json('post', '{"include": ["comment", "tags"]}') \$\$;
-CREATE FUNCTION recurse(spec jsonb) RETURNS boolean LANGUAGE sql AS
-  \$\$ SELECT count(*) >= 0 FROM relprefetch.fetch_json('author', spec) \$\$;
-CREATE FUNCTION do_reset() RETURNS boolean LANGUAGE sql AS \$\$ SELECT relprefetch.reset() IS NOT NULL \$\$;
-CREATE FUNCTION do_end_unit() RETURNS boolean LANGUAGE sql AS \$\$ SELECT relprefetch.end_unit() IS NULL \$\$;
-CREATE FUNCTION add_comment() RETURNS boolean LANGUAGE plpgsql AS \$\$
-BEGIN
-  INSERT INTO comment (id, post_id, body) SELECT coalesce(max(id), 0) + 1, 1, 'added' FROM comment;
-  RETURN true;
-END \$\$;
-CREATE FUNCTION del_comments() RETURNS boolean LANGUAGE plpgsql AS
-  \$\$ BEGIN DELETE FROM comment WHERE id > 190; RETURN true; END \$\$;
-CREATE FUNCTION lookups(n int) RETURNS int LANGUAGE plpgsql AS \$\$
-DECLARE
-  r int := 0;
-BEGIN
-  FOR i IN 1..n LOOP
-    PERFORM name FROM author WHERE id = i;
-    r := r + 1;
-  END LOOP;
-  RETURN r;
-END \$\$;
-CREATE PROCEDURE commit_loop(n int) LANGUAGE plpgsql AS \$\$
-BEGIN
-  FOR i IN 1..n LOOP
-    PERFORM name FROM author WHERE id = i;
-    IF i % 3 = 0 THEN COMMIT; END IF;
-    IF i % 4 = 0 THEN ROLLBACK; END IF;
-  END LOOP;
-END \$\$;
-EOF
+	(my $sql = data_file('fuzz_schema.sql')) =~ s/\A(?:--[^\n]*\n)*\n//;
+	return "CREATE SCHEMA $schema;\nSET search_path = $schema, public;\n$sql";
+}
+
+# The folder of this module: its data files lie beside it (in t/, or in the
+# copy of t/ that the test commands run from)
+my $DIR = dirname(File::Spec->rel2abs(__FILE__));
+my %DATA_FILES;
+
+# The text of data file $name of that folder (UTF-8), read once
+sub data_file
+{
+	my ($name) = @_;
+	return $DATA_FILES{$name} //= do
+	{
+		my $path = "$DIR/$name";
+		open my $fh, '<:encoding(UTF-8)', $path
+		  or die "cannot open $path: $!\n";
+		local $/;
+		my $text = <$fh>;
+		close $fh;
+		$text;
+	};
 }
 
 # Tables of the schema: columns (bare, as written in SQL), and the names
@@ -875,45 +724,10 @@ sub deep_spec
 	return ($table, $spec);
 }
 
-# Valid specs, mutated as text
-my @CORPUS = (
-	[
-		post =>
-'{"include": {"author_id": {"include": ["country"]}, "tags": {"where": "active", "order_by": "name"}, "comment": {"order_by": "id", "limit": 2}}, "columns": ["id", "title"]}'
-	],
-	[
-		post =>
-'{"columns": ["id", "title"], "where": "id > 3", "order_by": "id DESC", "limit": 5, "offset": 1, "include": ["editor__country", "comment__comment"]}'
-	],
-	[
-		post =>
-'{"include": {"c": {"path": "comment", "include": {"r": {"path": "comment"}, "p": {"path": "parent"}}}}}'
-	],
-	[
-		author =>
-'{"include": {"posts": {"path": "post", "via": "post_author_id_fkey", "order_by": "id", "limit": 3, "include": ["tags"]}, "mentor": {}}}'
-	],
-	[
-		tag =>
-'{"include": {"from": {"path": "tag", "via": "from_id"}, "posts": {"path": "post", "columns": ["id"]}}}'
-	],
-	[ office => '{"include": ["region"], "order_by": "id"}' ],
-	[
-		region =>
-		  '{"include": {"office": {"order_by": "label DESC NULLS LAST"}}}'
-	],
-	[ uref      => '{"include": ["u", "t"], "where": "d > 2"}' ],
-	[ ukeys     => '{"include": {"uref": {"path": "uref_u_fkey"}}}' ],
-	[ small_ref => '{"include": ["big"]}' ],
-	[ event     => '{"include": ["post__author"]}' ],
-	[ post      => '{"include": {"event": {"order_by": "id", "limit": 1}}}' ],
-	[ odd_child => '{"include": ["odd_id"], "columns": ["?key1?", "id"]}' ],
-	[ flref     => '{"include": ["f"]}' ],
-	[ purse     => '{"include": ["m"]}' ],
-	[
-		comment =>
-'{"where": "post_id < 5", "include": {"post": {"include": {"author": {"path": "author_id"}}}, "replies": {"path": "comment", "limit": 0}}}'
-	],);
+# Valid specs, mutated as text: [table, spec], from t/fuzz_corpus.txt
+my @CORPUS =
+  map { [ split / /, $_, 2 ] }
+  grep { /\S/ && !/^#/ } split /\n/, data_file('fuzz_corpus.txt');
 
 sub mutate
 {
@@ -2550,117 +2364,32 @@ sub gen_oracle
 # Inputs found by fuzzing that crashed the server or failed with an
 # internal error, run by every fuzz test: a list of { name, what, sql }
 # (sql: statements separated by ";\n", run by psql in one session, in a
-# schema of its own).
+# schema of its own), read from t/fuzz_fixed_cases.sql (its header tells
+# the format).
 sub fixed_cases
 {
-	my $tables = <<'EOF';
-CREATE TABLE post (id int PRIMARY KEY, title text);
-CREATE TABLE comment (id int PRIMARY KEY, post_id int REFERENCES post, body text);
-INSERT INTO post SELECT g, 'p' || g FROM generate_series(1, 5) g;
-INSERT INTO comment SELECT g, 1 + g % 5, 'c' || g FROM generate_series(1, 20) g;
-EOF
-	return (
+	my ($setup, @cases) = ('');
+	# the file cut at its "-- @@" lines: what comes before, then head and
+	# body of each section
+	my (undef, @parts) = split /^-- \@\@ (setup|case \S+)\n/m,
+	  data_file('fuzz_fixed_cases.sql');
+	while (my ($head, $body) = splice @parts, 0, 2)
+	{
+		$body =~ s/\n+\z/\n/;    # the blank lines between sections
+		if ($head eq 'setup')
 		{
-			name => 'ddl_in_where_fragment',
-			what =>
-			  'a where fragment calls a function that drops a column of an '
-			  . 'included table and adds it back with another type and a default: '
-			  . 'the prepared query of the include was re-planned with the new type '
-			  . 'and its values rendered as the old type (found crashing the server '
-			  . 'with signal 11, text read as int4 and point read as text failing '
-			  . 'with XX000 "invalid string enlargement request size", int4 read as '
-			  . 'text giving garbage; fixed by checking each query\'s rows against '
-			  . 'the types it was prepared for)',
-			sql => $tables . <<'EOF',
-CREATE FUNCTION flip() RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN
-  IF (SELECT atttypid FROM pg_attribute WHERE attrelid = 'comment'::regclass AND attname = 'body') = 'text'::regtype THEN
-    ALTER TABLE comment DROP COLUMN body;
-    ALTER TABLE comment ADD COLUMN body int DEFAULT 5;
-  END IF;
-  RETURN true;
-END $$;
-SELECT relprefetch.fetch_json('post', '{"where": "flip()", "include": ["comment"]}');
-EOF
-		},
-		{
-			name => 'ddl_under_cursor',
-			what =>
-'the same through a cursor: between two FETCHes of a cursor over '
-			  . 'fetch_json, a column of the included table is dropped and added back '
-			  . 'with another type and a default (found crashing the server, signal 11)',
-			sql => $tables . <<'EOF',
-SET relprefetch.fetch_batch_size = 1;
-BEGIN;
-DECLARE c CURSOR FOR SELECT relprefetch.fetch_json('post', '{"include": ["comment"]}');
-FETCH 1 FROM c;
-ALTER TABLE comment DROP COLUMN body;
-ALTER TABLE comment ADD COLUMN body int DEFAULT 5;
-FETCH 1 FROM c;
-ROLLBACK;
-EOF
-		},
-		{
-			name => 'children_ddl_under_cursor',
-			what =>
-'fetch_children through a cursor, the child table altered between '
-			  . 'two FETCHes (typed rows of the old row type; it never failed, kept '
-			  . 'beside the two above)',
-			sql => $tables . <<'EOF',
-SET relprefetch.fetch_batch_size = 1;
-BEGIN;
-DECLARE c CURSOR FOR SELECT relprefetch.fetch_children(NULL::post, NULL::comment[]);
-FETCH 1 FROM c;
-ALTER TABLE comment DROP COLUMN body;
-ALTER TABLE comment ADD COLUMN body int DEFAULT 5;
-FETCH 1 FROM c;
-ROLLBACK;
-EOF
-		},
-		{
-			name => 'cursor_gone_after_rollback_to',
-			what =>
-'a cursor over fetch_json first read inside a savepoint that is '
-			  . 'then rolled back: the next FETCH failed with an internal error '
-			  . '(XX000 "relprefetch: the cursor of the parent rows is gone"; fixed '
-			  . 'by reading the parent rows into a tuplestore at the first call)',
-			sql => $tables . <<'EOF',
-SET relprefetch.fetch_batch_size = 2;
-BEGIN;
-DECLARE c CURSOR FOR SELECT relprefetch.fetch_json('post', '{"include": ["comment"]}');
-SAVEPOINT s;
-FETCH 1 FROM c;
-ROLLBACK TO s;
-FETCH 1 FROM c;
-FETCH 1 FROM c;
-ROLLBACK;
-EOF
-		},
-		{
-			name => 'plpgsql_cursor_in_exception_block',
-			what =>
-'a PL/pgSQL cursor over fetch_json read first inside an exception '
-			  . 'block that fails (the same as cursor_gone_after_rollback_to)',
-			sql => $tables . <<'EOF',
-SET relprefetch.fetch_batch_size = 1;
-DO $$
-DECLARE
-  c refcursor;
-  r record;
-BEGIN
-  OPEN c FOR SELECT relprefetch.fetch_json('post', '{"include": ["comment"]}');
-  BEGIN
-    FETCH c INTO r;
-    PERFORM 1 / 0;
-  EXCEPTION WHEN division_by_zero THEN
-    NULL;
-  END;
-  FETCH c INTO r;
-  FETCH c INTO r;
-  CLOSE c;
-END $$;
-EOF
-		},);
+			$setup = $body;
+			next;
+		}
+		my ($what, $sql) = $body =~ /\A((?:-- [^\n]*\n)*)(.*)\z/s;
+		push @cases,
+		  {
+			name => $head =~ s/^case //r,
+			what => join(' ', $what =~ /^-- (.*)$/mg),
+			sql  => $setup . $sql
+		  };
+	}
+	return @cases;
 }
 
 1;
