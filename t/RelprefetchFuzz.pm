@@ -1759,259 +1759,350 @@ sub ddl
 		$back);
 }
 
+# The operations of a sequence, drawn one after the other: name, weight and
+# the sub that adds the operation's statements.  A weight is a number, or a
+# sub of ($self, $st) for those that depend on where the sequence stands.
+# The order of the list and the weights decide what a seed draws: add new
+# operations at the end.  $st is the state of the sequence being written:
+#   stmts       its statements so far
+#   in          1 in a transaction block
+#   savepoints  names of the savepoints set in that block
+#   cursors     open cursors: [name, holdable]
+#   held        WITH HOLD cursors that survive the transaction
+#   prepared    SQL-level prepared statements
+#   known       0 when the inputs of known bugs are left out
+my @SEQUENCE_OPS = (
+	[ begin => sub { $_[1]{in} ? 0 : 12 }, \&seq_begin ],
+	[ commit      => sub { $_[1]{in} ? 8 : 1 }, \&seq_end_xact ],
+	[ rollback    => sub { $_[1]{in} ? 5 : 1 }, \&seq_end_xact ],
+	[ savepoint   => sub { $_[1]{in} ? 6 : 1 }, \&seq_savepoint ],
+	[ rollback_to => sub { @{ $_[1]{savepoints} } ? 5 : 1 }, \&seq_to_savepoint ],
+	[ release     => sub { @{ $_[1]{savepoints} } ? 3 : 0 }, \&seq_to_savepoint ],
+	[ prepare_xact    => sub { $_[1]{in} ? 2 : 0 }, \&seq_prepare_xact ],
+	[ finish_prepared => sub { @{ $_[0]{gids} } ? 3 : 0.2 }, \&seq_finish_prepared ],
+	[ declare   => sub { $_[1]{in} ? 8 : 2 }, \&seq_declare ],
+	[ fetch     => sub { open_cursors($_[1]) ? 12 : 0.3 }, \&seq_fetch ],
+	[ close     => sub { open_cursors($_[1]) ? 3 : 0 }, \&seq_close ],
+	[ discard   => 2,   \&seq_discard ],
+	[ end_unit  => 4,   \&seq_end_unit ],
+	[ reset     => 0.1, \&seq_reset ],
+	[ views     => 4,   \&seq_views ],
+	[ explain   => 3,   \&seq_explain ],
+	[ prepare   => 3,   \&seq_prepare ],
+	[ execute   => sub { @{ $_[1]{prepared} } ? 5 : 0 }, \&seq_execute ],
+	[ do        => 3,   \&seq_do ],
+	[ error     => 4,   \&seq_error ],
+	[ on_detect => 4,   \&seq_on_detect ],
+	[ lookups   => 12,  \&seq_lookups ],
+	[ guc       => 4,   \&seq_guc ],
+	[ ddl       => 5,   \&seq_ddl ],
+	[ call      => 1,   \&seq_call ],
+	[ copy      => 1,   \&seq_copy ],
+	[ reconnect => 0.3, \&seq_reconnect ],
+	[ fetchcall => 4,   \&seq_fetchcall ],
+	[ sleep     => 0.5, \&seq_sleep ],
+	[ multi     => 2,   \&seq_multi ]);
+
 sub gen_sequence
 {
 	my ($self) = @_;
-	my @stmts;
-	my $in = 0;    # in a transaction block
-	my @savepoints;
-	my @cursors;     # open cursors: [name, holdable]
-	my @held;        # WITH HOLD cursors that survive the transaction
-	my @prepared;    # SQL-level prepared statements
-	my $n     = $self->between(3, 25);
-	my $known = !$self->{avoid_known};
+	my $st = {
+		stmts      => [],
+		in         => 0,
+		savepoints => [],
+		cursors    => [],
+		held       => [],
+		prepared   => [],
+		known      => !$self->{avoid_known},
+	};
+	my $n = $self->between(3, 25);
 
 	for (1 .. $n)
 	{
 		my $op = $self->weighted(
-			[ 'begin',           $in                 ? 0  : 12 ],
-			[ 'commit',          $in                 ? 8  : 1 ],
-			[ 'rollback',        $in                 ? 5  : 1 ],
-			[ 'savepoint',       $in                 ? 6  : 1 ],
-			[ 'rollback_to',     @savepoints         ? 5  : 1 ],
-			[ 'release',         @savepoints         ? 3  : 0 ],
-			[ 'prepare_xact',    $in                 ? 2  : 0 ],
-			[ 'finish_prepared', @{ $self->{gids} }  ? 3  : 0.2 ],
-			[ 'declare',         $in                 ? 8  : 2 ],
-			[ 'fetch',           (@cursors || @held) ? 12 : 0.3 ],
-			[ 'close',           (@cursors || @held) ? 3  : 0 ],
-			[ 'discard',         2 ],
-			[ 'end_unit',        4 ],
-			[ 'reset',           0.1 ],
-			[ 'views',           4 ],
-			[ 'explain',         3 ],
-			[ 'prepare',         3 ],
-			[ 'execute',         @prepared ? 5 : 0 ],
-			[ 'do',              3 ],
-			[ 'error',           4 ],
-			[ 'on_detect',       4 ],
-			[ 'lookups',         12 ],
-			[ 'guc',             4 ],
-			[ 'ddl',             5 ],
-			[ 'call',            1 ],
-			[ 'copy',            1 ],
-			[ 'reconnect',       0.3 ],
-			[ 'fetchcall',       4 ],
-			[ 'sleep',           0.5 ],
-			[ 'multi',           2 ]);
-		if ($op eq 'begin')
-		{
-			push @stmts,
-			  $self->pick(
-				'BEGIN',
-				'START TRANSACTION',
-				'BEGIN ISOLATION LEVEL REPEATABLE READ',
-				'BEGIN ISOLATION LEVEL SERIALIZABLE',
-				'BEGIN READ ONLY');
-			$in = 1;
-		}
-		elsif ($op eq 'commit' || $op eq 'rollback')
-		{
-			my $chain = $in && $self->chance(0.1) ? ' AND CHAIN' : '';
-			push @stmts,
-			  ($op eq 'commit' ? $self->pick('COMMIT', 'END') : 'ROLLBACK')
-			  . $chain;
-			if (!$chain)
-			{
-				$in = 0;
-				push @held, grep { $_->[1] } @cursors if $op eq 'commit';
-				@cursors    = ();
-				@savepoints = ();
-			}
-		}
-		elsif ($op eq 'savepoint')
-		{
-			my $s = 'sp' . $self->int_below(4);
-			push @stmts,      "SAVEPOINT $s";
-			push @savepoints, $s;
-		}
-		elsif ($op eq 'rollback_to' || $op eq 'release')
-		{
-			my $s = @savepoints ? $self->pick(@savepoints) : 'sp9';
-			push @stmts,
-			  ( $op eq 'release'
-				? 'RELEASE SAVEPOINT '
-				: 'ROLLBACK TO SAVEPOINT ') . $s;
-			if ($op eq 'rollback_to' && !$known)
-			{
-			   # a cursor read inside the savepoint loses its parent rows'
-			   # cursor (fixed case cursor_gone_after_rollback_to): close them
-				push @stmts, 'CLOSE ALL';
-				@cursors = ();
-				@held    = ();
-			}
-		}
-		elsif ($op eq 'prepare_xact')
-		{
-			my $gid = "fz$self->{session}_" . ++$self->{gid};
-			push @stmts, "PREPARE TRANSACTION '$gid'";
-			# finished in the same input: a prepared transaction keeps its
-			# locks, and the session's next statements would wait for them
-			push @{ $self->{gids} }, $gid;
-			push @stmts,             $self->lookup if $self->chance(0.3);
-			push @stmts,
-			  $self->pick('COMMIT', 'ROLLBACK') . " PREPARED '$gid'";
-			shift @{ $self->{gids} };
-			$in         = 0;
-			@cursors    = ();
-			@savepoints = ();
-		}
-		elsif ($op eq 'finish_prepared')
-		{
-			my $gid = shift @{ $self->{gids} } // "fz$self->{session}_0";
-			push @stmts,
-			  $self->pick('COMMIT', 'ROLLBACK') . " PREPARED '$gid'";
-		}
-		elsif ($op eq 'declare')
-		{
-			my $c    = 'c' . ++$self->{cursor_no};
-			my $hold = $self->chance(0.3);
-			push @stmts,
-				"DECLARE $c "
-			  . $self->pick('', 'SCROLL ', 'NO SCROLL ', 'BINARY ')
-			  . 'CURSOR '
-			  . ($hold ? 'WITH HOLD ' : '') . 'FOR '
-			  . $self->cursor_query;
-			push @cursors, [ $c, $hold ];
-			push @held,    [ $c, 1 ] if !$in && $hold;
-		}
-		elsif ($op eq 'fetch')
-		{
-			my @all = (@cursors, @held);
-			my $c   = @all ? $self->pick(@all)->[0] : 'nope';
-			push @stmts,
-			  $self->pick(
-				"FETCH 1 FROM $c",
-				"FETCH 2 FROM $c",
-				"FETCH ALL FROM $c",
-				"FETCH NEXT FROM $c",
-				"FETCH BACKWARD 1 FROM $c",
-				"FETCH ABSOLUTE 3 FROM $c",
-				"FETCH FIRST FROM $c",
-				"MOVE 2 IN $c",
-				"MOVE ALL IN $c",
-				"FETCH RELATIVE -1 FROM $c",
-				"FETCH LAST FROM $c",
-				"FETCH PRIOR FROM $c",
-				"FETCH 0 FROM $c");
-		}
-		elsif ($op eq 'close')
-		{
-			my @all = (@cursors, @held);
-			my $c   = $self->pick(@all)->[0];
-			if ($self->chance(0.2))
-			{
-				push @stmts, 'CLOSE ALL';
-				@cursors = ();
-				@held    = ();
-			}
-			else
-			{
-				push @stmts, "CLOSE $c";
-				@cursors = grep { $_->[0] ne $c } @cursors;
-				@held    = grep { $_->[0] ne $c } @held;
-			}
-		}
-		elsif ($op eq 'discard')
-		{
-			push @stmts,
-			  $self->pick(
-				'DISCARD ALL',
-				'RESET ALL',
-				'DISCARD PLANS',
-				'DISCARD TEMP');
-			if ($stmts[-1] =~ /ALL/ && !$in)
-			{
-				push @stmts, $self->session_setup;
-				@held     = ();
-				@prepared = () if $stmts[-4] eq 'DISCARD ALL';
-			}
-		}
-		elsif ($op eq 'end_unit')
-		{
-			push @stmts,
-			  $self->pick(
-				'SELECT relprefetch.end_unit()',
-				'SELECT relprefetch.end_unit(), relprefetch.end_unit()',
-				'SELECT * FROM relprefetch.end_unit()',
-				'SELECT relprefetch.end_unit() FROM generate_series(1, 3)');
-		}
-		elsif ($op eq 'reset')
-		{
-			# (mostly one shape at a time: the shared table should fill up
-			# and evict)
-			push @stmts,
-			  $self->chance(0.03)
-			  ? $self->pick(
-				'SELECT relprefetch.reset()',
-				'SELECT relprefetch.reset(0, 0, 0)',
-				"SELECT relprefetch.reset(current_user::regrole::oid)",
+			map {
+				my $w = $_->[1];
+				[ $_, ref $w ? $w->($self, $st) : $w ]
+			} @SEQUENCE_OPS);
+		$op->[2]->($self, $st, $op->[0]);
+	}
+	my $stmts = $st->{stmts};
+	if ($st->{in})
+	{
+		push @$stmts,
+		  $self->weighted(
+			[ 'COMMIT',   48 ],
+			[ 'ROLLBACK', 49 ],
+			[ 'LEAVE',    3 ]);
+		pop @$stmts if $stmts->[-1] eq 'LEAVE';
+	}
+	return @$stmts;
+}
+
+# The cursors a FETCH or CLOSE may name (in scalar context, how many)
+sub open_cursors
+{
+	my ($st) = @_;
+	my @all = (@{ $st->{cursors} }, @{ $st->{held} });
+	return @all;
+}
+
+sub seq_begin
+{
+	my ($self, $st) = @_;
+	push @{ $st->{stmts} },
+	  $self->pick(
+		'BEGIN',
+		'START TRANSACTION',
+		'BEGIN ISOLATION LEVEL REPEATABLE READ',
+		'BEGIN ISOLATION LEVEL SERIALIZABLE',
+		'BEGIN READ ONLY');
+	$st->{in} = 1;
+	return;
+}
+
+# commit or rollback
+sub seq_end_xact
+{
+	my ($self, $st, $op) = @_;
+	my $chain = $st->{in} && $self->chance(0.1) ? ' AND CHAIN' : '';
+	push @{ $st->{stmts} },
+	  ($op eq 'commit' ? $self->pick('COMMIT', 'END') : 'ROLLBACK') . $chain;
+	if (!$chain)
+	{
+		$st->{in} = 0;
+		push @{ $st->{held} }, grep { $_->[1] } @{ $st->{cursors} }
+		  if $op eq 'commit';
+		@{ $st->{cursors} }    = ();
+		@{ $st->{savepoints} } = ();
+	}
+	return;
+}
+
+sub seq_savepoint
+{
+	my ($self, $st) = @_;
+	my $s = 'sp' . $self->int_below(4);
+	push @{ $st->{stmts} },      "SAVEPOINT $s";
+	push @{ $st->{savepoints} }, $s;
+	return;
+}
+
+# rollback_to or release
+sub seq_to_savepoint
+{
+	my ($self, $st, $op) = @_;
+	my $s = @{ $st->{savepoints} } ? $self->pick(@{ $st->{savepoints} }) : 'sp9';
+	push @{ $st->{stmts} },
+	  ( $op eq 'release'
+		? 'RELEASE SAVEPOINT '
+		: 'ROLLBACK TO SAVEPOINT ') . $s;
+	if ($op eq 'rollback_to' && !$st->{known})
+	{
+		# a cursor first read inside the savepoint lost its parent rows
+		# before they were read into a tuplestore (the fixed case
+		# cursor_gone_after_rollback_to): close them
+		push @{ $st->{stmts} }, 'CLOSE ALL';
+		@{ $st->{cursors} } = ();
+		@{ $st->{held} }    = ();
+	}
+	return;
+}
+
+sub seq_prepare_xact
+{
+	my ($self, $st) = @_;
+	my $stmts = $st->{stmts};
+	my $gid   = "fz$self->{session}_" . ++$self->{gid};
+	push @$stmts, "PREPARE TRANSACTION '$gid'";
+	# finished in the same input: a prepared transaction keeps its locks,
+	# and the session's next statements would wait for them
+	push @{ $self->{gids} }, $gid;
+	push @$stmts, $self->lookup if $self->chance(0.3);
+	push @$stmts, $self->pick('COMMIT', 'ROLLBACK') . " PREPARED '$gid'";
+	shift @{ $self->{gids} };
+	$st->{in}              = 0;
+	@{ $st->{cursors} }    = ();
+	@{ $st->{savepoints} } = ();
+	return;
+}
+
+sub seq_finish_prepared
+{
+	my ($self, $st) = @_;
+	my $gid = shift @{ $self->{gids} } // "fz$self->{session}_0";
+	push @{ $st->{stmts} },
+	  $self->pick('COMMIT', 'ROLLBACK') . " PREPARED '$gid'";
+	return;
+}
+
+sub seq_declare
+{
+	my ($self, $st) = @_;
+	my $c    = 'c' . ++$self->{cursor_no};
+	my $hold = $self->chance(0.3);
+	push @{ $st->{stmts} },
+		"DECLARE $c "
+	  . $self->pick('', 'SCROLL ', 'NO SCROLL ', 'BINARY ')
+	  . 'CURSOR '
+	  . ($hold ? 'WITH HOLD ' : '') . 'FOR '
+	  . $self->cursor_query;
+	push @{ $st->{cursors} }, [ $c, $hold ];
+	push @{ $st->{held} }, [ $c, 1 ] if !$st->{in} && $hold;
+	return;
+}
+
+sub seq_fetch
+{
+	my ($self, $st) = @_;
+	my @all = open_cursors($st);
+	my $c   = @all ? $self->pick(@all)->[0] : 'nope';
+	push @{ $st->{stmts} },
+	  $self->pick(
+		"FETCH 1 FROM $c",
+		"FETCH 2 FROM $c",
+		"FETCH ALL FROM $c",
+		"FETCH NEXT FROM $c",
+		"FETCH BACKWARD 1 FROM $c",
+		"FETCH ABSOLUTE 3 FROM $c",
+		"FETCH FIRST FROM $c",
+		"MOVE 2 IN $c",
+		"MOVE ALL IN $c",
+		"FETCH RELATIVE -1 FROM $c",
+		"FETCH LAST FROM $c",
+		"FETCH PRIOR FROM $c",
+		"FETCH 0 FROM $c");
+	return;
+}
+
+sub seq_close
+{
+	my ($self, $st) = @_;
+	my @all = open_cursors($st);
+	my $c   = $self->pick(@all)->[0];
+	if ($self->chance(0.2))
+	{
+		push @{ $st->{stmts} }, 'CLOSE ALL';
+		@{ $st->{cursors} } = ();
+		@{ $st->{held} }    = ();
+	}
+	else
+	{
+		push @{ $st->{stmts} }, "CLOSE $c";
+		@{ $st->{cursors} } = grep { $_->[0] ne $c } @{ $st->{cursors} };
+		@{ $st->{held} }    = grep { $_->[0] ne $c } @{ $st->{held} };
+	}
+	return;
+}
+
+sub seq_discard
+{
+	my ($self, $st) = @_;
+	my $stmts = $st->{stmts};
+	push @$stmts,
+	  $self->pick('DISCARD ALL', 'RESET ALL', 'DISCARD PLANS', 'DISCARD TEMP');
+	if ($stmts->[-1] =~ /ALL/ && !$st->{in})
+	{
+		push @$stmts, $self->session_setup;
+		@{ $st->{held} } = ();
+		@{ $st->{prepared} } = () if $stmts->[-4] eq 'DISCARD ALL';
+	}
+	return;
+}
+
+sub seq_end_unit
+{
+	my ($self, $st) = @_;
+	push @{ $st->{stmts} },
+	  $self->pick(
+		'SELECT relprefetch.end_unit()',
+		'SELECT relprefetch.end_unit(), relprefetch.end_unit()',
+		'SELECT * FROM relprefetch.end_unit()',
+		'SELECT relprefetch.end_unit() FROM generate_series(1, 3)');
+	return;
+}
+
+sub seq_reset
+{
+	my ($self, $st) = @_;
+	# (mostly one shape at a time: the shared table should fill up and
+	# evict)
+	push @{ $st->{stmts} },
+	  $self->chance(0.03)
+	  ? $self->pick(
+		'SELECT relprefetch.reset()',
+		'SELECT relprefetch.reset(0, 0, 0)',
+		"SELECT relprefetch.reset(current_user::regrole::oid)",
 "SELECT relprefetch.reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()))"
-			  )
-			  : $self->pick(
+	  )
+	  : $self->pick(
 'SELECT relprefetch.reset(0, 0, fingerprint) FROM relprefetch.stats LIMIT 3',
-				'SELECT relprefetch.reset(NULL, 0, 0)',
-				'SELECT relprefetch.reset(1, 1, 1)',
+		'SELECT relprefetch.reset(NULL, 0, 0)',
+		'SELECT relprefetch.reset(1, 1, 1)',
 'SELECT relprefetch.reset(0, 0, fingerprint) FROM relprefetch.stats ORDER BY calls LIMIT 1'
-			  );
-		}
-		elsif ($op eq 'views')
-		{
-			push @stmts,
-			  $self->pick(
-				'SELECT * FROM relprefetch.stats',
-				'SELECT * FROM relprefetch.info',
-				'SELECT * FROM relprefetch.unit_queries()',
-'SELECT count(*), sum(calls), max(max_repeats) FROM relprefetch.stats',
+	  );
+	return;
+}
+
+sub seq_views
+{
+	my ($self, $st) = @_;
+	push @{ $st->{stmts} },
+	  $self->pick(
+		'SELECT * FROM relprefetch.stats',
+		'SELECT * FROM relprefetch.info',
+		'SELECT * FROM relprefetch.unit_queries()',
+		'SELECT count(*), sum(calls), max(max_repeats) FROM relprefetch.stats',
 'SELECT query, suggestion FROM relprefetch.stats WHERE relation IS NOT NULL',
 'SELECT * FROM relprefetch.stats() s JOIN relprefetch.unit_queries() u USING (fingerprint)',
-				'SELECT relprefetch.info()');
-		}
-		elsif ($op eq 'explain')
-		{
-			push @stmts,
-			  $self->pick(
-				'EXPLAIN ANALYZE ',
-				'EXPLAIN ',
-				'EXPLAIN (ANALYZE, BUFFERS) ') . $self->lookup;
-		}
-		elsif ($op eq 'prepare')
-		{
-			my $p = 'p' . $self->int_below(3);
-			push @stmts, "DEALLOCATE $p" if grep { $_ eq $p } @prepared;
-			push @stmts,
-			  $self->pick(
-				"PREPARE $p AS SELECT name FROM author WHERE id = \$1",
-"PREPARE $p(int) AS SELECT * FROM comment WHERE post_id = \$1",
+		'SELECT relprefetch.info()');
+	return;
+}
+
+sub seq_explain
+{
+	my ($self, $st) = @_;
+	push @{ $st->{stmts} },
+	  $self->pick('EXPLAIN ANALYZE ', 'EXPLAIN ', 'EXPLAIN (ANALYZE, BUFFERS) ')
+	  . $self->lookup;
+	return;
+}
+
+sub seq_prepare
+{
+	my ($self, $st) = @_;
+	my $p = 'p' . $self->int_below(3);
+	push @{ $st->{stmts} }, "DEALLOCATE $p"
+	  if grep { $_ eq $p } @{ $st->{prepared} };
+	push @{ $st->{stmts} },
+	  $self->pick(
+		"PREPARE $p AS SELECT name FROM author WHERE id = \$1",
+		"PREPARE $p(int) AS SELECT * FROM comment WHERE post_id = \$1",
 "PREPARE $p(text) AS SELECT count(*) FROM relprefetch.fetch_json('post', jsonb_build_object('where', \$1))",
 "PREPARE $p(int) AS SELECT relprefetch.fetch_children(NULL::post, NULL::comment[], child_limit => \$1)"
-			  );
-			@prepared = ((grep { $_ ne $p } @prepared), $p);
-		}
-		elsif ($op eq 'execute')
-		{
-			my $p   = $self->pick(@prepared);
-			my $arg = $self->pick(1, 2, 3, "'id > 3'", "'nope'", -1, 'NULL');
-			my $k   = $self->between(1, 7);
-			push @stmts, "EXECUTE $p($arg)" for 1 .. $k;
-			push @stmts, "EXPLAIN ANALYZE EXECUTE $p($arg)"
-			  if $self->chance(0.2);
-		}
-		elsif ($op eq 'do')
-		{
-			my $k = $self->between(1, 9);
-			push @stmts,
-			  $self->pick(
+	  );
+	@{ $st->{prepared} } = ((grep { $_ ne $p } @{ $st->{prepared} }), $p);
+	return;
+}
+
+sub seq_execute
+{
+	my ($self, $st) = @_;
+	my $p   = $self->pick(@{ $st->{prepared} });
+	my $arg = $self->pick(1, 2, 3, "'id > 3'", "'nope'", -1, 'NULL');
+	my $k   = $self->between(1, 7);
+	push @{ $st->{stmts} }, "EXECUTE $p($arg)" for 1 .. $k;
+	push @{ $st->{stmts} }, "EXPLAIN ANALYZE EXECUTE $p($arg)"
+	  if $self->chance(0.2);
+	return;
+}
+
+sub seq_do
+{
+	my ($self, $st) = @_;
+	my $k = $self->between(1, 9);
+	push @{ $st->{stmts} },
+	  $self->pick(
 "DO \$do\$ BEGIN FOR i IN 1..$k LOOP PERFORM name FROM author WHERE id = i; END LOOP; END \$do\$",
 "DO \$do\$ BEGIN FOR i IN 1..$k LOOP BEGIN PERFORM 1/(i % 3); EXCEPTION WHEN division_by_zero THEN PERFORM relprefetch.end_unit(); END; END LOOP; END \$do\$",
 "DO \$do\$ DECLARE r record; BEGIN FOR r IN SELECT * FROM relprefetch.fetch_json('post', '{\"include\": [\"comment\"]}') LOOP PERFORM name FROM author WHERE id = 1; EXIT WHEN random() < 0.2; END LOOP; END \$do\$",
@@ -2019,119 +2110,140 @@ sub gen_sequence
 "DO \$do\$ BEGIN PERFORM lookups($k); RAISE EXCEPTION 'boom' USING ERRCODE = 'P0001'; END \$do\$",
 "DO \$do\$ BEGIN FOR i IN 1..$k LOOP PERFORM relprefetch.reset(0, 0, i); PERFORM name FROM author WHERE id = i; END LOOP; END \$do\$",
 "DO \$do\$ DECLARE c refcursor; r record; BEGIN OPEN c FOR SELECT relprefetch.fetch_json('post', '{\"include\": [\"tags\"]}'); FETCH c INTO r; BEGIN FETCH c INTO r; PERFORM 1/0; EXCEPTION WHEN OTHERS THEN NULL; END; FETCH c INTO r; CLOSE c; END \$do\$"
-			  );
-		}
-		elsif ($op eq 'error')
-		{
-			push @stmts,
-			  $self->pick(
-				'SELECT 1/0',
-				'SELECT nope',
-				'SELEC 1',
-				"SELECT 'x'::int",
-				'SELECT * FROM nope',
-				"SELECT fail('40P01')",
-				'SELECT pg_cancel_backend(pg_backend_pid())',
-				"SELECT fail('53100')",
-				'RAISE',
-				'SELECT 1 FROM post WHERE 1/0 = 1');
-		}
-		elsif ($op eq 'on_detect')
-		{
-			push @stmts,
-				($in ? $self->pick('SET LOCAL', 'SET') : 'SET')
-			  . ' relprefetch.on_detect = '
-			  . $self->pick(qw(error warning log notice none));
-		}
-		elsif ($op eq 'lookups')
-		{
-			my $k =
-			  $self->weighted([ 3, 20 ], [ 5, 30 ], [ 6, 20 ], [ 12, 10 ]);
-			my $q = $self->lookup;
-			$q =~ s/= \d+$//;
-			push @stmts,
-			  $q =~ /WHERE/
-			  ? map { "$q= " . $self->between(1, 20) } 1 .. $k
-			  : ($q) x $k;
-		}
-		elsif ($op eq 'guc')
-		{
-			push @stmts, $self->guc_stmt($in);
-			push @stmts, $self->session_setup if $stmts[-1] eq 'RESET ALL';
-		}
-		elsif ($op eq 'ddl')
-		{
-			my @d = $self->ddl;
-			my $d = @d > 1 ? [@d] : $d[0];
-			# ALTER DOMAIN ... DROP CONSTRAINT in a transaction block makes
-			# DDL in a later savepoint fail with SQLSTATE XX000 ("cannot
-			# start a subtransaction when there are unprocessed inval
-			# messages"): a PostgreSQL 15 bug, with or without relprefetch
-			$d = "COMMENT ON DOMAIN posint IS 'p'"
-			  if $in && !ref $d && $d =~ /^ALTER DOMAIN/;
-			# a column's type changed under an open cursor over the fetch
-			# functions: the fixed case ddl_under_cursor
-			$d = 'ANALYZE comment'
-			  if !$known
-			  && (@cursors || @held)
-			  && !ref $d
-			  && $d =~ /flip|ALTER COLUMN|ADD COLUMN/;
-			push @stmts, ref $d ? @$d : $d;
-		}
-		elsif ($op eq 'call')
-		{
-			push @stmts, 'CALL commit_loop(' . $self->between(1, 9) . ')';
-		}
-		elsif ($op eq 'copy')
-		{
-			push @stmts,
-			  $self->pick(
+	  );
+	return;
+}
+
+sub seq_error
+{
+	my ($self, $st) = @_;
+	push @{ $st->{stmts} },
+	  $self->pick(
+		'SELECT 1/0',
+		'SELECT nope',
+		'SELEC 1',
+		"SELECT 'x'::int",
+		'SELECT * FROM nope',
+		"SELECT fail('40P01')",
+		'SELECT pg_cancel_backend(pg_backend_pid())',
+		"SELECT fail('53100')",
+		'RAISE',
+		'SELECT 1 FROM post WHERE 1/0 = 1');
+	return;
+}
+
+sub seq_on_detect
+{
+	my ($self, $st) = @_;
+	push @{ $st->{stmts} },
+		($st->{in} ? $self->pick('SET LOCAL', 'SET') : 'SET')
+	  . ' relprefetch.on_detect = '
+	  . $self->pick(qw(error warning log notice none));
+	return;
+}
+
+sub seq_lookups
+{
+	my ($self, $st) = @_;
+	my $k = $self->weighted([ 3, 20 ], [ 5, 30 ], [ 6, 20 ], [ 12, 10 ]);
+	my $q = $self->lookup;
+	$q =~ s/= \d+$//;
+	push @{ $st->{stmts} },
+	  $q =~ /WHERE/
+	  ? map { "$q= " . $self->between(1, 20) } 1 .. $k
+	  : ($q) x $k;
+	return;
+}
+
+sub seq_guc
+{
+	my ($self, $st) = @_;
+	my $stmts = $st->{stmts};
+	push @$stmts, $self->guc_stmt($st->{in});
+	push @$stmts, $self->session_setup if $stmts->[-1] eq 'RESET ALL';
+	return;
+}
+
+sub seq_ddl
+{
+	my ($self, $st) = @_;
+	my @d = $self->ddl;
+	my $d = @d > 1 ? [@d] : $d[0];
+	# ALTER DOMAIN ... DROP CONSTRAINT in a transaction block makes DDL in a
+	# later savepoint fail with SQLSTATE XX000 ("cannot start a
+	# subtransaction when there are unprocessed inval messages"): a
+	# PostgreSQL 15 bug, with or without relprefetch
+	$d = "COMMENT ON DOMAIN posint IS 'p'"
+	  if $st->{in} && !ref $d && $d =~ /^ALTER DOMAIN/;
+	# a column's type changed under an open cursor over the fetch
+	# functions: the fixed case ddl_under_cursor
+	$d = 'ANALYZE comment'
+	  if !$st->{known}
+	  && open_cursors($st)
+	  && !ref $d
+	  && $d =~ /flip|ALTER COLUMN|ADD COLUMN/;
+	push @{ $st->{stmts} }, ref $d ? @$d : $d;
+	return;
+}
+
+sub seq_call
+{
+	my ($self, $st) = @_;
+	push @{ $st->{stmts} }, 'CALL commit_loop(' . $self->between(1, 9) . ')';
+	return;
+}
+
+sub seq_copy
+{
+	my ($self, $st) = @_;
+	push @{ $st->{stmts} },
+	  $self->pick(
 "COPY (SELECT relprefetch.fetch_json('post', '{\"include\": [\"comment\"], \"limit\": 3}')) TO STDOUT",
 "COPY (SELECT * FROM relprefetch.fetch_children(NULL::author, NULL::post[])) TO STDOUT",
 "CREATE TEMP TABLE IF NOT EXISTS fz_out AS SELECT relprefetch.fetch_json('tag', '{\"include\": [\"post\"]}') AS j",
-				"DROP TABLE IF EXISTS fz_out");
-		}
-		elsif ($op eq 'reconnect')
-		{
-			push @stmts, '\\connect';
-			push @stmts, $self->session_setup;
-			$in      = 0;
-			@cursors = @held = @savepoints = @prepared = ();
-		}
-		elsif ($op eq 'fetchcall')
-		{
-			push @stmts,
-			  $self->fetch_json_stmt(
-				$self->ql($self->pick(qw(post author comment tag))),
-				$self->ql($self->pick(map { $_->[1] } @CORPUS)));
-		}
-		elsif ($op eq 'sleep')
-		{
-			push @stmts, 'SELECT pg_sleep(0.06)';
-		}
-		elsif ($op eq 'multi')
-		{
-			# one query string of several statements (psql's \;)
-			my $q = $self->lookup;
-			push @stmts,
-			  join(
-				' \\; ',
-				($q) x $self->between(2, 6),
-				$self->pick(
-					'SELECT 1', 'SELECT 1/0', 'COMMIT', 'BEGIN',
-					'SELECT relprefetch.end_unit()'));
-		}
-	}
-	if ($in)
-	{
-		push @stmts,
-		  $self->weighted(
-			[ 'COMMIT',   48 ],
-			[ 'ROLLBACK', 49 ],
-			[ 'LEAVE',    3 ]);
-		pop @stmts if $stmts[-1] eq 'LEAVE';
-	}
-	return @stmts;
+		"DROP TABLE IF EXISTS fz_out");
+	return;
+}
+
+sub seq_reconnect
+{
+	my ($self, $st) = @_;
+	push @{ $st->{stmts} }, '\\connect', $self->session_setup;
+	$st->{in} = 0;
+	@{ $st->{$_} } = () for qw(cursors held savepoints prepared);
+	return;
+}
+
+sub seq_fetchcall
+{
+	my ($self, $st) = @_;
+	push @{ $st->{stmts} },
+	  $self->fetch_json_stmt(
+		$self->ql($self->pick(qw(post author comment tag))),
+		$self->ql($self->pick(map { $_->[1] } @CORPUS)));
+	return;
+}
+
+sub seq_sleep
+{
+	my ($self, $st) = @_;
+	push @{ $st->{stmts} }, 'SELECT pg_sleep(0.06)';
+	return;
+}
+
+sub seq_multi
+{
+	my ($self, $st) = @_;
+	# one query string of several statements (psql's \;)
+	my $q = $self->lookup;
+	push @{ $st->{stmts} },
+	  join(
+		' \\; ',
+		($q) x $self->between(2, 6),
+		$self->pick(
+			'SELECT 1', 'SELECT 1/0', 'COMMIT', 'BEGIN',
+			'SELECT relprefetch.end_unit()'));
+	return;
 }
 
 ###########################################################################
