@@ -1759,6 +1759,54 @@ sub ddl
 		$back);
 }
 
+# Sequence statements: relprefetch.end_unit() called in several ways
+my @END_UNIT_CALLS = (
+	'SELECT relprefetch.end_unit()',
+	'SELECT relprefetch.end_unit(), relprefetch.end_unit()',
+	'SELECT * FROM relprefetch.end_unit()',
+	'SELECT relprefetch.end_unit() FROM generate_series(1, 3)');
+
+# Sequence statements: the views and functions that report
+my @VIEW_READS = (
+	'SELECT * FROM relprefetch.stats',
+	'SELECT * FROM relprefetch.info',
+	'SELECT * FROM relprefetch.unit_queries()',
+	'SELECT count(*), sum(calls), max(max_repeats) FROM relprefetch.stats',
+'SELECT query, suggestion FROM relprefetch.stats WHERE relation IS NOT NULL',
+'SELECT * FROM relprefetch.stats() s JOIN relprefetch.unit_queries() u USING (fingerprint)',
+	'SELECT relprefetch.info()');
+
+# Sequence statements that fail
+my @ERRORS = (
+	'SELECT 1/0',
+	'SELECT nope',
+	'SELEC 1',
+	"SELECT 'x'::int",
+	'SELECT * FROM nope',
+	"SELECT fail('40P01')",
+	'SELECT pg_cancel_backend(pg_backend_pid())',
+	"SELECT fail('53100')",
+	'RAISE',
+	'SELECT 1 FROM post WHERE 1/0 = 1');
+
+# Sequence statements: the fetch functions feeding COPY and CREATE TABLE AS
+my @COPIES = (
+"COPY (SELECT relprefetch.fetch_json('post', '{\"include\": [\"comment\"], \"limit\": 3}')) TO STDOUT",
+"COPY (SELECT * FROM relprefetch.fetch_children(NULL::author, NULL::post[])) TO STDOUT",
+"CREATE TEMP TABLE IF NOT EXISTS fz_out AS SELECT relprefetch.fetch_json('tag', '{\"include\": [\"post\"]}') AS j",
+	"DROP TABLE IF EXISTS fz_out");
+
+# A generator adding one of @stmts
+sub one_of
+{
+	my @stmts = @_;
+	return sub {
+		my ($self, $st) = @_;
+		push @{ $st->{stmts} }, $self->pick(@stmts);
+		return;
+	};
+}
+
 # The operations of a sequence, drawn one after the other: name, weight and
 # the sub that adds the operation's statements.  A weight is a number, or a
 # sub of ($self, $st) for those that depend on where the sequence stands.
@@ -1784,23 +1832,23 @@ my @SEQUENCE_OPS = (
 	[ fetch     => sub { open_cursors($_[1]) ? 12 : 0.3 }, \&seq_fetch ],
 	[ close     => sub { open_cursors($_[1]) ? 3 : 0 }, \&seq_close ],
 	[ discard   => 2,   \&seq_discard ],
-	[ end_unit  => 4,   \&seq_end_unit ],
+	[ end_unit  => 4,   one_of(@END_UNIT_CALLS) ],
 	[ reset     => 0.1, \&seq_reset ],
-	[ views     => 4,   \&seq_views ],
+	[ views     => 4,   one_of(@VIEW_READS) ],
 	[ explain   => 3,   \&seq_explain ],
 	[ prepare   => 3,   \&seq_prepare ],
 	[ execute   => sub { @{ $_[1]{prepared} } ? 5 : 0 }, \&seq_execute ],
 	[ do        => 3,   \&seq_do ],
-	[ error     => 4,   \&seq_error ],
+	[ error     => 4,   one_of(@ERRORS) ],
 	[ on_detect => 4,   \&seq_on_detect ],
 	[ lookups   => 12,  \&seq_lookups ],
 	[ guc       => 4,   \&seq_guc ],
 	[ ddl       => 5,   \&seq_ddl ],
 	[ call      => 1,   \&seq_call ],
-	[ copy      => 1,   \&seq_copy ],
+	[ copy      => 1,   one_of(@COPIES) ],
 	[ reconnect => 0.3, \&seq_reconnect ],
 	[ fetchcall => 4,   \&seq_fetchcall ],
-	[ sleep     => 0.5, \&seq_sleep ],
+	[ sleep     => 0.5, one_of('SELECT pg_sleep(0.06)') ],
 	[ multi     => 2,   \&seq_multi ]);
 
 sub gen_sequence
@@ -2010,18 +2058,6 @@ sub seq_discard
 	return;
 }
 
-sub seq_end_unit
-{
-	my ($self, $st) = @_;
-	push @{ $st->{stmts} },
-	  $self->pick(
-		'SELECT relprefetch.end_unit()',
-		'SELECT relprefetch.end_unit(), relprefetch.end_unit()',
-		'SELECT * FROM relprefetch.end_unit()',
-		'SELECT relprefetch.end_unit() FROM generate_series(1, 3)');
-	return;
-}
-
 sub seq_reset
 {
 	my ($self, $st) = @_;
@@ -2041,21 +2077,6 @@ sub seq_reset
 		'SELECT relprefetch.reset(1, 1, 1)',
 'SELECT relprefetch.reset(0, 0, fingerprint) FROM relprefetch.stats ORDER BY calls LIMIT 1'
 	  );
-	return;
-}
-
-sub seq_views
-{
-	my ($self, $st) = @_;
-	push @{ $st->{stmts} },
-	  $self->pick(
-		'SELECT * FROM relprefetch.stats',
-		'SELECT * FROM relprefetch.info',
-		'SELECT * FROM relprefetch.unit_queries()',
-		'SELECT count(*), sum(calls), max(max_repeats) FROM relprefetch.stats',
-'SELECT query, suggestion FROM relprefetch.stats WHERE relation IS NOT NULL',
-'SELECT * FROM relprefetch.stats() s JOIN relprefetch.unit_queries() u USING (fingerprint)',
-		'SELECT relprefetch.info()');
 	return;
 }
 
@@ -2111,24 +2132,6 @@ sub seq_do
 "DO \$do\$ BEGIN FOR i IN 1..$k LOOP PERFORM relprefetch.reset(0, 0, i); PERFORM name FROM author WHERE id = i; END LOOP; END \$do\$",
 "DO \$do\$ DECLARE c refcursor; r record; BEGIN OPEN c FOR SELECT relprefetch.fetch_json('post', '{\"include\": [\"tags\"]}'); FETCH c INTO r; BEGIN FETCH c INTO r; PERFORM 1/0; EXCEPTION WHEN OTHERS THEN NULL; END; FETCH c INTO r; CLOSE c; END \$do\$"
 	  );
-	return;
-}
-
-sub seq_error
-{
-	my ($self, $st) = @_;
-	push @{ $st->{stmts} },
-	  $self->pick(
-		'SELECT 1/0',
-		'SELECT nope',
-		'SELEC 1',
-		"SELECT 'x'::int",
-		'SELECT * FROM nope',
-		"SELECT fail('40P01')",
-		'SELECT pg_cancel_backend(pg_backend_pid())',
-		"SELECT fail('53100')",
-		'RAISE',
-		'SELECT 1 FROM post WHERE 1/0 = 1');
 	return;
 }
 
@@ -2193,18 +2196,6 @@ sub seq_call
 	return;
 }
 
-sub seq_copy
-{
-	my ($self, $st) = @_;
-	push @{ $st->{stmts} },
-	  $self->pick(
-"COPY (SELECT relprefetch.fetch_json('post', '{\"include\": [\"comment\"], \"limit\": 3}')) TO STDOUT",
-"COPY (SELECT * FROM relprefetch.fetch_children(NULL::author, NULL::post[])) TO STDOUT",
-"CREATE TEMP TABLE IF NOT EXISTS fz_out AS SELECT relprefetch.fetch_json('tag', '{\"include\": [\"post\"]}') AS j",
-		"DROP TABLE IF EXISTS fz_out");
-	return;
-}
-
 sub seq_reconnect
 {
 	my ($self, $st) = @_;
@@ -2221,13 +2212,6 @@ sub seq_fetchcall
 	  $self->fetch_json_stmt(
 		$self->ql($self->pick(qw(post author comment tag))),
 		$self->ql($self->pick(map { $_->[1] } @CORPUS)));
-	return;
-}
-
-sub seq_sleep
-{
-	my ($self, $st) = @_;
-	push @{ $st->{stmts} }, 'SELECT pg_sleep(0.06)';
 	return;
 }
 
