@@ -45,6 +45,7 @@
 #      built here against libpq)
 #   3. the backend's peak memory while it streams every post at the
 #      largest scale, fetch_json against the hand-written SQL
+#      (bench/memsample.c, built here against libpq)
 #
 # Noisy machines: the contenders are alternated round by round (the order
 # rotates), ratios are taken within a round, and figures are min / median /
@@ -167,8 +168,9 @@ n1_rounds_for() {
 # What it needs.
 if [ "$setup" -eq 1 ]; then
 	bash "$RP_ROOT/scripts/setup.sh" --with-valgrind
-	# libpq's header (for bench/client.c) and pgbench come with the server
-	# packages on Debian; install them should that ever change.
+	# libpq's header (for bench/client.c and bench/memsample.c) and pgbench
+	# come with the server packages on Debian; install them should that
+	# ever change.
 	extra=()
 	[ -f "$("$PG_CONFIG" --includedir)/libpq-fe.h" ] || extra+=(libpq-dev)
 	command -v pgbench >/dev/null || [ -x "$(rp_bindir)/pgbench" ] || extra+=(postgresql-client-15)
@@ -225,11 +227,19 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-rp_say "building bench/client.c"
+# build_c NAME [GCC OPTION]...: bench/NAME.c built against libpq as $work/NAME
+build_c() {
+	local name=$1
+	shift
+	rp_say "building bench/$name.c"
+	gcc -O2 -Wall "$@" -I"$includedir" -o "$work/$name" "$RP_ROOT/bench/$name.c" \
+		-L"$("$PG_CONFIG" --libdir)" -lpq ||
+		rp_die "building bench/$name.c failed"
+}
+build_c client
 client=$work/client
-gcc -O2 -Wall -pthread -I"$includedir" -o "$client" "$RP_ROOT/bench/client.c" \
-	-L"$("$PG_CONFIG" --libdir)" -lpq ||
-	rp_die "building bench/client.c failed"
+build_c memsample -pthread
+memsample=$work/memsample
 
 bench_fetch_sql "$sqldir"
 
@@ -342,7 +352,7 @@ fi
 
 # ---------------------------------------------------------------------------
 # 3. Memory, at the largest scale: each contender in a new connection
-# (bench/client.c -m), contenders rotated from one round to the next.
+# (bench/memsample.c), contenders rotated from one round to the next.
 # memory.txt: CONTENDER ROUND PID ROWS BYTES MS ANON_BEFORE ANON_PEAK
 #             HWM_BEFORE HWM_AFTER RSS_BEFORE RSS_PEAK TEMP_BYTES
 mem_contenders=(fetch_json fetch_json_b1000 fetch_children hand postgrest)
@@ -367,7 +377,7 @@ if wants memory; then
 			hand) f=A-hand.sql ;;
 			postgrest) f=A-pgrst.sql ;;
 			esac
-			line=$("$client" -m -d "$ci" -f "$sqldir/$f") ||
+			line=$("$memsample" -d "$ci" -f "$sqldir/$f") ||
 				rp_die "the memory measurement of $c failed"
 			read -r _ rows _ <<<"$line"
 			[ "$rows" = "$mem_posts" ] ||
@@ -1049,7 +1059,7 @@ its rows (the client reads them one at a time, in single-row mode, and
 keeps none), in a new connection each time, the contenders rotated from
 run to run; $mem_runs runs each.
 
-Method: \`bench/client.c -m\` reads the backend's \`/proc/<pid>/status\`
+Method: \`bench/memsample.c\` reads the backend's \`/proc/<pid>/status\`
 before the query and every 10 ms during it. **RssAnon** is the backend's
 private (anonymous) resident memory: its memory contexts, hash tables and
 sort memory, not shared buffers; the column is its peak while sampled minus
