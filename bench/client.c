@@ -40,73 +40,18 @@
  *     HASH covers everything but the timestamps (their text differs between
  *     JSON and PostgreSQL's output); for the page (B) it covers the posts'
  *     order too.
- *   client -m -d CONNINFO -f SQLFILE [-i MS]
- *     Memory: in a new connection, runs SQLFILE (rows read one at a time,
- *     single-row mode, so the client holds none) while a thread reads the
- *     backend's /proc/PID/status every MS ms (default 10). Prints
- *       PID ROWS BYTES MS ANON_BEFORE ANON_PEAK HWM_BEFORE HWM_AFTER RSS_BEFORE RSS_PEAK
- *     in kB: RssAnon (private memory: palloc'd contexts, hash tables,
- *     sort memory; not shared buffers), VmHWM (the kernel's exact peak of
- *     the resident set, which includes every shared buffer the backend
- *     touched), VmRSS.
  *
- * Build: gcc -O2 -pthread -I$(pg_config --includedir) client.c -L$(pg_config --libdir) -lpq
+ * The memory measurement of section 3 is bench/memsample.c.
+ *
+ * Build: gcc -O2 -I$(pg_config --includedir) client.c -L$(pg_config --libdir) -lpq
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
-
-static void
-die(const char *fmt,...)
-{
-	va_list		ap;
-
-	fprintf(stderr, "client: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static char *
-read_file(const char *path)
-{
-	FILE	   *f = fopen(path, "rb");
-	long		n;
-	char	   *s;
-
-	if (!f)
-		die("cannot open %s: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	s = malloc(n + 1);
-	if (!s || fread(s, 1, n, f) != (size_t) n)
-		die("cannot read %s", path);
-	s[n] = '\0';
-	fclose(f);
-	return s;
-}
+#define PROGNAME "client"
+#include "common.h"
 
 /* ---------------------------------------------------------------------- */
 /* An arena: everything one execution builds, freed at once afterwards. */
@@ -1002,16 +947,6 @@ typedef struct
 	int			cap;			/* last round it runs in */
 } Strategy;
 
-static PGconn *
-connect_db(const char *conninfo)
-{
-	PGconn	   *conn = PQconnectdb(conninfo);
-
-	if (PQstatus(conn) != CONNECTION_OK)
-		die("connection failed: %s", PQerrorMessage(conn));
-	return conn;
-}
-
 static void
 setup_strategy(Strategy *s, const char *conninfo)
 {
@@ -1603,134 +1538,12 @@ run_once(Strategy *s, int round)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Memory mode. */
-
-typedef struct
-{
-	long		anon,
-				rss,
-				hwm;
-} Status;
-
-static pid_t mem_pid;
-static volatile int mem_sampling;
-static long mem_peak_anon,
-			mem_peak_rss;
-static int	mem_interval_ms = 10;
-
-static bool
-read_status(pid_t pid, Status *st)
-{
-	char		path[64],
-				line[256];
-	FILE	   *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	st->anon = st->rss = st->hwm = -1;
-	while (fgets(line, sizeof(line), f))
-	{
-		if (strncmp(line, "RssAnon:", 8) == 0)
-			st->anon = atol(line + 8);
-		else if (strncmp(line, "VmRSS:", 6) == 0)
-			st->rss = atol(line + 6);
-		else if (strncmp(line, "VmHWM:", 6) == 0)
-			st->hwm = atol(line + 6);
-	}
-	fclose(f);
-	return st->anon >= 0 && st->rss >= 0 && st->hwm >= 0;
-}
-
-static void *
-sampler(void *arg)
-{
-	struct timespec ts = {0, mem_interval_ms * 1000000L};
-
-	(void) arg;
-	while (mem_sampling)
-	{
-		Status		st;
-
-		if (read_status(mem_pid, &st))
-		{
-			if (st.anon > mem_peak_anon)
-				mem_peak_anon = st.anon;
-			if (st.rss > mem_peak_rss)
-				mem_peak_rss = st.rss;
-		}
-		nanosleep(&ts, NULL);
-	}
-	return NULL;
-}
-
-static int
-memory_mode(const char *conninfo, const char *file)
-{
-	char	   *sql = read_file(file);
-	PGconn	   *conn = connect_db(conninfo);
-	Status		before,
-				after;
-	pthread_t	th;
-	PGresult   *r;
-	long		rows = 0;
-	long long	bytes = 0;
-	double		t0,
-				ms;
-
-	mem_pid = PQbackendPID(conn);
-	if (!read_status(mem_pid, &before))
-		die("cannot read /proc/%d/status (the client must run on the server's machine, as root or the server's user)", (int) mem_pid);
-	mem_peak_anon = before.anon;
-	mem_peak_rss = before.rss;
-	mem_sampling = 1;
-	if (pthread_create(&th, NULL, sampler, NULL) != 0)
-		die("pthread_create failed");
-
-	t0 = now_ms();
-	if (!PQsendQuery(conn, sql))
-		die("sending the query failed: %s", PQerrorMessage(conn));
-	if (!PQsetSingleRowMode(conn))
-		die("single-row mode refused");
-	while ((r = PQgetResult(conn)) != NULL)
-	{
-		ExecStatusType st = PQresultStatus(r);
-
-		if (st == PGRES_SINGLE_TUPLE)
-		{
-			for (int c = 0; c < PQnfields(r); c++)
-				bytes += PQgetlength(r, 0, c);
-			rows++;
-		}
-		else if (st != PGRES_TUPLES_OK)
-			die("the query failed: %s", PQerrorMessage(conn));
-		PQclear(r);
-	}
-	ms = now_ms() - t0;
-
-	/* one more sample once the query is over; VmHWM misses nothing */
-	mem_sampling = 0;
-	pthread_join(th, NULL);
-	if (!read_status(mem_pid, &after))
-		die("cannot read /proc/%d/status", (int) mem_pid);
-	if (after.anon > mem_peak_anon)
-		mem_peak_anon = after.anon;
-	printf("%d %ld %lld %.3f %ld %ld %ld %ld %ld %ld\n", (int) mem_pid, rows, bytes, ms,
-		   before.anon, mem_peak_anon, before.hwm, after.hwm, before.rss, mem_peak_rss);
-	PQfinish(conn);
-	free(sql);
-	return 0;
-}
-
-/* ---------------------------------------------------------------------- */
 
 static void
 usage(void)
 {
 	fprintf(stderr,
 			"usage: client -d CONNINFO -s SQLDIR -w A|B [-r ROUNDS] [-c STRATEGY=N]... [-n POSTS] STRATEGY...\n"
-			"       client -m -d CONNINFO -f SQLFILE [-i MS]\n"
 			"strategies: fetch_json hand postgrest fetch_children prefetch n_plus_1\n");
 	exit(2);
 }
@@ -1738,9 +1551,7 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	const char *conninfo = NULL,
-			   *memfile = NULL;
-	bool		memory = false;
+	const char *conninfo = NULL;
 	int			rounds = 1,
 				opt,
 				k = 0;
@@ -1749,7 +1560,7 @@ main(int argc, char **argv)
 	int			n_caps = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "d:s:w:r:c:n:mf:i:h")) != -1)
+	while ((opt = getopt(argc, argv, "d:s:w:r:c:n:h")) != -1)
 	{
 		switch (opt)
 		{
@@ -1775,29 +1586,12 @@ main(int argc, char **argv)
 			case 'n':
 				warmup_posts = atoi(optarg);
 				break;
-			case 'm':
-				memory = true;
-				break;
-			case 'f':
-				memfile = optarg;
-				break;
-			case 'i':
-				mem_interval_ms = atoi(optarg);
-				if (mem_interval_ms < 1)
-					usage();
-				break;
 			default:
 				usage();
 		}
 	}
 	if (!conninfo)
 		usage();
-	if (memory)
-	{
-		if (!memfile || optind != argc)
-			usage();
-		return memory_mode(conninfo, memfile);
-	}
 	if (!sqldir || optind == argc || rounds < 1)
 		usage();
 

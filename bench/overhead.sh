@@ -10,9 +10,12 @@
 #                   (config 8) and with relprefetch (config 9); default 0:
 #                   not measured
 #   --out FILE      Markdown report (default bench/out/overhead.md)
-#   --tsv FILE      also write the results table as tab-separated values: id,
-#                   configuration, Ir/statement, extra Ir/statement, extra %,
-#                   exercised (bench/run.sh reads it)
+#   --tsv FILE      also write the results table as tab-separated values,
+#                   under a header line naming the columns: id,
+#                   configuration, ir_per_statement, extra_ir, extra_pct,
+#                   exercised, compared_with (the id of the configuration
+#                   the extra is over), input (plain, or loop for the short
+#                   N+1 loops) (bench/report.py reads it)
 #   --no-setup      measure the relprefetch.so already installed instead of
 #                   running scripts/setup.sh --with-valgrind (build + install)
 #   --check         exit with status 3 when relprefetch misses its target
@@ -398,12 +401,13 @@ fi
 nsel() { case $1 in 8 | 9) echo "$loop_statements" ;; *) echo "$statements" ;; esac; }
 base_of() { case $1 in 8 | 9) echo 8 ;; *) echo 1 ;; esac; }
 
-declare -A label total perstmt notes
+declare -A label total perstmt notes inputs
 order=()
 for cfg in "${configs[@]}"; do
 	IFS='|' read -r id lab preload gucs _ input <<<"$cfg"
 	order+=("$id")
 	label[$id]=$lab
+	inputs[$id]=${input:-plain}
 	rp_say "run $id: $lab"
 	n=$(nsel "$id")
 	expect_runs=$n
@@ -472,11 +476,14 @@ table=$(
 
 if [ -n "$tsv" ]; then
 	mkdir -p "$(dirname "$tsv")"
-	for id in "${order[@]}"; do
-		read -r abs pct <<<"$(extra "$id")"
-		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "${label[$id]}" "${perstmt[$id]}" \
-			"$abs" "$pct" "${notes[$id]}"
-	done >"$tsv"
+	{
+		printf 'id\tconfiguration\tir_per_statement\textra_ir\textra_pct\texercised\tcompared_with\tinput\n'
+		for id in "${order[@]}"; do
+			read -r abs pct <<<"$(extra "$id")"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "${label[$id]}" "${perstmt[$id]}" \
+				"$abs" "$pct" "${notes[$id]}" "$(base_of "$id")" "${inputs[$id]}"
+		done
+	} >"$tsv"
 fi
 
 repeat=$(awk -v a="${total[1]}" -v b="${total[1b]}" -v n="$statements" 'BEGIN {

@@ -45,12 +45,15 @@
 #      built here against libpq)
 #   3. the backend's peak memory while it streams every post at the
 #      largest scale, fetch_json against the hand-written SQL
+#      (bench/memsample.c, built here against libpq)
 #
 # Noisy machines: the contenders are alternated round by round (the order
 # rotates), ratios are taken within a round, and figures are min / median /
-# max of the rounds. The work folder is tmp/run (or a /tmp folder): the raw
-# figures, SQL and logs stay there; the cluster is removed and no server is
-# left running.
+# max of the rounds. The work folder is tmp/run (or a /tmp folder, which is
+# kept as well): the raw figures, SQL and logs stay there, until the next
+# run for tmp/run; the cluster is removed and no server is left running.
+# bench/report.py writes the report from them; `python3 bench/report.py
+# DIR --out FILE` writes it again.
 set -euo pipefail
 
 # shellcheck source=bench/lib.sh source-path=SCRIPTDIR/..
@@ -167,8 +170,9 @@ n1_rounds_for() {
 # What it needs.
 if [ "$setup" -eq 1 ]; then
 	bash "$RP_ROOT/scripts/setup.sh" --with-valgrind
-	# libpq's header (for bench/client.c) and pgbench come with the server
-	# packages on Debian; install them should that ever change.
+	# libpq's header (for bench/client.c and bench/memsample.c) and pgbench
+	# come with the server packages on Debian; install them should that
+	# ever change.
 	extra=()
 	[ -f "$("$PG_CONFIG" --includedir)/libpq-fe.h" ] || extra+=(libpq-dev)
 	command -v pgbench >/dev/null || [ -x "$(rp_bindir)/pgbench" ] || extra+=(postgresql-client-15)
@@ -199,7 +203,7 @@ rp_workdir run
 work=$RP_WORK
 # The load average when each section starts: a busy machine shows up here
 # (this benchmark alone keeps at most about two processes running).
-: >"$work/load.txt"
+printf 'section|load\n' >"$work/load.txt"
 load_mark() { printf '%s|%s\n' "$1" "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/load.txt"; }
 load_mark "start"
 so_sum() { sha256sum "$libdir/relprefetch.so" | cut -c1-16; }
@@ -214,9 +218,6 @@ cleanup() {
 	rp_stop_server $? "$work" "$data" benchmark
 	rp_stop_clusters "$work"
 	rm -rf "$data" "$work/pgpass"
-	if [ "$RP_WORK_TEMP" -eq 1 ]; then
-		rm -rf "$work"
-	fi
 	if [ "$sock_temp" -eq 1 ]; then
 		rm -rf "$sockdir"
 	fi
@@ -225,11 +226,19 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-rp_say "building bench/client.c"
+# build_c NAME [GCC OPTION]...: bench/NAME.c built against libpq as $work/NAME
+build_c() {
+	local name=$1
+	shift
+	rp_say "building bench/$name.c"
+	gcc -O2 -Wall "$@" -I"$includedir" -o "$work/$name" "$RP_ROOT/bench/$name.c" \
+		-L"$("$PG_CONFIG" --libdir)" -lpq ||
+		rp_die "building bench/$name.c failed"
+}
+build_c client
 client=$work/client
-gcc -O2 -Wall -pthread -I"$includedir" -o "$client" "$RP_ROOT/bench/client.c" \
-	-L"$("$PG_CONFIG" --libdir)" -lpq ||
-	rp_die "building bench/client.c failed"
+build_c memsample -pthread
+memsample=$work/memsample
 
 bench_fetch_sql "$sqldir"
 
@@ -288,8 +297,8 @@ fi
 # (bench_fetch_verify), the server-side rounds (bench_server_rounds), then
 # the client's rounds; the client's checksums must agree across strategies.
 strategies=(fetch_json fetch_children hand postgrest prefetch n_plus_1)
-# fetch.tsv: KIND SCALE W STRATEGY ROUND MS QUERIES BYTES (KIND srv or e2e)
-: >"$work/fetch.tsv"
+# fetch.tsv: one line per execution (kind: srv or e2e; round 0: warm-up)
+echo 'kind scale workload strategy round ms queries bytes' >"$work/fetch.tsv"
 if wants fetch; then
 	for s in "${scale_list[@]}"; do
 		db=blog_$s
@@ -342,11 +351,11 @@ fi
 
 # ---------------------------------------------------------------------------
 # 3. Memory, at the largest scale: each contender in a new connection
-# (bench/client.c -m), contenders rotated from one round to the next.
-# memory.txt: CONTENDER ROUND PID ROWS BYTES MS ANON_BEFORE ANON_PEAK
-#             HWM_BEFORE HWM_AFTER RSS_BEFORE RSS_PEAK TEMP_BYTES
+# (bench/memsample.c), contenders rotated from one round to the next.
+# memory.txt: one line per measurement, bench/memsample.c's (in kB), then
+# the bytes of temporary files the backend wrote
 mem_contenders=(fetch_json fetch_json_b1000 fetch_children hand postgrest)
-: >"$work/memory.txt"
+echo 'contender round pid rows bytes ms anon_before anon_peak hwm_before hwm_after rss_before rss_peak' >"$work/memory.txt"
 if wants memory; then
 	db=blog_$max_scale
 	read -r mem_posts _ <<<"${counts[$max_scale]}"
@@ -367,7 +376,7 @@ if wants memory; then
 			hand) f=A-hand.sql ;;
 			postgrest) f=A-pgrst.sql ;;
 			esac
-			line=$("$client" -m -d "$ci" -f "$sqldir/$f") ||
+			line=$("$memsample" -d "$ci" -f "$sqldir/$f") ||
 				rp_die "the memory measurement of $c failed"
 			read -r _ rows _ <<<"$line"
 			[ "$rows" = "$mem_posts" ] ||
@@ -387,6 +396,7 @@ if wants memory; then
 			}
 			next
 		}
+		FNR == 1 { print $0, "temp_bytes"; next }
 		{ print $0, t[$3] + 0 }
 	' "$work/server.log" "$work/memory.txt" >"$work/memory.tmp"
 	mv "$work/memory.tmp" "$work/memory.txt"
@@ -402,8 +412,8 @@ fi
 # system time, which the postmaster collects as they exit (cutime + cstime
 # of /proc/<postmaster>/stat, in clock ticks). Other work on the machine
 # lowers tps but hardly changes the CPU time a transaction takes.
-# pgbench.txt: RUN CONFIG WORKLOAD TPS TRANSACTIONS SERVER_CPU_TICKS
-: >"$work/pgbench.txt"
+# pgbench.txt: one line per pgbench run
+echo 'run config workload tps transactions server_cpu_ticks' >"$work/pgbench.txt"
 if wants pgbench; then
 	if [ "$quick" -eq 1 ]; then
 		pgb_scale=1 pgb_blog=1000
@@ -458,7 +468,6 @@ if wants pgbench; then
 		[ "$(bench_psql -d pgb -At -c 'SHOW shared_preload_libraries')" = "$([ "$1" = with ] && echo relprefetch)" ] ||
 			rp_die "shared_preload_libraries is not what was set after the restart"
 	}
-	pgb_units=
 	load_mark "1b. pgbench"
 	for r in $(seq 1 "$pg_runs"); do
 		if [ $((r % 2)) -eq 1 ]; then
@@ -496,12 +505,11 @@ if wants pgbench; then
 			# What detection saw in this database during the first run
 			# (warm-ups included); the statistics survive the restarts.
 			restart_with with
-			pgb_units=$(bench_psql -d pgb -At -F ' | ' -c "
-				SELECT '| \`' || left(query, 90) || '\`', units, calls, max_repeats || ' |'
+			bench_psql -d pgb -A -P footer=off -F $'\t' -c "
+				SELECT left(query, 90) AS query, units, calls, max_repeats
 				FROM relprefetch.stats
 				WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'pgb')
-				ORDER BY calls DESC")
-			[ -n "$pgb_units" ] || pgb_units="| (none) | | | |"
+				ORDER BY calls DESC" >"$work/pgbench-units.tsv"
 		fi
 	done
 	# Leave the server as the other sections expect it.
@@ -509,582 +517,67 @@ if wants pgbench; then
 fi
 
 # ---------------------------------------------------------------------------
-# The report.
+# The report: bench/report.py writes it from what the run left in $work,
+# which stays there (python3 bench/report.py DIR writes it again).
 load_mark "end"
-so_note=
 if [ "$(so_sum)" != "$so_start" ]; then
-	so_note="- **warning**: $libdir/relprefetch.so changed during the run (sha256 $so_start at the start); the figures may mix two builds"
 	rp_warn "relprefetch.so changed during the run"
 fi
-# fmt_num N: N with thousands separators.
-fmt_num() { printf '%s\n' "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
-
-# awk functions shared by the tables: median/min/max of v[1..n], number
-# formats, and a "median (min–max)" cell.
-awk_lib='
-	function sortn(v, n,   i, j, x) {
-		for (i = 2; i <= n; i++) {
-			x = v[i]
-			for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]
-			v[j + 1] = x
-		}
-	}
-	function med(v, n) { sortn(v, n); return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }
-	function f(x) {
-		if (x < 1) return sprintf("%.3f", x)
-		if (x < 10) return sprintf("%.2f", x)
-		if (x < 100) return sprintf("%.1f", x)
-		return sprintf("%.0f", x)
-	}
-	function cell(v, n,   m) {
-		if (n == 0) return "-"
-		m = med(v, n)
-		return sprintf("%s (%s–%s)", f(m), f(v[1]), f(v[n]))
-	}
-	function rcell(v, n,   m) {
-		if (n == 0) return "-"
-		m = med(v, n)
-		return sprintf("**%.2f×** (%.2f–%.2f)", m, v[1], v[n])
-	}
-'
-
-declare -A ct_label=(
-	[fetch_json]="relprefetch.fetch_json (1 statement)"
-	[fetch_children]="relprefetch.fetch_children: comments, tags + 1 join for author/country (3 statements)"
-	[hand]="hand-written SQL (GROUP BY pre-aggregation, hash joins)"
-	[postgrest]="PostgREST's SQL (correlated json_agg subqueries)"
-	[prefetch]="client: 1 query per relation, merged in memory (prefetch_related)"
-	[n_plus_1]="client: N+1 loop (prepared statements)"
-)
-labels_awk=$(for c in "${strategies[@]}"; do printf '%s\t%s\n' "$c" "${ct_label[$c]}"; done)
-
-# fetch_table KIND W: one row per contender, per scale "median (min–max)"
-# and the median of the per-round ratios to fetch_json.
-fetch_table() {
-	local kind=$1 w=$2 header sep s
-	header="| contender |"
-	sep="|---|"
-	for s in "${scale_list[@]}"; do
-		header+=" $(fmt_num "$s") posts: ms, median (min–max) | ÷ fetch_json, per round |"
-		sep+="---:|---:|"
-	done
-	printf '%s\n%s\n' "$header" "$sep"
-	awk -v kind="$kind" -v w="$w" -v scales="${scale_list[*]}" \
-		-v order="${strategies[*]}" -v labels="$labels_awk" "$awk_lib"'
-		BEGIN {
-			ns = split(scales, S, " "); nc = split(order, C, " ")
-			nl = split(labels, L, "\n")
-			for (i = 1; i <= nl; i++) { split(L[i], kv, "\t"); lab[kv[1]] = kv[2] }
-		}
-		$1 == kind && $3 == w && $5 > 0 { t[$2, $4, $5] = $6; if ($5 > R[$2]) R[$2] = $5; seen[$4] = 1 }
-		END {
-			for (ci = 1; ci <= nc; ci++) {
-				c = C[ci]
-				if (!(c in seen)) continue
-				line = "| " lab[c] " |"
-				for (si = 1; si <= ns; si++) {
-					s = S[si]; n = 0; m = 0
-					delete v; delete q
-					for (r = 1; r <= R[s]; r++) {
-						if ((s, c, r) in t) {
-							v[++n] = t[s, c, r]
-							if ((s, "fetch_json", r) in t && t[s, "fetch_json", r] > 0)
-								q[++m] = t[s, c, r] / t[s, "fetch_json", r]
-						}
-					}
-					sortn(q, m)
-					line = line " " cell(v, n) " | " ((c == "fetch_json") ? "1" : rcell(q, m)) " |"
-				}
-				print line
-			}
-		}' "$work/fetch.tsv"
-}
-
-# growth_table W: median at each scale over the median at the scale before.
-growth_table() {
-	local w=$1 header sep i
-	header="| contender |"
-	sep="|---|"
-	for ((i = 1; i < ${#scale_list[@]}; i++)); do
-		header+=" server-side, $(fmt_num "${scale_list[i - 1]}") → $(fmt_num "${scale_list[i]}") posts | end to end |"
-		sep+="---:|---:|"
-	done
-	printf '%s\n%s\n' "$header" "$sep"
-	awk -v w="$w" -v scales="${scale_list[*]}" -v order="${strategies[*]}" \
-		-v labels="$labels_awk" "$awk_lib"'
-		BEGIN {
-			ns = split(scales, S, " "); nc = split(order, C, " ")
-			nl = split(labels, L, "\n")
-			for (i = 1; i <= nl; i++) { split(L[i], kv, "\t"); lab[kv[1]] = kv[2] }
-		}
-		$3 == w && $5 > 0 { n[$1, $2, $4]++; v[$1, $2, $4, n[$1, $2, $4]] = $6; seen[$4] = 1 }
-		END {
-			for (ci = 1; ci <= nc; ci++) {
-				c = C[ci]
-				if (!(c in seen)) continue
-				line = "| " lab[c] " |"
-				for (si = 2; si <= ns; si++) {
-					for (ki = 1; ki <= 2; ki++) {
-						k = (ki == 1) ? "srv" : "e2e"
-						g = "-"
-						if (n[k, S[si - 1], c] > 0 && n[k, S[si], c] > 0) {
-							delete a; delete b
-							for (j = 1; j <= n[k, S[si - 1], c]; j++) a[j] = v[k, S[si - 1], c, j]
-							for (j = 1; j <= n[k, S[si], c]; j++) b[j] = v[k, S[si], c, j]
-							g = sprintf("×%.1f", med(b, n[k, S[si], c]) / med(a, n[k, S[si - 1], c]))
-						}
-						line = line " " g " |"
-					}
-				}
-				print line
-			}
-		}' "$work/fetch.tsv"
-}
-
-# queries_table: queries per fetch and MB received, end to end.
-queries_table() {
-	local header sep s
-	header="| contender |"
-	sep="|---|"
-	for s in "${scale_list[@]}"; do
-		header+=" $(fmt_num "$s"): queries, whole graph | MB received | queries, page |"
-		sep+="---:|---:|---:|"
-	done
-	printf '%s\n%s\n' "$header" "$sep"
-	awk -v scales="${scale_list[*]}" -v order="${strategies[*]}" -v labels="$labels_awk" '
-		BEGIN {
-			ns = split(scales, S, " "); nc = split(order, C, " ")
-			nl = split(labels, L, "\n")
-			for (i = 1; i <= nl; i++) { split(L[i], kv, "\t"); lab[kv[1]] = kv[2] }
-		}
-		$1 == "e2e" && $5 > 0 { q[$2, $3, $4] = $7; b[$2, $3, $4] = $8; seen[$4] = 1 }
-		END {
-			for (ci = 1; ci <= nc; ci++) {
-				c = C[ci]
-				if (!(c in seen)) continue
-				line = "| " lab[c] " |"
-				for (si = 1; si <= ns; si++)
-					line = sprintf("%s %s | %.1f | %s |", line, q[S[si], "A", c],
-						b[S[si], "A", c] / 1e6, q[S[si], "B", c])
-				print line
-			}
-		}' "$work/fetch.tsv"
-}
-
-# raw_rounds KIND W SCALE: every round, one column per contender.
-raw_rounds() {
-	awk -v kind="$1" -v w="$2" -v s="$3" -v order="${strategies[*]}" '
-		BEGIN { nc = split(order, C, " ") }
-		$1 == kind && $2 == s && $3 == w { t[$5, $4] = $6; if ($5 > R) R = $5; seen[$4] = 1 }
-		END {
-			line = "| round |"; sep = "|---:|"
-			for (ci = 1; ci <= nc; ci++) if (C[ci] in seen) { line = line " " C[ci] " |"; sep = sep "---:|" }
-			print line; print sep
-			for (r = 0; r <= R; r++) {
-				line = "| " ((r == 0) ? "warm-up" : r) " |"
-				for (ci = 1; ci <= nc; ci++)
-					if (C[ci] in seen) line = line " " (((r, C[ci]) in t) ? t[r, C[ci]] : "") " |"
-				print line
-			}
-		}' "$work/fetch.tsv"
-}
-
-overhead_section="(not run: --only)"
-if wants overhead; then
-	overhead_section=$(
-		printf '| configuration | instructions per statement | extra | extra %% | what the run exercised |\n'
-		printf '|---|---:|---:|---:|---|\n'
-		awk -F '\t' '
-			function g(x,   s) {
-				s = sprintf("%.0f", (x < 0) ? -x : x)
-				while (match(s, /[0-9][0-9][0-9][0-9]($|,)/))
-					s = substr(s, 1, RSTART) "," substr(s, RSTART + 1)
-				return ((x < 0) ? "-" : "") s
-			}
-			{
-				base = ($1 == "1" || $1 == "8")
-				extra = base ? "" : (($4 < 0) ? "" : "+") g($4)
-				pct = base ? "" : sprintf("%+.2f%%", $5)
-				if ($1 == "2" || $1 == "4" || $1 == "5" || $1 == "6" || $1 == "9") { extra = "**" extra "**"; pct = "**" pct "**" }
-				if ($1 == "8")
-					print "| *short N+1 loops, the second line against the first:* | | | | |"
-				printf "| %s | %s | %s | %s | %s |\n", $2, g($3), extra, pct, $6
-			}' "$work/overhead.tsv"
-	)
-fi
-
-pgbench_section="(not run: --only)"
-if wants pgbench; then
-	tick_us=$((1000000 / $(getconf CLK_TCK)))
-	pgbench_section=$(
-		printf '| workload | measure | without relprefetch: median (min–max) | with relprefetch: median (min–max) | with ÷ without, per run: median (min–max) |\n'
-		printf '|---|---|---:|---:|---:|\n'
-		awk -v tick="$tick_us" "$awk_lib"'
-			{
-				t[$1, $2, $3] = $4
-				u[$1, $2, $3] = $6 * tick / $5
-				if ($1 > R) R = $1
-			}
-			function row(w, label, what, x,   na, nb, nr, a, b, q, r) {
-				for (r = 1; r <= R; r++) {
-					if ((r, "without", w) in t) a[++na] = x[r, "without", w]
-					if ((r, "with", w) in t) b[++nb] = x[r, "with", w]
-					if ((r, "without", w) in t && (r, "with", w) in t && x[r, "without", w] > 0)
-						q[++nr] = x[r, "with", w] / x[r, "without", w]
-				}
-				sortn(q, nr)
-				printf "| %s | %s | %s | %s | %s |\n", label, what, cell(a, na), cell(b, nb),
-					(nr ? sprintf("**%.3f** (%.3f–%.3f)", med(q, nr), q[1], q[nr]) : "-")
-			}
-			END {
-				row("select_only", "select-only (`pgbench -S`)", "tps", t)
-				row("select_only", "", "server CPU µs per transaction", u)
-				row("n_plus_1", "N+1 script (1 page query + 10 author lookups per transaction)", "tps", t)
-				row("n_plus_1", "", "server CPU µs per transaction", u)
-			}' "$work/pgbench.txt"
-		printf '\nEvery run ("order": which configuration ran first in each pair; CPU: server CPU µs per transaction):\n\n'
-		printf '| run | order | select-only tps without | with | ratio | CPU without | with | ratio | N+1 tps without | with | ratio | CPU without | with | ratio |\n'
-		printf '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
-		awk -v tick="$tick_us" '
-			{ t[$1, $2, $3] = $4; u[$1, $2, $3] = $6 * tick / $5; if ($1 > R) R = $1 }
-			END {
-				for (r = 1; r <= R; r++) {
-					line = sprintf("| %d | %s |", r, (r % 2) ? "without, with" : "with, without")
-					for (wi = 1; wi <= 2; wi++) {
-						w = (wi == 1) ? "select_only" : "n_plus_1"
-						line = line sprintf(" %.0f | %.0f | %.3f | %.1f | %.1f | %.3f |",
-							t[r, "without", w], t[r, "with", w], t[r, "with", w] / t[r, "without", w],
-							u[r, "without", w], u[r, "with", w],
-							(u[r, "without", w] > 0) ? u[r, "with", w] / u[r, "without", w] : 0)
-					}
-					print line
-				}
-			}' "$work/pgbench.txt"
-	)
-fi
-
-fetch_section="(not run: --only)"
-if wants fetch; then
-	data_table=$(
-		printf '| posts | authors | comments | post-tag links (to active tags) | page posts |\n'
-		printf '|---:|---:|---:|---:|---:|\n'
-		for s in "${scale_list[@]}"; do
-			read -r a b c d e f <<<"${counts[$s]}"
-			printf '| %s | %s | %s | %s (%s) | %s |\n' "$(fmt_num "$a")" "$(fmt_num "$b")" \
-				"$(fmt_num "$c")" "$(fmt_num "$d")" "$(fmt_num "$e")" "$f"
-		done
-	)
-	rounds_note=$(
-		for s in "${scale_list[@]}"; do
-			ra=$(rounds_for "$s")
-			printf -- '- %s posts: %s rounds on the whole graph (the N+1 client: %s), %s on the page\n' \
-				"$(fmt_num "$s")" "$ra" "$(n1_rounds_for "$s")" "$((3 * ra))"
-		done
-	)
-	raw_section=
-	for s in "${scale_list[@]}"; do
-		for w in A B; do
-			for kind in srv e2e; do
-				raw_section+=$'\n'"#### $(fmt_num "$s") posts, $([ "$w" = A ] && echo "whole graph" || echo page), $([ "$kind" = srv ] && echo "server-side" || echo "end to end") (ms)"$'\n\n'"$(raw_rounds "$kind" "$w" "$s")"$'\n'
-			done
-		done
-	done
-	fetch_section=$(
-		cat <<EOF
-Data (\`demo/blog.sql\`, then VACUUM ANALYZE):
-
-$data_table
-
-Each contender builds, for every post, its columns, its \`author\` with the
-author's \`country\`, its \`comments\` in id order and its active tags
-(\`active_tags\`) in name order.
-
-- **A, the whole graph**: every post.
-- **B, a page**: author 7's newest posts (\`ORDER BY published DESC, id DESC
-  LIMIT 20\`). demo/blog.sql gives every author exactly 10 posts at every
-  scale (1 author per 10 posts), so the page holds 10 posts, not 20.
-
-The contenders (their SQL is at the end):
-
-- **fetch_json**: \`relprefetch.fetch_json('blog_post', spec)\`, one row of
-  JSON per post.
-- **fetch_children**: it returns the parent rows with *one* to-many
-  relation as an array of the child table's rows, so it applies to the
-  comments (reverse foreign key) and the tags (many-to-many), one call
-  each; it does not do to-one relations (the author, the author's
-  country), which one plain join fetches here. Three independent
-  statements, merged by key in the client; it has no parent order or
-  limit, so the page's posts are chosen by a subquery in \`parent_where\`
-  and sorted by the client.
-- **hand**: the best single hand-written statement we found: children
-  pre-aggregated with \`GROUP BY\` (\`json_agg\` over pre-sorted rows),
-  hash-joined to the posts.
-- **postgrest**: the statement PostgREST generates: one correlated
-  \`json_agg\` subquery per relation per row.
-- **prefetch** (client only): what Django's \`prefetch_related\` does: the
-  posts, then one query per relation (authors, countries, tags through the
-  junction, comments) with the keys gathered from the rows before as an
-  array parameter, merged into the structure by key: 5 queries.
-- **n_plus_1** (client only): an ORM's lazy loading: the posts, then for
-  each post its author, the author's country (each post gets its own
-  author object, as in Django; not for authors without one), its tags and
-  its comments, each a prepared statement sent on its own: about 4 round
-  trips per post.
-
-Before timing, at every scale, the three single statements are checked to
-return the same JSON objects (as jsonb and as whitespace-free text, so
-key order counts; for the page, in the same order), and the client checks
-that every strategy built the same structure: the same posts, authors,
-countries, comments and tags, the same keys and the bytes of every text
-value (a checksum that leaves out only the timestamps, whose text differs
-between JSON and PostgreSQL's output; for the page, in the same order).
-
-**Server-side** times are \`EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON)\`
-"Execution Time": the rows are built but not sent. All in one session,
-after one warm-up execution of each (fetch_json caches its plans per
-session, as a pooled connection would); fetch_children is the sum of its
-three statements. The two client-side strategies have no single statement
-to explain: prefetch's queries take the keys the previous ones returned,
-and the N+1 loop's cost is its round trips, so adding up its statements'
-server times would leave out what makes it slow. They are measured end to
-end only.
-
-**End to end** is \`bench/client.c\` over TCP on 127.0.0.1, from sending
-the first statement to having the structure built: every value received
-(JSON parsed, arrays of records parsed from their text form, typed
-columns read), results buffered whole as most drivers do
-(\`PQexec\`), one connection per strategy, each warmed up with one untimed
-execution (the N+1 client: its first 100 posts); planning is included.
-
-Rounds: each round runs every contender once, in an order that rotates
-from round to round; "÷ fetch_json" is the median (min–max) of the
-contender's time divided by fetch_json's *in the same round* (above 1:
-slower than fetch_json).
-
-$rounds_note
-
-### A. The whole graph, server-side (ms)
-
-$(fetch_table srv A)
-
-### A. The whole graph, end to end at the client (ms)
-
-$(fetch_table e2e A)
-
-### B. A page, server-side (ms)
-
-$(fetch_table srv B)
-
-### B. A page, end to end at the client (ms)
-
-$(fetch_table e2e B)
-
-### Growth across scales
-
-Median time at a scale divided by the median at the scale before (the
-posts grow by the factor of the column); 1.0 is flat.
-
-Whole graph:
-
-$(growth_table A)
-
-Page:
-
-$(growth_table B)
-
-### Queries sent and data received by the client
-
-$(queries_table)
-EOF
-	)
-fi
-
-memory_section="(not run: --only)"
-if wants memory; then
-	memory_section=$(
-		printf 'At %s posts (%s), the whole graph, each run in a new connection.\n\n' \
-			"$(fmt_num "$max_scale")" "database blog_$max_scale"
-		printf '| contender | peak RssAnon growth, MB: median (min–max) | VmHWM growth, MB: median (min–max) | temporary files, MB | end to end, ms (streamed, single-row mode) |\n'
-		printf '|---|---:|---:|---:|---:|\n'
-		awk "$awk_lib"'
-			{
-				c = $1; n[c]++
-				anon[c, n[c]] = ($8 - $7) / 1024
-				hwm[c, n[c]] = ($10 - $9) / 1024
-				tmp[c, n[c]] = $13 / 1048576
-				ms[c, n[c]] = $6
-			}
-			END {
-				nc = split("fetch_json fetch_json_b1000 fetch_children hand postgrest", C, " ")
-				lab["fetch_json"] = "relprefetch.fetch_json (fetch_batch_size 10000, the default)"
-				lab["fetch_json_b1000"] = "relprefetch.fetch_json, fetch_batch_size = 1000"
-				lab["fetch_children"] = "relprefetch.fetch_children, its biggest call (the posts with their comment arrays)"
-				lab["hand"] = "hand-written SQL"
-				lab["postgrest"] = "PostgREST'"'"'s SQL"
-				for (ci = 1; ci <= nc; ci++) {
-					c = C[ci]
-					if (!(c in n)) continue
-					k = n[c]
-					delete a; delete b; delete t; delete m
-					for (i = 1; i <= k; i++) { a[i] = anon[c, i]; b[i] = hwm[c, i]; t[i] = tmp[c, i]; m[i] = ms[c, i] }
-					printf "| %s | %s | %s | %s | %s |\n", lab[c], cell(a, k), cell(b, k), f(med(t, k)), cell(m, k)
-				}
-			}' "$work/memory.txt"
-		printf '\nIdle new backend (before the query), median: RssAnon %s MB, VmHWM %s MB.\n' \
-			"$(awk '{ print $7 / 1024 }' "$work/memory.txt" | bench_stats | awk '{ printf "%.1f", $2 }')" \
-			"$(awk '{ print $9 / 1024 }' "$work/memory.txt" | bench_stats | awk '{ printf "%.1f", $2 }')"
-	)
-fi
-
-machine=$(
+{
 	bench_machine
 	printf -- '- client: %s, libpq %s\n' "$(gcc --version | head -n 1)" \
 		"$(dpkg-query -W -f='${Version}' libpq5 2>/dev/null || echo '(version unknown)')"
 	if wants overhead; then
 		printf -- '- valgrind: %s\n' "$(valgrind --version)"
 	fi
-	printf -- '- load averages (1, 5, 15 min, /proc/loadavg) as each section started; this benchmark alone keeps one or two processes busy, more means other work on the machine:\n'
-	awk -F'|' '{ printf "  - %s: %s\n", $1, $2 }' "$work/load.txt"
-	[ -z "$so_note" ] || printf '%s\n' "$so_note"
-	if [ -n "${settings:-}" ]; then
-		printf -- '- cluster settings (all others are the defaults): listen_addresses = 127.0.0.1, fsync = off, jit = off, autovacuum = off, shared_buffers = 512MB, log_temp_files = 0; as seen by the server:\n'
-		printf '%s\n' "$settings" | sed 's/^/  - /'
-	fi
-)
+} >"$work/machine.txt"
+if [ -n "${settings:-}" ]; then
+	printf '%s\n' "$settings" >"$work/settings.txt"
+fi
+# scales.tsv: the rows loaded at each scale and the rounds run there
+{
+	printf 'scale\tposts\tauthors\tcomments\tpost_tags\tactive_post_tags\tpage_posts\twhole_graph_rounds\tn_plus_1_rounds\tpage_rounds\n'
+	for s in "${scale_list[@]}"; do
+		[ -n "${counts[$s]+x}" ] || continue
+		read -r -a c <<<"${counts[$s]}"
+		ra=$(rounds_for "$s")
+		printf '%s\t' "$s" "${c[@]}" "$ra" "$(n1_rounds_for "$s")"
+		printf '%s\n' "$((3 * ra))"
+	done
+} >"$work/scales.tsv"
 
 t_end=$(date +%s)
 elapsed=$(((t_end - t_start) / 60))m$(((t_end - t_start) % 60))s
-
-sql_section=
-for w in A B; do
-	for c in rp fc hand pgrst; do
-		for f in "$sqldir/$w-$c".sql "$sqldir/$w-$c".*.sql; do
-			[ -f "$f" ] || continue
-			sql_section+=$'\n'"#### ${f##*/}"$'\n\n```sql\n'"$(cat "$f")"$'\n```\n'
-		done
-	done
+sections=
+for s in overhead pgbench fetch memory; do
+	if wants "$s"; then
+		sections+=${sections:+,}$s
+	fi
 done
-for f in "$sqldir"/A-posts.sql "$sqldir"/B-posts.sql "$sqldir"/pf-*.sql "$sqldir"/n1-*.sql; do
-	sql_section+=$'\n'"#### ${f##*/}"$'\n\n```sql\n'"$(cat "$f")"$'\n```\n'
-done
-if wants pgbench; then
-	sql_section+=$'\n'"#### n_plus_1.pgbench (section 1)"$'\n\n```\n'"$(cat "$work/n_plus_1.pgbench")"$'\n```\n'
-fi
-
-mkdir -p "$(dirname "$out")"
-cat >"$out" <<EOF
-# relprefetch benchmarks
-
-Generated by \`$command_line\` on $(date -u '+%Y-%m-%d %H:%M UTC') (took $elapsed).
-\`bash bench/run.sh --help\` lists the options; the raw figures, SQL and logs
-are in \`${work#"$RP_ROOT"/}/\` until the next run.
-
-How to read the figures: the machine is shared and noisy, so every timed
-comparison alternates its contenders run by run (the order rotates), gives
-min / median / max over the runs, and takes ratios only between figures
-of the same run (the median, min and max of those per-run ratios), never
-between figures of different runs. Instruction counts (1a) do not need
-this: they repeat exactly. The load averages under "Machine" show whether
-other work shared the machine while the timings were taken.
-
-## Machine
-
-$machine
-
-## 1. Per-statement cost of detection
-
-### 1a. Instructions per primary-key point SELECT
-
-\`bench/overhead.sh --statements $statements\`: the same $statements statements
-\`SELECT v FROM t WHERE id = <k>\` (10,000-row table, index scan) through a
-single-user backend under callgrind, counting only inside
-\`exec_simple_query\` (start-up excluded). "relprefetch, defaults" runs the
-$statements identical lookups as one unit of work, so they are a detected
-N+1 loop (relprefetch's repeat path); with \`unit_gap = 0\` every statement is
-its own unit, the common path of an ordinary statement. The last two
-lines run the same SELECTs in transactions of 10 (BEGIN, 10 SELECTs,
-COMMIT), each transaction a unit of work in which relprefetch detects a
-loop, as in the N+1 pgbench script of 1b; their "extra" is relative to
-the same transactions without the library, per SELECT (BEGIN and COMMIT
-included). \`bench/overhead.sh\`'s own report, with a per-function
-breakdown, is \`${work#"$RP_ROOT"/}/overhead.md\`. ${overhead_repeat:+Repeatability: $overhead_repeat.}
-
-$overhead_section
-
-### 1b. Throughput, pgbench over TCP loopback
-
-pgbench \`-M prepared -c 4 -j 2 -T $pg_time\` against 127.0.0.1, client and
-server on the same $(nproc) CPUs, in a database with pgbench's tables
-(\`-s ${pgb_scale:-10}\`) and the blog schema at $(fmt_num "${pgb_blog:-10000}") posts. Each run measures
-each workload twice in a row, the server restarted without and then with
-relprefetch in \`shared_preload_libraries\` (default settings; the other
-order every other run), each time after 2 s of the workload untimed;
-$pg_runs run(s). A tps ratio below 1, or a CPU ratio above 1, means
-relprefetch costs something. tps suffers from any other work on the
-machine; the server's CPU time per transaction (the backends' user +
-system time, collected by the postmaster as they exit, divided by the
-transactions) much less so. In select-only, each client sends the
-same statement back to back (no idle gap of \`unit_gap\`), so relprefetch
-sees one long unit and takes its repeat path, as in 1a's "defaults"; the
-N+1 script is the shape relprefetch is for (threshold 5, so every
-transaction is a detected loop).
-
-$pgbench_section
-${pgb_units:+
-What relprefetch recorded in that database during the first run (warm-ups
-included), from \`relprefetch.stats\`:
-
-| repeated statement | units | calls | max repeats in a unit |
-|---|---:|---:|---:|
-$pgb_units
-}
-## 2. Fetching related rows
-
-$fetch_section
-
-## 3. Memory: streaming every post
-
-The backend's memory while it runs the whole-graph statement and streams
-its rows (the client reads them one at a time, in single-row mode, and
-keeps none), in a new connection each time, the contenders rotated from
-run to run; $mem_runs runs each.
-
-Method: \`bench/client.c -m\` reads the backend's \`/proc/<pid>/status\`
-before the query and every 10 ms during it. **RssAnon** is the backend's
-private (anonymous) resident memory: its memory contexts, hash tables and
-sort memory, not shared buffers; the column is its peak while sampled minus
-its value in the idle new backend. **VmHWM** is the kernel's exact peak of
-the whole resident set, but it counts every page of shared buffers the
-backend touched (the tables are in shared buffers here), so it mostly
-measures how much data was read; it is shown for completeness. Temporary
-files (sorts or hashes spilled past \`work_mem\`) are not memory: they are
-summed from the server log (\`log_temp_files = 0\`). Memory contexts cannot
-be read from another session at their peak
-(\`pg_log_backend_memory_contexts\` gives one moment), hence sampling.
-
-$memory_section
-
-## Every round
-${raw_section:-
-(not run)}
-
-## The SQL
-$sql_section
+cat >"$work/meta.txt" <<EOF
+command=$command_line
+date=$(date -u '+%Y-%m-%d %H:%M UTC')
+elapsed=$elapsed
+sections=$sections
+scales=$(IFS=, && echo "${scale_list[*]}")
+statements=$statements
+overhead_repeat=${overhead_repeat:-}
+pgbench_time=$pg_time
+pgbench_runs=$pg_runs
+pgbench_scale=${pgb_scale:-10}
+pgbench_blog=${pgb_blog:-10000}
+mem_runs=$mem_runs
+cpus=$(nproc)
+clock_ticks=$(getconf CLK_TCK)
+so_path=$libdir/relprefetch.so
+so_start=$so_start
+so_end=$(so_sum)
+work=${work#"$RP_ROOT"/}
+work_temp=$RP_WORK_TEMP
 EOF
 
+python3 "$RP_ROOT/bench/report.py" --out "$out" "$work" ||
+	rp_die "bench/report.py failed on $work"
 rp_say "report: $out ($elapsed)"
-if wants overhead; then
-	printf '\n1a. instructions per point SELECT\n\n%s\n' "$overhead_section"
-fi
-if wants pgbench; then
-	printf '\n1b. pgbench\n\n%s\n' "$pgbench_section"
-fi
-if wants fetch; then
-	printf '\n2. fetch, whole graph, server-side (ms)\n\n%s\n' "$(fetch_table srv A)"
-	printf '\n2. fetch, whole graph, end to end (ms)\n\n%s\n' "$(fetch_table e2e A)"
-	printf '\n2. fetch, page, server-side (ms)\n\n%s\n' "$(fetch_table srv B)"
-	printf '\n2. fetch, page, end to end (ms)\n\n%s\n' "$(fetch_table e2e B)"
-fi
-if wants memory; then
-	printf '\n3. memory\n\n%s\n' "$memory_section"
-fi
+python3 "$RP_ROOT/bench/report.py" --summary "$work"
+rp_say "raw figures, SQL and logs: $work (python3 bench/report.py $work writes the report again)"

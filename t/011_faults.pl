@@ -75,9 +75,10 @@
 #      on with the remaining rows after ROLLBACK TO SAVEPOINT (fetch_json
 #      and fetch_children), as PostgreSQL's cursors do; and a WITH HOLD
 #      cursor over fetch_json read before COMMIT must let COMMIT succeed and
-#      return the remaining rows after it.  (The fetch keeps its parent rows
-#      in a store of its own, not in a cursor of the savepoint's, which
-#      ROLLBACK TO or COMMIT would drop halfway.)
+#      return the remaining rows after it.  (The fetch reads its parent rows
+#      into a tuplestore of its own at its first call; an SPI cursor over
+#      them belonged to the savepoint or transaction of that call, and
+#      ROLLBACK TO or COMMIT dropped it halfway.)
 #   8. Errors from other sources inside a unit: division by zero in the
 #      looped statement itself, after the threshold, in an explicit
 #      transaction: the executions up to and including the failing one
@@ -312,7 +313,7 @@ check_stats('before any fault');
 # 1. statement_timeout
 ###########################################################################
 
-# fetch_json, in the cursor over its parent rows
+# fetch_json, while its first call reads its parent rows into its tuplestore
 q_ok($s, 'SET statement_timeout = 200');
 q_ok($s, 'SET rp.parent_sleep = 0.01');
 is( q_err($s, $json_sql),

@@ -1,14 +1,15 @@
 # The input generator of the fuzz test (t/013_fuzz.pl, and scripts/fuzz.sh
 # for longer runs): a schema with every kind of relationship the fetch
-# functions follow, and streams of random SQL inputs, each a list of
-# statements, in seven families:
+# functions follow (t/fuzz_schema.sql), and streams of random SQL inputs,
+# each a list of statements, in seven families:
 #   json      relprefetch.fetch_json with random specs, valid ones from a
-#             corpus mutated as text (byte flips, truncation, duplication,
-#             deep nesting, huge numbers, unicode, \u0000, very long
-#             strings), wrong types for every key, unknown keys, include
-#             paths with __, via names, limits and offsets at the integer
-#             boundaries, odd parent relations, several call forms
-#             (materialized, streaming, LIMIT, correlated, EXPLAIN ANALYZE);
+#             corpus (t/fuzz_corpus.txt) mutated as text (byte flips,
+#             truncation, duplication, deep nesting, huge numbers,
+#             unicode, \u0000, very long strings), wrong types for
+#             every key, unknown keys, include paths with __, via names,
+#             limits and offsets at the integer boundaries, odd parent
+#             relations, several call forms (materialized, streaming,
+#             LIMIT, correlated, EXPLAIN ANALYZE);
 #   children  relprefetch.fetch_children with random row and array types
 #             (tables, views, partitions, composite types that are not a
 #             table's, scalars, wrong arrays, NULLs), via names, fragments
@@ -52,9 +53,11 @@
 # sessions altering the same role's or database's settings at once ("tuple
 # concurrently updated").
 #
-# fixed_cases() is the corpus of fixed inputs: cases found by fuzzing that
-# crashed the server or failed with an internal error, kept so that they
-# run in every fuzz test whatever the seed.
+# fixed_cases() is the corpus of fixed inputs (t/fuzz_fixed_cases.sql):
+# cases found by fuzzing that crashed the server or failed with an internal
+# error, kept so that they run in every fuzz test whatever the seed.
+#
+# The three data files are read from the folder of this module.
 #
 # Its name does not end in .pl: PGXS runs every t/*.pl file as a test.
 package RelprefetchFuzz;
@@ -64,6 +67,8 @@ use warnings;
 use utf8;
 
 use Exporter 'import';
+use File::Basename qw(dirname);
+use File::Spec;
 
 our @EXPORT_OK = qw(schema_sql fixed_cases families quote_literal);
 
@@ -96,190 +101,34 @@ sub schema_sql
 	return $sql;
 }
 
-# The same as a character string
+# The same as a character string: t/fuzz_schema.sql without its header,
+# after CREATE SCHEMA and SET search_path
 sub schema_text
 {
 	my ($schema) = @_;
-	return <<"EOF";
-CREATE SCHEMA $schema;
-SET search_path = $schema, public;
-CREATE TABLE country (id int PRIMARY KEY, name text, code char(2) UNIQUE);
-CREATE TABLE author (id int PRIMARY KEY, name text NOT NULL,
-  country_id int REFERENCES country, mentor_id int REFERENCES author);
-CREATE TABLE post (id int PRIMARY KEY, junk int, title text,
-  author_id int NOT NULL REFERENCES author, editor_id int REFERENCES author,
-  published timestamptz, score numeric, meta jsonb, flags int[]);
-ALTER TABLE post DROP COLUMN junk;
-CREATE TABLE tag (id int PRIMARY KEY, name text UNIQUE, active boolean, color text COLLATE "C");
-CREATE TABLE post_tags (post_id int REFERENCES post, tag_id int REFERENCES tag,
-  PRIMARY KEY (post_id, tag_id));
-CREATE TABLE comment (id bigint PRIMARY KEY, post_id int NOT NULL REFERENCES post,
-  parent_id bigint REFERENCES comment, body text, created date);
-CREATE TABLE tag_links (from_id int REFERENCES tag, to_id int REFERENCES tag,
-  PRIMARY KEY (from_id, to_id));
-CREATE TABLE region (cc char(2), code int, name text, PRIMARY KEY (cc, code));
-CREATE TABLE office (id int PRIMARY KEY, cc char(2), code int, label varchar(20),
-  FOREIGN KEY (cc, code) REFERENCES region);
-CREATE TABLE big (id bigint PRIMARY KEY, v text);
-CREATE TABLE small_ref (id int PRIMARY KEY, big_id int REFERENCES big);
-CREATE DOMAIN posint AS int CHECK (VALUE > 0);
-CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
-CREATE TYPE pair AS (a int, b text);
-CREATE TABLE ukeys (u uuid PRIMARY KEY, t text COLLATE "C" UNIQUE, m mood, p pair);
-CREATE TABLE uref (id int PRIMARY KEY, u uuid REFERENCES ukeys, t text REFERENCES ukeys (t),
-  d posint);
-CREATE TABLE wallet (m money PRIMARY KEY);
-CREATE TABLE purse (id int PRIMARY KEY, m money REFERENCES wallet);
-CREATE TABLE fl (id float8 PRIMARY KEY);
-CREATE TABLE flref (id int PRIMARY KEY, f float8 REFERENCES fl);
-CREATE TABLE event (id int, post_id int REFERENCES post, kind text, PRIMARY KEY (id, kind))
-  PARTITION BY LIST (kind);
-CREATE TABLE ev_a PARTITION OF event FOR VALUES IN ('a');
-CREATE TABLE ev_b PARTITION OF event FOR VALUES IN ('b');
-CREATE TABLE "Odd ""Name""" ("Id" int PRIMARY KEY, "sp ace" text, "ünï" int, "?key1?" int,
-  gen int GENERATED ALWAYS AS ("Id" * 2) STORED);
-CREATE TABLE odd_child (id int PRIMARY KEY, odd_id int REFERENCES "Odd ""Name""", "?key1?" text);
-CREATE TABLE empty_t (id int PRIMARY KEY, post_id int REFERENCES post);
-CREATE TABLE nokey (a int, b text);
-CREATE VIEW post_v AS SELECT id, title, author_id FROM post;
-INSERT INTO country SELECT i, 'country ' || i, chr(64 + i) || chr(65 + i) FROM generate_series(1, 6) i;
-INSERT INTO author SELECT i, 'author ' || i, nullif(i % 7, 0), CASE WHEN i > 3 THEN i / 2 END
-  FROM generate_series(1, 20) i;
-INSERT INTO post SELECT i, 'post ' || i || ' é', 1 + i % 20, CASE WHEN i % 3 = 0 THEN 1 + i % 5 END,
-  '2024-01-01'::timestamptz + i * interval '1 day', i / 7.0, jsonb_build_object('n', i),
-  ARRAY[i, i + 1] FROM generate_series(1, 60) i;
-INSERT INTO tag SELECT i, 'tag ' || i, i % 3 <> 0, CASE WHEN i % 2 = 0 THEN 'red' END
-  FROM generate_series(1, 10) i;
-INSERT INTO post_tags SELECT DISTINCT p, 1 + (p * k) % 10 FROM generate_series(1, 60) p, generate_series(1, 3) k;
-INSERT INTO comment SELECT i, 1 + i % 60, CASE WHEN i > 60 THEN i - 60 END, 'comment ' || i,
-  '2024-02-01'::date + i FROM generate_series(1, 200) i;
-INSERT INTO tag_links SELECT i, 1 + (i * 3) % 10 FROM generate_series(1, 10) i;
-INSERT INTO region SELECT code, n, code || n FROM country, generate_series(1, 2) n;
-INSERT INTO office SELECT i, chr(64 + 1 + i % 6) || chr(65 + 1 + i % 6), 1 + i % 2, 'office ' || i
-  FROM generate_series(1, 12) i;
-INSERT INTO big SELECT i, 'big ' || i FROM generate_series(1, 5) i;
-INSERT INTO small_ref SELECT i, nullif(i % 6, 0) FROM generate_series(1, 8) i;
-INSERT INTO ukeys SELECT ('00000000-0000-0000-0000-00000000000' || i)::uuid, 'k' || i,
-  (ARRAY['sad', 'ok', 'happy'])[1 + i % 3]::mood, ROW(i, 'p' || i)::pair FROM generate_series(1, 5) i;
-INSERT INTO uref SELECT i, ('00000000-0000-0000-0000-00000000000' || (1 + i % 5))::uuid,
-  'k' || (1 + i % 5), i FROM generate_series(1, 9) i;
-INSERT INTO wallet VALUES ('1.00'), ('2.00');
-INSERT INTO purse VALUES (1, '1.00'), (2, '2.00'), (3, NULL);
-INSERT INTO fl VALUES (0), (1.5), ('NaN'), ('Infinity');
-INSERT INTO flref VALUES (1, 0), (2, '-0'), (3, 'NaN'), (4, 1.5), (5, NULL);
-INSERT INTO event SELECT i, 1 + i % 60, CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END FROM generate_series(1, 30) i;
-INSERT INTO "Odd ""Name""" SELECT i, 'odd ' || i, i, i FROM generate_series(1, 4) i;
-INSERT INTO odd_child SELECT i, 1 + i % 4, 'c' || i FROM generate_series(1, 8) i;
-INSERT INTO nokey VALUES (1, 'a'), (2, NULL);
-CREATE MATERIALIZED VIEW post_mv AS SELECT id, author_id FROM post;
-ANALYZE country, author, post, tag, post_tags, comment, tag_links, region, office, big,
-  small_ref, ukeys, uref, wallet, purse, fl, flref, event, "Odd ""Name""", odd_child;
--- a difference found by an oracle input
-CREATE FUNCTION fz_check(ok boolean, what text) RETURNS boolean LANGUAGE plpgsql AS \$\$
-BEGIN
-  IF ok IS NOT TRUE THEN
-    RAISE EXCEPTION 'fuzz oracle: % differs', what USING ERRCODE = 'FZ001';
-  END IF;
-  RETURN true;
-END \$\$;
--- functions with side effects, for fragments and statements
-CREATE FUNCTION flip_body() RETURNS boolean LANGUAGE plpgsql AS \$\$
-BEGIN
-  IF (SELECT atttypid FROM pg_attribute WHERE attrelid = 'comment'::regclass
-      AND attname = 'body' AND NOT attisdropped) = 'text'::regtype THEN
-    ALTER TABLE comment DROP COLUMN body;
-    ALTER TABLE comment ADD COLUMN body int DEFAULT 5;
-  ELSE
-    ALTER TABLE comment DROP COLUMN IF EXISTS body;
-    ALTER TABLE comment ADD COLUMN body text DEFAULT 'flipped';
-  END IF;
-  RETURN true;
-END \$\$;
-CREATE FUNCTION flip_name() RETURNS boolean LANGUAGE plpgsql AS \$\$
-BEGIN
-  IF (SELECT atttypid FROM pg_attribute WHERE attrelid = 'author'::regclass
-      AND attname = 'name' AND NOT attisdropped) = 'text'::regtype THEN
-    ALTER TABLE author DROP COLUMN name;
-    ALTER TABLE author ADD COLUMN name point DEFAULT '(1,2)';
-  ELSE
-    ALTER TABLE author DROP COLUMN IF EXISTS name;
-    ALTER TABLE author ADD COLUMN name text DEFAULT 'renamed';
-  END IF;
-  RETURN true;
-END \$\$;
-CREATE FUNCTION add_column() RETURNS boolean LANGUAGE plpgsql AS \$\$
-BEGIN
-  IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'tag'::regclass AND attname = 'extra'
-             AND NOT attisdropped) THEN
-    ALTER TABLE tag DROP COLUMN extra;
-  ELSE
-    ALTER TABLE tag ADD COLUMN extra int DEFAULT 42;
-  END IF;
-  RETURN true;
-END \$\$;
-CREATE FUNCTION toggle_fk() RETURNS boolean LANGUAGE plpgsql AS \$\$
-BEGIN
-  IF EXISTS (SELECT FROM pg_constraint WHERE conname = 'comment_post_id_fkey'
-             AND conrelid = 'comment'::regclass) THEN
-    ALTER TABLE comment DROP CONSTRAINT comment_post_id_fkey;
-  ELSE
-    ALTER TABLE comment ADD CONSTRAINT comment_post_id_fkey FOREIGN KEY (post_id) REFERENCES post NOT VALID;
-  END IF;
-  RETURN true;
-END \$\$;
-CREATE FUNCTION rename_tag_name() RETURNS boolean LANGUAGE plpgsql AS \$\$
-BEGIN
-  IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'tag'::regclass AND attname = 'name') THEN
-    ALTER TABLE tag RENAME COLUMN name TO label;
-  ELSE
-    ALTER TABLE tag RENAME COLUMN label TO name;
-  END IF;
-  RETURN true;
-END \$\$;
-CREATE FUNCTION batch(n int) RETURNS boolean LANGUAGE sql AS
-  \$\$ SELECT set_config('relprefetch.fetch_batch_size', n::text, false) IS NOT NULL \$\$;
-CREATE FUNCTION analyze_comment() RETURNS boolean LANGUAGE plpgsql AS
-  \$\$ BEGIN ANALYZE comment; RETURN true; END \$\$;
-CREATE FUNCTION noisy(v int) RETURNS boolean LANGUAGE plpgsql AS \$\$
-BEGIN
-  RAISE NOTICE 'noisy %', v;
-  IF v % 7 = 0 THEN RAISE WARNING 'noisy warning %', v; END IF;
-  RETURN true;
-END \$\$;
-CREATE FUNCTION fail(code text) RETURNS boolean LANGUAGE plpgsql AS
-  \$\$ BEGIN RAISE EXCEPTION 'fail %', code USING ERRCODE = code; END \$\$;
-CREATE FUNCTION nested_fetch() RETURNS boolean LANGUAGE sql AS
-  \$\$ SELECT count(*) >= 0 FROM relprefetch.fetch_json('post', '{"include": ["comment", "tags"]}') \$\$;
-CREATE FUNCTION recurse(spec jsonb) RETURNS boolean LANGUAGE sql AS
-  \$\$ SELECT count(*) >= 0 FROM relprefetch.fetch_json('author', spec) \$\$;
-CREATE FUNCTION do_reset() RETURNS boolean LANGUAGE sql AS \$\$ SELECT relprefetch.reset() IS NOT NULL \$\$;
-CREATE FUNCTION do_end_unit() RETURNS boolean LANGUAGE sql AS \$\$ SELECT relprefetch.end_unit() IS NULL \$\$;
-CREATE FUNCTION add_comment() RETURNS boolean LANGUAGE plpgsql AS \$\$
-BEGIN
-  INSERT INTO comment (id, post_id, body) SELECT coalesce(max(id), 0) + 1, 1, 'added' FROM comment;
-  RETURN true;
-END \$\$;
-CREATE FUNCTION del_comments() RETURNS boolean LANGUAGE plpgsql AS
-  \$\$ BEGIN DELETE FROM comment WHERE id > 190; RETURN true; END \$\$;
-CREATE FUNCTION lookups(n int) RETURNS int LANGUAGE plpgsql AS \$\$
-DECLARE
-  r int := 0;
-BEGIN
-  FOR i IN 1..n LOOP
-    PERFORM name FROM author WHERE id = i;
-    r := r + 1;
-  END LOOP;
-  RETURN r;
-END \$\$;
-CREATE PROCEDURE commit_loop(n int) LANGUAGE plpgsql AS \$\$
-BEGIN
-  FOR i IN 1..n LOOP
-    PERFORM name FROM author WHERE id = i;
-    IF i % 3 = 0 THEN COMMIT; END IF;
-    IF i % 4 = 0 THEN ROLLBACK; END IF;
-  END LOOP;
-END \$\$;
-EOF
+	(my $sql = data_file('fuzz_schema.sql')) =~ s/\A(?:--[^\n]*\n)*\n//;
+	return "CREATE SCHEMA $schema;\nSET search_path = $schema, public;\n$sql";
+}
+
+# The folder of this module: its data files lie beside it (in t/, or in the
+# copy of t/ that the test commands run from)
+my $DIR = dirname(File::Spec->rel2abs(__FILE__));
+my %DATA_FILES;
+
+# The text of data file $name of that folder (UTF-8), read once
+sub data_file
+{
+	my ($name) = @_;
+	return $DATA_FILES{$name} //= do
+	{
+		my $path = "$DIR/$name";
+		open my $fh, '<:encoding(UTF-8)', $path
+		  or die "cannot open $path: $!\n";
+		local $/;
+		my $text = <$fh>;
+		close $fh;
+		$text;
+	};
 }
 
 # Tables of the schema: columns (bare, as written in SQL), and the names
@@ -875,45 +724,10 @@ sub deep_spec
 	return ($table, $spec);
 }
 
-# Valid specs, mutated as text
-my @CORPUS = (
-	[
-		post =>
-'{"include": {"author_id": {"include": ["country"]}, "tags": {"where": "active", "order_by": "name"}, "comment": {"order_by": "id", "limit": 2}}, "columns": ["id", "title"]}'
-	],
-	[
-		post =>
-'{"columns": ["id", "title"], "where": "id > 3", "order_by": "id DESC", "limit": 5, "offset": 1, "include": ["editor__country", "comment__comment"]}'
-	],
-	[
-		post =>
-'{"include": {"c": {"path": "comment", "include": {"r": {"path": "comment"}, "p": {"path": "parent"}}}}}'
-	],
-	[
-		author =>
-'{"include": {"posts": {"path": "post", "via": "post_author_id_fkey", "order_by": "id", "limit": 3, "include": ["tags"]}, "mentor": {}}}'
-	],
-	[
-		tag =>
-'{"include": {"from": {"path": "tag", "via": "from_id"}, "posts": {"path": "post", "columns": ["id"]}}}'
-	],
-	[ office => '{"include": ["region"], "order_by": "id"}' ],
-	[
-		region =>
-		  '{"include": {"office": {"order_by": "label DESC NULLS LAST"}}}'
-	],
-	[ uref      => '{"include": ["u", "t"], "where": "d > 2"}' ],
-	[ ukeys     => '{"include": {"uref": {"path": "uref_u_fkey"}}}' ],
-	[ small_ref => '{"include": ["big"]}' ],
-	[ event     => '{"include": ["post__author"]}' ],
-	[ post      => '{"include": {"event": {"order_by": "id", "limit": 1}}}' ],
-	[ odd_child => '{"include": ["odd_id"], "columns": ["?key1?", "id"]}' ],
-	[ flref     => '{"include": ["f"]}' ],
-	[ purse     => '{"include": ["m"]}' ],
-	[
-		comment =>
-'{"where": "post_id < 5", "include": {"post": {"include": {"author": {"path": "author_id"}}}, "replies": {"path": "comment", "limit": 0}}}'
-	],);
+# Valid specs, mutated as text: [table, spec], from t/fuzz_corpus.txt
+my @CORPUS =
+  map { [ split / /, $_, 2 ] }
+  grep { /\S/ && !/^#/ } split /\n/, data_file('fuzz_corpus.txt');
 
 sub mutate
 {
@@ -1945,259 +1759,371 @@ sub ddl
 		$back);
 }
 
+# Sequence statements: relprefetch.end_unit() called in several ways
+my @END_UNIT_CALLS = (
+	'SELECT relprefetch.end_unit()',
+	'SELECT relprefetch.end_unit(), relprefetch.end_unit()',
+	'SELECT * FROM relprefetch.end_unit()',
+	'SELECT relprefetch.end_unit() FROM generate_series(1, 3)');
+
+# Sequence statements: the views and functions that report
+my @VIEW_READS = (
+	'SELECT * FROM relprefetch.stats',
+	'SELECT * FROM relprefetch.info',
+	'SELECT * FROM relprefetch.unit_queries()',
+	'SELECT count(*), sum(calls), max(max_repeats) FROM relprefetch.stats',
+'SELECT query, suggestion FROM relprefetch.stats WHERE relation IS NOT NULL',
+'SELECT * FROM relprefetch.stats() s JOIN relprefetch.unit_queries() u USING (fingerprint)',
+	'SELECT relprefetch.info()');
+
+# Sequence statements that fail
+my @ERRORS = (
+	'SELECT 1/0',
+	'SELECT nope',
+	'SELEC 1',
+	"SELECT 'x'::int",
+	'SELECT * FROM nope',
+	"SELECT fail('40P01')",
+	'SELECT pg_cancel_backend(pg_backend_pid())',
+	"SELECT fail('53100')",
+	'RAISE',
+	'SELECT 1 FROM post WHERE 1/0 = 1');
+
+# Sequence statements: the fetch functions feeding COPY and CREATE TABLE AS
+my @COPIES = (
+"COPY (SELECT relprefetch.fetch_json('post', '{\"include\": [\"comment\"], \"limit\": 3}')) TO STDOUT",
+"COPY (SELECT * FROM relprefetch.fetch_children(NULL::author, NULL::post[])) TO STDOUT",
+"CREATE TEMP TABLE IF NOT EXISTS fz_out AS SELECT relprefetch.fetch_json('tag', '{\"include\": [\"post\"]}') AS j",
+	"DROP TABLE IF EXISTS fz_out");
+
+# A generator adding one of @stmts
+sub one_of
+{
+	my @stmts = @_;
+	return sub {
+		my ($self, $st) = @_;
+		push @{ $st->{stmts} }, $self->pick(@stmts);
+		return;
+	};
+}
+
+# The operations of a sequence, drawn one after the other: name, weight and
+# the sub that adds the operation's statements.  A weight is a number, or a
+# sub of ($self, $st) for those that depend on where the sequence stands.
+# The order of the list and the weights decide what a seed draws: add new
+# operations at the end.  $st is the state of the sequence being written:
+#   stmts       its statements so far
+#   in          1 in a transaction block
+#   savepoints  names of the savepoints set in that block
+#   cursors     open cursors: [name, holdable]
+#   held        WITH HOLD cursors that survive the transaction
+#   prepared    SQL-level prepared statements
+#   known       0 when the inputs of known bugs are left out
+my @SEQUENCE_OPS = (
+	[ begin => sub { $_[1]{in} ? 0 : 12 }, \&seq_begin ],
+	[ commit      => sub { $_[1]{in} ? 8 : 1 }, \&seq_end_xact ],
+	[ rollback    => sub { $_[1]{in} ? 5 : 1 }, \&seq_end_xact ],
+	[ savepoint   => sub { $_[1]{in} ? 6 : 1 }, \&seq_savepoint ],
+	[ rollback_to => sub { @{ $_[1]{savepoints} } ? 5 : 1 }, \&seq_to_savepoint ],
+	[ release     => sub { @{ $_[1]{savepoints} } ? 3 : 0 }, \&seq_to_savepoint ],
+	[ prepare_xact    => sub { $_[1]{in} ? 2 : 0 }, \&seq_prepare_xact ],
+	[ finish_prepared => sub { @{ $_[0]{gids} } ? 3 : 0.2 }, \&seq_finish_prepared ],
+	[ declare   => sub { $_[1]{in} ? 8 : 2 }, \&seq_declare ],
+	[ fetch     => sub { open_cursors($_[1]) ? 12 : 0.3 }, \&seq_fetch ],
+	[ close     => sub { open_cursors($_[1]) ? 3 : 0 }, \&seq_close ],
+	[ discard   => 2,   \&seq_discard ],
+	[ end_unit  => 4,   one_of(@END_UNIT_CALLS) ],
+	[ reset     => 0.1, \&seq_reset ],
+	[ views     => 4,   one_of(@VIEW_READS) ],
+	[ explain   => 3,   \&seq_explain ],
+	[ prepare   => 3,   \&seq_prepare ],
+	[ execute   => sub { @{ $_[1]{prepared} } ? 5 : 0 }, \&seq_execute ],
+	[ do        => 3,   \&seq_do ],
+	[ error     => 4,   one_of(@ERRORS) ],
+	[ on_detect => 4,   \&seq_on_detect ],
+	[ lookups   => 12,  \&seq_lookups ],
+	[ guc       => 4,   \&seq_guc ],
+	[ ddl       => 5,   \&seq_ddl ],
+	[ call      => 1,   \&seq_call ],
+	[ copy      => 1,   one_of(@COPIES) ],
+	[ reconnect => 0.3, \&seq_reconnect ],
+	[ fetchcall => 4,   \&seq_fetchcall ],
+	[ sleep     => 0.5, one_of('SELECT pg_sleep(0.06)') ],
+	[ multi     => 2,   \&seq_multi ]);
+
 sub gen_sequence
 {
 	my ($self) = @_;
-	my @stmts;
-	my $in = 0;    # in a transaction block
-	my @savepoints;
-	my @cursors;     # open cursors: [name, holdable]
-	my @held;        # WITH HOLD cursors that survive the transaction
-	my @prepared;    # SQL-level prepared statements
-	my $n     = $self->between(3, 25);
-	my $known = !$self->{avoid_known};
+	my $st = {
+		stmts      => [],
+		in         => 0,
+		savepoints => [],
+		cursors    => [],
+		held       => [],
+		prepared   => [],
+		known      => !$self->{avoid_known},
+	};
+	my $n = $self->between(3, 25);
 
 	for (1 .. $n)
 	{
 		my $op = $self->weighted(
-			[ 'begin',           $in                 ? 0  : 12 ],
-			[ 'commit',          $in                 ? 8  : 1 ],
-			[ 'rollback',        $in                 ? 5  : 1 ],
-			[ 'savepoint',       $in                 ? 6  : 1 ],
-			[ 'rollback_to',     @savepoints         ? 5  : 1 ],
-			[ 'release',         @savepoints         ? 3  : 0 ],
-			[ 'prepare_xact',    $in                 ? 2  : 0 ],
-			[ 'finish_prepared', @{ $self->{gids} }  ? 3  : 0.2 ],
-			[ 'declare',         $in                 ? 8  : 2 ],
-			[ 'fetch',           (@cursors || @held) ? 12 : 0.3 ],
-			[ 'close',           (@cursors || @held) ? 3  : 0 ],
-			[ 'discard',         2 ],
-			[ 'end_unit',        4 ],
-			[ 'reset',           0.1 ],
-			[ 'views',           4 ],
-			[ 'explain',         3 ],
-			[ 'prepare',         3 ],
-			[ 'execute',         @prepared ? 5 : 0 ],
-			[ 'do',              3 ],
-			[ 'error',           4 ],
-			[ 'on_detect',       4 ],
-			[ 'lookups',         12 ],
-			[ 'guc',             4 ],
-			[ 'ddl',             5 ],
-			[ 'call',            1 ],
-			[ 'copy',            1 ],
-			[ 'reconnect',       0.3 ],
-			[ 'fetchcall',       4 ],
-			[ 'sleep',           0.5 ],
-			[ 'multi',           2 ]);
-		if ($op eq 'begin')
-		{
-			push @stmts,
-			  $self->pick(
-				'BEGIN',
-				'START TRANSACTION',
-				'BEGIN ISOLATION LEVEL REPEATABLE READ',
-				'BEGIN ISOLATION LEVEL SERIALIZABLE',
-				'BEGIN READ ONLY');
-			$in = 1;
-		}
-		elsif ($op eq 'commit' || $op eq 'rollback')
-		{
-			my $chain = $in && $self->chance(0.1) ? ' AND CHAIN' : '';
-			push @stmts,
-			  ($op eq 'commit' ? $self->pick('COMMIT', 'END') : 'ROLLBACK')
-			  . $chain;
-			if (!$chain)
-			{
-				$in = 0;
-				push @held, grep { $_->[1] } @cursors if $op eq 'commit';
-				@cursors    = ();
-				@savepoints = ();
-			}
-		}
-		elsif ($op eq 'savepoint')
-		{
-			my $s = 'sp' . $self->int_below(4);
-			push @stmts,      "SAVEPOINT $s";
-			push @savepoints, $s;
-		}
-		elsif ($op eq 'rollback_to' || $op eq 'release')
-		{
-			my $s = @savepoints ? $self->pick(@savepoints) : 'sp9';
-			push @stmts,
-			  ( $op eq 'release'
-				? 'RELEASE SAVEPOINT '
-				: 'ROLLBACK TO SAVEPOINT ') . $s;
-			if ($op eq 'rollback_to' && !$known)
-			{
-			   # a cursor read inside the savepoint loses its parent rows'
-			   # cursor (fixed case cursor_gone_after_rollback_to): close them
-				push @stmts, 'CLOSE ALL';
-				@cursors = ();
-				@held    = ();
-			}
-		}
-		elsif ($op eq 'prepare_xact')
-		{
-			my $gid = "fz$self->{session}_" . ++$self->{gid};
-			push @stmts, "PREPARE TRANSACTION '$gid'";
-			# finished in the same input: a prepared transaction keeps its
-			# locks, and the session's next statements would wait for them
-			push @{ $self->{gids} }, $gid;
-			push @stmts,             $self->lookup if $self->chance(0.3);
-			push @stmts,
-			  $self->pick('COMMIT', 'ROLLBACK') . " PREPARED '$gid'";
-			shift @{ $self->{gids} };
-			$in         = 0;
-			@cursors    = ();
-			@savepoints = ();
-		}
-		elsif ($op eq 'finish_prepared')
-		{
-			my $gid = shift @{ $self->{gids} } // "fz$self->{session}_0";
-			push @stmts,
-			  $self->pick('COMMIT', 'ROLLBACK') . " PREPARED '$gid'";
-		}
-		elsif ($op eq 'declare')
-		{
-			my $c    = 'c' . ++$self->{cursor_no};
-			my $hold = $self->chance(0.3);
-			push @stmts,
-				"DECLARE $c "
-			  . $self->pick('', 'SCROLL ', 'NO SCROLL ', 'BINARY ')
-			  . 'CURSOR '
-			  . ($hold ? 'WITH HOLD ' : '') . 'FOR '
-			  . $self->cursor_query;
-			push @cursors, [ $c, $hold ];
-			push @held,    [ $c, 1 ] if !$in && $hold;
-		}
-		elsif ($op eq 'fetch')
-		{
-			my @all = (@cursors, @held);
-			my $c   = @all ? $self->pick(@all)->[0] : 'nope';
-			push @stmts,
-			  $self->pick(
-				"FETCH 1 FROM $c",
-				"FETCH 2 FROM $c",
-				"FETCH ALL FROM $c",
-				"FETCH NEXT FROM $c",
-				"FETCH BACKWARD 1 FROM $c",
-				"FETCH ABSOLUTE 3 FROM $c",
-				"FETCH FIRST FROM $c",
-				"MOVE 2 IN $c",
-				"MOVE ALL IN $c",
-				"FETCH RELATIVE -1 FROM $c",
-				"FETCH LAST FROM $c",
-				"FETCH PRIOR FROM $c",
-				"FETCH 0 FROM $c");
-		}
-		elsif ($op eq 'close')
-		{
-			my @all = (@cursors, @held);
-			my $c   = $self->pick(@all)->[0];
-			if ($self->chance(0.2))
-			{
-				push @stmts, 'CLOSE ALL';
-				@cursors = ();
-				@held    = ();
-			}
-			else
-			{
-				push @stmts, "CLOSE $c";
-				@cursors = grep { $_->[0] ne $c } @cursors;
-				@held    = grep { $_->[0] ne $c } @held;
-			}
-		}
-		elsif ($op eq 'discard')
-		{
-			push @stmts,
-			  $self->pick(
-				'DISCARD ALL',
-				'RESET ALL',
-				'DISCARD PLANS',
-				'DISCARD TEMP');
-			if ($stmts[-1] =~ /ALL/ && !$in)
-			{
-				push @stmts, $self->session_setup;
-				@held     = ();
-				@prepared = () if $stmts[-4] eq 'DISCARD ALL';
-			}
-		}
-		elsif ($op eq 'end_unit')
-		{
-			push @stmts,
-			  $self->pick(
-				'SELECT relprefetch.end_unit()',
-				'SELECT relprefetch.end_unit(), relprefetch.end_unit()',
-				'SELECT * FROM relprefetch.end_unit()',
-				'SELECT relprefetch.end_unit() FROM generate_series(1, 3)');
-		}
-		elsif ($op eq 'reset')
-		{
-			# (mostly one shape at a time: the shared table should fill up
-			# and evict)
-			push @stmts,
-			  $self->chance(0.03)
-			  ? $self->pick(
-				'SELECT relprefetch.reset()',
-				'SELECT relprefetch.reset(0, 0, 0)',
-				"SELECT relprefetch.reset(current_user::regrole::oid)",
+			map {
+				my $w = $_->[1];
+				[ $_, ref $w ? $w->($self, $st) : $w ]
+			} @SEQUENCE_OPS);
+		$op->[2]->($self, $st, $op->[0]);
+	}
+	my $stmts = $st->{stmts};
+	if ($st->{in})
+	{
+		push @$stmts,
+		  $self->weighted(
+			[ 'COMMIT',   48 ],
+			[ 'ROLLBACK', 49 ],
+			[ 'LEAVE',    3 ]);
+		pop @$stmts if $stmts->[-1] eq 'LEAVE';
+	}
+	return @$stmts;
+}
+
+# The cursors a FETCH or CLOSE may name (in scalar context, how many)
+sub open_cursors
+{
+	my ($st) = @_;
+	my @all = (@{ $st->{cursors} }, @{ $st->{held} });
+	return @all;
+}
+
+sub seq_begin
+{
+	my ($self, $st) = @_;
+	push @{ $st->{stmts} },
+	  $self->pick(
+		'BEGIN',
+		'START TRANSACTION',
+		'BEGIN ISOLATION LEVEL REPEATABLE READ',
+		'BEGIN ISOLATION LEVEL SERIALIZABLE',
+		'BEGIN READ ONLY');
+	$st->{in} = 1;
+	return;
+}
+
+# commit or rollback
+sub seq_end_xact
+{
+	my ($self, $st, $op) = @_;
+	my $chain = $st->{in} && $self->chance(0.1) ? ' AND CHAIN' : '';
+	push @{ $st->{stmts} },
+	  ($op eq 'commit' ? $self->pick('COMMIT', 'END') : 'ROLLBACK') . $chain;
+	if (!$chain)
+	{
+		$st->{in} = 0;
+		push @{ $st->{held} }, grep { $_->[1] } @{ $st->{cursors} }
+		  if $op eq 'commit';
+		@{ $st->{cursors} }    = ();
+		@{ $st->{savepoints} } = ();
+	}
+	return;
+}
+
+sub seq_savepoint
+{
+	my ($self, $st) = @_;
+	my $s = 'sp' . $self->int_below(4);
+	push @{ $st->{stmts} },      "SAVEPOINT $s";
+	push @{ $st->{savepoints} }, $s;
+	return;
+}
+
+# rollback_to or release
+sub seq_to_savepoint
+{
+	my ($self, $st, $op) = @_;
+	my $s = @{ $st->{savepoints} } ? $self->pick(@{ $st->{savepoints} }) : 'sp9';
+	push @{ $st->{stmts} },
+	  ( $op eq 'release'
+		? 'RELEASE SAVEPOINT '
+		: 'ROLLBACK TO SAVEPOINT ') . $s;
+	if ($op eq 'rollback_to' && !$st->{known})
+	{
+		# a cursor first read inside the savepoint lost its parent rows
+		# before they were read into a tuplestore (the fixed case
+		# cursor_gone_after_rollback_to): close them
+		push @{ $st->{stmts} }, 'CLOSE ALL';
+		@{ $st->{cursors} } = ();
+		@{ $st->{held} }    = ();
+	}
+	return;
+}
+
+sub seq_prepare_xact
+{
+	my ($self, $st) = @_;
+	my $stmts = $st->{stmts};
+	my $gid   = "fz$self->{session}_" . ++$self->{gid};
+	push @$stmts, "PREPARE TRANSACTION '$gid'";
+	# finished in the same input: a prepared transaction keeps its locks,
+	# and the session's next statements would wait for them
+	push @{ $self->{gids} }, $gid;
+	push @$stmts, $self->lookup if $self->chance(0.3);
+	push @$stmts, $self->pick('COMMIT', 'ROLLBACK') . " PREPARED '$gid'";
+	shift @{ $self->{gids} };
+	$st->{in}              = 0;
+	@{ $st->{cursors} }    = ();
+	@{ $st->{savepoints} } = ();
+	return;
+}
+
+sub seq_finish_prepared
+{
+	my ($self, $st) = @_;
+	my $gid = shift @{ $self->{gids} } // "fz$self->{session}_0";
+	push @{ $st->{stmts} },
+	  $self->pick('COMMIT', 'ROLLBACK') . " PREPARED '$gid'";
+	return;
+}
+
+sub seq_declare
+{
+	my ($self, $st) = @_;
+	my $c    = 'c' . ++$self->{cursor_no};
+	my $hold = $self->chance(0.3);
+	push @{ $st->{stmts} },
+		"DECLARE $c "
+	  . $self->pick('', 'SCROLL ', 'NO SCROLL ', 'BINARY ')
+	  . 'CURSOR '
+	  . ($hold ? 'WITH HOLD ' : '') . 'FOR '
+	  . $self->cursor_query;
+	push @{ $st->{cursors} }, [ $c, $hold ];
+	push @{ $st->{held} }, [ $c, 1 ] if !$st->{in} && $hold;
+	return;
+}
+
+sub seq_fetch
+{
+	my ($self, $st) = @_;
+	my @all = open_cursors($st);
+	my $c   = @all ? $self->pick(@all)->[0] : 'nope';
+	push @{ $st->{stmts} },
+	  $self->pick(
+		"FETCH 1 FROM $c",
+		"FETCH 2 FROM $c",
+		"FETCH ALL FROM $c",
+		"FETCH NEXT FROM $c",
+		"FETCH BACKWARD 1 FROM $c",
+		"FETCH ABSOLUTE 3 FROM $c",
+		"FETCH FIRST FROM $c",
+		"MOVE 2 IN $c",
+		"MOVE ALL IN $c",
+		"FETCH RELATIVE -1 FROM $c",
+		"FETCH LAST FROM $c",
+		"FETCH PRIOR FROM $c",
+		"FETCH 0 FROM $c");
+	return;
+}
+
+sub seq_close
+{
+	my ($self, $st) = @_;
+	my @all = open_cursors($st);
+	my $c   = $self->pick(@all)->[0];
+	if ($self->chance(0.2))
+	{
+		push @{ $st->{stmts} }, 'CLOSE ALL';
+		@{ $st->{cursors} } = ();
+		@{ $st->{held} }    = ();
+	}
+	else
+	{
+		push @{ $st->{stmts} }, "CLOSE $c";
+		@{ $st->{cursors} } = grep { $_->[0] ne $c } @{ $st->{cursors} };
+		@{ $st->{held} }    = grep { $_->[0] ne $c } @{ $st->{held} };
+	}
+	return;
+}
+
+sub seq_discard
+{
+	my ($self, $st) = @_;
+	my $stmts = $st->{stmts};
+	push @$stmts,
+	  $self->pick('DISCARD ALL', 'RESET ALL', 'DISCARD PLANS', 'DISCARD TEMP');
+	if ($stmts->[-1] =~ /ALL/ && !$st->{in})
+	{
+		push @$stmts, $self->session_setup;
+		@{ $st->{held} } = ();
+		@{ $st->{prepared} } = () if $stmts->[-4] eq 'DISCARD ALL';
+	}
+	return;
+}
+
+sub seq_reset
+{
+	my ($self, $st) = @_;
+	# (mostly one shape at a time: the shared table should fill up and
+	# evict)
+	push @{ $st->{stmts} },
+	  $self->chance(0.03)
+	  ? $self->pick(
+		'SELECT relprefetch.reset()',
+		'SELECT relprefetch.reset(0, 0, 0)',
+		"SELECT relprefetch.reset(current_user::regrole::oid)",
 "SELECT relprefetch.reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()))"
-			  )
-			  : $self->pick(
+	  )
+	  : $self->pick(
 'SELECT relprefetch.reset(0, 0, fingerprint) FROM relprefetch.stats LIMIT 3',
-				'SELECT relprefetch.reset(NULL, 0, 0)',
-				'SELECT relprefetch.reset(1, 1, 1)',
+		'SELECT relprefetch.reset(NULL, 0, 0)',
+		'SELECT relprefetch.reset(1, 1, 1)',
 'SELECT relprefetch.reset(0, 0, fingerprint) FROM relprefetch.stats ORDER BY calls LIMIT 1'
-			  );
-		}
-		elsif ($op eq 'views')
-		{
-			push @stmts,
-			  $self->pick(
-				'SELECT * FROM relprefetch.stats',
-				'SELECT * FROM relprefetch.info',
-				'SELECT * FROM relprefetch.unit_queries()',
-'SELECT count(*), sum(calls), max(max_repeats) FROM relprefetch.stats',
-'SELECT query, suggestion FROM relprefetch.stats WHERE relation IS NOT NULL',
-'SELECT * FROM relprefetch.stats() s JOIN relprefetch.unit_queries() u USING (fingerprint)',
-				'SELECT relprefetch.info()');
-		}
-		elsif ($op eq 'explain')
-		{
-			push @stmts,
-			  $self->pick(
-				'EXPLAIN ANALYZE ',
-				'EXPLAIN ',
-				'EXPLAIN (ANALYZE, BUFFERS) ') . $self->lookup;
-		}
-		elsif ($op eq 'prepare')
-		{
-			my $p = 'p' . $self->int_below(3);
-			push @stmts, "DEALLOCATE $p" if grep { $_ eq $p } @prepared;
-			push @stmts,
-			  $self->pick(
-				"PREPARE $p AS SELECT name FROM author WHERE id = \$1",
-"PREPARE $p(int) AS SELECT * FROM comment WHERE post_id = \$1",
+	  );
+	return;
+}
+
+sub seq_explain
+{
+	my ($self, $st) = @_;
+	push @{ $st->{stmts} },
+	  $self->pick('EXPLAIN ANALYZE ', 'EXPLAIN ', 'EXPLAIN (ANALYZE, BUFFERS) ')
+	  . $self->lookup;
+	return;
+}
+
+sub seq_prepare
+{
+	my ($self, $st) = @_;
+	my $p = 'p' . $self->int_below(3);
+	push @{ $st->{stmts} }, "DEALLOCATE $p"
+	  if grep { $_ eq $p } @{ $st->{prepared} };
+	push @{ $st->{stmts} },
+	  $self->pick(
+		"PREPARE $p AS SELECT name FROM author WHERE id = \$1",
+		"PREPARE $p(int) AS SELECT * FROM comment WHERE post_id = \$1",
 "PREPARE $p(text) AS SELECT count(*) FROM relprefetch.fetch_json('post', jsonb_build_object('where', \$1))",
 "PREPARE $p(int) AS SELECT relprefetch.fetch_children(NULL::post, NULL::comment[], child_limit => \$1)"
-			  );
-			@prepared = ((grep { $_ ne $p } @prepared), $p);
-		}
-		elsif ($op eq 'execute')
-		{
-			my $p   = $self->pick(@prepared);
-			my $arg = $self->pick(1, 2, 3, "'id > 3'", "'nope'", -1, 'NULL');
-			my $k   = $self->between(1, 7);
-			push @stmts, "EXECUTE $p($arg)" for 1 .. $k;
-			push @stmts, "EXPLAIN ANALYZE EXECUTE $p($arg)"
-			  if $self->chance(0.2);
-		}
-		elsif ($op eq 'do')
-		{
-			my $k = $self->between(1, 9);
-			push @stmts,
-			  $self->pick(
+	  );
+	@{ $st->{prepared} } = ((grep { $_ ne $p } @{ $st->{prepared} }), $p);
+	return;
+}
+
+sub seq_execute
+{
+	my ($self, $st) = @_;
+	my $p   = $self->pick(@{ $st->{prepared} });
+	my $arg = $self->pick(1, 2, 3, "'id > 3'", "'nope'", -1, 'NULL');
+	my $k   = $self->between(1, 7);
+	push @{ $st->{stmts} }, "EXECUTE $p($arg)" for 1 .. $k;
+	push @{ $st->{stmts} }, "EXPLAIN ANALYZE EXECUTE $p($arg)"
+	  if $self->chance(0.2);
+	return;
+}
+
+sub seq_do
+{
+	my ($self, $st) = @_;
+	my $k = $self->between(1, 9);
+	push @{ $st->{stmts} },
+	  $self->pick(
 "DO \$do\$ BEGIN FOR i IN 1..$k LOOP PERFORM name FROM author WHERE id = i; END LOOP; END \$do\$",
 "DO \$do\$ BEGIN FOR i IN 1..$k LOOP BEGIN PERFORM 1/(i % 3); EXCEPTION WHEN division_by_zero THEN PERFORM relprefetch.end_unit(); END; END LOOP; END \$do\$",
 "DO \$do\$ DECLARE r record; BEGIN FOR r IN SELECT * FROM relprefetch.fetch_json('post', '{\"include\": [\"comment\"]}') LOOP PERFORM name FROM author WHERE id = 1; EXIT WHEN random() < 0.2; END LOOP; END \$do\$",
@@ -2205,119 +2131,103 @@ sub gen_sequence
 "DO \$do\$ BEGIN PERFORM lookups($k); RAISE EXCEPTION 'boom' USING ERRCODE = 'P0001'; END \$do\$",
 "DO \$do\$ BEGIN FOR i IN 1..$k LOOP PERFORM relprefetch.reset(0, 0, i); PERFORM name FROM author WHERE id = i; END LOOP; END \$do\$",
 "DO \$do\$ DECLARE c refcursor; r record; BEGIN OPEN c FOR SELECT relprefetch.fetch_json('post', '{\"include\": [\"tags\"]}'); FETCH c INTO r; BEGIN FETCH c INTO r; PERFORM 1/0; EXCEPTION WHEN OTHERS THEN NULL; END; FETCH c INTO r; CLOSE c; END \$do\$"
-			  );
-		}
-		elsif ($op eq 'error')
-		{
-			push @stmts,
-			  $self->pick(
-				'SELECT 1/0',
-				'SELECT nope',
-				'SELEC 1',
-				"SELECT 'x'::int",
-				'SELECT * FROM nope',
-				"SELECT fail('40P01')",
-				'SELECT pg_cancel_backend(pg_backend_pid())',
-				"SELECT fail('53100')",
-				'RAISE',
-				'SELECT 1 FROM post WHERE 1/0 = 1');
-		}
-		elsif ($op eq 'on_detect')
-		{
-			push @stmts,
-				($in ? $self->pick('SET LOCAL', 'SET') : 'SET')
-			  . ' relprefetch.on_detect = '
-			  . $self->pick(qw(error warning log notice none));
-		}
-		elsif ($op eq 'lookups')
-		{
-			my $k =
-			  $self->weighted([ 3, 20 ], [ 5, 30 ], [ 6, 20 ], [ 12, 10 ]);
-			my $q = $self->lookup;
-			$q =~ s/= \d+$//;
-			push @stmts,
-			  $q =~ /WHERE/
-			  ? map { "$q= " . $self->between(1, 20) } 1 .. $k
-			  : ($q) x $k;
-		}
-		elsif ($op eq 'guc')
-		{
-			push @stmts, $self->guc_stmt($in);
-			push @stmts, $self->session_setup if $stmts[-1] eq 'RESET ALL';
-		}
-		elsif ($op eq 'ddl')
-		{
-			my @d = $self->ddl;
-			my $d = @d > 1 ? [@d] : $d[0];
-			# ALTER DOMAIN ... DROP CONSTRAINT in a transaction block makes
-			# DDL in a later savepoint fail with SQLSTATE XX000 ("cannot
-			# start a subtransaction when there are unprocessed inval
-			# messages"): a PostgreSQL 15 bug, with or without relprefetch
-			$d = "COMMENT ON DOMAIN posint IS 'p'"
-			  if $in && !ref $d && $d =~ /^ALTER DOMAIN/;
-			# a column's type changed under an open cursor over the fetch
-			# functions: the fixed case ddl_under_cursor
-			$d = 'ANALYZE comment'
-			  if !$known
-			  && (@cursors || @held)
-			  && !ref $d
-			  && $d =~ /flip|ALTER COLUMN|ADD COLUMN/;
-			push @stmts, ref $d ? @$d : $d;
-		}
-		elsif ($op eq 'call')
-		{
-			push @stmts, 'CALL commit_loop(' . $self->between(1, 9) . ')';
-		}
-		elsif ($op eq 'copy')
-		{
-			push @stmts,
-			  $self->pick(
-"COPY (SELECT relprefetch.fetch_json('post', '{\"include\": [\"comment\"], \"limit\": 3}')) TO STDOUT",
-"COPY (SELECT * FROM relprefetch.fetch_children(NULL::author, NULL::post[])) TO STDOUT",
-"CREATE TEMP TABLE IF NOT EXISTS fz_out AS SELECT relprefetch.fetch_json('tag', '{\"include\": [\"post\"]}') AS j",
-				"DROP TABLE IF EXISTS fz_out");
-		}
-		elsif ($op eq 'reconnect')
-		{
-			push @stmts, '\\connect';
-			push @stmts, $self->session_setup;
-			$in      = 0;
-			@cursors = @held = @savepoints = @prepared = ();
-		}
-		elsif ($op eq 'fetchcall')
-		{
-			push @stmts,
-			  $self->fetch_json_stmt(
-				$self->ql($self->pick(qw(post author comment tag))),
-				$self->ql($self->pick(map { $_->[1] } @CORPUS)));
-		}
-		elsif ($op eq 'sleep')
-		{
-			push @stmts, 'SELECT pg_sleep(0.06)';
-		}
-		elsif ($op eq 'multi')
-		{
-			# one query string of several statements (psql's \;)
-			my $q = $self->lookup;
-			push @stmts,
-			  join(
-				' \\; ',
-				($q) x $self->between(2, 6),
-				$self->pick(
-					'SELECT 1', 'SELECT 1/0', 'COMMIT', 'BEGIN',
-					'SELECT relprefetch.end_unit()'));
-		}
-	}
-	if ($in)
-	{
-		push @stmts,
-		  $self->weighted(
-			[ 'COMMIT',   48 ],
-			[ 'ROLLBACK', 49 ],
-			[ 'LEAVE',    3 ]);
-		pop @stmts if $stmts[-1] eq 'LEAVE';
-	}
-	return @stmts;
+	  );
+	return;
+}
+
+sub seq_on_detect
+{
+	my ($self, $st) = @_;
+	push @{ $st->{stmts} },
+		($st->{in} ? $self->pick('SET LOCAL', 'SET') : 'SET')
+	  . ' relprefetch.on_detect = '
+	  . $self->pick(qw(error warning log notice none));
+	return;
+}
+
+sub seq_lookups
+{
+	my ($self, $st) = @_;
+	my $k = $self->weighted([ 3, 20 ], [ 5, 30 ], [ 6, 20 ], [ 12, 10 ]);
+	my $q = $self->lookup;
+	$q =~ s/= \d+$//;
+	push @{ $st->{stmts} },
+	  $q =~ /WHERE/
+	  ? map { "$q= " . $self->between(1, 20) } 1 .. $k
+	  : ($q) x $k;
+	return;
+}
+
+sub seq_guc
+{
+	my ($self, $st) = @_;
+	my $stmts = $st->{stmts};
+	push @$stmts, $self->guc_stmt($st->{in});
+	push @$stmts, $self->session_setup if $stmts->[-1] eq 'RESET ALL';
+	return;
+}
+
+sub seq_ddl
+{
+	my ($self, $st) = @_;
+	my @d = $self->ddl;
+	my $d = @d > 1 ? [@d] : $d[0];
+	# ALTER DOMAIN ... DROP CONSTRAINT in a transaction block makes DDL in a
+	# later savepoint fail with SQLSTATE XX000 ("cannot start a
+	# subtransaction when there are unprocessed inval messages"): a
+	# PostgreSQL 15 bug, with or without relprefetch
+	$d = "COMMENT ON DOMAIN posint IS 'p'"
+	  if $st->{in} && !ref $d && $d =~ /^ALTER DOMAIN/;
+	# a column's type changed under an open cursor over the fetch
+	# functions: the fixed case ddl_under_cursor
+	$d = 'ANALYZE comment'
+	  if !$st->{known}
+	  && open_cursors($st)
+	  && !ref $d
+	  && $d =~ /flip|ALTER COLUMN|ADD COLUMN/;
+	push @{ $st->{stmts} }, ref $d ? @$d : $d;
+	return;
+}
+
+sub seq_call
+{
+	my ($self, $st) = @_;
+	push @{ $st->{stmts} }, 'CALL commit_loop(' . $self->between(1, 9) . ')';
+	return;
+}
+
+sub seq_reconnect
+{
+	my ($self, $st) = @_;
+	push @{ $st->{stmts} }, '\\connect', $self->session_setup;
+	$st->{in} = 0;
+	@{ $st->{$_} } = () for qw(cursors held savepoints prepared);
+	return;
+}
+
+sub seq_fetchcall
+{
+	my ($self, $st) = @_;
+	push @{ $st->{stmts} },
+	  $self->fetch_json_stmt(
+		$self->ql($self->pick(qw(post author comment tag))),
+		$self->ql($self->pick(map { $_->[1] } @CORPUS)));
+	return;
+}
+
+sub seq_multi
+{
+	my ($self, $st) = @_;
+	# one query string of several statements (psql's \;)
+	my $q = $self->lookup;
+	push @{ $st->{stmts} },
+	  join(
+		' \\; ',
+		($q) x $self->between(2, 6),
+		$self->pick(
+			'SELECT 1', 'SELECT 1/0', 'COMMIT', 'BEGIN',
+			'SELECT relprefetch.end_unit()'));
+	return;
 }
 
 ###########################################################################
@@ -2550,117 +2460,32 @@ sub gen_oracle
 # Inputs found by fuzzing that crashed the server or failed with an
 # internal error, run by every fuzz test: a list of { name, what, sql }
 # (sql: statements separated by ";\n", run by psql in one session, in a
-# schema of its own).
+# schema of its own), read from t/fuzz_fixed_cases.sql (its header tells
+# the format).
 sub fixed_cases
 {
-	my $tables = <<'EOF';
-CREATE TABLE post (id int PRIMARY KEY, title text);
-CREATE TABLE comment (id int PRIMARY KEY, post_id int REFERENCES post, body text);
-INSERT INTO post SELECT g, 'p' || g FROM generate_series(1, 5) g;
-INSERT INTO comment SELECT g, 1 + g % 5, 'c' || g FROM generate_series(1, 20) g;
-EOF
-	return (
+	my ($setup, @cases) = ('');
+	# the file cut at its "-- @@" lines: what comes before, then head and
+	# body of each section
+	my (undef, @parts) = split /^-- \@\@ (setup|case \S+)\n/m,
+	  data_file('fuzz_fixed_cases.sql');
+	while (my ($head, $body) = splice @parts, 0, 2)
+	{
+		$body =~ s/\n+\z/\n/;    # the blank lines between sections
+		if ($head eq 'setup')
 		{
-			name => 'ddl_in_where_fragment',
-			what =>
-			  'a where fragment calls a function that drops a column of an '
-			  . 'included table and adds it back with another type and a default: '
-			  . 'the prepared query of the include was re-planned with the new type '
-			  . 'and its values rendered as the old type (found crashing the server '
-			  . 'with signal 11, text read as int4 and point read as text failing '
-			  . 'with XX000 "invalid string enlargement request size", int4 read as '
-			  . 'text giving garbage; fixed by checking each query\'s rows against '
-			  . 'the types it was prepared for)',
-			sql => $tables . <<'EOF',
-CREATE FUNCTION flip() RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN
-  IF (SELECT atttypid FROM pg_attribute WHERE attrelid = 'comment'::regclass AND attname = 'body') = 'text'::regtype THEN
-    ALTER TABLE comment DROP COLUMN body;
-    ALTER TABLE comment ADD COLUMN body int DEFAULT 5;
-  END IF;
-  RETURN true;
-END $$;
-SELECT relprefetch.fetch_json('post', '{"where": "flip()", "include": ["comment"]}');
-EOF
-		},
-		{
-			name => 'ddl_under_cursor',
-			what =>
-'the same through a cursor: between two FETCHes of a cursor over '
-			  . 'fetch_json, a column of the included table is dropped and added back '
-			  . 'with another type and a default (found crashing the server, signal 11)',
-			sql => $tables . <<'EOF',
-SET relprefetch.fetch_batch_size = 1;
-BEGIN;
-DECLARE c CURSOR FOR SELECT relprefetch.fetch_json('post', '{"include": ["comment"]}');
-FETCH 1 FROM c;
-ALTER TABLE comment DROP COLUMN body;
-ALTER TABLE comment ADD COLUMN body int DEFAULT 5;
-FETCH 1 FROM c;
-ROLLBACK;
-EOF
-		},
-		{
-			name => 'children_ddl_under_cursor',
-			what =>
-'fetch_children through a cursor, the child table altered between '
-			  . 'two FETCHes (typed rows of the old row type; it never failed, kept '
-			  . 'beside the two above)',
-			sql => $tables . <<'EOF',
-SET relprefetch.fetch_batch_size = 1;
-BEGIN;
-DECLARE c CURSOR FOR SELECT relprefetch.fetch_children(NULL::post, NULL::comment[]);
-FETCH 1 FROM c;
-ALTER TABLE comment DROP COLUMN body;
-ALTER TABLE comment ADD COLUMN body int DEFAULT 5;
-FETCH 1 FROM c;
-ROLLBACK;
-EOF
-		},
-		{
-			name => 'cursor_gone_after_rollback_to',
-			what =>
-'a cursor over fetch_json first read inside a savepoint that is '
-			  . 'then rolled back: the next FETCH failed with an internal error '
-			  . '(XX000 "relprefetch: the cursor of the parent rows is gone"; fixed '
-			  . 'by reading the parent rows into a tuplestore at the first call)',
-			sql => $tables . <<'EOF',
-SET relprefetch.fetch_batch_size = 2;
-BEGIN;
-DECLARE c CURSOR FOR SELECT relprefetch.fetch_json('post', '{"include": ["comment"]}');
-SAVEPOINT s;
-FETCH 1 FROM c;
-ROLLBACK TO s;
-FETCH 1 FROM c;
-FETCH 1 FROM c;
-ROLLBACK;
-EOF
-		},
-		{
-			name => 'plpgsql_cursor_in_exception_block',
-			what =>
-'a PL/pgSQL cursor over fetch_json read first inside an exception '
-			  . 'block that fails (the same as cursor_gone_after_rollback_to)',
-			sql => $tables . <<'EOF',
-SET relprefetch.fetch_batch_size = 1;
-DO $$
-DECLARE
-  c refcursor;
-  r record;
-BEGIN
-  OPEN c FOR SELECT relprefetch.fetch_json('post', '{"include": ["comment"]}');
-  BEGIN
-    FETCH c INTO r;
-    PERFORM 1 / 0;
-  EXCEPTION WHEN division_by_zero THEN
-    NULL;
-  END;
-  FETCH c INTO r;
-  FETCH c INTO r;
-  CLOSE c;
-END $$;
-EOF
-		},);
+			$setup = $body;
+			next;
+		}
+		my ($what, $sql) = $body =~ /\A((?:-- [^\n]*\n)*)(.*)\z/s;
+		push @cases,
+		  {
+			name => $head =~ s/^case //r,
+			what => join(' ', $what =~ /^-- (.*)$/mg),
+			sql  => $setup . $sql
+		  };
+	}
+	return @cases;
 }
 
 1;
