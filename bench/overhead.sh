@@ -447,7 +447,7 @@ for cfg in "${configs[@]}"; do
 	if [ "$jumbled" -gt 0 ]; then
 		note="${note:+$note }jumbled=$jumbled"
 	fi
-	logged=$(grep -c 'relprefetch: N+1 query pattern' "$work/run$id.stderr" || true)
+	logged=$(grep -c 'N+1 query pattern: ' "$work/run$id.stderr" || true)
 	if [ "$logged" -gt 0 ]; then
 		note="${note:+$note }logged=$logged"
 	fi
