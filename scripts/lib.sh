@@ -153,6 +153,22 @@ rp_show_log() {
 	fi
 }
 
+# rp_quietly LOG WHAT CMD...: run CMD with its output (stdout and stderr) in
+# LOG, after saying "WHAT (log: LOG)". On failure print the end of LOG and
+# exit; on success remove LOG. For installs and builds whose output only
+# matters when they fail.
+rp_quietly() {
+	local log=$1 what=$2 rc=0
+	shift 2
+	rp_say "$what (log: $log)"
+	"$@" >"$log" 2>&1 </dev/null || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		rp_show_log "$log" 40
+		rp_die "$what failed (status $rc); the whole output is in $log"
+	fi
+	rm -f "$log"
+}
+
 # rp_stop_server RC WORK DATA WHAT: for an EXIT trap. When RC is not 0, show
 # the end of WORK/server.log (unless RP_SERVER_LOG_SHOWN is 1); then stop the server of DATA if it runs (fast,
 # else immediate). WHAT names it in the message ("demo", "benchmark").
