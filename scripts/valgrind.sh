@@ -436,7 +436,11 @@ did_not_start() {
 			echo "(more valgrind logs in $vglogs)"
 			break
 		fi
-		rp_show_log "$log" 30
+		# valgrind's messages ("==PID== ..."), without what -v adds
+		# ("--PID-- ...") and its warnings about redirections.
+		echo "----- $log (valgrind's messages, last 30) -----"
+		grep -E '^==[0-9]+==' "$log" | grep -v 'new redirection conflicts' |
+			tail -n 30
 	done < <(find "$vglogs" -name '*.log' -newer "$work/start.stamp" -print0 2>/dev/null)
 	if [ "$n" -eq 0 ]; then
 		echo "----- no valgrind log in $vglogs for this start -----"
