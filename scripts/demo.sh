@@ -211,6 +211,7 @@ FROM relprefetch.fetch_json('blog_post', '{
     "active_tags": {"path": "tags", "columns": ["name"], "where": "active", "order_by": "name"},
     "comments": {"path": "blog_comment", "columns": ["id", "body"], "order_by": "id", "limit": 2}
   }}') AS j;
+\echo
 \pset format aligned
 \pset tuples_only off
 SELECT (t.parent).id, (t.parent).title,
