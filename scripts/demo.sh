@@ -3,12 +3,15 @@
 #
 # Usage: scripts/demo.sh
 #
-# Builds and installs the extension (setup.sh), starts a private server with
-# relprefetch preloaded (127.0.0.1 and a socket in the work folder only),
-# loads demo/blog.sql, replays the query sequences Django issues for a page
-# that lists posts with their author and tags, and shows what relprefetch
-# reports and how relprefetch.on_detect reacts. The server and its data are
-# removed on exit, failed or not.
+# Builds and installs the extension (setup.sh; its output goes to a log
+# file, printed with its name only when it fails), starts a private server
+# with relprefetch preloaded (127.0.0.1 and a socket in the work folder
+# only), loads demo/blog.sql, replays the query sequences Django issues for
+# a page that lists posts with their author and tags (the first statements
+# of each loop are shown), and shows what relprefetch reports (one field
+# per line, so that the suggested call can be copied), how
+# relprefetch.on_detect reacts, and the suggested calls. The server and its
+# data are removed on exit, failed or not.
 set -euo pipefail
 
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -23,7 +26,9 @@ case ${1:-} in
 *) rp_die "unknown option: $1 (try --help)" ;;
 esac
 
-bash "$RP_ROOT/scripts/setup.sh"
+setup_log=$(mktemp --suffix=.log /tmp/relprefetch-setup.XXXXXX)
+rp_quietly "$setup_log" "installing packages, building and installing relprefetch" \
+	bash "$RP_ROOT/scripts/setup.sh"
 bindir=$(rp_bindir)
 
 rp_workdir demo
@@ -59,7 +64,7 @@ rp_as_pg "$work" "$bindir/initdb" -D "$data" -U postgres --auth-local=trust \
 	--auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 \
 	--no-instructions >"$work/initdb.log" 2>&1 ||
 	{
-		cat "$work/initdb.log"
+		rp_show_log "$work/initdb.log" 40
 		rp_die "initdb failed"
 	}
 cat >>"$data/postgresql.conf" <<EOF
@@ -76,8 +81,9 @@ EOF
 
 rp_as_pg "$work" "$bindir/pg_ctl" -D "$data" -l "$work/server.log" -w start >/dev/null ||
 	{
-		cat "$work/server.log"
-		rp_die "the demo server did not start"
+		rp_show_log "$work/server.log" 40
+		RP_SERVER_LOG_SHOWN=1
+		rp_die "the demo server did not start (its log is above)"
 	}
 
 # Clients may run as anyone; they connect through the socket as postgres.
@@ -97,7 +103,7 @@ psql -d blog -c 'SELECT relprefetch.reset()' >/dev/null
 # An ORM loop is the parent query, then one statement per parent row, each
 # sent on its own as an autocommit statement.  The keys the loop needs are
 # read beforehand (in another session), so that what psql sends below is
-# exactly the ORM's sequence; ECHO shows each statement.
+# exactly the ORM's sequence. show_loop prints its first statements.
 parent_authors='SELECT id, title, author_id FROM blog_post ORDER BY id LIMIT 20;'
 parent_tags='SELECT id, title FROM blog_post ORDER BY id LIMIT 20;'
 mapfile -t author_ids < <(psql -d blog -At -c 'SELECT author_id FROM blog_post ORDER BY id LIMIT 20')
@@ -121,31 +127,44 @@ tag_loop() {
 	done
 }
 
+# show_loop FUNCTION: the first 4 statements FUNCTION sends, and how many
+# more; then run them all, results discarded.
+show_loop() {
+	local n
+	n=$("$1" | wc -l)
+	"$1" | head -n 4
+	echo "... and $((n - 4)) more like the last, one per post ($n statements in all)"
+	{ echo '\o /dev/null'; "$1"; } | psql -d blog
+}
+
 echo
 echo "### 1. for post in Post.objects.all()[:20]: post.author.name"
 echo "###    One query for the posts, then one per post for its author: N+1."
 echo
-{ echo '\set ECHO queries'; author_loop; } | psql -d blog
+show_loop author_loop
 
 echo
 echo "### 2. for post in ...: post.tags.all()"
 echo "###    One query per post through the many-to-many junction table."
 echo
-{ echo '\set ECHO queries'; tag_loop; } | psql -d blog
+show_loop tag_loop
 
 echo
 echo "### 3. What relprefetch recorded (relprefetch.stats)"
 echo "###    source_query is the statement run just before each loop: the"
 echo "###    query that read the posts."
 echo
-# Wrapped at 100 columns: the suggestion is one long line.
+# One field per line, never wrapped: the suggestion, one long line, ends
+# with the call to copy. Fixed order: the author loop, then the tag loop.
 psql -d blog <<'EOF'
-\x on
-\pset format wrapped
-\pset columns 100
+\pset format unaligned
+\pset expanded on
+\pset fieldsep ': '
+\pset footer off
 SELECT query, units, calls, max_repeats, round(total_time::numeric, 2) AS total_ms,
        source_query, relation, foreign_key, suggestion
-FROM relprefetch.stats ORDER BY calls DESC;
+FROM relprefetch.stats
+ORDER BY relation COLLATE "C", query COLLATE "C";
 EOF
 
 echo
@@ -175,12 +194,14 @@ echo
 echo "### 6. The fix: the suggested calls fetch what the loops fetched, in one"
 echo "###    call each: the first 3 posts with their author (and the author's"
 echo "###    country), their active tags in name order and their first 2"
-echo "###    comments, as JSON; then the same posts with their tags as typed"
-echo "###    rows."
+echo "###    comments, one JSON object per post; then the same posts with"
+echo "###    their tags as typed rows."
 echo
 psql -d blog <<'EOF'
 \set ECHO queries
-SELECT jsonb_pretty(j::jsonb)
+\pset format unaligned
+\pset tuples_only on
+SELECT j
 FROM relprefetch.fetch_json('blog_post', '{
   "columns": ["id", "title"],
   "order_by": "id",
@@ -190,6 +211,9 @@ FROM relprefetch.fetch_json('blog_post', '{
     "active_tags": {"path": "tags", "columns": ["name"], "where": "active", "order_by": "name"},
     "comments": {"path": "blog_comment", "columns": ["id", "body"], "order_by": "id", "limit": 2}
   }}') AS j;
+\echo
+\pset format aligned
+\pset tuples_only off
 SELECT (t.parent).id, (t.parent).title,
        array(SELECT tag.name FROM unnest(t.children) AS tag) AS tags
 FROM relprefetch.fetch_children(NULL::blog_post, NULL::blog_tag[],

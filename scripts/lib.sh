@@ -137,14 +137,47 @@ rp_sockdir() {
 	fi
 }
 
+# rp_show_log FILE [LINES]: print the last LINES (default 40) lines of FILE
+# under a header naming it, or say that it is missing or empty: a failure
+# message must show the log that says why, or that there is none.
+rp_show_log() {
+	local file=$1 lines=${2:-40}
+	if [ ! -e "$file" ]; then
+		echo "----- $file: missing -----"
+	elif [ ! -s "$file" ]; then
+		echo "----- $file: empty -----"
+	else
+		echo "----- $file (last $lines lines) -----"
+		tail -n "$lines" "$file"
+		echo "----- end of $file -----"
+	fi
+}
+
+# rp_quietly LOG WHAT CMD...: run CMD with its output (stdout and stderr) in
+# LOG, after saying "WHAT (log: LOG)". On failure print the end of LOG and
+# exit; on success remove LOG. For installs and builds whose output only
+# matters when they fail.
+rp_quietly() {
+	local log=$1 what=$2 rc=0
+	shift 2
+	rp_say "$what (log: $log)"
+	"$@" >"$log" 2>&1 </dev/null || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		rp_show_log "$log" 40
+		rp_die "$what failed (status $rc); the whole output is in $log"
+	fi
+	rm -f "$log"
+}
+
 # rp_stop_server RC WORK DATA WHAT: for an EXIT trap. When RC is not 0, show
-# the end of WORK/server.log; then stop the server of DATA if it runs (fast,
+# the end of WORK/server.log (unless RP_SERVER_LOG_SHOWN is 1); then stop the server of DATA if it runs (fast,
 # else immediate). WHAT names it in the message ("demo", "benchmark").
 rp_stop_server() {
 	local rc=$1 work=$2 data=$3 what=$4 bindir
-	if [ "$rc" -ne 0 ] && [ -f "$work/server.log" ]; then
-		echo "----- server log (last 40 lines) -----"
-		tail -n 40 "$work/server.log"
+	# RP_SERVER_LOG_SHOWN=1: the caller has shown it already.
+	if [ "$rc" -ne 0 ] && [ -f "$work/server.log" ] &&
+		[ "${RP_SERVER_LOG_SHOWN:-0}" -ne 1 ]; then
+		rp_show_log "$work/server.log" 40
 	fi
 	if [ -f "$data/postmaster.pid" ]; then
 		rp_say "stopping the $what server"

@@ -52,14 +52,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 		rp_die "missing packages: ${missing[*]}
   run this script as root, or: sudo apt-get install ${missing[*]}"
 	fi
-	# The tests and the demo make their own throwaway clusters; the
-	# 15/main cluster Debian creates and starts by default would only be an
-	# idle server on port 5432. Only on a machine that has no server yet.
-	if ! dpkg-query -W postgresql-15 >/dev/null 2>&1; then
-		mkdir -p /etc/postgresql-common/createcluster.d
-		echo 'create_main_cluster = false' \
-			>/etc/postgresql-common/createcluster.d/relprefetch-no-main.conf
-	fi
+	# Debian's postgresql-15 creates and starts its 15/main cluster on
+	# port 5432, as on any Debian machine (the README's Installation uses
+	# it). The tests and the demo never use it: they make throwaway
+	# clusters on free ports, with sockets in folders of their own.
 	rp_say "installing: ${missing[*]}"
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \

@@ -120,15 +120,14 @@ if [ $run_regress -eq 1 ]; then
 		fi
 		# initdb.log only matters when initdb itself failed.
 		if [ ! -f "$work/log/postmaster.log" ] && [ -f "$work/log/initdb.log" ]; then
-			echo "----- log/initdb.log (last 50 lines) -----"
-			tail -n 50 "$work/log/initdb.log"
+			rp_show_log "$work/log/initdb.log" 50
 		fi
 		if [ -f "$work/log/postmaster.log" ]; then
 			echo "----- log/postmaster.log: crashes -----"
 			grep -E 'terminated by signal|TRAP:|PANIC:' \
 				"$work/log/postmaster.log" || echo "(none)"
-			echo "----- log/postmaster.log (last 60 lines) -----"
-			tail -n 60 "$work/log/postmaster.log"
+			# Also when the server did not start: the reason is there.
+			rp_show_log "$work/log/postmaster.log" 60
 		fi
 		echo "----- end of pg_regress failure output -----"
 	fi

@@ -91,8 +91,10 @@ if [ -f "$RP_ROOT/relprefetch.so" ] &&
 	! cmp -s "$RP_ROOT/relprefetch.so" "$libdir/relprefetch.so"; then
 	rp_warn "the installed relprefetch.so differs from the one in $RP_ROOT; checking the installed one"
 fi
-supp=$RP_ROOT/scripts/valgrind.supp
-[ -f "$supp" ] || rp_die "$supp not found"
+# valgrind runs as the cluster owner, who may not be able to enter the
+# checkout: it reads a copy in the work folder (made below).
+supp_src=$RP_ROOT/scripts/valgrind.supp
+[ -f "$supp_src" ] || rp_die "$supp_src not found"
 
 # The tests to run: the Makefile's REGRESS, or --tests (setup first).
 # shellcheck disable=SC2016 # $(REGRESS) is for make
@@ -161,6 +163,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 mkdir -p "$vglogs"
+supp=$work/valgrind.supp
+cp -- "$supp_src" "$supp"
 rp_copy_tests "$work"
 
 # The same cluster as pg_regress's --temp-instance makes: initdb in the
@@ -419,9 +423,37 @@ report_errors() {
 	fi
 }
 
+# did_not_start WHY: print why the server did not start, from the server
+# log and from valgrind's own logs of this start (where valgrind reports a
+# problem of its own, such as a suppressions file it cannot read, before
+# the postmaster writes anything), then exit.
+did_not_start() {
+	local log n=0
+	rp_show_log "$work/server.log" 40
+	while IFS= read -r -d '' log; do
+		n=$((n + 1))
+		if [ "$n" -gt 5 ]; then
+			echo "(more valgrind logs in $vglogs)"
+			break
+		fi
+		# valgrind's messages ("==PID== ..."), without what -v adds
+		# ("--PID-- ...") and its warnings about redirections.
+		echo "----- $log (valgrind's messages, last 30) -----"
+		grep -E '^==[0-9]+==' "$log" | grep -v 'new redirection conflicts' |
+			tail -n 30
+	done < <(find "$vglogs" -name '*.log' -newer "$work/start.stamp" -print0 2>/dev/null)
+	if [ "$n" -eq 0 ]; then
+		echo "----- no valgrind log in $vglogs for this start -----"
+	fi
+	analyse_logs
+	report_errors
+	rp_die "the server under valgrind $1; see $work/server.log and $vglogs"
+}
+
 # start_server: the postmaster under valgrind, in the background, and wait
 # until it accepts connections (valgrind makes a start take tens of seconds).
 start_server() {
+	: >"$work/start.stamp"
 	rp_as_pg "$work" "${vg[@]}" "$bindir/postgres" -D "$data" \
 		>>"$work/server.log" 2>&1 &
 	server_job=$!
@@ -433,15 +465,11 @@ start_server() {
 		if ! kill -0 "$server_job" 2>/dev/null; then
 			wait "$server_job" || true
 			server_job=
-			echo "----- server log (last 40 lines) -----"
-			tail -n 40 "$work/server.log"
-			analyse_logs
-			report_errors
-			rp_die "the server under valgrind did not start; see $work/server.log"
+			did_not_start "did not start"
 		fi
 		sleep 1
 	done
-	rp_die "the server under valgrind did not start in 600 s; see $work/server.log"
+	did_not_start "did not start in 600 s"
 }
 
 psql_pg() {
@@ -524,7 +552,7 @@ report_errors
 
 echo "----- summary -----"
 printf 'valgrind %s, memcheck; suppressions: %s\n' \
-	"$(valgrind --version | sed 's/^valgrind-//')" "${supp#"$RP_ROOT"/}"
+	"$(valgrind --version | sed 's/^valgrind-//')" "${supp_src#"$RP_ROOT"/}"
 printf 'wall time: %d s in all (server start %d s, suite %d s, restart and stops %d s)\n' \
 	$((t_end - t0)) $((t_started - t0)) $((t_suite - t_started)) $((t_end - t_suite))
 printf 'processes run under valgrind: %d (of which client backends that logged in: %d)\n' \

@@ -1,7 +1,8 @@
-"""N+1 loops fail the tests: under `manage.py test` the settings connect
-with relprefetch.on_detect = error (see blogsite/settings.py), so the
-statement that repeats for the 5th time in a unit of work fails with
-SQLSTATE 54000.
+"""Under `manage.py test` the settings connect with relprefetch.on_detect =
+error (see blogsite/settings.py), so the statement that repeats for the 5th
+time in a unit of work fails with SQLSTATE 54000: in an application's tests,
+the test with the loop fails. These tests assert that error for the naive
+loops and its absence for the fixes, so they pass.
 
 Django runs each TestCase class in one transaction (each test in a
 savepoint of it), and a transaction is one unit of work for relprefetch:
