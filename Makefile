@@ -16,15 +16,17 @@ OBJS = \
 	src/rp_funcs.o \
 	src/rp_hooks.o \
 	src/rp_json.o \
+	src/rp_proof.o \
 	src/rp_relationship.o \
 	src/rp_stats.o \
+	src/rp_stats_file.o \
 	src/rp_unit.o
 
 DATA = $(wildcard relprefetch--*.sql)
 
 REGRESS = setup guc fingerprint units nested on_detect stats_view privileges reset \
 	json_output fetch_json fetch_children fetch_errors fetch_security security fetch_cache \
-	fetch_strategy fetch_fuzz fetch_readme upgrade
+	fetch_strategy fetch_fuzz fetch_readme proof upgrade
 REGRESS_OPTS = --temp-config=$(srcdir)/regress.conf --temp-instance=tmp_check --load-extension=relprefetch
 
 TAP_TESTS = 1

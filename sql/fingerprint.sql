@@ -78,12 +78,12 @@ DROP TABLE audited, audit_log;
 DISCARD ALL;
 SELECT name FROM blog_author WHERE id = 1;
 SELECT name FROM blog_author WHERE id = 2 \; SELECT name FROM blog_author WHERE id = 3;
-SELECT 'x' AS a \; EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT 1 AS b \; SELECT 'y' AS c;
+SELECT 'x' AS a FROM blog_country LIMIT 1 \; EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT 1 AS b FROM blog_country LIMIT 1 \; SELECT 'y' AS c FROM blog_country LIMIT 1;
 SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
 
 -- several statements in one query string are counted one by one
 BEGIN;
-SELECT 1 AS a \; SELECT 2 AS b \; SELECT 3 AS c;
+SELECT 1 AS a FROM blog_country LIMIT 1 \; SELECT 2 AS b FROM blog_country LIMIT 1 \; SELECT 3 AS c FROM blog_country LIMIT 1;
 SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
 ROLLBACK;
 

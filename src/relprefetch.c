@@ -26,6 +26,7 @@
 #include "rp_fetch.h"
 #include "rp_fingerprint.h"
 #include "rp_hooks.h"
+#include "rp_proof.h"
 #include "rp_relationship.h"
 #include "rp_stats.h"
 #include "rp_unit.h"
@@ -40,6 +41,7 @@ _PG_init(void)
 	rp_fingerprint_init();
 	rp_relationship_init();
 	rp_unit_init();
+	rp_proof_init();
 	rp_hooks_init();
 	rp_stats_init();
 	rp_fetch_init();

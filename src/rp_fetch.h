@@ -34,6 +34,7 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "common/hashfn.h"
 #include "fmgr.h"
 #include "nodes/execnodes.h"
 #include "nodes/pg_list.h"
@@ -177,6 +178,70 @@ static inline RpKeyType *
 rp_node_parent_key(RpNode *node)
 {
 	return node->junction ? &node->link_key : &node->key;
+}
+
+/*
+ * A key: its values, and the first one again inline, so that comparing the
+ * common single-column integer keys needs no pointer to be followed (a
+ * cache miss per row otherwise).
+ */
+typedef struct RpKey
+{
+	Datum		first;
+	const Datum *values;
+} RpKey;
+
+/*
+ * Hash and compare keys of a node within a batch, by its key type (see
+ * rp_fetch_keys.c): inline, as they run once per row.
+ */
+static inline RpKey
+rp_key(const Datum *values)
+{
+	RpKey		key;
+
+	key.first = values[0];
+	key.values = values;
+	return key;
+}
+
+static inline uint32
+rp_key_hash(const RpKeyType *type, RpKey key)
+{
+	uint32		hash = 0;
+	int			i;
+
+	for (i = 0; i < type->nkeys; i++)
+	{
+		Datum		value = i == 0 ? key.first : key.values[i];
+		uint32		h;
+
+		if (type->bitwise[i])
+			h = murmurhash32((uint32) (value ^ (value >> 32)));
+		else
+			h = DatumGetUInt32(FunctionCall1Coll((FmgrInfo *) &type->hash[i],
+												 type->collation[i], value));
+		hash = hash_combine(hash, h);
+	}
+	return hash;
+}
+
+static inline bool
+rp_key_equal(const RpKeyType *type, RpKey a, RpKey b)
+{
+	int			i;
+
+	for (i = 0; i < type->nkeys; i++)
+	{
+		Datum		va = i == 0 ? a.first : a.values[i];
+		Datum		vb = i == 0 ? b.first : b.values[i];
+
+		if (type->bitwise[i] ? va != vb :
+			!DatumGetBool(FunctionCall2Coll((FmgrInfo *) &type->eq[i],
+											type->collation[i], va, vb)))
+			return false;
+	}
+	return true;
 }
 
 extern RpFetchPlan *rp_fetch_plan_json(Oid relid, Jsonb *spec);

@@ -133,16 +133,6 @@ struct RpGroup
 	int64		nlinks;
 };
 
-/*
- * A key: its values, and the first one again inline, so that comparing the
- * common single-column integer keys needs no pointer to be followed (a
- * cache miss per row otherwise).
- */
-typedef struct RpKey
-{
-	Datum		first;
-	const Datum *values;
-} RpKey;
 
 typedef struct RpMapEntry
 {
@@ -256,58 +246,9 @@ rp_fetch_init(void)
 }
 
 /* ------------------------------------------------------------------------
- * Keys and the arena
+ * The arena
  * ------------------------------------------------------------------------
  */
-
-static inline RpKey
-rp_key(const Datum *values)
-{
-	RpKey		key;
-
-	key.first = values[0];
-	key.values = values;
-	return key;
-}
-
-static inline uint32
-rp_key_hash(const RpKeyType *type, RpKey key)
-{
-	uint32		hash = 0;
-	int			i;
-
-	for (i = 0; i < type->nkeys; i++)
-	{
-		Datum		value = i == 0 ? key.first : key.values[i];
-		uint32		h;
-
-		if (type->bitwise[i])
-			h = murmurhash32((uint32) (value ^ (value >> 32)));
-		else
-			h = DatumGetUInt32(FunctionCall1Coll((FmgrInfo *) &type->hash[i],
-												 type->collation[i], value));
-		hash = hash_combine(hash, h);
-	}
-	return hash;
-}
-
-static inline bool
-rp_key_equal(const RpKeyType *type, RpKey a, RpKey b)
-{
-	int			i;
-
-	for (i = 0; i < type->nkeys; i++)
-	{
-		Datum		va = i == 0 ? a.first : a.values[i];
-		Datum		vb = i == 0 ? b.first : b.values[i];
-
-		if (type->bitwise[i] ? va != vb :
-			!DatumGetBool(FunctionCall2Coll((FmgrInfo *) &type->eq[i],
-											type->collation[i], va, vb)))
-			return false;
-	}
-	return true;
-}
 
 /* The batch's context is reset or deleted: its blocks go to the pool */
 static void

@@ -603,8 +603,21 @@ rp_hash_any_constant(uint64 hash)
  * everything but words and blanks it calls the helpers rp_lex uses, in the
  * same order, so that both see the same tokens.
  */
+static inline void
+rp_note_span(RpConstSpan *spans, int *nspans, RpConstKind kind, int start,
+			 int len)
+{
+	if (spans != NULL && *nspans < RP_MAX_CONST_SPANS)
+	{
+		spans[*nspans].kind = kind;
+		spans[*nspans].start = start;
+		spans[*nspans].len = len;
+		(*nspans)++;
+	}
+}
+
 uint64
-rp_fingerprint(const char *s, int len)
+rp_fingerprint(const char *s, int len, RpConstSpan *spans, int *nspans)
 {
 	uint64		hash = RP_FNV_OFFSET;
 	RpTokenKind prev = RP_TOK_END;	/* for signs, as RpScanner.prev */
@@ -616,6 +629,9 @@ rp_fingerprint(const char *s, int len)
 	 * continue a word, as always in practice, words need no bounds check.
 	 */
 	bool		word_stops = rp_word_byte[(unsigned char) s[len]] == 0;
+
+	if (nspans != NULL)
+		*nspans = 0;
 
 	while (pos < len)
 	{
@@ -674,6 +690,9 @@ rp_fingerprint(const char *s, int len)
 					hash = rp_hash_any_constant(before);
 				else if (prev == RP_TOK_ARRAY_LIST)
 					hash = rp_hash_token(before, "?", 1);
+				if (prev == RP_TOK_IN_LIST || prev == RP_TOK_ARRAY_LIST)
+					rp_note_span(spans, nspans, RP_CONST_LIST, start,
+								 sc.pos - start);
 				pos = sc.pos;
 			}
 		}
@@ -689,7 +708,12 @@ rp_fingerprint(const char *s, int len)
 			if (tok.kind == RP_TOK_SEMICOLON)
 				continue;
 			if (tok.kind == RP_TOK_CONST || tok.kind == RP_TOK_PARAM)
+			{
 				hash = rp_hash_token(hash, "?", 1);
+				rp_note_span(spans, nspans,
+							 tok.kind == RP_TOK_CONST ? RP_CONST_LITERAL :
+							 RP_CONST_PARAM, tok.start, tok.len);
+			}
 			else
 				hash = rp_hash_token(hash, s + tok.start, tok.len);
 		}

@@ -30,8 +30,30 @@ extern const char *rp_statement_text(const char *source, int location,
 /* The statement of "PREPARE name [(types)] AS statement" */
 extern const char *rp_prepared_text(const char *source, int *len);
 
-/* Fingerprint of a statement's text; never 0 */
-extern uint64 rp_fingerprint(const char *text, int len);
+/* Where the first constants of a statement are, for the proof of a loop */
+#define RP_MAX_CONST_SPANS	4
+
+typedef enum RpConstKind
+{
+	RP_CONST_LITERAL,			/* a number or a string */
+	RP_CONST_PARAM,				/* $n */
+	RP_CONST_LIST				/* IN (...) or ARRAY[...]: one, unknown */
+} RpConstKind;
+
+typedef struct RpConstSpan
+{
+	RpConstKind kind;
+	int			start;
+	int			len;
+} RpConstSpan;
+
+/*
+ * Fingerprint of a statement's text; never 0.  When spans is not NULL, the
+ * first RP_MAX_CONST_SPANS constants, parameters and lists are put there,
+ * in the order of the text, and their number in *nspans.
+ */
+extern uint64 rp_fingerprint(const char *text, int len, RpConstSpan *spans,
+							 int *nspans);
 
 /*
  * Statement text with constants replaced by $1, $2, ... and constant lists

@@ -38,9 +38,10 @@
 #include "rp_stats.h"
 #include "rp_unit.h"
 
-#define RP_STATS_COLS			16
+/* Columns of stats() and info(); the SQL of 0.2.0 has one fewer each */
+#define RP_STATS_COLS			17
 #define RP_UNIT_QUERIES_COLS	5
-#define RP_INFO_COLS			4
+#define RP_INFO_COLS			5
 
 PG_FUNCTION_INFO_V1(relprefetch_stats);
 PG_FUNCTION_INFO_V1(relprefetch_reset);
@@ -114,7 +115,13 @@ rp_stats_row(const RpStatsSnapshot *snap, void *arg)
 	i++;
 	values[i++] = TimestampTzGetDatum(snap->counters.first_seen);
 	values[i++] = TimestampTzGetDatum(snap->counters.last_seen);
-	Assert(i == RP_STATS_COLS);
+	if (scan->rsinfo->setDesc->natts >= RP_STATS_COLS)
+	{
+		values[i] = rp_text_or_null(show_text ? snap->proof : NULL,
+									&nulls[i]);
+		i++;
+	}
+	Assert(i == scan->rsinfo->setDesc->natts);
 
 	tuplestore_putvalues(scan->rsinfo->setResult, scan->rsinfo->setDesc,
 						 values, nulls);
@@ -205,6 +212,7 @@ relprefetch_info(PG_FUNCTION_ARGS)
 	values[1] = Int64GetDatum(info.max_entries);
 	values[2] = Int64GetDatum(info.evictions);
 	values[3] = TimestampTzGetDatum(info.stats_reset);
+	values[4] = Int64GetDatum(info.unproven);	/* not read by 0.2.0's SQL */
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -59,6 +59,7 @@
 #include "rp_fetch.h"
 #include "rp_fingerprint.h"
 #include "rp_hooks.h"
+#include "rp_proof.h"
 #include "rp_unit.h"
 
 /* A counted execution, from ExecutorStart to ExecutorEnd */
@@ -94,6 +95,7 @@ static bool rp_enabled = true;
 static int	rp_track = RP_TRACK_TOP;
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
@@ -115,6 +117,8 @@ static int	rp_utility_location = -1;
 static int	rp_utility_len = 0;
 
 static void rp_ExecutorStart(QueryDesc *queryDesc, int eflags);
+static void rp_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
+						   uint64 count, bool execute_once);
 static void rp_ExecutorEnd(QueryDesc *queryDesc);
 static void rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							  bool readOnlyTree, ProcessUtilityContext context,
@@ -151,6 +155,8 @@ rp_hooks_init(void)
 		return;
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = rp_ExecutorStart;
+	prev_ExecutorRun = ExecutorRun_hook;
+	ExecutorRun_hook = rp_ExecutorRun;
 	prev_ExecutorEnd = ExecutorEnd_hook;
 	ExecutorEnd_hook = rp_ExecutorEnd;
 	prev_ProcessUtility = ProcessUtility_hook;
@@ -251,6 +257,22 @@ rp_inflight_add(QueryDesc *queryDesc, const RpExecution *exec,
 	dlist_push_head(&rp_inflight, &inflight->node);
 }
 
+/* The record of a counted execution; NULL if it was not counted */
+static RpInflight *
+rp_inflight_find(QueryDesc *queryDesc)
+{
+	dlist_iter	iter;
+
+	dlist_foreach(iter, &rp_inflight)
+	{
+		RpInflight *inflight = dlist_container(RpInflight, node, iter.cur);
+
+		if (inflight->queryDesc == queryDesc)
+			return inflight;
+	}
+	return NULL;
+}
+
 /* The record of a counted execution, unlinked; NULL if it was not counted */
 static RpInflight *
 rp_inflight_take(QueryDesc *queryDesc)
@@ -297,6 +319,33 @@ rp_ExecutorStart(QueryDesc *queryDesc, int eflags)
 
 	if (counted)
 		rp_inflight_add(queryDesc, &exec, start);
+}
+
+/*
+ * With relprefetch.require_proof, the rows a counted statement returns
+ * (each FETCH of a cursor too) are kept for the proof of later loops
+ * (rp_proof.c).  The receiver is put back after the run; after an error
+ * the query is gone, or its portal sets its receiver again before the next
+ * FETCH.
+ */
+static void
+rp_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+			   bool execute_once)
+{
+	RpInflight *inflight = NULL;
+
+	if (rp_require_proof && !dlist_is_empty(&rp_inflight) &&
+		(inflight = rp_inflight_find(queryDesc)) != NULL)
+		rp_proof_capture(queryDesc, rp_unit_current(),
+						 inflight->exec.fingerprint, inflight->exec.seq);
+
+	if (prev_ExecutorRun)
+		prev_ExecutorRun(queryDesc, direction, count, execute_once);
+	else
+		standard_ExecutorRun(queryDesc, direction, count, execute_once);
+
+	if (inflight != NULL)
+		rp_proof_capture_done(queryDesc);
 }
 
 static void

@@ -39,24 +39,17 @@
  * only comes here once a query shape has reached relprefetch.threshold in
  * its current unit of work.
  *
- * The table is written to pg_stat/relprefetch.stat when the server shuts
- * down cleanly and read back (then removed) when it starts, so statistics
- * survive clean restarts.  After a crash the server starts with an empty
- * table, as pg_stat_statements does.  The file ends with a CRC; a file that
- * is truncated, corrupted or of another format is ignored with a LOG line.
+ * The table survives clean restarts through its file (rp_stats_file.c).
+ * The entry and shared state types are in rp_stats_internal.h, for the two
+ * files of this subsystem.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include <sys/stat.h>
-
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
-#include "pgstat.h"
 #include "port/atomics.h"
-#include "port/pg_crc32c.h"
-#include "storage/fd.h"
 #include "storage/backendid.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
@@ -68,12 +61,8 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "rp_stats.h"
+#include "rp_stats_internal.h"
 
-#define RP_STATS_FILE		PGSTAT_STAT_PERMANENT_DIRECTORY "/relprefetch.stat"
-#define RP_STATS_FILE_TMP	RP_STATS_FILE ".tmp"
-#define RP_FILE_MAGIC		0x52504653	/* "RPFS" */
-#define RP_FILE_FORMAT		1
 
 /* Share of the entries dropped when the table is full, and usage decay */
 #define RP_EVICT_PERCENT	5
@@ -83,34 +72,10 @@
 #define RP_MAX_ENTRIES_DEFAULT	1000
 #define RP_MAX_ENTRIES_MIN		100
 
-static int	rp_max_entries = RP_MAX_ENTRIES_DEFAULT;
-static bool rp_save = true;
+int			rp_max_entries = RP_MAX_ENTRIES_DEFAULT;
+bool		rp_save = true;
 
-typedef struct RpStatsEntry
-{
-	RpStatsKey	key;			/* hash key; must be first */
-	bool		valid;			/* false once removed from the table */
-	uint64		created_gen;	/* removals when it was created */
-	slock_t		mutex;			/* guards counters and usage */
-	RpCounters	counters;
-	double		usage;			/* eviction priority: lowest goes first */
-	uint64		queryid;
-	RpRepeatDesc desc;
-	int			query_len;
-	int			source_len;		/* -1 when the source query is unknown */
-	/* query text, then source query text, rp_text_size bytes each */
-	char		texts[FLEXIBLE_ARRAY_MEMBER];
-} RpStatsEntry;
 
-typedef struct RpSharedState
-{
-	LWLock	   *lock;
-	double		median_usage;	/* usage given to new entries; under lock */
-	pg_atomic_uint64 removals;	/* entries removed; changed under lock */
-	slock_t		mutex;			/* guards the two fields below */
-	int64		evictions;
-	TimestampTz stats_reset;
-} RpSharedState;
 
 /* Deltas of one repeated shape not yet folded into its entry */
 typedef struct RpPending
@@ -130,55 +95,24 @@ typedef struct RpPendingSlot
 	RpPending	pending[RP_PENDING_MAX];
 } RpPendingSlot;
 
-/* Fixed part of an entry in the stats file; texts follow it */
-typedef struct RpFileEntry
-{
-	RpStatsKey	key;
-	RpCounters	counters;
-	double		usage;
-	uint64		queryid;
-	RpRepeatDesc desc;			/* same layout as format 1's four fields */
-	int32		query_len;
-	int32		source_len;
-} RpFileEntry;
-
-typedef struct RpFileHeader
-{
-	uint32		magic;
-	uint32		format;
-	int64		evictions;
-	TimestampTz stats_reset;
-	int32		nentries;
-} RpFileHeader;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
-static RpSharedState *rp_shared = NULL;
-static HTAB *rp_hash = NULL;
+RpSharedState *rp_shared = NULL;
+HTAB	   *rp_hash = NULL;
 static RpPendingSlot *rp_slots = NULL;	/* MaxBackends of them */
 
 /* Bytes kept of each text, NUL included: the server's own query text size */
-static int	rp_text_size = 0;
+int			rp_text_size = 0;
 
 static void rp_shmem_request(void);
 static void rp_shmem_startup(void);
 static void rp_shmem_shutdown(int code, Datum arg);
 static Size rp_entry_size(void);
 static Size rp_shmem_size(void);
-static RpStatsEntry *rp_entry_create(const RpStatsKey *key, TimestampTz now);
 static void rp_evict(void);
-static void rp_set_text(RpStatsEntry *entry, int slot, const char *text);
-static void rp_stats_load(void);
-static void rp_stats_load_buffer(const char *buf, Size size);
-static void rp_stats_save(void);
 static void rp_slot_fold(RpPendingSlot *slot);
-
-static inline char *
-rp_entry_text(RpStatsEntry *entry, int slot)
-{
-	return entry->texts + slot * rp_text_size;
-}
 
 /*
  * Add executions counted elsewhere (calls, total_time, max_repeats and
@@ -296,6 +230,7 @@ rp_shmem_startup(void)
 		rp_shared->lock = &(GetNamedLWLockTranche("relprefetch"))->lock;
 		rp_shared->median_usage = 1.0;
 		pg_atomic_init_u64(&rp_shared->removals, 0);
+		pg_atomic_init_u64(&rp_shared->unproven, 0);
 		SpinLockInit(&rp_shared->mutex);
 		rp_shared->evictions = 0;
 		rp_shared->stats_reset = GetCurrentTimestamp();
@@ -344,17 +279,14 @@ rp_shmem_shutdown(int code, Datum arg)
 			rp_slot_fold(&rp_slots[b]);
 	}
 
-	if (rp_save)
-		rp_stats_save();
-	else
-		unlink(RP_STATS_FILE);
+	rp_stats_save();
 }
 
 /*
  * Create an entry, evicting others first if the table is full.  Caller must
  * hold the exclusive lock.
  */
-static RpStatsEntry *
+RpStatsEntry *
 rp_entry_create(const RpStatsKey *key, TimestampTz now)
 {
 	RpStatsEntry *entry;
@@ -374,6 +306,7 @@ rp_entry_create(const RpStatsKey *key, TimestampTz now)
 	entry->usage = rp_shared->median_usage;
 	entry->queryid = 0;
 	memset(&entry->desc, 0, sizeof(entry->desc));
+	entry->proof[0] = '\0';
 	entry->query_len = 0;
 	entry->source_len = -1;
 	rp_entry_text(entry, 0)[0] = '\0';
@@ -462,7 +395,7 @@ rp_evict(void)
 }
 
 /* Store a text in one of the entry's slots; caller holds the exclusive lock */
-static void
+void
 rp_set_text(RpStatsEntry *entry, int slot, const char *text)
 {
 	char	   *dst = rp_entry_text(entry, slot);
@@ -522,6 +455,8 @@ rp_stats_record_repeat(const RpStatsKey *key, int64 calls, double total_time,
 
 	entry->queryid = info->queryid;
 	entry->desc = info->desc;
+	strlcpy(entry->proof, info->proof ? info->proof : "",
+			sizeof(entry->proof));
 	rp_set_text(entry, 0, info->query);
 	rp_set_text(entry, 1, info->source_query);
 
@@ -806,6 +741,7 @@ rp_stats_foreach(RpStatsVisitor visitor, void *arg)
 			rp_counters_merge(&snap.counters, &sum->delta);
 		snap.queryid = entry->queryid;
 		snap.desc = entry->desc;
+		memcpy(snap.proof, entry->proof, sizeof(snap.proof));
 		snap.query = pnstrdup(rp_entry_text(entry, 0), entry->query_len);
 		snap.source_query = entry->source_len < 0 ? NULL :
 			pnstrdup(rp_entry_text(entry, 1), entry->source_len);
@@ -847,6 +783,7 @@ rp_stats_reset(Oid userid, Oid dbid, uint64 fingerprint)
 		rp_shared->evictions = 0;
 		rp_shared->stats_reset = now;
 		SpinLockRelease(&rp_shared->mutex);
+		pg_atomic_write_u64(&rp_shared->unproven, 0);
 		rp_shared->median_usage = 1.0;
 	}
 	LWLockRelease(rp_shared->lock);
@@ -865,232 +802,16 @@ rp_stats_info(RpStatsInfo *info)
 	info->evictions = rp_shared->evictions;
 	info->stats_reset = rp_shared->stats_reset;
 	SpinLockRelease(&rp_shared->mutex);
+	info->unproven = pg_atomic_read_u64(&rp_shared->unproven);
 }
 
 /*
- * Write the table to its file: header, entries with their texts, then a
- * CRC of all that.  Written under a temporary name and renamed, so a crash
- * while writing leaves no half file behind.
+ * A repeat was left out for lack of proof (once per shape per unit).  An
+ * atomic counter: no lock, whoever calls.
  */
-static void
-rp_stats_save(void)
+void
+rp_stats_count_unproven(void)
 {
-	FILE	   *file;
-	RpFileHeader header;
-	HASH_SEQ_STATUS hash_seq;
-	RpStatsEntry *entry;
-	pg_crc32c	crc;
-
-	file = AllocateFile(RP_STATS_FILE_TMP, PG_BINARY_W);
-	if (file == NULL)
-		goto error;
-
-	INIT_CRC32C(crc);
-	memset(&header, 0, sizeof(header));
-	header.magic = RP_FILE_MAGIC;
-	header.format = RP_FILE_FORMAT;
-	header.evictions = rp_shared->evictions;
-	header.stats_reset = rp_shared->stats_reset;
-	header.nentries = hash_get_num_entries(rp_hash);
-	COMP_CRC32C(crc, &header, sizeof(header));
-	if (fwrite(&header, sizeof(header), 1, file) != 1)
-		goto error;
-
-	hash_seq_init(&hash_seq, rp_hash);
-	while ((entry = hash_seq_search(&hash_seq)) != NULL)
-	{
-		RpFileEntry fe;
-		const char *query = rp_entry_text(entry, 0);
-		const char *source = rp_entry_text(entry, 1);
-
-		memset(&fe, 0, sizeof(fe));
-		fe.key = entry->key;
-		fe.counters = entry->counters;
-		fe.usage = entry->usage;
-		fe.queryid = entry->queryid;
-		fe.desc = entry->desc;
-		fe.query_len = entry->query_len;
-		fe.source_len = entry->source_len;
-
-		COMP_CRC32C(crc, &fe, sizeof(fe));
-		COMP_CRC32C(crc, query, fe.query_len);
-		if (fe.source_len > 0)
-			COMP_CRC32C(crc, source, fe.source_len);
-		if (fwrite(&fe, sizeof(fe), 1, file) != 1 ||
-			fwrite(query, 1, fe.query_len, file) != (size_t) fe.query_len ||
-			(fe.source_len > 0 &&
-			 fwrite(source, 1, fe.source_len, file) != (size_t) fe.source_len))
-			goto error;
-	}
-
-	FIN_CRC32C(crc);
-	if (fwrite(&crc, sizeof(crc), 1, file) != 1)
-		goto error;
-	if (FreeFile(file))
-	{
-		file = NULL;
-		goto error;
-	}
-
-	(void) durable_rename(RP_STATS_FILE_TMP, RP_STATS_FILE, LOG);
-	return;
-
-error:
-	ereport(LOG,
-			(errcode_for_file_access(),
-			 errmsg("could not write relprefetch file \"%s\": %m",
-					RP_STATS_FILE_TMP)));
-	if (file)
-		FreeFile(file);
-	unlink(RP_STATS_FILE_TMP);
-}
-
-/*
- * Read the file left by the last clean shutdown, if any, then remove it: a
- * later crash restart must not bring back these old figures.
- */
-static void
-rp_stats_load(void)
-{
-	FILE	   *file;
-	struct stat st;
-	char	   *buf;
-
-	if (!rp_save)
-	{
-		unlink(RP_STATS_FILE);
-		return;
-	}
-
-	file = AllocateFile(RP_STATS_FILE, PG_BINARY_R);
-	if (file == NULL)
-	{
-		if (errno != ENOENT)
-			ereport(LOG,
-					(errcode_for_file_access(),
-					 errmsg("could not read relprefetch file \"%s\": %m",
-							RP_STATS_FILE)));
-		return;
-	}
-
-	/* no valid file is larger than a full table of entries of full texts */
-	if (fstat(fileno(file), &st) != 0 ||
-		st.st_size > sizeof(RpFileHeader) + sizeof(pg_crc32c) +
-		(Size) rp_max_entries * (sizeof(RpFileEntry) + 2 * rp_text_size))
-	{
-		ereport(LOG,
-				(errmsg("ignoring relprefetch file \"%s\": it is larger than relprefetch.max entries can be",
-						RP_STATS_FILE)));
-		FreeFile(file);
-		unlink(RP_STATS_FILE);
-		return;
-	}
-
-	buf = palloc_extended(st.st_size + 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
-	if (buf == NULL)
-		ereport(LOG,
-				(errmsg("ignoring relprefetch file \"%s\": out of memory",
-						RP_STATS_FILE)));
-	else if (fread(buf, 1, st.st_size, file) != (size_t) st.st_size)
-		ereport(LOG,
-				(errcode_for_file_access(),
-				 errmsg("could not read relprefetch file \"%s\": %m",
-						RP_STATS_FILE)));
-	else
-		rp_stats_load_buffer(buf, st.st_size);
-
-	FreeFile(file);
-	if (buf != NULL)
-		pfree(buf);
-	unlink(RP_STATS_FILE);
-}
-
-/* Check the whole file, then fill the table from it */
-static void
-rp_stats_load_buffer(const char *buf, Size size)
-{
-	RpFileHeader header;
-	pg_crc32c	crc;
-	pg_crc32c	stored_crc;
-	Size		pos;
-	int			i;
-	const char *problem = NULL;
-
-	if (size < sizeof(header) + sizeof(pg_crc32c))
-		problem = "the file is too short";
-	else
-	{
-		INIT_CRC32C(crc);
-		COMP_CRC32C(crc, buf, size - sizeof(pg_crc32c));
-		FIN_CRC32C(crc);
-		memcpy(&stored_crc, buf + size - sizeof(pg_crc32c), sizeof(stored_crc));
-		memcpy(&header, buf, sizeof(header));
-		if (header.magic != RP_FILE_MAGIC)
-			problem = "it is not a relprefetch statistics file";
-		else if (header.format != RP_FILE_FORMAT)
-			problem = "it was written by another version of relprefetch";
-		else if (!EQ_CRC32C(crc, stored_crc))
-			problem = "its checksum does not match: the file is corrupted";
-		else if (header.nentries < 0)
-			problem = "its entry count is invalid";
-	}
-	if (problem)
-	{
-		ereport(LOG,
-				(errmsg("ignoring relprefetch file \"%s\": %s",
-						RP_STATS_FILE, problem)));
-		return;
-	}
-
-	rp_shared->evictions = header.evictions;
-	rp_shared->stats_reset = header.stats_reset;
-
-	pos = sizeof(header);
-	for (i = 0; i < header.nentries; i++)
-	{
-		RpFileEntry fe;
-		RpStatsEntry *entry;
-		char	   *query;
-		char	   *source = NULL;
-
-		if (pos + sizeof(fe) > size - sizeof(pg_crc32c))
-			break;
-		memcpy(&fe, buf + pos, sizeof(fe));
-		pos += sizeof(fe);
-		if (fe.query_len < 0 || fe.source_len < -1 ||
-			pos + fe.query_len + Max(fe.source_len, 0) >
-			size - sizeof(pg_crc32c))
-			break;
-		query = pnstrdup(buf + pos, fe.query_len);
-		pos += fe.query_len;
-		if (fe.source_len >= 0)
-		{
-			source = pnstrdup(buf + pos, fe.source_len);
-			pos += fe.source_len;
-		}
-
-		/* names were NUL-terminated when written; make sure of it */
-		fe.desc.relation[sizeof(fe.desc.relation) - 1] = '\0';
-		fe.desc.foreign_key[sizeof(fe.desc.foreign_key) - 1] = '\0';
-		fe.desc.suggestion[sizeof(fe.desc.suggestion) - 1] = '\0';
-
-		if (hash_search(rp_hash, &fe.key, HASH_FIND, NULL) == NULL &&
-			hash_get_num_entries(rp_hash) < rp_max_entries)
-		{
-			entry = rp_entry_create(&fe.key, fe.counters.first_seen);
-			entry->counters = fe.counters;
-			entry->usage = fe.usage;
-			entry->queryid = fe.queryid;
-			entry->desc = fe.desc;
-			rp_set_text(entry, 0, query);
-			rp_set_text(entry, 1, source);
-		}
-		pfree(query);
-		if (source)
-			pfree(source);
-	}
-	if (i < header.nentries)
-		ereport(LOG,
-				(errmsg("relprefetch file \"%s\" ends early: %d of %d entries loaded",
-						RP_STATS_FILE, i, header.nentries)));
+	if (rp_stats_available())
+		pg_atomic_fetch_add_u64(&rp_shared->unproven, 1);
 }

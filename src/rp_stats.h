@@ -23,6 +23,7 @@
 /* Lengths of the names and advice kept with each shared entry */
 #define RP_RELATION_LEN		(2 * NAMEDATALEN + 8)
 #define RP_SUGGESTION_LEN	1024
+#define RP_PROOF_LEN		256
 
 typedef struct RpStatsKey
 {
@@ -60,6 +61,7 @@ typedef struct RpRepeatInfo
 	uint64		queryid;		/* core's query id, 0 if none */
 	const char *query;			/* normalized text */
 	const char *source_query;	/* normalized text of the "1", or NULL */
+	const char *proof;			/* where the keys came from, or NULL */
 	RpRepeatDesc desc;
 } RpRepeatInfo;
 
@@ -70,6 +72,7 @@ typedef struct RpStatsSnapshot
 	RpCounters	counters;
 	uint64		queryid;
 	RpRepeatDesc desc;
+	char		proof[RP_PROOF_LEN];	/* empty when not proven */
 	char	   *query;
 	char	   *source_query;	/* NULL when unknown */
 } RpStatsSnapshot;
@@ -79,6 +82,7 @@ typedef struct RpStatsInfo
 	int64		entries;
 	int64		max_entries;
 	int64		evictions;
+	int64		unproven;		/* repeats left out for lack of proof */
 	TimestampTz stats_reset;
 } RpStatsInfo;
 
@@ -109,5 +113,6 @@ extern void rp_stats_at_exit(void);
 extern void rp_stats_foreach(RpStatsVisitor visitor, void *arg);
 extern TimestampTz rp_stats_reset(Oid userid, Oid dbid, uint64 fingerprint);
 extern void rp_stats_info(RpStatsInfo *info);
+extern void rp_stats_count_unproven(void);
 
 #endif							/* RP_STATS_H */

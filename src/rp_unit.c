@@ -35,6 +35,7 @@
  */
 #include "postgres.h"
 
+#include "access/transam.h"
 #include "access/xact.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -43,6 +44,7 @@
 #include "utils/backend_status.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "rp_describe.h"
@@ -117,6 +119,7 @@ typedef struct RpUnitState
 	TimestampTz last_activity;	/* when the latest counted statement ended */
 	uint64		id;				/* grows by one per unit; 0 is no unit */
 	uint64		last_fingerprint;	/* shape counted last */
+	uint64		seq;			/* statements counted, ever */
 	rpunit_hash *queries;
 	uint64		generation;		/* grows whenever entries may move */
 	MemoryContext cxt;			/* holds queries */
@@ -263,6 +266,7 @@ rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 
 	q->unit_id = 0;
 	q->ref = NULL;
+	q->execs = NULL;
 
 	/* keep what the view shows of a query: the server's query text size */
 	if (len >= pgstat_track_activity_query_size)
@@ -293,6 +297,108 @@ rp_unit_query_enter(RpUnitQuery *q)
 	q->pending_hint = -1;
 	q->total_time = 0.0;
 	q->predecessor = rp_unit.last_fingerprint;
+	q->proven = false;
+	q->unproven_counted = false;
+	q->next_check = rp_threshold;
+	q->nexecs = 0;
+}
+
+/* The number of the current unit, for what is kept per unit */
+uint64
+rp_unit_current(void)
+{
+	return rp_unit.id;
+}
+
+/*
+ * Does a statement read a table of the user's, or call a function of the
+ * user's (which may)?  Statements that read only system catalogs (an
+ * ORM's introspection) or nothing at all (a "SELECT 1" ping) are never
+ * counted.  The planner lists the user's functions a plan calls in its
+ * invalidation items, and built-in ones not at all.
+ */
+static inline bool
+rp_unit_reads_user_data(PlannedStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->relationOids)
+	{
+		if (lfirst_oid(lc) >= FirstNormalObjectId)
+			return true;
+	}
+	foreach(lc, stmt->invalItems)
+	{
+		if (((PlanInvalItem *) lfirst(lc))->cacheId == PROCOID)
+			return true;
+	}
+	return false;
+}
+
+/* Keep the key values of the shape's execution, for its proof */
+static void
+rp_unit_keep_keys(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
+				  const RpConstSpan *spans, int nspans, uint64 seq)
+{
+	RpExecKeys *keys;
+
+	if (q->calls == 1)
+		keys = &q->first_keys;
+	else
+	{
+		if (q->execs == NULL)
+			q->execs = MemoryContextAlloc(rp_unit.text_cxt,
+										  sizeof(RpExecKeys) * RP_PROOF_EXECS);
+		if (q->nexecs == 0)
+			q->execs[q->nexecs++] = q->first_keys;
+		if (q->nexecs >= RP_PROOF_EXECS)
+			return;
+		keys = &q->execs[q->nexecs++];
+	}
+	keys->seq = seq;
+	if (queryDesc->params != NULL && queryDesc->params->numParams > 0)
+		rp_proof_keys_from_params(queryDesc->params, keys);
+	else
+		rp_proof_keys_from_text(text, spans, nspans, keys);
+}
+
+/* For rp_proof_find: is this shape a proven loop of the current unit? */
+static bool
+rp_unit_is_proven(uint64 fingerprint)
+{
+	RpUnitQuery *q = rpunit_lookup(rp_unit.queries, fingerprint);
+
+	return q != NULL && q->unit_id == rp_unit.id && q->proven;
+}
+
+/*
+ * May a shape at or past the threshold be recorded?  With
+ * relprefetch.require_proof, only once its keys are proven to come from
+ * rows the unit read.  The proof is looked for at the threshold, then each
+ * time the calls double while its executions are kept; a repeat without
+ * one is counted once per unit (relprefetch.info.unproven).
+ */
+static bool
+rp_unit_proven(RpUnitQuery *q)
+{
+	if (!rp_require_proof || q->proven)
+		return true;
+	if (q->calls != q->next_check || q->calls > RP_PROOF_EXECS)
+		return false;
+	q->next_check = q->calls * 2;
+	if (q->nexecs > 0 &&
+		rp_proof_find(rp_unit.id, q->fingerprint, q->execs, q->nexecs,
+					  rp_threshold, rp_unit_is_proven, &q->proof))
+	{
+		q->proven = true;
+		return true;
+	}
+	if (!q->unproven_counted)
+	{
+		rp_stats_count_unproven();
+		q->unproven_counted = true;
+	}
+	return false;
 }
 
 /*
@@ -307,10 +413,13 @@ rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 {
 	uint64		fingerprint;
 	RpUnitQuery *q;
+	RpConstSpan spans[RP_MAX_CONST_SPANS];
+	int			nspans;
 
-	if (len == 0)
+	if (len == 0 || !rp_unit_reads_user_data(queryDesc->plannedstmt))
 		return false;
-	fingerprint = rp_fingerprint(text, len);
+	fingerprint = rp_fingerprint(text, len, rp_require_proof ? spans : NULL,
+								 &nspans);
 
 	if (rp_unit.queries == NULL)
 		rp_unit_setup();
@@ -333,10 +442,14 @@ rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 	q->calls++;
 	q->runner = GetUserId();
 	rp_unit.last_fingerprint = fingerprint;
+	rp_unit.seq++;
+	if (rp_require_proof)
+		rp_unit_keep_keys(q, queryDesc, text, spans, nspans, rp_unit.seq);
 
 	exec->fingerprint = fingerprint;
 	exec->userid = q->runner;
 	exec->unit_id = rp_unit.id;
+	exec->seq = rp_unit.seq;
 	exec->query = q;
 	exec->generation = rp_unit.generation;
 	exec->shared = false;
@@ -344,7 +457,7 @@ rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 
 	if (q->repeated)
 		rp_unit_repeat_again(q, queryDesc, text, len, exec);
-	else if (q->calls >= rp_threshold)
+	else if (q->calls >= rp_threshold && rp_unit_proven(q))
 		rp_unit_repeat(q, queryDesc, text, len, exec);
 	return true;
 }
@@ -439,8 +552,32 @@ rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 			   RpRepeatInfo *info)
 {
 	RpStatsKey	key;
-	RpUnitQuery *source = rp_unit_source(q);
+	RpUnitQuery *source;
 	int			maxlen = pgstat_track_activity_query_size - 1;
+	const Oid  *source_relids = NULL;
+	int			nsource = 0;
+
+	/* a proven loop's source is the statement its keys came from */
+	if (q->proven)
+	{
+		source = rpunit_lookup(rp_unit.queries, q->proof.source);
+		info->proof = rp_proof_describe(&q->proof);
+		if (OidIsValid(q->proof.relid))
+		{
+			source_relids = &q->proof.relid;
+			nsource = 1;
+		}
+	}
+	else
+	{
+		source = rp_unit_source(q);
+		info->proof = NULL;
+	}
+	if (source != NULL && nsource == 0)
+	{
+		source_relids = source->relids;
+		nsource = source->nrelids;
+	}
 
 	info->queryid = queryDesc->plannedstmt->queryId;
 	info->query = rp_normalize(text, len, maxlen);
@@ -448,9 +585,7 @@ rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 		rp_normalize(source->text, source->text_len, maxlen) : NULL;
 	rp_describe_repeat(queryDesc->plannedstmt, q->fingerprint,
 					   source ? source->fingerprint : 0,
-					   source ? source->relids : NULL,
-					   source ? source->nrelids : 0,
-					   &info->desc);
+					   source_relids, nsource, &info->desc);
 
 	rp_unit_key(&key, userid, q->fingerprint);
 	return rp_stats_record_repeat(&key, calls, total_time,

@@ -18,6 +18,7 @@
 
 #include "executor/execdesc.h"
 
+#include "rp_proof.h"
 #include "rp_stats.h"
 
 /* Relations of a statement remembered to explain a later loop */
@@ -48,6 +49,15 @@ typedef struct RpUnitQuery
 	int			text_len;
 	int			nrelids;
 	Oid			relids[RP_MAX_SOURCE_RELS]; /* relations it reads */
+
+	/* the proof of the loop, with relprefetch.require_proof */
+	bool		proven;			/* its keys came from rows read */
+	bool		unproven_counted;	/* counted as a repeat without proof */
+	int64		next_check;		/* calls at which to look for a proof */
+	RpExecKeys	first_keys;		/* its first execution's keys */
+	RpExecKeys *execs;			/* its first RP_PROOF_EXECS executions */
+	int			nexecs;
+	RpProof		proof;
 } RpUnitQuery;
 
 /* What ExecutorEnd needs to know about an execution that was counted */
@@ -56,6 +66,7 @@ typedef struct RpExecution
 	uint64		fingerprint;
 	Oid			userid;			/* user it was counted for */
 	uint64		unit_id;		/* the unit it was counted in */
+	uint64		seq;			/* its place in the unit's statements */
 	RpUnitQuery *query;			/* its entry, valid while the table's */
 	uint64		generation;		/* generation is still this one */
 	bool		shared;			/* counted in the shared table */
@@ -66,6 +77,7 @@ typedef struct RpExecution
 typedef void (*RpUnitVisitor) (const RpUnitQuery *query, void *arg);
 
 extern void rp_unit_init(void);
+extern uint64 rp_unit_current(void);
 extern bool rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 						  RpExecution *exec);
 extern void rp_unit_note_begin(void);

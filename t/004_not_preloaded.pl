@@ -38,7 +38,7 @@ is($stderr, '', 'CREATE EXTENSION: no message');
 is( $node->safe_psql(
 		'postgres',
 		"SELECT extversion FROM pg_extension WHERE extname = 'relprefetch'"),
-	'0.2.0',
+	'0.3.0',
 	'the extension is installed');
 
 # The fetch functions need no shared memory: they work without preloading.

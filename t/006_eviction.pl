@@ -17,15 +17,16 @@ use Test::More;
 
 my $node = start_relprefetch_node('relprefetch.max' => 100);
 
-# Shape k is "SELECT $1 AS ck": run 5 times in one transaction (a unit),
+# Shape k is "SELECT $1 AS ck FROM ev" (a statement that reads no table
+# is never counted): run 5 times in one transaction (a unit),
 # k times 5 + (k % 3) so that each shape has counts of its own.
 my $shapes = 150;
-my $script = '';
+my $script = "CREATE TABLE ev (id int);\n";
 for my $k (1 .. $shapes)
 {
 	my $runs = 5 + $k % 3;
 	$script .= "BEGIN;\n";
-	$script .= "SELECT $_ AS c$k;\n" for 1 .. $runs;
+	$script .= "SELECT $_ AS c$k FROM ev;\n" for 1 .. $runs;
 	$script .= "COMMIT;\n";
 }
 $node->safe_psql('postgres', $script);
@@ -42,14 +43,14 @@ is($entries + $evictions, $shapes,
 # Every row left carries its own counters.
 my $rows = $node->safe_psql('postgres',
 	q{SELECT query, units, calls, max_repeats FROM relprefetch.stats
-	  WHERE query ~ '^SELECT \$1 AS c[0-9]+$' ORDER BY query});
+	  WHERE query ~ '^SELECT \$1 AS c[0-9]+ FROM ev$' ORDER BY query});
 my @rows = split /\n/, $rows;
 is(scalar @rows, $entries, 'every entry is one of the shapes run');
 my $wrong = 0;
 for my $row (@rows)
 {
 	my ($query, $units, $calls, $max_repeats) = split /\|/, $row;
-	my ($k) = $query =~ /c(\d+)$/;
+	my ($k) = $query =~ /c(\d+) FROM ev$/;
 	my $runs = 5 + $k % 3;
 	$wrong++ unless $units == 1 && $calls == $runs && $max_repeats == $runs;
 }
@@ -57,7 +58,7 @@ is($wrong, 0, 'no row shows counters of another shape');
 
 # The most recent shapes are kept: they were used last.
 my $newest = $node->safe_psql('postgres',
-	"SELECT count(*) FROM relprefetch.stats WHERE query = 'SELECT \$1 AS c$shapes'");
+	"SELECT count(*) FROM relprefetch.stats WHERE query = 'SELECT \$1 AS c$shapes FROM ev'");
 is($newest, 1, 'the newest shape is kept');
 
 $node->safe_psql('postgres', 'SELECT relprefetch.reset()');

@@ -1,0 +1,227 @@
+--
+-- proof: with relprefetch.require_proof, a repeat is recorded only when
+-- its key values came from rows the unit of work read; each proof path,
+-- and the near misses that prove nothing
+--
+SET relprefetch.require_proof = on;
+CREATE SCHEMA pr;
+CREATE TABLE pr.country (id int PRIMARY KEY, name text);
+CREATE TABLE pr.author (id int PRIMARY KEY, name text,
+                        country_id int REFERENCES pr.country);
+CREATE TABLE pr.post (id int PRIMARY KEY, title text,
+                      author_id int REFERENCES pr.author);
+CREATE TABLE pr.comment (id int PRIMARY KEY, body text,
+                         post_id int REFERENCES pr.post);
+CREATE TABLE pr.audit (post_id int, note text);
+INSERT INTO pr.country VALUES (1, 'c1'), (2, 'c2'), (3, 'c3');
+INSERT INTO pr.author SELECT a, 'a' || a, a % 3 + 1 FROM generate_series(1, 6) a;
+-- author_id in post order: 3, 1, 4, 1, 6, 2
+INSERT INTO pr.post VALUES (1, 'p1', 3), (2, 'p2', 1), (3, 'p3', 4),
+                           (4, 'p4', 1), (5, 'p5', 6), (6, 'p6', 2);
+INSERT INTO pr.comment SELECT c, 'b' || c, (c - 1) / 2 + 1 FROM generate_series(1, 12) c;
+
+CREATE VIEW pr_stats AS
+SELECT query, calls, source_query, relation, foreign_key, proof
+FROM relprefetch.stats ORDER BY query COLLATE "C";
+CREATE FUNCTION pr_unproven() RETURNS bigint
+LANGUAGE sql AS 'SELECT unproven FROM relprefetch.info';
+
+-- 1. Simple protocol: each author lookup takes its key from a post row
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT id, author_id FROM pr.post ORDER BY id;
+SELECT name FROM pr.author WHERE id = 3;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 4;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 6;
+SELECT name FROM pr.author WHERE id = 2;
+COMMIT;
+\x on
+SELECT * FROM pr_stats;
+\x off
+SELECT pr_unproven() AS unproven;
+
+-- 2. Near miss: keys from the application (requests, pagination, polling)
+-- are not in any row the unit read
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 2;
+SELECT name FROM pr.author WHERE id = 3;
+SELECT name FROM pr.author WHERE id = 4;
+SELECT name FROM pr.author WHERE id = 5;
+COMMIT;
+SELECT count(*) AS recorded FROM relprefetch.stats;
+SELECT pr_unproven() AS unproven;
+
+-- 3. Near miss: the same id again and again, though a row read holds it
+-- (a pooled connection's "current user")
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT id, author_id FROM pr.post ORDER BY id;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 1;
+COMMIT;
+SELECT count(*) AS recorded FROM relprefetch.stats;
+
+-- 4. Near miss: the values are in the rows, but not in the order they
+-- were read
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT id, author_id FROM pr.post ORDER BY id;
+SELECT name FROM pr.author WHERE id = 2;
+SELECT name FROM pr.author WHERE id = 6;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 4;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 3;
+COMMIT;
+SELECT count(*) AS recorded FROM relprefetch.stats;
+
+-- 5. EXECUTE: the arguments are the keys
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+PREPARE pr_author(int) AS SELECT name FROM pr.author WHERE id = $1;
+BEGIN;
+SELECT id, author_id FROM pr.post ORDER BY id;
+EXECUTE pr_author(3);
+EXECUTE pr_author(1);
+EXECUTE pr_author(4);
+EXECUTE pr_author(1);
+EXECUTE pr_author(6);
+COMMIT;
+DEALLOCATE pr_author;
+SELECT query, source_query, foreign_key, proof FROM pr_stats;
+
+-- 6. Interleaved loops, author and comments per post: both from the posts
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT id, author_id FROM pr.post ORDER BY id;
+SELECT name FROM pr.author WHERE id = 3;
+SELECT body FROM pr.comment WHERE post_id = 1;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT body FROM pr.comment WHERE post_id = 2;
+SELECT name FROM pr.author WHERE id = 4;
+SELECT body FROM pr.comment WHERE post_id = 3;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT body FROM pr.comment WHERE post_id = 4;
+SELECT name FROM pr.author WHERE id = 6;
+SELECT body FROM pr.comment WHERE post_id = 5;
+COMMIT;
+SELECT query, source_query, foreign_key, proof FROM pr_stats;
+
+-- 7. Nested: each post's author, then that author's country; the
+-- countries are proven through the author lookups, a proven loop
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT id, author_id FROM pr.post ORDER BY id;
+SELECT name, country_id FROM pr.author WHERE id = 3;
+SELECT name FROM pr.country WHERE id = 1;
+SELECT name, country_id FROM pr.author WHERE id = 1;
+SELECT name FROM pr.country WHERE id = 2;
+SELECT name, country_id FROM pr.author WHERE id = 4;
+SELECT name FROM pr.country WHERE id = 2;
+SELECT name, country_id FROM pr.author WHERE id = 1;
+SELECT name FROM pr.country WHERE id = 2;
+SELECT name, country_id FROM pr.author WHERE id = 6;
+SELECT name FROM pr.country WHERE id = 1;
+SELECT name, country_id FROM pr.author WHERE id = 2;
+SELECT name FROM pr.country WHERE id = 3;
+COMMIT;
+SELECT query, source_query, foreign_key, proof FROM pr_stats;
+
+-- 8. Near miss: a dependent lookup whose outer statement is not a loop
+-- (each request's user, then that user's country)
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT name, country_id FROM pr.author WHERE id = 1;
+SELECT name FROM pr.country WHERE id = 2;
+SELECT name, country_id FROM pr.author WHERE id = 2;
+SELECT name FROM pr.country WHERE id = 3;
+SELECT name, country_id FROM pr.author WHERE id = 3;
+SELECT name FROM pr.country WHERE id = 1;
+SELECT name, country_id FROM pr.author WHERE id = 4;
+SELECT name FROM pr.country WHERE id = 2;
+SELECT name, country_id FROM pr.author WHERE id = 5;
+SELECT name FROM pr.country WHERE id = 3;
+COMMIT;
+SELECT count(*) AS recorded FROM relprefetch.stats;
+
+-- 9. A cursor: the rows of each FETCH count as read
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+DECLARE pr_c CURSOR FOR SELECT id, author_id FROM pr.post ORDER BY id;
+FETCH 3 FROM pr_c;
+SELECT name FROM pr.author WHERE id = 3;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 4;
+FETCH 3 FROM pr_c;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 6;
+COMMIT;
+SELECT query, source_query, foreign_key, proof FROM pr_stats;
+
+-- 10. PL/pgSQL with track = all: the rows of the FOR query count as read
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+SET relprefetch.track = 'all';
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT id, author_id FROM pr.post ORDER BY id LOOP
+        PERFORM name FROM pr.author WHERE id = r.author_id;
+    END LOOP;
+END
+$$;
+RESET relprefetch.track;
+SELECT query, source_query, foreign_key, proof FROM pr_stats;
+
+-- 11. A write per row read
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT id FROM pr.post ORDER BY id;
+INSERT INTO pr.audit VALUES (1, 'seen');
+INSERT INTO pr.audit VALUES (2, 'seen');
+INSERT INTO pr.audit VALUES (3, 'seen');
+INSERT INTO pr.audit VALUES (4, 'seen');
+INSERT INTO pr.audit VALUES (5, 'seen');
+COMMIT;
+SELECT query, source_query, proof FROM pr_stats;
+
+-- 12. Statements that read only the catalogs, or no table, never count,
+-- with or without proof
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+SET relprefetch.require_proof = off;
+BEGIN;
+SELECT relname FROM pg_class WHERE oid = 1259;
+SELECT relname FROM pg_class WHERE oid = 1249;
+SELECT relname FROM pg_class WHERE oid = 1255;
+SELECT relname FROM pg_class WHERE oid = 1247;
+SELECT relname FROM pg_class WHERE oid = 2604;
+SELECT 1;
+SELECT 1;
+SELECT 1;
+SELECT 1;
+SELECT 1;
+COMMIT;
+SELECT count(*) AS recorded FROM relprefetch.stats;
+
+-- 13. require_proof = off: every repeat is recorded, as before 0.3.0, and
+-- has no proof
+BEGIN;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 2;
+SELECT name FROM pr.author WHERE id = 3;
+SELECT name FROM pr.author WHERE id = 4;
+SELECT name FROM pr.author WHERE id = 5;
+COMMIT;
+SELECT query, proof IS NULL AS no_proof FROM pr_stats;
+
+RESET relprefetch.require_proof;
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+DROP VIEW pr_stats;
+DROP FUNCTION pr_unproven();
+DROP SCHEMA pr CASCADE;

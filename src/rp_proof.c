@@ -1,0 +1,744 @@
+/*-------------------------------------------------------------------------
+ *
+ * rp_proof.c
+ *	  Proof of a loop: where the key values of a repeated statement came
+ *	  from.
+ *
+ * In "for post in posts: post.author", each author lookup's key is a
+ * value of a row the posts query returned.  Back-to-back requests on a
+ * pooled connection, pagination, polling and an ORM's introspection take
+ * their values from the application instead.  So a repeat is proven to be
+ * a loop when its executions' key values are found in the rows that one
+ * earlier statement of the unit returned:
+ *
+ * Values.  Every value is reduced to a 64-bit hash that does not depend on
+ * how it travelled: integers (int2, int4, int8, oid, and strings and
+ * literals that spell an integer) hash as the integer, uuids as their 16
+ * bytes (from a uuid or from its text form), other text as its bytes.
+ * Other types are not looked at.
+ *
+ * Rows read (rp_proof_capture).  While relprefetch.require_proof is on,
+ * each counted statement that returns rows (to the client, to a cursor's
+ * FETCH, or to a PL/pgSQL function with track = all) has its rows passed
+ * through a receiver that hashes the values of up to RP_PROOF_COLUMNS of
+ * its columns of those types, for its first RP_PROOF_ROWS rows, with the
+ * table and column each column comes from.  The store holds at most
+ * RP_PROOF_CAPTURES statements and RP_PROOF_VALUES values per unit of
+ * work: a unit that reads more is proven from what it read first.  The
+ * store is emptied when the next unit starts.
+ *
+ * Keys (rp_proof_keys_*).  The first RP_PROOF_KEYS parameters of an
+ * execution (the extended protocol's, EXECUTE's arguments, PL/pgSQL's
+ * variables), or the first constants of its text (the simple protocol);
+ * an IN list or an array is not a key (an ORM that splits a prefetch into
+ * a few IN lists is fetching the rows, not looping).
+ *
+ * The proof (rp_proof_find).  For a key position p, a source statement S
+ * (any other shape of the unit) and a column c of S's rows, walk the
+ * repeat's executions in order.  Execution i matches when its key p is the
+ * value of column c in a row of the latest execution of S before it; rows
+ * of one execution of S are matched in the order they were read, each at
+ * most once (a loop reads row after row).  The repeat is proven when at
+ * least relprefetch.threshold executions match, with at least two distinct
+ * values among them, and, when the matches came from several executions
+ * of S (a nested loop, such as the country of each post's author), when
+ * S is itself a proven loop: an outer statement that repeats because the
+ * application asks (the "current user" of each request) proves nothing.
+ * The best (p, S, c) is the one with the most matches.
+ *
+ * The near misses this leaves out: the same id looked up again and again
+ * (one distinct value), values found in rows out of the order they were
+ * read, values found only in rows of statements that ran after the loop
+ * began, and dependent lookups whose outer statement is not a loop.
+ *
+ * Everything here is backend-local: no shared memory, no locks.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/executor.h"
+#include "nodes/plannodes.h"
+#include "tcop/dest.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/uuid.h"
+
+#include "rp_proof.h"
+#include "rp_relationship.h"
+
+/* Bounds of what is kept of the rows a unit read */
+#define RP_PROOF_COLUMNS	8	/* columns of one statement */
+#define RP_PROOF_ROWS		1000	/* rows of one statement */
+#define RP_PROOF_CAPTURES	1024	/* statements of one unit */
+#define RP_PROOF_VALUES		32768	/* values of one unit (256 kB) */
+
+/* The rows one statement (or one FETCH of a cursor) returned */
+typedef struct RpCapture
+{
+	uint64		fingerprint;
+	uint64		seq;			/* the statement's execution in the unit */
+	int			ncolumns;
+	int			nrows;
+	int			first;			/* its first value in rp_store.values */
+	AttrNumber	attnum[RP_PROOF_COLUMNS];	/* in the rows */
+	Oid			typid[RP_PROOF_COLUMNS];
+	Oid			origin_rel[RP_PROOF_COLUMNS];	/* where the column is from */
+	AttrNumber	origin_col[RP_PROOF_COLUMNS];
+} RpCapture;
+
+typedef struct RpProofStore
+{
+	uint64		unit_id;
+	int			ncaptures;
+	int			nvalues;
+	RpCapture	captures[RP_PROOF_CAPTURES];
+	uint64		values[RP_PROOF_VALUES];	/* row after row */
+} RpProofStore;
+
+/* The receiver a counted statement's rows go through */
+typedef struct RpCaptureReceiver
+{
+	DestReceiver pub;
+	DestReceiver *inner;		/* where the rows go */
+	QueryDesc  *queryDesc;
+	uint64		unit_id;
+	uint64		fingerprint;
+	uint64		seq;
+	RpCapture  *capture;		/* NULL when nothing is kept */
+} RpCaptureReceiver;
+
+bool		rp_require_proof = false;
+
+static RpProofStore *rp_store = NULL;
+
+/* ------------------------------------------------------------------------
+ * Values
+ * ------------------------------------------------------------------------
+ */
+
+/* A 64-bit mix (the finalizer of MurmurHash3); never 0 */
+static inline uint64
+rp_hash_int(int64 value)
+{
+	uint64		h = (uint64) value;
+
+	h ^= h >> 33;
+	h *= UINT64CONST(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return h != 0 ? h : 1;
+}
+
+static inline uint64
+rp_hash_bytes(const char *data, int len, uint64 seed)
+{
+	uint64		h = hash_bytes_extended((const unsigned char *) data, len,
+										seed);
+
+	return h != 0 ? h : 1;
+}
+
+/* Does text spell an integer of int8's range?  Then *value is it */
+static bool
+rp_text_integer(const char *s, int len, int64 *value)
+{
+	int			i = 0;
+	bool		negative = false;
+	uint64		v = 0;
+
+	if (len > 0 && s[0] == '-')
+	{
+		negative = true;
+		i++;
+	}
+	if (i == len || len - i > 18)
+		return false;
+	for (; i < len; i++)
+	{
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*value = negative ? -(int64) v : (int64) v;
+	return true;
+}
+
+static int
+rp_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Does text spell a uuid (8-4-4-4-12 hex digits)?  Then bytes is it */
+static bool
+rp_text_uuid(const char *s, int len, unsigned char *bytes)
+{
+	int			i;
+	int			n = 0;
+
+	if (len != 36)
+		return false;
+	for (i = 0; i < len; i += 2)
+	{
+		int			hi;
+		int			lo;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+		{
+			if (s[i] != '-')
+				return false;
+			i--;
+			continue;
+		}
+		hi = rp_hex_digit(s[i]);
+		lo = rp_hex_digit(s[i + 1]);
+		if (hi < 0 || lo < 0 || n >= UUID_LEN)
+			return false;
+		bytes[n++] = (unsigned char) (hi << 4 | lo);
+	}
+	return n == UUID_LEN;
+}
+
+/* The hash of a value given as text: an integer, a uuid, or bytes */
+static uint64
+rp_hash_text(const char *s, int len)
+{
+	int64		integer;
+	unsigned char uuid[UUID_LEN];
+
+	if (rp_text_integer(s, len, &integer))
+		return rp_hash_int(integer);
+	if (rp_text_uuid(s, len, uuid))
+		return rp_hash_bytes((const char *) uuid, UUID_LEN, UUIDOID);
+	return rp_hash_bytes(s, len, 0);
+}
+
+/* Is a value of this type looked at? */
+static inline bool
+rp_type_kept(Oid typid)
+{
+	switch (typid)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case OIDOID:
+		case TEXTOID:
+		case VARCHAROID:
+		case UUIDOID:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* The hash of a value of a kept type; 0 for a null */
+static uint64
+rp_hash_datum(Oid typid, Datum value, bool isnull)
+{
+	if (isnull)
+		return 0;
+	switch (typid)
+	{
+		case INT2OID:
+			return rp_hash_int(DatumGetInt16(value));
+		case INT4OID:
+			return rp_hash_int(DatumGetInt32(value));
+		case INT8OID:
+			return rp_hash_int(DatumGetInt64(value));
+		case OIDOID:
+			return rp_hash_int(DatumGetObjectId(value));
+		case TEXTOID:
+		case VARCHAROID:
+			{
+				text	   *t = DatumGetTextPP(value);
+
+				return rp_hash_text(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+			}
+		case UUIDOID:
+			return rp_hash_bytes((const char *) DatumGetUUIDP(value)->data,
+								 UUID_LEN, UUIDOID);
+		default:
+			return 0;
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Keys of an execution
+ * ------------------------------------------------------------------------
+ */
+
+/* A parameter's key: its value, or the only element of an array */
+static uint64
+rp_param_hash(ParamExternData *param)
+{
+	Oid			elemtype;
+
+	if (param->isnull)
+		return 0;
+	if (rp_type_kept(param->ptype))
+		return rp_hash_datum(param->ptype, param->value, false);
+	elemtype = get_element_type(param->ptype);
+	if (OidIsValid(elemtype) && rp_type_kept(elemtype))
+	{
+		ArrayType  *array = DatumGetArrayTypeP(param->value);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+
+		if (ARR_NDIM(array) != 1 || ArrayGetNItems(1, ARR_DIMS(array)) != 1)
+			return 0;
+		get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+		deconstruct_array(array, elemtype, typlen, typbyval, typalign,
+						  &elems, &nulls, &n);
+		return n == 1 ? rp_hash_datum(elemtype, elems[0], nulls[0]) : 0;
+	}
+	return 0;
+}
+
+void
+rp_proof_keys_from_params(ParamListInfo params, RpExecKeys *keys)
+{
+	int			i;
+
+	keys->nkeys = Min(params->numParams, RP_PROOF_KEYS);
+	for (i = 0; i < keys->nkeys; i++)
+	{
+		ParamExternData workspace;
+		ParamExternData *param;
+
+		param = params->paramFetch != NULL ?
+			params->paramFetch(params, i + 1, false, &workspace) :
+			&params->params[i];
+		keys->hash[i] = param != NULL && OidIsValid(param->ptype) ?
+			rp_param_hash(param) : 0;
+	}
+}
+
+/* The key of a literal: a number, or a plain '...' string */
+static uint64
+rp_literal_hash(const char *s, int len)
+{
+	char		buf[NAMEDATALEN * 2];
+	int			n = 0;
+	int			i;
+
+	if (len > 0 && s[0] != '\'')
+		return rp_hash_text(s, len);
+	if (len < 2 || s[len - 1] != '\'' || len - 2 > (int) sizeof(buf))
+		return 0;
+	for (i = 1; i < len - 1; i++)
+	{
+		buf[n++] = s[i];
+		if (s[i] == '\'')
+			i++;				/* '' is one quote */
+	}
+	return rp_hash_text(buf, n);
+}
+
+void
+rp_proof_keys_from_text(const char *text, const RpConstSpan *spans,
+						int nspans, RpExecKeys *keys)
+{
+	int			i;
+
+	keys->nkeys = Min(nspans, RP_PROOF_KEYS);
+	for (i = 0; i < keys->nkeys; i++)
+		keys->hash[i] = spans[i].kind == RP_CONST_LITERAL ?
+			rp_literal_hash(text + spans[i].start, spans[i].len) : 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Rows read
+ * ------------------------------------------------------------------------
+ */
+
+/* The store, emptied when a new unit starts */
+static RpProofStore *
+rp_store_for(uint64 unit_id)
+{
+	if (rp_store == NULL)
+		rp_store = MemoryContextAlloc(TopMemoryContext, sizeof(RpProofStore));
+	if (rp_store->unit_id != unit_id || rp_store == NULL)
+	{
+		rp_store->unit_id = unit_id;
+		rp_store->ncaptures = 0;
+		rp_store->nvalues = 0;
+	}
+	return rp_store;
+}
+
+/* Which columns of the rows to keep, and where each comes from */
+static void
+rp_capture_columns(RpCapture *capture, TupleDesc desc, PlannedStmt *stmt)
+{
+	List	   *tlist = stmt->planTree ? stmt->planTree->targetlist : NIL;
+	int			i;
+
+	capture->ncolumns = 0;
+	for (i = 0; i < desc->natts && capture->ncolumns < RP_PROOF_COLUMNS; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		TargetEntry *tle = NULL;
+		int			c = capture->ncolumns;
+
+		if (att->attisdropped || !rp_type_kept(att->atttypid))
+			continue;
+		if (stmt->commandType == CMD_SELECT && i < list_length(tlist))
+			tle = list_nth_node(TargetEntry, tlist, i);
+		capture->attnum[c] = i + 1;
+		capture->typid[c] = att->atttypid;
+		capture->origin_rel[c] = tle != NULL ? tle->resorigtbl : InvalidOid;
+		capture->origin_col[c] = tle != NULL ? tle->resorigcol : 0;
+		capture->ncolumns++;
+	}
+}
+
+static void
+rp_capture_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+	RpCaptureReceiver *r = (RpCaptureReceiver *) self;
+	RpProofStore *store = rp_store_for(r->unit_id);
+
+	r->capture = NULL;
+	if (store->ncaptures < RP_PROOF_CAPTURES &&
+		store->nvalues < RP_PROOF_VALUES)
+	{
+		RpCapture  *capture = &store->captures[store->ncaptures];
+
+		rp_capture_columns(capture, typeinfo, r->queryDesc->plannedstmt);
+		if (capture->ncolumns > 0)
+		{
+			capture->fingerprint = r->fingerprint;
+			capture->seq = r->seq;
+			capture->nrows = 0;
+			capture->first = store->nvalues;
+			store->ncaptures++;
+			r->capture = capture;
+		}
+	}
+	r->inner->rStartup(r->inner, operation, typeinfo);
+}
+
+static bool
+rp_capture_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	RpCaptureReceiver *r = (RpCaptureReceiver *) self;
+	RpCapture  *capture = r->capture;
+
+	if (capture != NULL && capture->nrows < RP_PROOF_ROWS &&
+		rp_store->unit_id == r->unit_id &&
+		rp_store->nvalues + capture->ncolumns <= RP_PROOF_VALUES &&
+		capture->first + capture->nrows * capture->ncolumns ==
+		rp_store->nvalues)
+	{
+		uint64	   *out = &rp_store->values[rp_store->nvalues];
+		int			i;
+
+		for (i = 0; i < capture->ncolumns; i++)
+		{
+			bool		isnull;
+			Datum		value = slot_getattr(slot, capture->attnum[i],
+											 &isnull);
+
+			out[i] = rp_hash_datum(capture->typid[i], value, isnull);
+		}
+		rp_store->nvalues += capture->ncolumns;
+		capture->nrows++;
+	}
+	return r->inner->receiveSlot(slot, r->inner);
+}
+
+static void
+rp_capture_shutdown(DestReceiver *self)
+{
+	RpCaptureReceiver *r = (RpCaptureReceiver *) self;
+
+	r->inner->rShutdown(r->inner);
+}
+
+static void
+rp_capture_destroy(DestReceiver *self)
+{
+	/* the receiver lives in the query's memory; the inner one is not ours */
+}
+
+/*
+ * Have the rows of this run of queryDesc (a counted statement, execution
+ * seq of shape fingerprint in unit unit_id) kept on their way to their
+ * destination, until rp_proof_capture_done.  Called before ExecutorRun.
+ */
+void
+rp_proof_capture(QueryDesc *queryDesc, uint64 unit_id, uint64 fingerprint,
+				 uint64 seq)
+{
+	RpCaptureReceiver *r;
+
+	if (queryDesc->dest == NULL || queryDesc->dest->mydest == DestNone)
+		return;
+	r = MemoryContextAllocZero(queryDesc->estate->es_query_cxt,
+							   sizeof(RpCaptureReceiver));
+	r->pub.receiveSlot = rp_capture_receive;
+	r->pub.rStartup = rp_capture_startup;
+	r->pub.rShutdown = rp_capture_shutdown;
+	r->pub.rDestroy = rp_capture_destroy;
+	r->pub.mydest = queryDesc->dest->mydest;
+	r->inner = queryDesc->dest;
+	r->queryDesc = queryDesc;
+	r->unit_id = unit_id;
+	r->fingerprint = fingerprint;
+	r->seq = seq;
+	queryDesc->dest = (DestReceiver *) r;
+}
+
+/* After ExecutorRun: the rows go straight to their destination again */
+void
+rp_proof_capture_done(QueryDesc *queryDesc)
+{
+	DestReceiver *dest = queryDesc->dest;
+
+	if (dest != NULL && dest->receiveSlot == rp_capture_receive)
+		queryDesc->dest = ((RpCaptureReceiver *) dest)->inner;
+}
+
+/* ------------------------------------------------------------------------
+ * The proof
+ * ------------------------------------------------------------------------
+ */
+
+/* A match of key position p with column c of statement fingerprint */
+typedef struct RpCandidate
+{
+	uint64		fingerprint;
+	int			column;
+	int			position;
+} RpCandidate;
+
+/*
+ * The execution of the source whose rows execution seq may have read:
+ * the latest before it.  Returns its seq (0 if none) and the range of
+ * captures it has (a cursor's FETCHes make several, in order).
+ */
+static uint64
+rp_source_before(RpProofStore *store, uint64 fingerprint, uint64 seq,
+				 int *from, int *to)
+{
+	uint64		best = 0;
+	int			i;
+
+	*from = *to = -1;
+	for (i = 0; i < store->ncaptures; i++)
+	{
+		RpCapture  *c = &store->captures[i];
+
+		if (c->fingerprint != fingerprint || c->seq >= seq || c->seq < best)
+			continue;
+		if (c->seq > best)
+		{
+			best = c->seq;
+			*from = i;
+		}
+		*to = i;
+	}
+	return best;
+}
+
+/* Row number at or after row (counted across the captures from..to) */
+static int
+rp_find_row(RpProofStore *store, int from, int to, int column, uint64 hash,
+			int row)
+{
+	int			base = 0;
+	int			i;
+
+	for (i = from; i <= to; i++)
+	{
+		RpCapture  *c = &store->captures[i];
+		int			r;
+
+		if (c->fingerprint != store->captures[from].fingerprint ||
+			c->seq != store->captures[from].seq)
+			continue;
+		for (r = Max(row - base, 0); r < c->nrows; r++)
+		{
+			if (store->values[c->first + r * c->ncolumns + column] == hash)
+				return base + r;
+		}
+		base += c->nrows;
+	}
+	return -1;
+}
+
+/* How many executions of the repeat match the candidate; see the top */
+static int
+rp_count_matches(RpProofStore *store, const RpCandidate *cand,
+				 const RpExecKeys *execs, int nexecs, bool *nested,
+				 int *distinct)
+{
+	uint64		current = 0;
+	int			row = 0;
+	int			matched = 0;
+	int			sources = 0;
+	uint64		seen[2] = {0, 0};
+	int			i;
+
+	*distinct = 0;
+	for (i = 0; i < nexecs; i++)
+	{
+		uint64		hash;
+		int			from;
+		int			to;
+		uint64		source;
+		int			found;
+
+		if (cand->position >= execs[i].nkeys ||
+			(hash = execs[i].hash[cand->position]) == 0)
+			continue;
+		source = rp_source_before(store, cand->fingerprint, execs[i].seq,
+								  &from, &to);
+		if (source == 0)
+			continue;
+		if (source != current)
+		{
+			current = source;
+			row = 0;
+		}
+		found = rp_find_row(store, from, to, cand->column, hash, row);
+		if (found < 0)
+			continue;
+		if (matched == 0 || source != seen[1])
+			sources++;
+		seen[1] = source;
+		row = found + 1;
+		matched++;
+		if (*distinct < 2 && hash != seen[0])
+		{
+			(*distinct)++;
+			seen[0] = hash;
+		}
+	}
+	*nested = sources > 1;
+	return matched;
+}
+
+/*
+ * Is the repeat of shape fingerprint, whose executions in the unit are
+ * execs (in order), a loop over rows the unit read?  Fills proof with the
+ * best source when it is.
+ */
+bool
+rp_proof_find(uint64 unit_id, uint64 fingerprint, const RpExecKeys *execs,
+			  int nexecs, int threshold, RpProvenCheck is_proven,
+			  RpProof *proof)
+{
+	RpProofStore *store;
+	int			i;
+	int			best = 0;
+
+	if (rp_store == NULL || rp_store->unit_id != unit_id || nexecs == 0)
+		return false;
+	store = rp_store;
+
+	for (i = 0; i < store->ncaptures; i++)
+	{
+		RpCapture  *c = &store->captures[i];
+		RpCandidate cand;
+		int			j;
+
+		/* each source once, at its first capture; never the loop itself */
+		if (c->fingerprint == fingerprint || c->seq >= execs[nexecs - 1].seq)
+			continue;
+		for (j = 0; j < i; j++)
+		{
+			if (store->captures[j].fingerprint == c->fingerprint)
+				break;
+		}
+		if (j < i)
+			continue;
+
+		cand.fingerprint = c->fingerprint;
+		for (cand.position = 0; cand.position < RP_PROOF_KEYS; cand.position++)
+		{
+			for (cand.column = 0; cand.column < c->ncolumns; cand.column++)
+			{
+				bool		nested;
+				int			distinct;
+				int			matched = rp_count_matches(store, &cand, execs,
+													   nexecs, &nested,
+													   &distinct);
+
+				if (matched < threshold || matched <= best || distinct < 2 ||
+					(nested && !is_proven(c->fingerprint)))
+					continue;
+				best = matched;
+				proof->source = c->fingerprint;
+				proof->position = cand.position;
+				proof->matched = matched;
+				proof->executions = nexecs;
+				proof->relid = c->origin_rel[cand.column];
+				proof->attnum = c->origin_col[cand.column];
+				proof->nested = nested;
+			}
+		}
+	}
+	return best > 0;
+}
+
+/*
+ * "20 of 20 values of $1 came from public.blog_post.author_id in the
+ * source query": the first executions looked at, the key's place among the
+ * statement's parameters or constants, and the column.
+ */
+char *
+rp_proof_describe(const RpProof *proof)
+{
+	char	   *relname = NULL;
+	char	   *attname = NULL;
+
+	if (OidIsValid(proof->relid) &&
+		(relname = rp_relation_qualified_name(proof->relid)) != NULL)
+		attname = get_attname(proof->relid, proof->attnum, true);
+
+	return psprintf("%d of %d values of $%d came from %s in the %s",
+					proof->matched, proof->executions, proof->position + 1,
+					attname ? psprintf("%s.%s", relname,
+									   quote_identifier(attname)) :
+					"a column",
+					proof->nested ? "rows of each execution of the source" :
+					"source query");
+}
+
+/* ------------------------------------------------------------------------
+ * Settings
+ * ------------------------------------------------------------------------
+ */
+
+void
+rp_proof_init(void)
+{
+	DefineCustomBoolVariable("relprefetch.require_proof",
+							 "Records a repeat only when its key values came from rows the unit of work read.",
+							 "Off records every repeated query shape, as before version 0.3.0.",
+							 &rp_require_proof,
+							 false,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+}

@@ -1,0 +1,72 @@
+/*-------------------------------------------------------------------------
+ *
+ * rp_proof.h
+ *	  Proof of a loop: where the key values of a repeated statement came
+ *	  from.
+ *
+ * A repeat is an N+1 loop when its executions take their key values from
+ * rows that earlier statements of the unit of work returned.  This
+ * subsystem keeps, per backend and per unit, hashes of the values of the
+ * rows statements returned (rp_proof_capture), and hashes of the key
+ * values each execution was given (rp_proof_keys_*), and tells whether the
+ * executions of a repeat match the rows of one source (rp_proof_find).
+ * Everything is backend-local and bounded; see rp_proof.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef RP_PROOF_H
+#define RP_PROOF_H
+
+#include "postgres.h"
+
+#include "executor/execdesc.h"
+#include "nodes/params.h"
+
+#include "rp_fingerprint.h"
+
+/* Key values kept per execution: the first ones of the statement */
+#define RP_PROOF_KEYS		4
+
+/* Executions of one shape kept per unit to prove it by */
+#define RP_PROOF_EXECS		32
+
+/* The key values of one execution, hashed; 0 is "unknown" */
+typedef struct RpExecKeys
+{
+	uint64		seq;			/* the execution's place in the unit */
+	int			nkeys;
+	uint64		hash[RP_PROOF_KEYS];
+} RpExecKeys;
+
+/* What proved a loop */
+typedef struct RpProof
+{
+	uint64		source;			/* fingerprint of the source statement */
+	int			position;		/* of the key: $1 is 0 */
+	int			matched;		/* executions whose key came from it */
+	int			executions;		/* executions looked at */
+	Oid			relid;			/* the source column's table, or 0 */
+	AttrNumber	attnum;			/* and column */
+	bool		nested;			/* the source is itself a loop */
+} RpProof;
+
+/* Is the statement of this fingerprint a proven loop in this unit? */
+typedef bool (*RpProvenCheck) (uint64 fingerprint);
+
+/* relprefetch.require_proof */
+extern bool rp_require_proof;
+
+extern void rp_proof_init(void);
+extern void rp_proof_keys_from_params(ParamListInfo params, RpExecKeys *keys);
+extern void rp_proof_keys_from_text(const char *text,
+									const RpConstSpan *spans, int nspans,
+									RpExecKeys *keys);
+extern void rp_proof_capture(QueryDesc *queryDesc, uint64 unit_id,
+							 uint64 fingerprint, uint64 seq);
+extern void rp_proof_capture_done(QueryDesc *queryDesc);
+extern bool rp_proof_find(uint64 unit_id, uint64 fingerprint,
+						  const RpExecKeys *execs, int nexecs, int threshold,
+						  RpProvenCheck is_proven, RpProof *proof);
+extern char *rp_proof_describe(const RpProof *proof);
+
+#endif							/* RP_PROOF_H */
