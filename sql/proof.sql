@@ -189,7 +189,33 @@ INSERT INTO pr.audit VALUES (3, 'seen');
 INSERT INTO pr.audit VALUES (4, 'seen');
 INSERT INTO pr.audit VALUES (5, 'seen');
 COMMIT;
-SELECT query, source_query, proof FROM pr_stats;
+SELECT query, source_query, relation, proof FROM pr_stats;
+SELECT suggestion FROM relprefetch.stats;
+
+-- an update per row read, too
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT id, author_id FROM pr.post ORDER BY id;
+UPDATE pr.author SET name = name WHERE id = 3;
+UPDATE pr.author SET name = name WHERE id = 1;
+UPDATE pr.author SET name = name WHERE id = 4;
+UPDATE pr.author SET name = name WHERE id = 1;
+UPDATE pr.author SET name = name WHERE id = 6;
+COMMIT;
+SELECT query, relation, proof FROM pr_stats;
+SELECT suggestion FROM relprefetch.stats;
+
+-- but not an insert loop of the application's own data
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT id FROM pr.post ORDER BY id;
+INSERT INTO pr.audit VALUES (7, 'new');
+INSERT INTO pr.audit VALUES (8, 'new');
+INSERT INTO pr.audit VALUES (9, 'new');
+INSERT INTO pr.audit VALUES (10, 'new');
+INSERT INTO pr.audit VALUES (11, 'new');
+COMMIT;
+SELECT count(*) AS recorded FROM relprefetch.stats;
 
 -- 12. Statements that read only the catalogs, or no table, never count,
 -- with or without proof

@@ -83,6 +83,7 @@ static Oid	rp_lookup_owner(PlannedStmt *stmt, Var *var, IndexOnlyScan *ios,
 static void rp_add_lookup(List **lookups, Oid relid, AttrNumber attno);
 static void rp_set_relation(RpRepeatDesc *desc, Oid relid);
 static bool rp_word_relationship(const RpRelationship *r, RpRepeatDesc *desc);
+static void rp_word_write(PlannedStmt *stmt, Oid source, RpRepeatDesc *desc);
 
 static Oid
 rp_first_relid(PlannedStmt *stmt)
@@ -158,6 +159,17 @@ rp_describe_from_catalogs(PlannedStmt *stmt, const Oid *source_relids,
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "relprefetch describe",
 								ALLOCSET_SMALL_SIZES);
 	oldcxt = MemoryContextSwitchTo(cxt);
+
+	/* a write per row read: the set-based statement, whatever it looks up */
+	if (stmt->commandType == CMD_INSERT || stmt->commandType == CMD_UPDATE ||
+		stmt->commandType == CMD_DELETE)
+	{
+		rp_word_write(stmt, nsource > 0 ? source_relids[0] : InvalidOid,
+					  desc);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextDelete(cxt);
+		return true;
+	}
 
 	rp_walk_plan(stmt->planTree, stmt, &lookups);
 	foreach(lc, stmt->subplans)
@@ -538,4 +550,53 @@ rp_word_relationship(const RpRelationship *r, RpRepeatDesc *desc)
 				 desc->relation, parent, fkname, rp_fk_columns(r->fk),
 				 parent, parent, rp_fetch_children_call(r));
 	return true;
+}
+
+/*
+ * Fill desc for a write loop: an INSERT, UPDATE or DELETE run once per row
+ * of an earlier result (of source, a table it read, when known), and the
+ * one statement that does the same for all the rows.
+ */
+static void
+rp_word_write(PlannedStmt *stmt, Oid source, RpRepeatDesc *desc)
+{
+	Index		rti = 0;
+	char	   *target;
+	char	   *from;
+
+	if (stmt->resultRelations != NIL)
+		rti = linitial_int(stmt->resultRelations);
+	if (rti == 0 || rti > list_length(stmt->rtable))
+		return;
+	rp_set_relation(desc, rt_fetch(rti, stmt->rtable)->relid);
+	target = desc->relation[0] ? desc->relation : "the table";
+	from = OidIsValid(source) ? rp_relation_qualified_name(source) : NULL;
+	if (from == NULL)
+		from = "the earlier query's tables";
+
+	switch (stmt->commandType)
+	{
+		case CMD_INSERT:
+			snprintf(desc->suggestion, sizeof(desc->suggestion),
+					 "This statement inserts into %s once per row of an "
+					 "earlier result: insert all the rows in one statement "
+					 "(INSERT INTO %s (...) SELECT ... FROM %s WHERE ...)",
+					 target, target, from);
+			break;
+		case CMD_UPDATE:
+			snprintf(desc->suggestion, sizeof(desc->suggestion),
+					 "This statement updates %s once per row of an earlier "
+					 "result: update all the rows in one statement "
+					 "(UPDATE %s SET ... FROM %s WHERE ...)",
+					 target, target, from);
+			break;
+		default:
+			snprintf(desc->suggestion, sizeof(desc->suggestion),
+					 "This statement deletes from %s once per row of an "
+					 "earlier result: delete all the rows in one statement "
+					 "(DELETE FROM %s USING %s WHERE ...)",
+					 target, target, from);
+			break;
+	}
+	strlcat(desc->suggestion, ".", sizeof(desc->suggestion));
 }
