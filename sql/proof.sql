@@ -11,7 +11,8 @@ CREATE TABLE pr.author (id int PRIMARY KEY, name text,
 CREATE TABLE pr.post (id int PRIMARY KEY, title text,
                       author_id int REFERENCES pr.author);
 CREATE TABLE pr.comment (id int PRIMARY KEY, body text,
-                         post_id int REFERENCES pr.post);
+                         post_id int REFERENCES pr.post,
+                         approved boolean DEFAULT true);
 CREATE TABLE pr.audit (post_id int, note text);
 INSERT INTO pr.country VALUES (1, 'c1'), (2, 'c2'), (3, 'c3');
 INSERT INTO pr.author SELECT a, 'a' || a, a % 3 + 1 FROM generate_series(1, 6) a;
@@ -245,6 +246,37 @@ SELECT name FROM pr.author WHERE id = 4;
 SELECT name FROM pr.author WHERE id = 5;
 COMMIT;
 SELECT query, proof IS NULL AS no_proof FROM pr_stats;
+
+-- 14. The article's filter-after-prefetch pitfall: the comments were
+-- prefetched, then filtered again per post.  The source is the posts query
+-- (the earliest of the statements whose rows hold the keys), and the
+-- suggestion carries the loop's own condition as child_where.
+SET relprefetch.require_proof = on;
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT id, author_id FROM pr.post ORDER BY id;
+SELECT id, body, post_id FROM pr.comment WHERE post_id IN (1, 2, 3, 4, 5, 6) ORDER BY id;
+SELECT body FROM pr.comment WHERE post_id = 1 AND approved;
+SELECT body FROM pr.comment WHERE post_id = 2 AND approved;
+SELECT body FROM pr.comment WHERE post_id = 3 AND approved;
+SELECT body FROM pr.comment WHERE post_id = 4 AND approved;
+SELECT body FROM pr.comment WHERE post_id = 5 AND approved;
+COMMIT;
+\x on
+SELECT query, source_query, proof, suggestion FROM relprefetch.stats;
+\x off
+
+-- a to-one lookup with a condition of its own: the include's "where"
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT id, author_id FROM pr.post ORDER BY id;
+SELECT name FROM pr.author WHERE id = 3 AND name <> '';
+SELECT name FROM pr.author WHERE id = 1 AND name <> '';
+SELECT name FROM pr.author WHERE id = 4 AND name <> '';
+SELECT name FROM pr.author WHERE id = 1 AND name <> '';
+SELECT name FROM pr.author WHERE id = 6 AND name <> '';
+COMMIT;
+SELECT suggestion FROM relprefetch.stats;
 
 RESET relprefetch.require_proof;
 SELECT relprefetch.reset() IS NOT NULL AS reset;

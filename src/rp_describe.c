@@ -28,6 +28,7 @@
 #include "catalog/pg_constraint.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "rewrite/rewriteManip.h"
 #include "parser/parsetree.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
@@ -35,6 +36,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
 
 #include "rp_describe.h"
 #include "rp_relationship.h"
@@ -69,12 +71,27 @@ typedef struct RpKeyLookup
 	Bitmapset  *attnos;
 } RpKeyLookup;
 
+/* The quals of one scan of a relation, for the loop's other conditions */
+typedef struct RpScanQuals
+{
+	Oid			relid;
+	Index		scanrelid;
+	List	   *quals;
+}			RpScanQuals;
+
+/* What a plan walk finds */
+typedef struct RpPlanFacts
+{
+	List	   *lookups;		/* RpKeyLookup */
+	List	   *scans;			/* RpScanQuals */
+}			RpPlanFacts;
+
 static RpDescription *rp_descriptions = NULL;
 
 static bool rp_describe_from_catalogs(PlannedStmt *stmt,
 									  const Oid *source_relids, int nsource,
 									  RpRepeatDesc *desc);
-static void rp_walk_plan(Plan *plan, PlannedStmt *stmt, List **lookups);
+static void rp_walk_plan(Plan *plan, PlannedStmt *stmt, RpPlanFacts * facts);
 static void rp_add_qual_lookups(List *quals, PlannedStmt *stmt,
 								IndexOnlyScan *ios, List **lookups);
 static bool rp_is_varying_value(Node *node);
@@ -82,7 +99,9 @@ static Oid	rp_lookup_owner(PlannedStmt *stmt, Var *var, IndexOnlyScan *ios,
 							AttrNumber *attno);
 static void rp_add_lookup(List **lookups, Oid relid, AttrNumber attno);
 static void rp_set_relation(RpRepeatDesc *desc, Oid relid);
-static bool rp_word_relationship(const RpRelationship *r, RpRepeatDesc *desc);
+static bool rp_word_relationship(const RpRelationship *r,
+								 PlannedStmt *stmt, List *scans,
+								 RpRepeatDesc *desc);
 static void rp_word_write(PlannedStmt *stmt, Oid source, RpRepeatDesc *desc);
 
 static Oid
@@ -149,7 +168,8 @@ rp_describe_from_catalogs(PlannedStmt *stmt, const Oid *source_relids,
 {
 	MemoryContext cxt;
 	MemoryContext oldcxt;
-	List	   *lookups = NIL;
+	RpPlanFacts facts = {NIL, NIL};
+	List	   *lookups;
 	ListCell   *lc;
 	bool		described = false;
 	bool		complete = true;
@@ -171,9 +191,10 @@ rp_describe_from_catalogs(PlannedStmt *stmt, const Oid *source_relids,
 		return true;
 	}
 
-	rp_walk_plan(stmt->planTree, stmt, &lookups);
+	rp_walk_plan(stmt->planTree, stmt, &facts);
 	foreach(lc, stmt->subplans)
-		rp_walk_plan((Plan *) lfirst(lc), stmt, &lookups);
+		rp_walk_plan((Plan *) lfirst(lc), stmt, &facts);
+	lookups = facts.lookups;
 
 	/*
 	 * The client's statement must never wait for us: if someone holds a
@@ -192,7 +213,8 @@ rp_describe_from_catalogs(PlannedStmt *stmt, const Oid *source_relids,
 													   source_relids,
 													   nsource);
 
-			if (r != NULL && rp_word_relationship(r, desc))
+			if (r != NULL &&
+				rp_word_relationship(r, stmt, facts.scans, desc))
 			{
 				described = true;
 				break;
@@ -219,11 +241,32 @@ rp_describe_from_catalogs(PlannedStmt *stmt, const Oid *source_relids,
 	return complete;
 }
 
-/* Collect the key lookups of every scan in a plan tree */
+/* Keep the quals of a scan of a plain relation */
 static void
-rp_walk_plan(Plan *plan, PlannedStmt *stmt, List **lookups)
+rp_add_scan_quals(PlannedStmt *stmt, Scan * scan, List *quals,
+				  RpPlanFacts * facts)
+{
+	RpScanQuals *sq;
+	RangeTblEntry *rte;
+
+	if (scan->scanrelid < 1 || scan->scanrelid > list_length(stmt->rtable))
+		return;
+	rte = rt_fetch(scan->scanrelid, stmt->rtable);
+	if (rte->rtekind != RTE_RELATION)
+		return;
+	sq = palloc(sizeof(RpScanQuals));
+	sq->relid = rte->relid;
+	sq->scanrelid = scan->scanrelid;
+	sq->quals = list_concat_copy(quals, scan->plan.qual);
+	facts->scans = lappend(facts->scans, sq);
+}
+
+/* Collect the key lookups and the quals of every scan in a plan tree */
+static void
+rp_walk_plan(Plan *plan, PlannedStmt *stmt, RpPlanFacts * facts)
 {
 	ListCell   *lc;
+	List	  **lookups = &facts->lookups;
 
 	if (plan == NULL)
 		return;
@@ -235,6 +278,8 @@ rp_walk_plan(Plan *plan, PlannedStmt *stmt, List **lookups)
 		case T_IndexScan:
 			rp_add_qual_lookups(((IndexScan *) plan)->indexqualorig, stmt,
 								NULL, lookups);
+			rp_add_scan_quals(stmt, (Scan *) plan,
+							  ((IndexScan *) plan)->indexqualorig, facts);
 			break;
 		case T_IndexOnlyScan:
 			rp_add_qual_lookups(((IndexOnlyScan *) plan)->indexqual, stmt,
@@ -243,17 +288,23 @@ rp_walk_plan(Plan *plan, PlannedStmt *stmt, List **lookups)
 		case T_BitmapHeapScan:
 			rp_add_qual_lookups(((BitmapHeapScan *) plan)->bitmapqualorig,
 								stmt, NULL, lookups);
+			rp_add_scan_quals(stmt, (Scan *) plan,
+							  ((BitmapHeapScan *) plan)->bitmapqualorig,
+							  facts);
+			break;
+		case T_SeqScan:
+			rp_add_scan_quals(stmt, (Scan *) plan, NIL, facts);
 			break;
 		case T_Append:
 			foreach(lc, ((Append *) plan)->appendplans)
-				rp_walk_plan((Plan *) lfirst(lc), stmt, lookups);
+				rp_walk_plan((Plan *) lfirst(lc), stmt, facts);
 			break;
 		case T_MergeAppend:
 			foreach(lc, ((MergeAppend *) plan)->mergeplans)
-				rp_walk_plan((Plan *) lfirst(lc), stmt, lookups);
+				rp_walk_plan((Plan *) lfirst(lc), stmt, facts);
 			break;
 		case T_SubqueryScan:
-			rp_walk_plan(((SubqueryScan *) plan)->subplan, stmt, lookups);
+			rp_walk_plan(((SubqueryScan *) plan)->subplan, stmt, facts);
 			break;
 		default:
 			break;
@@ -264,8 +315,8 @@ rp_walk_plan(Plan *plan, PlannedStmt *stmt, List **lookups)
 		nodeTag(plan) == T_BitmapHeapScan || nodeTag(plan) == T_SampleScan)
 		rp_add_qual_lookups(plan->qual, stmt, NULL, lookups);
 
-	rp_walk_plan(plan->lefttree, stmt, lookups);
-	rp_walk_plan(plan->righttree, stmt, lookups);
+	rp_walk_plan(plan->lefttree, stmt, facts);
+	rp_walk_plan(plan->righttree, stmt, facts);
 }
 
 /* Strip the casts that do not change which value is compared */
@@ -305,6 +356,46 @@ rp_is_equality(Oid opno)
 	return name != NULL && strcmp(name, "=") == 0;
 }
 
+/*
+ * Is qual "column = value" or "column = ANY(values)", with a value that may
+ * change from one execution to the next?  Then *relid and *attno are the
+ * column's.
+ */
+static bool
+rp_qual_key(Node *qual, PlannedStmt *stmt, IndexOnlyScan *ios, Oid *relid,
+			AttrNumber *attno)
+{
+	Node	   *left = NULL;
+	Node	   *right = NULL;
+
+	if (IsA(qual, OpExpr) && list_length(((OpExpr *) qual)->args) == 2 &&
+		rp_is_equality(((OpExpr *) qual)->opno))
+	{
+		left = rp_strip_casts(linitial(((OpExpr *) qual)->args));
+		right = rp_strip_casts(lsecond(((OpExpr *) qual)->args));
+		if (!IsA(left, Var))
+		{
+			Node	   *tmp = left;
+
+			left = right;
+			right = tmp;
+		}
+	}
+	else if (IsA(qual, ScalarArrayOpExpr) &&
+			 ((ScalarArrayOpExpr *) qual)->useOr &&
+			 rp_is_equality(((ScalarArrayOpExpr *) qual)->opno))
+	{
+		left = rp_strip_casts(linitial(((ScalarArrayOpExpr *) qual)->args));
+		right = lsecond(((ScalarArrayOpExpr *) qual)->args);
+	}
+
+	if (left == NULL || !IsA(left, Var) || ((Var *) left)->varlevelsup != 0 ||
+		!rp_is_varying_value(right))
+		return false;
+	*relid = rp_lookup_owner(stmt, (Var *) left, ios, attno);
+	return OidIsValid(*relid);
+}
+
 /* Add "column = value" and "column = ANY(values)" quals to lookups */
 static void
 rp_add_qual_lookups(List *quals, PlannedStmt *stmt, IndexOnlyScan *ios,
@@ -315,44 +406,12 @@ rp_add_qual_lookups(List *quals, PlannedStmt *stmt, IndexOnlyScan *ios,
 	foreach(lc, quals)
 	{
 		Node	   *qual = (Node *) lfirst(lc);
-		Node	   *left = NULL;
-		Node	   *right = NULL;
 		Oid			relid;
 		AttrNumber	attno;
 
-		if (IsA(qual, OpExpr) && list_length(((OpExpr *) qual)->args) == 2 &&
-			rp_is_equality(((OpExpr *) qual)->opno))
-		{
-			left = rp_strip_casts(linitial(((OpExpr *) qual)->args));
-			right = rp_strip_casts(lsecond(((OpExpr *) qual)->args));
-			if (!IsA(left, Var))
-			{
-				Node	   *tmp = left;
-
-				left = right;
-				right = tmp;
-			}
-		}
-		else if (IsA(qual, ScalarArrayOpExpr) &&
-				 ((ScalarArrayOpExpr *) qual)->useOr &&
-				 rp_is_equality(((ScalarArrayOpExpr *) qual)->opno))
-		{
-			left = rp_strip_casts(linitial(((ScalarArrayOpExpr *) qual)->args));
-			right = lsecond(((ScalarArrayOpExpr *) qual)->args);
-		}
-		else if (IsA(qual, BoolExpr) &&
-				 ((BoolExpr *) qual)->boolop == AND_EXPR)
-		{
+		if (IsA(qual, BoolExpr) && ((BoolExpr *) qual)->boolop == AND_EXPR)
 			rp_add_qual_lookups(((BoolExpr *) qual)->args, stmt, ios, lookups);
-			continue;
-		}
-
-		if (left == NULL || !IsA(left, Var) || ((Var *) left)->varlevelsup != 0 ||
-			!rp_is_varying_value(right))
-			continue;
-
-		relid = rp_lookup_owner(stmt, (Var *) left, ios, &attno);
-		if (OidIsValid(relid))
+		else if (rp_qual_key(qual, stmt, ios, &relid, &attno))
 			rp_add_lookup(lookups, relid, attno);
 	}
 }
@@ -445,20 +504,114 @@ rp_set_relation(RpRepeatDesc *desc, Oid relid)
 	strlcpy(desc->relation, name, sizeof(desc->relation));
 }
 
+/* Does a qual hold what a filter of its own table cannot say? */
+static bool
+rp_not_expressible_walker(Node *node, void *context)
+{
+	Index		scanrelid = *(Index *) context;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) || IsA(node, SubPlan) ||
+		IsA(node, AlternativeSubPlan))
+		return true;
+	if (IsA(node, Var) &&
+		(((Var *) node)->varno != scanrelid ||
+		 ((Var *) node)->varlevelsup != 0))
+		return true;
+	return expression_tree_walker(node, rp_not_expressible_walker, context);
+}
+
+/*
+ * The repeated statement's other conditions on the rows it reads through
+ * r (its filter, beyond the key the loop varies), as SQL for a fetch's
+ * where: "approved" for Django's Prefetch(queryset=...filter(approved=True)).
+ * NULL when there are none; *unexpressed is set when some cannot be
+ * written as a filter of that table alone (parameters, subqueries, other
+ * tables).  Junction tables are left alone.
+ */
+static char *
+rp_loop_conditions(const RpRelationship *r, PlannedStmt *stmt, List *scans,
+				   bool *unexpressed)
+{
+	RpScanQuals *scan = NULL;
+	StringInfoData buf;
+	List	   *context;
+	ListCell   *lc;
+
+	*unexpressed = false;
+	if (r->junction)
+		return NULL;
+	foreach(lc, scans)
+	{
+		RpScanQuals *sq = (RpScanQuals *) lfirst(lc);
+
+		if (sq->relid != r->keyed_rel)
+			continue;
+		if (scan != NULL)
+			return NULL;		/* read twice: which is the loop's? */
+		scan = sq;
+	}
+	if (scan == NULL)
+		return NULL;
+
+	initStringInfo(&buf);
+	context = deparse_context_for(get_rel_name(scan->relid), scan->relid);
+	foreach(lc, scan->quals)
+	{
+		Node	   *qual = (Node *) lfirst(lc);
+		Oid			relid;
+		AttrNumber	attno;
+		int			i;
+		bool		key = false;
+
+		if (rp_qual_key(qual, stmt, NULL, &relid, &attno) &&
+			relid == r->keyed_rel)
+		{
+			for (i = 0; i < r->nkeys; i++)
+				key |= r->keyed_cols[i] == attno;
+		}
+		if (key)
+			continue;
+		if (rp_not_expressible_walker(qual, &scan->scanrelid))
+		{
+			*unexpressed = true;
+			continue;
+		}
+		qual = copyObject(qual);
+		ChangeVarNodes(qual, scan->scanrelid, 1, 0);
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? " AND " : "",
+						 deparse_expression(qual, context, false, false));
+	}
+	return buf.len > 0 ? buf.data : NULL;
+}
+
 /*
  * The call that replaces a loop over a to-one relationship:
  * relprefetch.fetch_json('parent', '{"include": ["name"]}'), with the
- * shortest name that means only this relationship.
+ * shortest name that means only this relationship, and the loop's other
+ * conditions as the include's where.
  */
 static char *
-rp_fetch_json_call(const RpRelationship *r)
+rp_fetch_json_call(const RpRelationship *r, const char *where)
 {
 	StringInfoData spec;
 
 	initStringInfo(&spec);
-	appendStringInfoString(&spec, "{\"include\": [");
-	escape_json(&spec, rp_relation_short_name(r));
-	appendStringInfoString(&spec, "]}");
+	if (where == NULL)
+	{
+		appendStringInfoString(&spec, "{\"include\": [");
+		escape_json(&spec, rp_relation_short_name(r));
+		appendStringInfoString(&spec, "]}");
+	}
+	else
+	{
+		appendStringInfoString(&spec, "{\"include\": {");
+		escape_json(&spec, rp_relation_short_name(r));
+		appendStringInfoString(&spec, ": {\"where\": ");
+		escape_json(&spec, where);
+		appendStringInfoString(&spec, "}}}");
+	}
 	return psprintf("SELECT relprefetch.fetch_json(%s, %s)",
 					quote_literal_cstr(rp_relation_qualified_name(r->source)),
 					quote_literal_cstr(spec.data));
@@ -467,18 +620,22 @@ rp_fetch_json_call(const RpRelationship *r)
 /*
  * The call that replaces a loop over a to-many relationship:
  * relprefetch.fetch_children(NULL::parent, NULL::child[]), with "via" when
- * other foreign keys relate the same two tables.
+ * other foreign keys relate the same two tables, and the loop's other
+ * conditions as child_where.
  */
 static char *
-rp_fetch_children_call(const RpRelationship *r)
+rp_fetch_children_call(const RpRelationship *r, const char *where)
 {
 	const char *via = r->junction ? r->target_fk->name : r->fk->name;
 
-	return psprintf("SELECT * FROM relprefetch.fetch_children(NULL::%s, NULL::%s[]%s)",
+	return psprintf("SELECT * FROM relprefetch.fetch_children(NULL::%s, NULL::%s[]%s%s)",
 					rp_relation_qualified_name(r->source),
 					rp_relation_qualified_name(r->target),
 					rp_relation_needs_via(r) ?
-					psprintf(", via => %s", quote_literal_cstr(via)) : "");
+					psprintf(", via => %s", quote_literal_cstr(via)) : "",
+					where ?
+					psprintf(", child_where => %s",
+							 quote_literal_cstr(where)) : "");
 }
 
 /*
@@ -514,14 +671,21 @@ rp_fk_columns(const RpConstraint *fk)
  * gone (detection locks none of them).
  */
 static bool
-rp_word_relationship(const RpRelationship *r, RpRepeatDesc *desc)
+rp_word_relationship(const RpRelationship *r, PlannedStmt *stmt, List *scans,
+					 RpRepeatDesc *desc)
 {
 	char	   *parent = rp_relation_qualified_name(r->source);
 	char	   *target = rp_relation_qualified_name(r->target);
 	char	   *fkname = (char *) quote_identifier(r->fk->name);
+	bool		unexpressed;
+	char	   *where = rp_loop_conditions(r, stmt, scans, &unexpressed);
+	const char *prefetch = "prefetch_related()";
 
 	if (parent == NULL || target == NULL)
 		return false;
+	if (where != NULL)
+		prefetch = "prefetch_related() with a Prefetch() whose queryset "
+			"filters the same way";
 	rp_set_relation(desc, r->target);
 	strlcpy(desc->foreign_key, r->fk->name, sizeof(desc->foreign_key));
 	if (r->to_one)
@@ -530,25 +694,29 @@ rp_word_relationship(const RpRelationship *r, RpRepeatDesc *desc)
 				 "(%s), one statement per row: fetch both in one call with "
 				 "%s%s.",
 				 parent, desc->relation, fkname, rp_fk_columns(r->fk),
-				 rp_fetch_json_call(r), rp_django_select_related(r));
+				 rp_fetch_json_call(r, where), rp_django_select_related(r));
 	else if (r->junction)
 		snprintf(desc->suggestion, sizeof(desc->suggestion),
 				 "The %s rows of each %s row are read through junction "
 				 "table %s (foreign keys %s and %s), one statement per %s "
 				 "row: fetch them for all %s rows in one call with %s "
-				 "(in Django: prefetch_related()).",
+				 "(in Django: %s).",
 				 desc->relation, parent,
 				 rp_relation_qualified_name(r->keyed_rel), fkname,
 				 quote_identifier(r->target_fk->name), parent, parent,
-				 rp_fetch_children_call(r));
+				 rp_fetch_children_call(r, where), prefetch);
 	else
 		snprintf(desc->suggestion, sizeof(desc->suggestion),
 				 "The %s rows of each %s row are read through foreign key "
 				 "%s (%s), one statement per %s row: fetch the children of "
-				 "all %s rows in one call with %s (in Django: "
-				 "prefetch_related()).",
+				 "all %s rows in one call with %s (in Django: %s).",
 				 desc->relation, parent, fkname, rp_fk_columns(r->fk),
-				 parent, parent, rp_fetch_children_call(r));
+				 parent, parent, rp_fetch_children_call(r, where), prefetch);
+	if (unexpressed)
+		strlcat(desc->suggestion,
+				" Some of the loop's conditions could not be written as a "
+				"filter of that table: add them to the call by hand.",
+				sizeof(desc->suggestion));
 	return true;
 }
 
