@@ -91,7 +91,7 @@ rp_copy_tests() {
 		cd "$RP_ROOT" || exit
 		items=()
 		for f in Makefile regress.conf relprefetch.control relprefetch--*.sql \
-			demo examples sql expected t input output data; do
+			corpus demo examples sql expected t input output data; do
 			if [ -e "$f" ]; then
 				items+=("$f")
 			fi
