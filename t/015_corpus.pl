@@ -362,6 +362,7 @@ foreach my $r (@report)
 	}
 	$text .= sprintf("| **total** (%d runs) | | %d | %d | %d | %d | %d | %d |\n\n",
 		$runs, @t{qw(expected found missed fp wrong_source wrong_fk)});
+	$text .= orm_table($rows);
 	$text .= sprintf(
 		"recall %d/%d = %.0f%%; false positives: %d rows in %d runs (%.2f per run); "
 		  . "clean runs flagged: %d of %d (%.2f false positives per clean run); "
@@ -372,6 +373,45 @@ foreach my $r (@report)
 		$clean_flagged, $clean,
 		$clean ? (sum_fp_clean($rows) / $clean) : 0,
 		$t{wrong_source}, $t{wrong_fk});
+}
+
+# the same figures by ORM, in the order the ORMs first appear
+sub orm_table
+{
+	my ($rows) = @_;
+	my (@orms, %t);
+	foreach my $row (grep { !$_->{skipped} } @$rows)
+	{
+		my $o = $row->{orm};
+		if (!$t{$o})
+		{
+			push @orms, $o;
+			$t{$o} = { map { $_ => 0 }
+				  qw(runs expected found missed fp clean flagged wrong_source wrong_fk) };
+		}
+		my $t = $t{$o};
+		$t->{runs}++;
+		$t->{$_} += $row->{$_} foreach qw(expected found missed fp wrong_source wrong_fk);
+		if (!$row->{expected})
+		{
+			$t->{clean}++;
+			$t->{flagged}++ if $row->{fp};
+		}
+	}
+	my $text =
+	    "| ORM | scenarios | expected loops | found | missed | false positives | clean runs flagged | wrong source | wrong FK |\n"
+	  . "|---|---|---|---|---|---|---|---|---|\n";
+	my %sum;
+	foreach my $o (@orms, undef)
+	{
+		my $t = defined $o ? $t{$o} : \%sum;
+		$text .= sprintf("| %s | %d | %d | %d | %d | %d | %d of %d | %d | %d |\n",
+			$o // '**total**',
+			@$t{qw(runs expected found missed fp flagged clean wrong_source wrong_fk)});
+		next if !defined $o;
+		$sum{$_} += $t->{$_} foreach keys %$t;
+	}
+	return "$text\n";
 }
 
 sub sum_fp_clean
