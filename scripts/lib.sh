@@ -9,6 +9,10 @@ RP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RP_PG_USER=postgres
 # Overridable so the scripts can be pointed at another (e.g. relocated) build.
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+# Where scripts/setup.sh installs the npm packages of the corpus's Node
+# scenarios (corpus/package.json): outside the checkout, readable by the
+# cluster owner; t/015_corpus.pl reads RP_CORPUS_NODE_MODULES.
+RP_CORPUS_NPM_DIR=${RP_CORPUS_NPM_DIR:-/opt/relprefetch-corpus}
 
 rp_say() { printf '==> %s\n' "$*"; }
 rp_warn() { printf 'warning: %s\n' "$*" >&2; }
@@ -91,7 +95,7 @@ rp_copy_tests() {
 		cd "$RP_ROOT" || exit
 		items=()
 		for f in Makefile regress.conf relprefetch.control relprefetch--*.sql \
-			demo examples sql expected t input output data; do
+			corpus demo examples sql expected t input output data; do
 			if [ -e "$f" ]; then
 				items+=("$f")
 			fi

@@ -7,7 +7,9 @@
 #   --no-build       install packages only
 #
 # Idempotent and quick on a second run: apt runs only when a package is
-# missing, and make rebuilds only what changed.
+# missing, npm only when the corpus's npm packages (corpus/package.json) are
+# not installed at their versions in $RP_CORPUS_NPM_DIR (default
+# /opt/relprefetch-corpus), and make rebuilds only what changed.
 set -euo pipefail
 
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -31,10 +33,13 @@ done
 # libipc-run-perl is what the TAP tests (PostgreSQL::Test::Cluster) need;
 # Debian's Django and psycopg2 (for /usr/bin/python3) run the Django example;
 # pgbouncer is the pooler the transaction-pooling test puts in front;
-# pg-bsd-indent checks the formatting (scripts/indent.sh).
+# pg-bsd-indent checks the formatting (scripts/indent.sh); SQLAlchemy,
+# ActiveRecord with ruby-pg, and Node (with npm, for pg, sequelize and knex)
+# run the detection-quality corpus (corpus/, t/015_corpus.pl).
 packages=(postgresql-15 postgresql-server-dev-15 postgresql-contrib
 	libipc-run-perl perl make gcc python3 python3-django python3-psycopg2
-	pgbouncer pg-bsd-indent)
+	pgbouncer pg-bsd-indent python3-sqlalchemy ruby-activerecord ruby-pg
+	nodejs)
 if [ "$with_valgrind" -eq 1 ]; then
 	packages+=(valgrind)
 fi
@@ -46,6 +51,11 @@ for pkg in "${packages[@]}"; do
 		missing+=("$pkg")
 	fi
 done
+
+# A Node from elsewhere may bring npm with it; Debian's nodejs does not.
+if ! command -v npm >/dev/null 2>&1; then
+	missing+=(npm)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
 	if ! rp_is_root; then
@@ -60,6 +70,35 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		"${missing[@]}"
+fi
+
+# The corpus's npm packages, at the versions corpus/package.json pins,
+# into a folder outside the checkout (no lock file: the versions are
+# pinned, and the folder is a cache, not part of the project).
+npm_current() {
+	local pkg want have
+	cmp -s "$RP_ROOT/corpus/package.json" "$RP_CORPUS_NPM_DIR/package.json" ||
+		return 1
+	while read -r pkg want; do
+		have=$(node -p "require('$RP_CORPUS_NPM_DIR/node_modules/$pkg/package.json').version" \
+			2>/dev/null) || return 1
+		[ "$have" = "$want" ] || return 1
+	done < <(node -e '
+		const d = require(process.argv[1]).dependencies;
+		for (const [k, v] of Object.entries(d)) console.log(k, v);' \
+		"$RP_ROOT/corpus/package.json")
+}
+if ! npm_current; then
+	if ! rp_is_root; then
+		rp_warn "the corpus's npm packages are not installed in $RP_CORPUS_NPM_DIR (run this script as root): t/015_corpus.pl skips the Node scenarios"
+	else
+		rp_say "installing the corpus's npm packages into $RP_CORPUS_NPM_DIR"
+		mkdir -p "$RP_CORPUS_NPM_DIR"
+		cp "$RP_ROOT/corpus/package.json" "$RP_CORPUS_NPM_DIR/package.json"
+		(cd "$RP_CORPUS_NPM_DIR" && umask 022 &&
+			npm install --no-audit --no-fund --no-package-lock \
+				--no-update-notifier --loglevel=error >/dev/null)
+	fi
 fi
 
 [ -x "$PG_CONFIG" ] || rp_die "pg_config not found at $PG_CONFIG"

@@ -67,6 +67,7 @@ run_make() {
 	rp_as_pg "$work" env -u PGHOST -u PGHOSTADDR -u PGPORT -u PGDATABASE \
 		-u PGUSER -u PGSERVICE -u PGOPTIONS -u PGDATA \
 		PATH="$bindir:$PATH" LC_ALL=C.UTF-8 LANG=C.UTF-8 \
+		RP_CORPUS_NODE_MODULES="$RP_CORPUS_NPM_DIR/node_modules" \
 		make --no-print-directory PG_CONFIG="$PG_CONFIG" "$@"
 }
 

@@ -1,0 +1,17 @@
+"""Settings for the corpus's `manage.py test` scenario: the example's
+settings (examples/django/blogsite/settings.py, which connect with
+relprefetch.on_detect = error under `manage.py test`) with the apps of a
+new Django project's default settings installed too, as most projects have
+them: their migrations and the test database set-up's catalog
+introspection run before any test.
+"""
+from blogsite.settings import *  # noqa: F401,F403
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "blog",
+]
