@@ -768,3 +768,45 @@ rp_word_write(PlannedStmt *stmt, Oid source, RpRepeatDesc *desc)
 	}
 	strlcat(desc->suggestion, ".", sizeof(desc->suggestion));
 }
+
+/*
+ * Does column attnum of relid relate (as itself, or by a foreign key) to a
+ * column that the statement compares with a value that varies from one
+ * execution to the next?  For the proof of a loop, to prefer a source
+ * column whose values are the statement's keys by design.  False when
+ * pg_constraint cannot be read without waiting.
+ */
+bool
+rp_describe_key_relates(PlannedStmt *stmt, Oid relid, AttrNumber attnum)
+{
+	RpPlanFacts facts = {NIL, NIL};
+	MemoryContext cxt;
+	MemoryContext oldcxt;
+	ListCell   *lc;
+	bool		related = false;
+
+	if (!OidIsValid(relid) || attnum <= 0)
+		return false;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "relprefetch describe",
+								ALLOCSET_SMALL_SIZES);
+	oldcxt = MemoryContextSwitchTo(cxt);
+	rp_walk_plan(stmt->planTree, stmt, &facts);
+	if (facts.lookups != NIL &&
+		ConditionalLockRelationOid(ConstraintRelationId, AccessShareLock))
+	{
+		foreach(lc, facts.lookups)
+		{
+			RpKeyLookup *lookup = (RpKeyLookup *) lfirst(lc);
+			int			attno = -1;
+
+			while (!related &&
+				   (attno = bms_next_member(lookup->attnos, attno)) >= 0)
+				related = rp_relation_columns_related(lookup->relid, attno,
+													  relid, attnum);
+		}
+		UnlockRelationOid(ConstraintRelationId, AccessShareLock);
+	}
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(cxt);
+	return related;
+}

@@ -27,4 +27,7 @@ extern void rp_describe_repeat(PlannedStmt *stmt, uint64 fingerprint,
 							   const Oid *source_relids, int nsource,
 							   RpRepeatDesc *desc);
 
+extern bool rp_describe_key_relates(PlannedStmt *stmt, Oid relid,
+									AttrNumber attnum);
+
 #endif							/* RP_DESCRIBE_H */

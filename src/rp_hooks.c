@@ -202,7 +202,13 @@ rp_counted_text(QueryDesc *queryDesc, int *len)
 		return rp_prepared_text(text, len);
 	}
 	/* a fetch's own queries are not the caller's: never counted */
-	if (rp_track == RP_TRACK_ALL && text != NULL && rp_fetch_depth == 0)
+
+	/*
+	 * Nor are the queries of foreign key checks: PostgreSQL runs them, and
+	 * only them, with row-level security's FORCE ignored.
+	 */
+	if (rp_track == RP_TRACK_ALL && text != NULL && rp_fetch_depth == 0 &&
+		!InNoForceRLSOperation())
 		return rp_statement_text(text, location, length, len);
 	return NULL;
 }

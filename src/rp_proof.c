@@ -44,7 +44,13 @@
  * of S (a nested loop, such as the country of each post's author), when
  * S is itself a proven loop: an outer statement that repeats because the
  * application asks (the "current user" of each request) proves nothing.
- * The best (p, S, c) is the one with the most matches.
+ * The best (p, S, c) is the one with the most matches; among equals, one
+ * whose column is the repeat's key column or related to it by a foreign
+ * key (the values are the keys by design, not by chance); then the one with
+ * the fewest rows skipped between matches: the posts query over the
+ * prefetch query whose rows hold the same post ids less densely, the
+ * author lookup just before each country lookup over a sparse match in
+ * the posts query.
  *
  * The near misses this leaves out: the same id looked up again and again
  * (one distinct value), values found in rows out of the order they were
@@ -61,6 +67,8 @@
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/plannodes.h"
 #include "tcop/dest.h"
 #include "utils/array.h"
@@ -313,6 +321,7 @@ rp_param_hash(ParamExternData *param)
 	return 0;
 }
 
+/* The keys of an execution given parameters: its first ones */
 void
 rp_proof_keys_from_params(ParamListInfo params, RpExecKeys *keys)
 {
@@ -321,15 +330,146 @@ rp_proof_keys_from_params(ParamListInfo params, RpExecKeys *keys)
 	keys->nkeys = Min(params->numParams, RP_PROOF_KEYS);
 	for (i = 0; i < keys->nkeys; i++)
 	{
-		ParamExternData workspace;
-		ParamExternData *param;
+		ParamExternData *param = &params->params[i];
 
-		param = params->paramFetch != NULL ?
-			params->paramFetch(params, i + 1, false, &workspace) :
-			&params->params[i];
-		keys->hash[i] = param != NULL && OidIsValid(param->ptype) ?
-			rp_param_hash(param) : 0;
+		keys->hash[i] = OidIsValid(param->ptype) ? rp_param_hash(param) : 0;
 	}
+}
+
+/* Keys collected from a plan */
+typedef struct RpPlanKeys
+{
+	ParamListInfo params;
+	RpExecKeys *keys;
+}			RpPlanKeys;
+
+static void
+rp_plan_key_add(RpPlanKeys * found, uint64 hash)
+{
+	if (found->keys->nkeys < RP_PROOF_KEYS)
+		found->keys->hash[found->keys->nkeys++] = hash;
+}
+
+static bool
+rp_plan_keys_walker(Node *node, RpPlanKeys * found)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXTERN)
+	{
+		ParamListInfo params = found->params;
+		int			id = ((Param *) node)->paramid;
+		ParamExternData workspace;
+		ParamExternData *param = NULL;
+
+		if (params != NULL && id >= 1 && id <= params->numParams)
+			param = params->paramFetch != NULL ?
+				params->paramFetch(params, id, false, &workspace) :
+				&params->params[id - 1];
+		rp_plan_key_add(found, param != NULL && OidIsValid(param->ptype) ?
+						rp_param_hash(param) : 0);
+		return false;
+	}
+	if (IsA(node, Const))
+	{
+		Const	   *c = (Const *) node;
+
+		if (rp_type_kept(c->consttype))
+			rp_plan_key_add(found, rp_hash_datum(c->consttype,
+												 c->constvalue,
+												 c->constisnull));
+		return false;
+	}
+	return expression_tree_walker(node, rp_plan_keys_walker, found);
+}
+
+/* The values a plan's scans and filters compare with, in plan order */
+static void
+rp_plan_keys(Plan *plan, RpPlanKeys * found)
+{
+	ListCell   *lc;
+
+	if (plan == NULL)
+		return;
+	check_stack_depth();
+	switch (nodeTag(plan))
+	{
+		case T_IndexScan:
+			rp_plan_keys_walker((Node *) ((IndexScan *) plan)->indexqualorig,
+								found);
+			break;
+		case T_IndexOnlyScan:
+			rp_plan_keys_walker((Node *) ((IndexOnlyScan *) plan)->indexqual,
+								found);
+			break;
+		case T_BitmapIndexScan:
+			rp_plan_keys_walker((Node *) ((BitmapIndexScan *) plan)->indexqualorig,
+								found);
+			break;
+		case T_Append:
+			foreach(lc, ((Append *) plan)->appendplans)
+				rp_plan_keys((Plan *) lfirst(lc), found);
+			break;
+		case T_SubqueryScan:
+			rp_plan_keys(((SubqueryScan *) plan)->subplan, found);
+			break;
+		default:
+			break;
+	}
+	rp_plan_keys_walker((Node *) plan->qual, found);
+	rp_plan_keys(plan->lefttree, found);
+	rp_plan_keys(plan->righttree, found);
+}
+
+/*
+ * The keys of an execution of a statement run by PL/pgSQL: its parameters
+ * are every variable of the function, and a custom plan has their values
+ * folded in, so the keys are the values its plan compares with (the
+ * parameters and constants of its scans and filters, in plan order).
+ */
+void
+rp_proof_keys_from_plan(PlannedStmt *stmt, ParamListInfo params,
+						RpExecKeys *keys)
+{
+	RpPlanKeys	found = {params, keys};
+
+	keys->nkeys = 0;
+	rp_plan_keys(stmt->planTree, &found);
+}
+
+/*
+ * Does the statement look up several keys at once, with an IN list or an
+ * array of more than one value?  That is an ORM's batch (a prefetch split
+ * into a few IN lists), the fix rather than the loop: its executions have
+ * no keys, so they never prove a loop.
+ */
+bool
+rp_proof_is_batch(const char *text, const RpConstSpan *spans, int nspans)
+{
+	int			i;
+
+	for (i = 0; i < nspans; i++)
+	{
+		int			depth = 0;
+		int			j;
+
+		if (spans[i].kind != RP_CONST_LIST)
+			continue;
+		for (j = spans[i].start; j < spans[i].start + spans[i].len; j++)
+		{
+			char		c = text[j];
+
+			if (c == '(' || c == '[')
+				depth++;
+			else if (c == ')' || c == ']')
+				depth--;
+			else if (c == ',' && depth == 1)
+				return true;
+			else if (c == '\'')
+				break;			/* a string: leave it, seldom a batch */
+		}
+	}
+	return false;
 }
 
 /* The key of a literal: a number, or a plain '...' string */
@@ -590,7 +730,7 @@ rp_find_row(RpProofStore *store, int from, int to, int column, uint64 hash,
 static int
 rp_count_matches(RpProofStore *store, const RpCandidate *cand,
 				 const RpExecKeys *execs, int nexecs, bool *nested,
-				 int *distinct)
+				 int *distinct, int *skipped)
 {
 	uint64		current = 0;
 	int			row = 0;
@@ -600,6 +740,7 @@ rp_count_matches(RpProofStore *store, const RpCandidate *cand,
 	int			i;
 
 	*distinct = 0;
+	*skipped = 0;
 	for (i = 0; i < nexecs; i++)
 	{
 		uint64		hash;
@@ -626,6 +767,7 @@ rp_count_matches(RpProofStore *store, const RpCandidate *cand,
 		if (matched == 0 || source != seen[1])
 			sources++;
 		seen[1] = source;
+		*skipped += found - row;
 		row = found + 1;
 		matched++;
 		if (*distinct < 2 && hash != seen[0])
@@ -646,11 +788,13 @@ rp_count_matches(RpProofStore *store, const RpCandidate *cand,
 bool
 rp_proof_find(uint64 unit_id, uint64 fingerprint, const RpExecKeys *execs,
 			  int nexecs, int threshold, RpProvenCheck is_proven,
-			  RpProof *proof)
+			  RpColumnFits fits, void *fits_arg, RpProof *proof)
 {
 	RpProofStore *store;
 	int			i;
 	int			best = 0;
+	bool		best_fit = false;
+	int			best_skipped = 0;
 
 	if (rp_store == NULL || rp_store->unit_id != unit_id || nexecs == 0)
 		return false;
@@ -680,14 +824,27 @@ rp_proof_find(uint64 unit_id, uint64 fingerprint, const RpExecKeys *execs,
 			{
 				bool		nested;
 				int			distinct;
+				int			skipped;
 				int			matched = rp_count_matches(store, &cand, execs,
 													   nexecs, &nested,
-													   &distinct);
+													   &distinct, &skipped);
 
-				if (matched < threshold || matched <= best || distinct < 2 ||
-					(nested && !is_proven(c->fingerprint)))
+				bool		fit;
+
+				if (matched < threshold || matched < best || distinct < 2)
+					continue;
+				fit = fits(c->origin_rel[cand.column],
+						   c->origin_col[cand.column], fits_arg);
+				/* among equals, the later source: it is later captures */
+				if (matched == best &&
+					(best_fit > fit ||
+					 (best_fit == fit && skipped > best_skipped)))
+					continue;
+				if (nested && !is_proven(c->fingerprint))
 					continue;
 				best = matched;
+				best_fit = fit;
+				best_skipped = skipped;
 				proof->source = c->fingerprint;
 				proof->position = cand.position;
 				proof->matched = matched;

@@ -21,6 +21,7 @@
 
 #include "executor/execdesc.h"
 #include "nodes/params.h"
+#include "nodes/plannodes.h"
 
 #include "rp_fingerprint.h"
 
@@ -53,11 +54,18 @@ typedef struct RpProof
 /* Is the statement of this fingerprint a proven loop in this unit? */
 typedef bool (*RpProvenCheck) (uint64 fingerprint);
 
+/* Do the repeat's keys relate to this column by design (rp_describe.c)? */
+typedef bool (*RpColumnFits) (Oid relid, AttrNumber attnum, void *arg);
+
 /* relprefetch.require_proof */
 extern bool rp_require_proof;
 
 extern void rp_proof_init(void);
+extern bool rp_proof_is_batch(const char *text, const RpConstSpan *spans,
+							  int nspans);
 extern void rp_proof_keys_from_params(ParamListInfo params, RpExecKeys *keys);
+extern void rp_proof_keys_from_plan(PlannedStmt *stmt, ParamListInfo params,
+									RpExecKeys *keys);
 extern void rp_proof_keys_from_text(const char *text,
 									const RpConstSpan *spans, int nspans,
 									RpExecKeys *keys);
@@ -66,7 +74,8 @@ extern void rp_proof_capture(QueryDesc *queryDesc, uint64 unit_id,
 extern void rp_proof_capture_done(QueryDesc *queryDesc);
 extern bool rp_proof_find(uint64 unit_id, uint64 fingerprint,
 						  const RpExecKeys *execs, int nexecs, int threshold,
-						  RpProvenCheck is_proven, RpProof *proof);
+						  RpProvenCheck is_proven, RpColumnFits fits,
+						  void *fits_arg, RpProof *proof);
 extern char *rp_proof_describe(const RpProof *proof);
 
 #endif							/* RP_PROOF_H */

@@ -770,3 +770,35 @@ rp_relation_column_list(Oid relid, const AttrNumber *attnos, int n)
 	}
 	return buf.data;
 }
+
+/* Does a single-column foreign key of rela on column a reference b of relb? */
+static bool
+rp_fk_references(Oid rela, AttrNumber a, Oid relb, AttrNumber b)
+{
+	ListCell   *lc;
+
+	foreach(lc, rp_relation_constraints(rela, false))
+	{
+		RpConstraint *c = (RpConstraint *) lfirst(lc);
+
+		if (c->contype == CONSTRAINT_FOREIGN && c->nkeys == 1 &&
+			c->conkey[0] == a && c->confrelid == relb && c->confkey[0] == b)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Are column a of rela and column b of relb the same column, or related by
+ * a single-column foreign key either way?  The values of one are then the
+ * values of the other by design, not by chance.  The caller holds
+ * AccessShareLock on pg_constraint.
+ */
+bool
+rp_relation_columns_related(Oid rela, AttrNumber a, Oid relb, AttrNumber b)
+{
+	if (rela == relb && a == b)
+		return true;
+	return rp_fk_references(rela, a, relb, b) ||
+		rp_fk_references(relb, b, rela, a);
+}

@@ -108,6 +108,8 @@ extern char *rp_relation_qualified_name(Oid relid);
 extern char *rp_relation_column_list(Oid relid, const AttrNumber *attnos,
 									 int n);
 extern char *rp_relation_field_name(const RpConstraint *fk);
+extern bool rp_relation_columns_related(Oid rela, AttrNumber a, Oid relb,
+										AttrNumber b);
 extern bool rp_relation_name_matches(List *names, const char *name);
 
 #endif							/* RP_RELATIONSHIP_H */

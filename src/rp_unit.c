@@ -356,7 +356,12 @@ rp_unit_keep_keys(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 		keys = &q->execs[q->nexecs++];
 	}
 	keys->seq = seq;
-	if (queryDesc->params != NULL && queryDesc->params->numParams > 0)
+	if (rp_proof_is_batch(text, spans, nspans))
+		keys->nkeys = 0;		/* fetches many keys at once: no loop */
+	else if (queryDesc->params != NULL && queryDesc->params->paramFetch != NULL)
+		rp_proof_keys_from_plan(queryDesc->plannedstmt, queryDesc->params,
+								keys);
+	else if (queryDesc->params != NULL && queryDesc->params->numParams > 0)
 		rp_proof_keys_from_params(queryDesc->params, keys);
 	else
 		rp_proof_keys_from_text(text, spans, nspans, keys);
@@ -371,6 +376,13 @@ rp_unit_is_proven(uint64 fingerprint)
 	return q != NULL && q->unit_id == rp_unit.id && q->proven;
 }
 
+/* For rp_proof_find: does the column relate to the statement's keys? */
+static bool
+rp_unit_column_fits(Oid relid, AttrNumber attnum, void *arg)
+{
+	return rp_describe_key_relates((PlannedStmt *) arg, relid, attnum);
+}
+
 /*
  * May a shape at or past the threshold be recorded?  With
  * relprefetch.require_proof, only once its keys are proven to come from
@@ -379,7 +391,7 @@ rp_unit_is_proven(uint64 fingerprint)
  * one is counted once per unit (relprefetch.info.unproven).
  */
 static bool
-rp_unit_proven(RpUnitQuery *q)
+rp_unit_proven(RpUnitQuery *q, PlannedStmt *stmt)
 {
 	if (!rp_require_proof || q->proven)
 		return true;
@@ -388,7 +400,8 @@ rp_unit_proven(RpUnitQuery *q)
 	q->next_check = q->calls * 2;
 	if (q->nexecs > 0 &&
 		rp_proof_find(rp_unit.id, q->fingerprint, q->execs, q->nexecs,
-					  rp_threshold, rp_unit_is_proven, &q->proof))
+					  rp_threshold, rp_unit_is_proven, rp_unit_column_fits,
+					  stmt, &q->proof))
 	{
 		q->proven = true;
 		return true;
@@ -457,7 +470,7 @@ rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 
 	if (q->repeated)
 		rp_unit_repeat_again(q, queryDesc, text, len, exec);
-	else if (q->calls >= rp_threshold && rp_unit_proven(q))
+	else if (q->calls >= rp_threshold && rp_unit_proven(q, queryDesc->plannedstmt))
 		rp_unit_repeat(q, queryDesc, text, len, exec);
 	return true;
 }
