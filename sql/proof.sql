@@ -14,12 +14,18 @@ CREATE TABLE pr.comment (id int PRIMARY KEY, body text,
                          post_id int REFERENCES pr.post,
                          approved boolean DEFAULT true);
 CREATE TABLE pr.audit (post_id int, note text);
+CREATE TABLE pr.tag (id int PRIMARY KEY, name text);
+CREATE TABLE pr.post_tag (post_id int REFERENCES pr.post,
+                          tag_id int REFERENCES pr.tag,
+                          PRIMARY KEY (post_id, tag_id));
 INSERT INTO pr.country VALUES (1, 'c1'), (2, 'c2'), (3, 'c3');
 INSERT INTO pr.author SELECT a, 'a' || a, a % 3 + 1 FROM generate_series(1, 6) a;
 -- author_id in post order: 3, 1, 4, 1, 6, 2
 INSERT INTO pr.post VALUES (1, 'p1', 3), (2, 'p2', 1), (3, 'p3', 4),
                            (4, 'p4', 1), (5, 'p5', 6), (6, 'p6', 2);
 INSERT INTO pr.comment SELECT c, 'b' || c, (c - 1) / 2 + 1 FROM generate_series(1, 12) c;
+INSERT INTO pr.tag VALUES (1, 't1'), (2, 't2');
+INSERT INTO pr.post_tag SELECT p, p % 2 + 1 FROM generate_series(1, 6) p;
 
 CREATE VIEW pr_stats AS
 SELECT query, calls, source_query, relation, foreign_key, proof
@@ -217,6 +223,35 @@ INSERT INTO pr.audit VALUES (10, 'new');
 INSERT INTO pr.audit VALUES (11, 'new');
 COMMIT;
 SELECT count(*) AS recorded FROM relprefetch.stats;
+
+-- 11b. IN and ANY of one value: that value is the key
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT id, author_id FROM pr.post ORDER BY id;
+SELECT name FROM pr.author WHERE id IN (3);
+SELECT name FROM pr.author WHERE id IN (1);
+SELECT name FROM pr.author WHERE id IN (4);
+SELECT name FROM pr.author WHERE id IN (1);
+SELECT name FROM pr.author WHERE id IN (6);
+SELECT body FROM pr.comment WHERE post_id = ANY ('{1}');
+SELECT body FROM pr.comment WHERE post_id = ANY ('{2}');
+SELECT body FROM pr.comment WHERE post_id = ANY ('{3}');
+SELECT body FROM pr.comment WHERE post_id = ANY (ARRAY[4]);
+SELECT body FROM pr.comment WHERE post_id = ANY (ARRAY[5]);
+COMMIT;
+SELECT query, proof FROM pr_stats;
+
+-- 11c. Many-to-many: each post's tags, the junction joined to its target
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT id, author_id FROM pr.post ORDER BY id;
+SELECT t.name FROM pr.tag t JOIN pr.post_tag pt ON pt.tag_id = t.id WHERE pt.post_id = 1;
+SELECT t.name FROM pr.tag t JOIN pr.post_tag pt ON pt.tag_id = t.id WHERE pt.post_id = 2;
+SELECT t.name FROM pr.tag t JOIN pr.post_tag pt ON pt.tag_id = t.id WHERE pt.post_id = 3;
+SELECT t.name FROM pr.tag t JOIN pr.post_tag pt ON pt.tag_id = t.id WHERE pt.post_id = 4;
+SELECT t.name FROM pr.tag t JOIN pr.post_tag pt ON pt.tag_id = t.id WHERE pt.post_id = 5;
+COMMIT;
+SELECT query, source_query, relation, foreign_key, proof FROM pr_stats;
 
 -- 12. Statements that read only the catalogs, or no table, never count,
 -- with or without proof

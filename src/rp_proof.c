@@ -28,10 +28,12 @@
  * store is emptied when the next unit starts.
  *
  * Keys (rp_proof_keys_*).  The first RP_PROOF_KEYS parameters of an
- * execution (the extended protocol's, EXECUTE's arguments, PL/pgSQL's
- * variables), or the first constants of its text (the simple protocol);
- * an IN list or an array is not a key (an ORM that splits a prefetch into
- * a few IN lists is fetching the rows, not looping).
+ * execution (the extended protocol's, EXECUTE's arguments), the values a
+ * PL/pgSQL statement's plan compares with, or the first constants of its
+ * text (the simple protocol); an IN list or an array of one value is that
+ * value, and a statement with a list of several is a batch whose
+ * executions have no keys (an ORM that splits a prefetch into a few IN
+ * lists is fetching the rows, not looping).
  *
  * The proof (rp_proof_find).  For a key position p, a source statement S
  * (any other shape of the unit) and a column c of S's rows, walk the
@@ -490,7 +492,38 @@ rp_literal_hash(const char *s, int len)
 		if (s[i] == '\'')
 			i++;				/* '' is one quote */
 	}
+	/* an array of one value, '{5}' (= ANY('{5}')), is that value */
+	if (n > 2 && buf[0] == '{' && buf[n - 1] == '}' &&
+		memchr(buf, ',', n) == NULL)
+		return rp_hash_text(buf + 1, n - 2);
 	return rp_hash_text(buf, n);
+}
+
+/*
+ * The key of a list of one value, "IN (5)" or "ARRAY[5]": that value; 0
+ * for anything else (a list of several values is a batch, never a loop).
+ */
+static uint64
+rp_list_hash(const char *s, int len)
+{
+	const char *open = memchr(s, '(', len);
+	const char *bracket = memchr(s, '[', len);
+	const char *start;
+	const char *end = s + len - 1;
+
+	if (open == NULL || (bracket != NULL && bracket < open))
+		open = bracket;
+	if (open == NULL || (*end != ')' && *end != ']'))
+		return 0;
+	start = open + 1;
+	while (start < end && isspace((unsigned char) *start))
+		start++;
+	while (end > start && isspace((unsigned char) end[-1]))
+		end--;
+	if (start == end || memchr(start, ',', end - start) != NULL ||
+		memchr(start, '(', end - start) != NULL)
+		return 0;
+	return rp_literal_hash(start, end - start);
 }
 
 void
@@ -501,8 +534,16 @@ rp_proof_keys_from_text(const char *text, const RpConstSpan *spans,
 
 	keys->nkeys = Min(nspans, RP_PROOF_KEYS);
 	for (i = 0; i < keys->nkeys; i++)
-		keys->hash[i] = spans[i].kind == RP_CONST_LITERAL ?
-			rp_literal_hash(text + spans[i].start, spans[i].len) : 0;
+	{
+		const char *s = text + spans[i].start;
+
+		if (spans[i].kind == RP_CONST_LITERAL)
+			keys->hash[i] = rp_literal_hash(s, spans[i].len);
+		else if (spans[i].kind == RP_CONST_LIST)
+			keys->hash[i] = rp_list_hash(s, spans[i].len);
+		else
+			keys->hash[i] = 0;
+	}
 }
 
 /* ------------------------------------------------------------------------
