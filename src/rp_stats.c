@@ -57,7 +57,6 @@
 #include "port/atomics.h"
 #include "port/pg_crc32c.h"
 #include "storage/fd.h"
-#include "storage/backendid.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
@@ -68,6 +67,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "rp_compat.h"
 #include "rp_stats.h"
 
 #define RP_STATS_FILE		PGSTAT_STAT_PERMANENT_DIRECTORY "/relprefetch.stat"
@@ -236,8 +236,7 @@ rp_stats_init(void)
 							0,
 							NULL, NULL, NULL);
 
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = rp_shmem_request;
+	rp_install_shmem_request_hook(rp_shmem_request, &prev_shmem_request_hook);
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = rp_shmem_startup;
 }
@@ -259,7 +258,7 @@ rp_shmem_size(void)
 {
 	Size		size = MAXALIGN(sizeof(RpSharedState));
 
-	size = add_size(size, MAXALIGN(mul_size(MaxBackends,
+	size = add_size(size, MAXALIGN(mul_size(rp_max_backends(),
 											sizeof(RpPendingSlot))));
 	return add_size(size,
 					hash_estimate_size(rp_max_entries, rp_entry_size()));
@@ -573,7 +572,7 @@ rp_stats_removals(void)
 static inline RpPendingSlot *
 rp_my_slot(void)
 {
-	return &rp_slots[MyBackendId - 1];
+	return &rp_slots[rp_my_backend_index()];
 }
 
 static inline bool
@@ -676,7 +675,7 @@ rp_stats_pending_fold(void)
 {
 	RpPendingSlot *slot;
 
-	if (!rp_stats_available() || MyBackendId == InvalidBackendId)
+	if (!rp_stats_available() || rp_my_backend_index() < 0)
 		return;
 	slot = rp_my_slot();
 	if (slot->npending == 0)
