@@ -16,8 +16,8 @@
  *	- 15: shmem_request_hook (before it, shared memory is requested from
  *	  _PG_init, where MaxBackends is not yet computed);
  *	  MarkGUCPrefixReserved (before it, EmitWarningsOnPlaceholders);
- *	  InitMaterializedSRF (15.2; SetSingleFuncCall in 15.0 and 15.1,
- *	  nothing in 14).
+ *	  SetSingleFuncCall (InitMaterializedSRF from 16 and in later 15
+ *	  releases, nothing in 14).
  *	- 17: MyBackendId (1-based, storage/backendid.h) became MyProcNumber
  *	  (0-based, storage/procnumber.h); PGPROC's lxid moved into vxid.lxid.
  *	- 18: ExecutorRun lost execute_once, and the ExecutorStart hook still
@@ -134,9 +134,10 @@ rp_my_lxid(void)
 /*
  * A set-returning function in materialize mode: its tuplestore and tuple
  * descriptor set up in fcinfo->resultinfo, as InitMaterializedSRF does from
- * 15.2 (SetSingleFuncCall in 15.0 and 15.1; here for 14).
+ * 16 (15.0 has SetSingleFuncCall, which every 15 release keeps, and later
+ * 15 releases both; here for 14).
  */
-#if PG_VERSION_NUM >= 150002
+#if PG_VERSION_NUM >= 160000
 #define rp_init_materialized_srf(fcinfo, flags) \
 	InitMaterializedSRF((fcinfo), (flags))
 #elif PG_VERSION_NUM >= 150000
