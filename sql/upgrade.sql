@@ -8,6 +8,8 @@ CREATE EXTENSION relprefetch VERSION '0.1.0';
 SELECT extversion FROM pg_extension WHERE extname = 'relprefetch';
 SELECT count(*) AS fetch_functions FROM pg_proc
 WHERE pronamespace = 'relprefetch'::regnamespace AND proname LIKE 'fetch%';
+ALTER EXTENSION relprefetch UPDATE TO '0.2.0';
+SELECT extversion FROM pg_extension WHERE extname = 'relprefetch';
 ALTER EXTENSION relprefetch UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'relprefetch';
 SELECT p.oid::regprocedure AS function, p.provolatile, p.proisstrict,
