@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Install what building and testing relprefetch needs, then build and install
-# the extension into the PostgreSQL 15 found through PG_CONFIG.
+# the extension into the PostgreSQL found through PG_CONFIG (15 unless
+# PG_CONFIG is /usr/lib/postgresql/NN/bin/pg_config or a copy of that tree:
+# the packages are then NN's).
 #
-# Usage: scripts/setup.sh [--with-valgrind] [--no-build]
+# Usage: scripts/setup.sh [--with-valgrind] [--no-build] [--no-format]
 #   --with-valgrind  also install valgrind (scripts/test.sh and the benchmarks)
 #   --no-build       install packages only
+#   --no-format      leave out pg-bsd-indent (Debian 12 has it, not later)
+#
+# RP_APT_RELEASE, when set, is apt's target release (-t) for the packages:
+# scripts/versions.sh sets it to experimental for the major only there.
 #
 # Idempotent and quick on a second run: apt runs only when a package is
 # missing, and make rebuilds only what changed.
@@ -14,11 +20,13 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 with_valgrind=0
+with_format=1
 build=1
 for arg in "$@"; do
 	case $arg in
 	--with-valgrind) with_valgrind=1 ;;
 	--no-build) build=0 ;;
+	--no-format) with_format=0 ;;
 	-h | --help)
 		rp_help "${BASH_SOURCE[0]}"
 		exit 0
@@ -27,14 +35,23 @@ for arg in "$@"; do
 	esac
 done
 
-# pg_stat_statements ships in postgresql-15 itself on Debian 12;
+major=$(rp_pg_major)
+
+# pg_stat_statements ships in postgresql-NN itself (postgresql-contrib is
+# only a name for the distribution's default major, kept for 15);
 # libipc-run-perl is what the TAP tests (PostgreSQL::Test::Cluster) need;
 # Debian's Django and psycopg2 (for /usr/bin/python3) run the Django example;
 # pgbouncer is the pooler the transaction-pooling test puts in front;
 # pg-bsd-indent checks the formatting (scripts/indent.sh).
-packages=(postgresql-15 postgresql-server-dev-15 postgresql-contrib
+packages=("postgresql-$major" "postgresql-server-dev-$major"
 	libipc-run-perl perl make gcc python3 python3-django python3-psycopg2
-	pgbouncer pg-bsd-indent)
+	pgbouncer)
+if [ "$major" = 15 ]; then
+	packages+=(postgresql-contrib)
+fi
+if [ "$with_format" -eq 1 ]; then
+	packages+=(pg-bsd-indent)
+fi
 if [ "$with_valgrind" -eq 1 ]; then
 	packages+=(valgrind)
 fi
@@ -55,7 +72,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	# The tests and the demo make their own throwaway clusters; the
 	# 15/main cluster Debian creates and starts by default would only be an
 	# idle server on port 5432. Only on a machine that has no server yet.
-	if ! dpkg-query -W postgresql-15 >/dev/null 2>&1; then
+	if ! dpkg-query -W "postgresql-$major" >/dev/null 2>&1; then
 		mkdir -p /etc/postgresql-common/createcluster.d
 		echo 'create_main_cluster = false' \
 			>/etc/postgresql-common/createcluster.d/relprefetch-no-main.conf
@@ -63,7 +80,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	rp_say "installing: ${missing[*]}"
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		"${missing[@]}"
+		${RP_APT_RELEASE:+-t "$RP_APT_RELEASE"} "${missing[@]}"
 fi
 
 [ -x "$PG_CONFIG" ] || rp_die "pg_config not found at $PG_CONFIG"
