@@ -119,7 +119,7 @@ CREATE FUNCTION fs_seen() RETURNS TABLE (post int, comments int[]) LANGUAGE sql 
     FROM post p LEFT JOIN comment c ON c.post_id = p.id GROUP BY p.id
 $$;
 -- what fetch_json and fetch_children give
-CREATE FUNCTION fs_fetched() RETURNS TABLE (post int, json int[], children int[]) LANGUAGE sql AS $$
+CREATE FUNCTION fs_fetched() RETURNS TABLE (post int, "json" int[], children int[]) LANGUAGE sql AS $$
     SELECT (j->>'id')::int,
            ARRAY(SELECT (c->>'id')::int FROM json_array_elements(j->'comment') c),
            (SELECT ARRAY(SELECT c.id FROM unnest(t.children) c)
