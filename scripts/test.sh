@@ -152,9 +152,10 @@ if [ $run_regress -eq 1 ]; then
 	rc=0
 	run_make installcheck TAP_TESTS= 2>&1 | tee "$work/regress.log" || rc=$?
 	interrupted "$rc"
+	# pg_regress up to 15 prints "test x ... ok", from 16 "ok 1 - x".
 	read -r ok bad < <(awk '
-		/ \.\.\. ok( |$)/ { ok++ }
-		/ \.\.\. (FAILED|failed)/ { bad++ }
+		/ \.\.\. ok( |$)/ || /^ok [0-9]+ / { ok++ }
+		/ \.\.\. (FAILED|failed)/ || /^not ok [0-9]+ / { bad++ }
 		END { print ok + 0, bad + 0 }' "$work/regress.log")
 	# Tests pg_regress never got to (it could not start its server, ...)
 	# count as failed.
