@@ -23,6 +23,9 @@
  *	- 18: ExecutorRun lost execute_once, and the ExecutorStart hook still
  *	  returns void (the bool of 18's beta was reverted); neither is called
  *	  here other than through the hooks' unchanged signatures.
+ *	- 19: standard_conforming_strings is always on, and its variable is gone;
+ *	  ShmemInitHash takes one size; funcapi.h and postgres.h no longer bring
+ *	  utils/tuplestore.h and varatt.h (varatt.h exists from 16).
  *
  *-------------------------------------------------------------------------
  */
@@ -36,17 +39,25 @@
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/proc.h"
+#include "storage/shmem.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/tuplestore.h"
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
 #if PG_VERSION_NUM >= 170000
 #include "storage/procnumber.h"
 #else
 #include "storage/backendid.h"
 #endif
+#if PG_VERSION_NUM < 190000
+#include "parser/parser.h"
+#endif
 #if PG_VERSION_NUM < 150000
 #include "postmaster/autovacuum.h"
 #include "postmaster/postmaster.h"
 #include "replication/walsender.h"
-#include "utils/tuplestore.h"
 #endif
 
 #if PG_VERSION_NUM < 140000
@@ -90,6 +101,20 @@ rp_max_backends(void)
 		return MaxBackends;
 	return MaxConnections + autovacuum_max_workers + 1 +
 		max_worker_processes + max_wal_senders;
+#endif
+}
+
+/*
+ * A hash table in shared memory of a fixed number of entries (19 takes one
+ * size; before, an initial and a maximum size, here the same).
+ */
+static inline HTAB *
+rp_shmem_init_hash(const char *name, long nelems, HASHCTL *info, int flags)
+{
+#if PG_VERSION_NUM >= 190000
+	return ShmemInitHash(name, nelems, info, flags);
+#else
+	return ShmemInitHash(name, nelems, nelems, info, flags);
 #endif
 }
 
@@ -170,5 +195,16 @@ rp_init_materialized_srf(FunctionCallInfo fcinfo, bits32 flags)
 	MemoryContextSwitchTo(old);
 }
 #endif
+
+/* Whether '...' strings take backslashes literally (always, from 19) */
+static inline bool
+rp_standard_conforming_strings(void)
+{
+#if PG_VERSION_NUM >= 190000
+	return true;
+#else
+	return standard_conforming_strings;
+#endif
+}
 
 #endif							/* RP_COMPAT_H */

@@ -309,9 +309,8 @@ rp_shmem_startup(void)
 	memset(&info, 0, sizeof(info));
 	info.keysize = sizeof(RpStatsKey);
 	info.entrysize = rp_entry_size();
-	rp_hash = ShmemInitHash("relprefetch hash",
-							rp_max_entries, rp_max_entries,
-							&info, HASH_ELEM | HASH_BLOBS);
+	rp_hash = rp_shmem_init_hash("relprefetch hash", rp_max_entries,
+								 &info, HASH_ELEM | HASH_BLOBS);
 
 	LWLockRelease(AddinShmemInitLock);
 
