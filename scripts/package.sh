@@ -97,8 +97,8 @@ copy_checkout "$dir/build/check"
 rm -rf "$dir/build/check/src"
 in_chroot chown -R postgres: /build/check
 rc=0
-in_chroot runuser -u postgres -- env MAKEVARS="TAP_TESTS=" \
-	bash -c 'cd /build/check && pg_buildext installcheck' 2>&1 |
+in_chroot runuser -u postgres -- \
+	bash -c 'cd /build/check && pg_buildext -m TAP_TESTS= installcheck' 2>&1 |
 	tee -a "$log" | grep -E '^(ok|not ok|#|###)|\.\.\. ' || rc=$?
 ok=$(grep -c -E '^ok [0-9]+|\.\.\. ok' "$log" || true)
 bad=$(grep -c -E '^not ok [0-9]+|\.\.\. FAILED' "$log" || true)
