@@ -125,21 +125,21 @@ failed=0
 
 # The metadata and the formatting first: quick, and a reformatted file
 # must not hide behind a long run.
-if [ $run_host -eq 1 ]; then
-	rp_say "release metadata (scripts/meta.sh)"
-	if bash "$RP_ROOT/scripts/meta.sh"; then
+# quick_check WHAT CMD...: a check that counts as one, passed or failed.
+quick_check() {
+	rp_say "$1"
+	shift
+	if "$@"; then
 		passed=$((passed + 1))
 	else
 		failed=$((failed + 1))
 	fi
+}
+if [ $run_host -eq 1 ]; then
+	quick_check "release metadata (scripts/meta.sh)" bash "$RP_ROOT/scripts/meta.sh"
 fi
 if [ $run_format -eq 1 ]; then
-	rp_say "formatting (scripts/indent.sh)"
-	if bash "$RP_ROOT/scripts/indent.sh"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-	fi
+	quick_check "formatting (scripts/indent.sh)" bash "$RP_ROOT/scripts/indent.sh"
 fi
 
 if [ $run_regress -eq 1 ]; then
