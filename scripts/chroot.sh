@@ -97,6 +97,11 @@ make_chroot() {
 	umount_all "$new"
 	rm -rf "$new"
 	mkdir -p "$(dirname "$dir")"
+	if ! command -v debootstrap >/dev/null; then
+		rp_say "installing debootstrap"
+		apt-get -q update >/dev/null
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null
+	fi
 	rp_say "debootstrap $base into $new"
 	debootstrap --variant=minbase --keyring="$keyring" --arch="$arch" \
 		"$base" "$new" "$archive" >"$dir.debootstrap.log" 2>&1 || {
