@@ -17,9 +17,9 @@
 #   --tap-only        only the TAP suite (no package)
 #   --no-valgrind     skip the run under valgrind
 #   --no-format       skip the formatting check
-#   --versions=LIST   the majors to test, e.g. --versions=15,17 (default:
-#                     15 17 18 19); the host's runs here, the others in
-#                     chroots (needs root)
+#   --versions=LIST   the majors to test, e.g. --versions=15,17,18,19
+#                     (default: 15 17 18); the host's runs here, the others
+#                     in chroots (needs root)
 #   --no-package      skip the Debian package
 #
 # On failure prints regression.diffs and the server/TAP logs of what failed.
@@ -36,7 +36,7 @@ run_tap=1
 run_valgrind=1
 run_format=1
 run_package=1
-versions="15 17 18 19"
+versions="15 17 18"
 for arg in "$@"; do
 	case $arg in
 	--regress-only) run_tap=0 run_valgrind=0 ;;

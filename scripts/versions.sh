@@ -16,7 +16,8 @@
 #
 # Usage: scripts/versions.sh [--versions "17 18 19"] [--regress-only |
 #                            --tap-only] [--refresh] [--list] [--shell NN]
-#   --versions LIST  the majors to test (default: 17 18 19)
+#   --versions LIST  the majors to test (default: 17 18; 19's release
+#                    candidate on request, see the README)
 #   --regress-only   only the pg_regress suite
 #   --tap-only       only the TAP suite
 #   --refresh        rebuild the chroots even when they are fresh
@@ -37,7 +38,7 @@ set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-versions="17 18 19"
+versions="17 18"
 test_args=(--no-valgrind --no-format)
 refresh=0
 list_only=0
@@ -177,9 +178,9 @@ for major in $versions; do
 	fi
 
 	t0=$SECONDS
-	in_chroot bash /build/relprefetch/scripts/setup.sh --no-build --no-format >"$dir.setup.log" 2>&1 || {
-		tail -n 40 "$dir.setup.log" >&2
-		rp_die "installing the packages for PostgreSQL $major failed (log: $dir.setup.log)"
+	in_chroot bash /build/relprefetch/scripts/setup.sh --no-build --no-format >"$cache/pg$major.setup.log" 2>&1 || {
+		tail -n 40 "$cache/pg$major.setup.log" >&2
+		rp_die "installing the packages for PostgreSQL $major failed (log: $cache/pg$major.setup.log)"
 	}
 	rp_say "PostgreSQL $major: packages ready in $((SECONDS - t0)) s"
 
@@ -187,8 +188,8 @@ for major in $versions; do
 	rc=0
 	in_chroot bash /build/relprefetch/scripts/test.sh "${test_args[@]}" \
 		--versions="$major" --no-package 2>&1 |
-		tee "$dir.test.log" || rc=$?
-	last=$(tail -n 1 "$dir.test.log")
+		tee "$cache/pg$major.test.log" || rc=$?
+	last=$(tail -n 1 "$cache/pg$major.test.log")
 	ok=0 bad=1
 	if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
 		ok=${BASH_REMATCH[1]} bad=${BASH_REMATCH[2]}

@@ -242,7 +242,10 @@ SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "where": "pick
 SELECT (t.parent).id, ARRAY(SELECT c.id FROM unnest(t.children) c) AS comments
 FROM relprefetch.fetch_children(NULL::post, NULL::comment[], parent_where => 'pick(id)', child_where => 'pick(id % 5)', child_order_by => 'id') t;
 SET search_path = fs;
+-- (the primary message only: PostgreSQL 19 words the lookup's hint anew)
+\set VERBOSITY terse
 SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "where": "pick(id)"}') j;
+\set VERBOSITY default
 SET search_path = fs, fs_a;
 SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "where": "pick(id)"}') j;
 -- a quoted schema and table name
