@@ -53,9 +53,11 @@ trap 'exit 143' TERM
 umount_all "$dir"
 mount_all "$dir"
 
+# LANG as well as LC_ALL: pg_regress drops LC_ALL, and the temporary
+# cluster takes its locale (UTF-8, as the tests need) from what is left.
 in_chroot() {
 	chroot "$dir" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-		LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+		LC_ALL=C.UTF-8 LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
 }
 
 passed=0
