@@ -23,6 +23,16 @@ rp_die() {
 
 rp_is_root() { [ "$(id -u)" -eq 0 ]; }
 
+# rp_pg_major: the PostgreSQL major PG_CONFIG belongs to: NN when it is
+# .../postgresql/NN/bin/pg_config (Debian's layout, or a copy of it), else 15.
+rp_pg_major() {
+	if [[ $PG_CONFIG =~ /postgresql/([0-9]+)/bin/pg_config$ ]]; then
+		echo "${BASH_REMATCH[1]}"
+	else
+		echo 15
+	fi
+}
+
 # Directory of the server binaries; only valid once setup.sh has installed them.
 rp_bindir() { "$PG_CONFIG" --bindir; }
 

@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Install what building and testing relprefetch needs, then build and install
-# the extension into the PostgreSQL 15 found through PG_CONFIG.
+# the extension into the PostgreSQL found through PG_CONFIG (15 unless
+# PG_CONFIG is /usr/lib/postgresql/NN/bin/pg_config or a copy of that tree:
+# the packages are then NN's).
 #
-# Usage: scripts/setup.sh [--with-valgrind] [--no-build]
+# Usage: scripts/setup.sh [--with-valgrind] [--no-build] [--no-format]
+#                         [--no-corpus]
 #   --with-valgrind  also install valgrind (scripts/test.sh and the benchmarks)
 #   --no-build       install packages only
+#   --no-format      leave out pg-bsd-indent (Debian 12 has it, not later)
+#   --no-corpus      leave out the corpus's runtimes but Django (t/015_corpus.pl
+#                    then skips those scenarios; scripts/versions.sh's chroots)
+#
+# RP_APT_RELEASE, when set, is apt's target release (-t) for the packages:
+# scripts/versions.sh sets it to experimental for the major only there.
 #
 # Idempotent and quick on a second run: apt runs only when a package is
 # missing, npm only when the corpus's npm packages (corpus/package.json) are
@@ -16,11 +25,15 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 with_valgrind=0
+with_format=1
+with_corpus=1
 build=1
 for arg in "$@"; do
 	case $arg in
 	--with-valgrind) with_valgrind=1 ;;
 	--no-build) build=0 ;;
+	--no-format) with_format=0 ;;
+	--no-corpus) with_corpus=0 ;;
 	-h | --help)
 		rp_help "${BASH_SOURCE[0]}"
 		exit 0
@@ -29,17 +42,29 @@ for arg in "$@"; do
 	esac
 done
 
-# pg_stat_statements ships in postgresql-15 itself on Debian 12;
+major=$(rp_pg_major)
+
+# pg_stat_statements ships in postgresql-NN itself (postgresql-contrib is
+# only a name for the distribution's default major, kept for 15);
 # libipc-run-perl is what the TAP tests (PostgreSQL::Test::Cluster) need;
 # Debian's Django and psycopg2 (for /usr/bin/python3) run the Django example;
 # pgbouncer is the pooler the transaction-pooling test puts in front;
 # pg-bsd-indent checks the formatting (scripts/indent.sh); SQLAlchemy,
 # ActiveRecord with ruby-pg, and Node (with npm, for pg, sequelize and knex)
-# run the detection-quality corpus (corpus/, t/015_corpus.pl).
-packages=(postgresql-15 postgresql-server-dev-15 postgresql-contrib
+# run the detection-quality corpus (corpus/, t/015_corpus.pl), whose other
+# scenarios need only Django.
+packages=("postgresql-$major" "postgresql-server-dev-$major"
 	libipc-run-perl perl make gcc python3 python3-django python3-psycopg2
-	pgbouncer pg-bsd-indent python3-sqlalchemy ruby-activerecord ruby-pg
-	nodejs)
+	pgbouncer)
+if [ "$major" = 15 ]; then
+	packages+=(postgresql-contrib)
+fi
+if [ "$with_format" -eq 1 ]; then
+	packages+=(pg-bsd-indent)
+fi
+if [ "$with_corpus" -eq 1 ]; then
+	packages+=(python3-sqlalchemy ruby-activerecord ruby-pg nodejs)
+fi
 if [ "$with_valgrind" -eq 1 ]; then
 	packages+=(valgrind)
 fi
@@ -53,7 +78,7 @@ for pkg in "${packages[@]}"; do
 done
 
 # A Node from elsewhere may bring npm with it; Debian's nodejs does not.
-if ! command -v npm >/dev/null 2>&1; then
+if [ "$with_corpus" -eq 1 ] && ! command -v npm >/dev/null 2>&1; then
 	missing+=(npm)
 fi
 
@@ -69,7 +94,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	rp_say "installing: ${missing[*]}"
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		"${missing[@]}"
+		${RP_APT_RELEASE:+-t "$RP_APT_RELEASE"} "${missing[@]}"
 fi
 
 # The corpus's npm packages, at the versions corpus/package.json pins,
@@ -88,7 +113,7 @@ npm_current() {
 		for (const [k, v] of Object.entries(d)) console.log(k, v);' \
 		"$RP_ROOT/corpus/package.json")
 }
-if ! npm_current; then
+if [ "$with_corpus" -eq 1 ] && ! npm_current; then
 	if ! rp_is_root; then
 		rp_warn "the corpus's npm packages are not installed in $RP_CORPUS_NPM_DIR (run this script as root): t/015_corpus.pl skips the Node scenarios"
 	else

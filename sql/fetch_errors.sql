@@ -248,7 +248,10 @@ SELECT * FROM fe('post', '{"columns": ["id"], "where": "(((id = 1)))"}');
 SELECT * FROM fe('post', '{"where": "id"}');
 SELECT * FROM fe('post', '{"where": "nope = 1"}');
 SELECT * FROM fe('post', '{"order_by": "nope"}');
+-- (the primary message only: PostgreSQL 19 words the lookup's hint anew)
+\set VERBOSITY terse
 SELECT * FROM fe('post', '{"where": "no_such_function(id)"}');
+\set VERBOSITY default
 SELECT * FROM fe('post', '{"include": {"comment": {"where": "post_id = title"}}}');
 SELECT * FROM fe('post', '{"where": "id = $1"}');
 SELECT * FROM fe('post', '{"include": {"comment": {"where": "post_id = ANY ($1)"}}}');
@@ -285,7 +288,10 @@ SELECT fe_sql($$SELECT * FROM relprefetch.fetch_children(NULL::post, NULL::int[]
 SELECT fe_sql($$SELECT * FROM relprefetch.fetch_children(ROW(1, 'a'), NULL::comment[])$$);
 SELECT fe_sql($$SELECT * FROM relprefetch.fetch_children(NULL::post, ARRAY[ROW(1)])$$);
 -- children that is not an array: no such function
+-- (the primary message only: PostgreSQL 19 words the lookup's hint anew)
+\set VERBOSITY terse
 SELECT fe_sql($$SELECT * FROM relprefetch.fetch_children(NULL::post, NULL::comment)$$);
+\set VERBOSITY default
 -- no relationship, or only a forward one
 SELECT fe_sql($$SELECT * FROM relprefetch.fetch_children(NULL::author, NULL::tag[])$$);
 SELECT fe_sql($$SELECT * FROM relprefetch.fetch_children(NULL::post, NULL::author[])$$);

@@ -524,14 +524,15 @@ SELECT comment_seq - :before_comment_seq <= 1 AS at_most_one_seq_scan,
        comment_idx - :before_comment_idx <= 20 AS index_scans_at_most_keys
 FROM fj_scans();
 COMMIT;
--- in batches of 50: one scan per batch
+-- in batches of 50: one scan per batch (of either kind: PostgreSQL 18's
+-- planner takes the index where 15's reads the table)
 SET relprefetch.fetch_batch_size = 50;
 BEGIN;
 SELECT * FROM fj_scans() \gset before_
 SELECT count(*), sum(json_array_length(j->'comment')) AS comments
 FROM relprefetch.fetch_json('post', '{"where": "id BETWEEN 101 AND 300", "include": ["comment", "tags"]}') j;
-SELECT comment_seq - :before_comment_seq AS comment_seq, comment_idx - :before_comment_idx AS comment_idx,
-       post_tags_seq - :before_post_tags_seq AS post_tags_seq, post_tags_idx - :before_post_tags_idx AS post_tags_idx
+SELECT (comment_seq - :before_comment_seq) + (comment_idx - :before_comment_idx) AS comment_scans,
+       (post_tags_seq - :before_post_tags_seq) + (post_tags_idx - :before_post_tags_idx) AS post_tags_scans
 FROM fj_scans();
 COMMIT;
 RESET relprefetch.fetch_batch_size;

@@ -119,7 +119,7 @@ CREATE FUNCTION fs_seen() RETURNS TABLE (post int, comments int[]) LANGUAGE sql 
     FROM post p LEFT JOIN comment c ON c.post_id = p.id GROUP BY p.id
 $$;
 -- what fetch_json and fetch_children give
-CREATE FUNCTION fs_fetched() RETURNS TABLE (post int, json int[], children int[]) LANGUAGE sql AS $$
+CREATE FUNCTION fs_fetched() RETURNS TABLE (post int, "json" int[], children int[]) LANGUAGE sql AS $$
     SELECT (j->>'id')::int,
            ARRAY(SELECT (c->>'id')::int FROM json_array_elements(j->'comment') c),
            (SELECT ARRAY(SELECT c.id FROM unnest(t.children) c)
@@ -242,7 +242,10 @@ SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "where": "pick
 SELECT (t.parent).id, ARRAY(SELECT c.id FROM unnest(t.children) c) AS comments
 FROM relprefetch.fetch_children(NULL::post, NULL::comment[], parent_where => 'pick(id)', child_where => 'pick(id % 5)', child_order_by => 'id') t;
 SET search_path = fs;
+-- (the primary message only: PostgreSQL 19 words the lookup's hint anew)
+\set VERBOSITY terse
 SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "where": "pick(id)"}') j;
+\set VERBOSITY default
 SET search_path = fs, fs_a;
 SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "where": "pick(id)"}') j;
 -- a quoted schema and table name

@@ -9,7 +9,10 @@ SET relprefetch.threshold = 1;
 SET relprefetch.threshold = 'many';
 SET relprefetch.track = 'nested';
 SET relprefetch.on_detect = 'panic';
+-- (by its SQLSTATE: PostgreSQL 18 words the range with units)
+\set VERBOSITY sqlstate
 SET relprefetch.unit_gap = -1;
+\set VERBOSITY default
 SET relprefetch.unit_gap = '1 fortnight';
 SET relprefetch.enabled = 'maybe';
 -- set at server start only, and reserved prefix

@@ -60,7 +60,11 @@ SET max_parallel_workers_per_gather = 2;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
-SET force_parallel_mode = on;
+-- force_parallel_mode is called debug_parallel_query from PostgreSQL 16
+SELECT CASE WHEN current_setting('server_version_num')::int >= 160000
+            THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END
+       AS force_parallel \gset
+SET :force_parallel = on;
 BEGIN;
 SELECT count(*) FROM blog_comment WHERE body LIKE 'comment 1%';
 SELECT count(*) FROM blog_comment WHERE body LIKE 'comment 2%';
@@ -70,7 +74,7 @@ EXPLAIN (COSTS OFF)
 SELECT count(*) FROM blog_comment WHERE body LIKE 'comment 4%';
 SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
 COMMIT;
-RESET force_parallel_mode;
+RESET :force_parallel;
 RESET min_parallel_table_scan_size;
 RESET parallel_tuple_cost;
 RESET parallel_setup_cost;

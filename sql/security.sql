@@ -912,6 +912,9 @@ BEGIN
                 NULL;
             WHEN OTHERS THEN
                 GET STACKED DIAGNOSTICS outcome = RETURNED_SQLSTATE, detail = MESSAGE_TEXT;
+                -- PostgreSQL's own wording from 16 on, for every version
+                detail := regexp_replace(detail, '^must have admin option on role (.*)$',
+                                         'permission denied to grant role \1');
         END;
         RETURN NEXT;
     END LOOP;

@@ -8,6 +8,8 @@ CREATE EXTENSION relprefetch VERSION '0.1.0';
 SELECT extversion FROM pg_extension WHERE extname = 'relprefetch';
 SELECT count(*) AS fetch_functions FROM pg_proc
 WHERE pronamespace = 'relprefetch'::regnamespace AND proname LIKE 'fetch%';
+ALTER EXTENSION relprefetch UPDATE TO '0.2.0';
+SELECT extversion FROM pg_extension WHERE extname = 'relprefetch';
 ALTER EXTENSION relprefetch UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'relprefetch';
 SELECT p.oid::regprocedure AS function, p.provolatile, p.proisstrict,
@@ -16,9 +18,14 @@ FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid
 WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'relprefetch')
   AND d.classid = 'pg_proc'::regclass
 ORDER BY p.oid::regprocedure::text COLLATE "C";
-SELECT count(*) AS objects FROM pg_depend
+-- (the members kept for the comparison below: their number differs
+-- between PostgreSQL versions)
+SELECT string_agg(pg_describe_object(classid, objid, objsubid), ', '
+                  ORDER BY pg_describe_object(classid, objid, objsubid) COLLATE "C")
+       AS updated_objects
+FROM pg_depend
 WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'relprefetch')
-  AND deptype = 'e';
+  AND deptype = 'e' \gset
 -- and the updated functions work
 CREATE TABLE up_parent (id int PRIMARY KEY);
 CREATE TABLE up_child (id int PRIMARY KEY, parent_id int REFERENCES up_parent);
@@ -32,7 +39,10 @@ DROP TABLE up_child, up_parent;
 DROP EXTENSION relprefetch;
 CREATE EXTENSION relprefetch;
 SELECT extversion FROM pg_extension WHERE extname = 'relprefetch';
-SELECT count(*) AS objects FROM pg_depend
+SELECT string_agg(pg_describe_object(classid, objid, objsubid), ', '
+                  ORDER BY pg_describe_object(classid, objid, objsubid) COLLATE "C")
+       = :'updated_objects' AS same_objects
+FROM pg_depend
 WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'relprefetch')
   AND deptype = 'e';
 \c :home

@@ -28,6 +28,7 @@
 #include "rp_hooks.h"
 #include "rp_proof.h"
 #include "rp_relationship.h"
+#include "rp_compat.h"
 #include "rp_stats.h"
 #include "rp_unit.h"
 
@@ -46,5 +47,5 @@ _PG_init(void)
 	rp_stats_init();
 	rp_fetch_init();
 
-	MarkGUCPrefixReserved("relprefetch");
+	rp_mark_guc_prefix_reserved("relprefetch");
 }

@@ -29,6 +29,7 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+#include "rp_compat.h"
 #include "rp_fetch.h"
 
 #define RP_FETCH_CACHE_SIZE		64
@@ -189,7 +190,7 @@ rp_fetch_cache_init(void)
 char
 rp_fetch_cache_strings_mode(void)
 {
-	return standard_conforming_strings ? 's' : 'e';
+	return rp_standard_conforming_strings() ? 's' : 'e';
 }
 
 RpFetchPlan *

@@ -35,6 +35,7 @@
 
 #include "rp_fetch.h"
 #include "rp_fingerprint.h"
+#include "rp_compat.h"
 #include "rp_stats.h"
 #include "rp_unit.h"
 
@@ -133,7 +134,7 @@ relprefetch_stats(PG_FUNCTION_ARGS)
 	RpStatsScan scan;
 
 	rp_require_preload();
-	InitMaterializedSRF(fcinfo, 0);
+	rp_init_materialized_srf(fcinfo, 0);
 
 	scan.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	scan.userid = GetUserId();
@@ -175,7 +176,7 @@ Datum
 relprefetch_unit_queries(PG_FUNCTION_ARGS)
 {
 	rp_require_preload();
-	InitMaterializedSRF(fcinfo, 0);
+	rp_init_materialized_srf(fcinfo, 0);
 	rp_unit_foreach(rp_unit_query_row, fcinfo->resultinfo);
 	return (Datum) 0;
 }

@@ -56,6 +56,7 @@
 #include "tcop/utility.h"
 #include "utils/guc.h"
 
+#include "rp_compat.h"
 #include "rp_fetch.h"
 #include "rp_fingerprint.h"
 #include "rp_hooks.h"
@@ -117,8 +118,7 @@ static int	rp_utility_location = -1;
 static int	rp_utility_len = 0;
 
 static void rp_ExecutorStart(QueryDesc *queryDesc, int eflags);
-static void rp_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
-						   uint64 count, bool execute_once);
+static void rp_ExecutorRun(RP_EXECUTOR_RUN_ARGS);
 static void rp_ExecutorEnd(QueryDesc *queryDesc);
 static void rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							  bool readOnlyTree, ProcessUtilityContext context,
@@ -335,8 +335,7 @@ rp_ExecutorStart(QueryDesc *queryDesc, int eflags)
  * FETCH.
  */
 static void
-rp_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
-			   bool execute_once)
+rp_ExecutorRun(RP_EXECUTOR_RUN_ARGS)
 {
 	RpInflight *inflight = NULL;
 
@@ -346,9 +345,9 @@ rp_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 						 inflight->exec.fingerprint, inflight->exec.seq);
 
 	if (prev_ExecutorRun)
-		prev_ExecutorRun(queryDesc, direction, count, execute_once);
+		prev_ExecutorRun(RP_EXECUTOR_RUN_PASS);
 	else
-		standard_ExecutorRun(queryDesc, direction, count, execute_once);
+		standard_ExecutorRun(RP_EXECUTOR_RUN_PASS);
 
 	if (inflight != NULL)
 		rp_proof_capture_done(queryDesc);

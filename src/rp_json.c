@@ -27,6 +27,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "rp_compat.h"
 #include "rp_json.h"
 
 /* Bytes that a JSON string must escape: the controls, '"' and '\' */

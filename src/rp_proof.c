@@ -80,6 +80,7 @@
 #include "utils/memutils.h"
 #include "utils/uuid.h"
 
+#include "rp_compat.h"
 #include "rp_proof.h"
 #include "rp_relationship.h"
 

@@ -50,7 +50,6 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
-#include "storage/backendid.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
@@ -61,6 +60,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "rp_compat.h"
 #include "rp_stats_internal.h"
 
 
@@ -170,8 +170,7 @@ rp_stats_init(void)
 							0,
 							NULL, NULL, NULL);
 
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = rp_shmem_request;
+	rp_install_shmem_request_hook(rp_shmem_request, &prev_shmem_request_hook);
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = rp_shmem_startup;
 }
@@ -193,7 +192,7 @@ rp_shmem_size(void)
 {
 	Size		size = MAXALIGN(sizeof(RpSharedState));
 
-	size = add_size(size, MAXALIGN(mul_size(MaxBackends,
+	size = add_size(size, MAXALIGN(mul_size(rp_max_backends(),
 											sizeof(RpPendingSlot))));
 	return add_size(size,
 					hash_estimate_size(rp_max_entries, rp_entry_size()));
@@ -245,9 +244,8 @@ rp_shmem_startup(void)
 	memset(&info, 0, sizeof(info));
 	info.keysize = sizeof(RpStatsKey);
 	info.entrysize = rp_entry_size();
-	rp_hash = ShmemInitHash("relprefetch hash",
-							rp_max_entries, rp_max_entries,
-							&info, HASH_ELEM | HASH_BLOBS);
+	rp_hash = rp_shmem_init_hash("relprefetch hash", rp_max_entries,
+								 &info, HASH_ELEM | HASH_BLOBS);
 
 	LWLockRelease(AddinShmemInitLock);
 
@@ -508,7 +506,7 @@ rp_stats_removals(void)
 static inline RpPendingSlot *
 rp_my_slot(void)
 {
-	return &rp_slots[MyBackendId - 1];
+	return &rp_slots[rp_my_backend_index()];
 }
 
 static inline bool
@@ -611,7 +609,7 @@ rp_stats_pending_fold(void)
 {
 	RpPendingSlot *slot;
 
-	if (!rp_stats_available() || MyBackendId == InvalidBackendId)
+	if (!rp_stats_available() || rp_my_backend_index() < 0)
 		return;
 	slot = rp_my_slot();
 	if (slot->npending == 0)

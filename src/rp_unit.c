@@ -49,6 +49,7 @@
 
 #include "rp_describe.h"
 #include "rp_fingerprint.h"
+#include "rp_compat.h"
 #include "rp_stats.h"
 #include "rp_unit.h"
 
@@ -232,7 +233,7 @@ rp_unit_begin(RpUnitKind kind)
 void
 rp_unit_note_begin(void)
 {
-	rp_unit.begin_lxid = MyProc->lxid;
+	rp_unit.begin_lxid = rp_my_lxid();
 }
 
 /* End the current unit if the statement about to be counted is not in it */
@@ -240,7 +241,7 @@ static void
 rp_unit_boundary(void)
 {
 	TimestampTz stmt_start = GetCurrentStatementStartTimestamp();
-	LocalTransactionId lxid = MyProc->lxid;
+	LocalTransactionId lxid = rp_my_lxid();
 
 	if (rp_unit.kind != RP_UNIT_NONE && lxid == rp_unit.lxid)
 		;						/* same transaction, same unit */

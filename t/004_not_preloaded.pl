@@ -30,6 +30,13 @@ my $node = start_node();
 is($node->safe_psql('postgres', 'SHOW shared_preload_libraries'),
 	'', 'relprefetch is not preloaded');
 
+# The version a plain CREATE EXTENSION installs, from the control file.
+open(my $control, '<', "$FindBin::RealBin/../relprefetch.control")
+  or die "relprefetch.control: $!";
+my ($default_version) =
+  map { /^default_version = '(.*)'$/ ? $1 : () } <$control>;
+close($control);
+
 my ($ret, $stdout, $stderr) =
   $node->psql('postgres', 'CREATE EXTENSION relprefetch');
 is($ret, 0, 'CREATE EXTENSION works without shared_preload_libraries')
@@ -38,7 +45,7 @@ is($stderr, '', 'CREATE EXTENSION: no message');
 is( $node->safe_psql(
 		'postgres',
 		"SELECT extversion FROM pg_extension WHERE extname = 'relprefetch'"),
-	'0.3.0',
+	$default_version,
 	'the extension is installed');
 
 # The fetch functions need no shared memory: they work without preloading.

@@ -319,7 +319,7 @@ sub session_died
 	my $log     = new_log();
 	my $crashed = 0;
 	while ($log =~
-/server process \(PID (\d+)\) (?:was terminated by (?:signal|exception) [^\n]*|exited with exit code [1-9][^\n]*)\n(?:[^\n]*DETAIL:  Failed process was running: ([^\n]*))?/g
+/(?:server process|client backend) \(PID (\d+)\) (?:was terminated by (?:signal|exception) [^\n]*|exited with exit code [1-9][^\n]*)\n(?:[^\n]*DETAIL:  Failed process was running: ([^\n]*))?/g
 	  )
 	{
 		my ($pid, $stmt) = ($1, $2 // '?');
@@ -485,7 +485,7 @@ for my $line (split /\n/, slurp_file($node->logfile))
 {
 	next if length($line) > 10000;  # an input's text, never a message of ours
 	push @crash_lines, $line
-	  if index($line, 'server process (PID') >= 0
+	  if $line =~ /(?:server process|client backend) \(PID/
 	  && $line =~
 /terminated by signal|terminated by exception|exited with exit code [1-9]/;
 	push @internal_log, $line

@@ -93,8 +93,9 @@ sub crash_restart
 
 	my $offset = -s $node->logfile;
 	ok(kill('KILL', $pid), $test_name);
+	# "server process" up to PostgreSQL 17, "client backend" from 18
 	$node->wait_for_log(
-		qr/server process \(PID $pid\) was terminated by signal 9: Killed/,
+		qr/(?:server process|client backend) \(PID $pid\) was terminated by signal 9: Killed/,
 		$offset);
 	$node->wait_for_log(qr/all server processes terminated; reinitializing/,
 		$offset);

@@ -49,6 +49,12 @@ def stats():
         return [dict(zip(STATS_COLUMNS, row)) for row in cursor.fetchall()]
 
 
+# Django 4.2 and later also record an atomic block's BEGIN and COMMIT:
+# only the statements the functions send count here.
+TRANSACTION_SQL = re.compile(
+    r"^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT)\b")
+
+
 def run(fn, mode):
     """Run fn in its own unit of work; return the posts it went through and
     a record of what Django sent and what relprefetch.stats shows."""
@@ -64,7 +70,8 @@ def run(fn, mode):
         "function": fn.__name__,
         "mode": mode,
         "lines": lines,
-        "queries": [q["sql"] for q in captured.captured_queries],
+        "queries": [q["sql"] for q in captured.captured_queries
+                    if not TRANSACTION_SQL.match(q["sql"])],
         "stats": stats(),
     }
 
