@@ -347,8 +347,10 @@ cg_total() {
 		END { if (t != "") print t; else if (s != "") print s; else exit 1 }' "$1"
 }
 
-# annotate_total FILE: the same total as callgrind_annotate reads it, to
-# check that cg_total parses the file the way valgrind's own tool does.
+# annotate_total FILE: the total as callgrind_annotate reads it, to check
+# that cg_total parses the file the way valgrind's own tool does. It sums
+# the cost lines, which can miss a few hundred instructions of the whole
+# process's "totals:" (counted at exit), so the two must agree to 0.001%.
 annotate_total() {
 	callgrind_annotate "$1" 2>/dev/null |
 		awk '/PROGRAM TOTALS/ && t == "" { t = $1; gsub(",", "", t) } END { print t }'
@@ -500,7 +502,7 @@ for cfg in "${configs[@]}"; do
 			file=$work/$tag.callgrind
 			t=$(cg_total "$file") || rp_die "no totals in $file"
 			at=$(annotate_total "$file")
-			[ "$at" = "$t" ] ||
+			awk -v a="${at:-0}" -v t="$t" 'BEGIN { d = a - t; exit !(d * d <= (t / 1e5) ^ 2) }' ||
 				rp_die "$file: totals line says $t, callgrind_annotate says ${at:-nothing}"
 			total[$id,$in,$len]=$t
 			# Every statement ran and returned its rows.
