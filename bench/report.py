@@ -624,7 +624,7 @@ each configuration runs each input twice, N1 and N2 statements, through a
 single-user backend under callgrind counting the whole process;
 instructions per statement = (Ir(N2) - Ir(N1)) / (N2 - N1), so start-up
 and shut-down cancel out and nothing on a statement's own path is left
-out (issue 11's method; before 0.3.0 the count was taken only inside
+out (issue 11's method; this benchmark used to count only inside
 `exec_simple_query`). The inputs: a primary-key point SELECT (`SELECT v
 FROM t WHERE id = <k>`, 10,000-row table, index scan), each statement its
 own unit of work (`relprefetch.unit_gap = 0`): the common path; the same
@@ -659,7 +659,7 @@ machine; the server's CPU time per transaction (the backends' user +
 system time, collected by the postmaster as they exit, divided by the
 transactions) much less so. In select-only, each client sends the
 same statement back to back (no idle gap of `unit_gap`), so relprefetch
-sees one long unit and takes its repeat path, as in 1a's "defaults"; the
+sees one long unit and takes its repeat path (executions of a detected loop); the
 N+1 script is the shape relprefetch is for (threshold 5, so every
 transaction is a detected loop).
 
