@@ -103,24 +103,31 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-# run_lengths OPTION VALUE MIN: "N1 N2" from "N1" or "N1,N2", N2 defaulting
-# to 3 x N1, with MIN <= N1 < N2.
+# run_lengths OPTION VALUE MIN: set RUN_N1 and RUN_N2 from "N1" or
+# "N1,N2", N2 defaulting to 3 x N1, with MIN <= N1 < N2. Not in a
+# subshell: rp_die must stop the script.
 run_lengths() {
-	local opt=$1 value=$2 min=$3 n1 n2
-	n1=${value%%,*}
-	n2=${value#*,}
-	[ "$n2" != "$value" ] || n2=$((3 * ${n1:-0}))
-	case $n1,$n2 in
-	*[!0-9,]* | ,* | *,) rp_die "$opt wants N1 or N1,N2 (positive integers), not '$value'" ;;
+	local opt=$1 value=$2 min=$3
+	RUN_N1=${value%%,*}
+	RUN_N2=${value#*,}
+	case $RUN_N1 in
+	'' | *[!0-9]*) rp_die "$opt wants N1 or N1,N2 (positive integers), not '$value'" ;;
 	esac
-	[ "$n1" -ge "$min" ] || rp_die "$opt: N1 must be at least $min"
-	[ "$n2" -gt "$n1" ] || rp_die "$opt: N2 must be greater than N1"
-	echo "$n1 $n2"
+	[ "$RUN_N2" != "$value" ] || RUN_N2=$((3 * RUN_N1))
+	case $RUN_N2 in
+	'' | *[!0-9]*) rp_die "$opt wants N1 or N1,N2 (positive integers), not '$value'" ;;
+	esac
+	[ "$RUN_N1" -ge "$min" ] || rp_die "$opt: N1 must be at least $min"
+	[ "$RUN_N2" -gt "$RUN_N1" ] || rp_die "$opt: N2 must be greater than N1"
 }
 # The difference between the runs is what is measured: the longer apart,
 # the less a few instructions of noise weigh per statement.
-read -r point_n1 point_n2 <<<"$(run_lengths --statements "$statements" 100)"
-read -r rows_n1 rows_n2 <<<"$(run_lengths --rows-statements "$rows_statements" 1)"
+run_lengths --statements "$statements" 100
+point_n1=$RUN_N1
+point_n2=$RUN_N2
+run_lengths --rows-statements "$rows_statements" 1
+rows_n1=$RUN_N1
+rows_n2=$RUN_N2
 case $loop in
 '' | *[!0-9]*) rp_die "--loop wants an integer, not '$loop'" ;;
 esac
