@@ -33,7 +33,7 @@
 #                   the repeat path, at most +1% per 10,000-row SELECT
 #                   (rows and copy)
 #
-# Three inputs, each run with the same configurations (no library;
+# Four inputs, each run with the same configurations (no library;
 # relprefetch with its defaults, require_proof off; relprefetch with
 # require_proof = on; pg_stat_statements; relprefetch and
 # pg_stat_statements):
@@ -485,8 +485,8 @@ if [ -z "$esq" ] || [ "$(printf '%s\n' "$esq" | wc -l)" -ne 1 ]; then
 fi
 rp_say "exec_simple_query is '$esq' to callgrind"
 
-# id|label|shared_preload_libraries|GUCs (space-separated). With the point
-# and rows inputs, relprefetch also gets relprefetch.unit_gap = 0, so that
+# id|label|shared_preload_libraries|GUCs (space-separated). With the point,
+# rows and copy inputs, relprefetch also gets relprefetch.unit_gap = 0, so that
 # every statement is a unit of its own (single-user mode reads its input
 # back to back, which would otherwise make one long unit).
 configs=(
