@@ -19,14 +19,15 @@
 #                      (default 5)
 #   --pgbench-time S   seconds of each pgbench run (default 10)
 #   --mem-runs N       memory measurements of each contender (default 5)
-#   --statements N     point SELECTs per callgrind run (default 2000)
+#   --statements N     point SELECTs in the short callgrind runs of section
+#                      1a; the long runs have 3 x N (default 2000)
 #   --only LIST        run only these sections, comma-separated, of
 #                      overhead (callgrind), pgbench, fetch, memory
-#   --quick            a smoke test of about a minute: --scales 100,300,1000
+#   --quick            a smoke test of a few minutes: --scales 100,300,1000
 #                      --runs 2 --n1-runs 1 --pgbench-runs 1 --pgbench-time 3
-#                      --mem-runs 2 --statements 200, report in
-#                      bench/out/BENCHMARKS-quick.md; options given as well
-#                      take precedence
+#                      --mem-runs 2 --statements 200 (and 2 and 6 10,000-row
+#                      SELECTs), report in bench/out/BENCHMARKS-quick.md;
+#                      options given as well take precedence
 #   --out FILE         the report (default BENCHMARKS.md at the top of the
 #                      checkout)
 #   --no-setup         do not run scripts/setup.sh --with-valgrind (which
@@ -34,8 +35,9 @@
 #                      relprefetch): measure what is installed
 #
 # The sections:
-#   1. the per-statement cost of detection: instructions per primary-key
-#      point SELECT under callgrind (bench/overhead.sh), and pgbench over
+#   1. the per-statement cost of detection: instructions per statement
+#      under callgrind (bench/overhead.sh: a point SELECT on relprefetch's
+#      common and repeat paths, a 10,000-row SELECT), and pgbench over
 #      TCP loopback, select-only and an N+1-shaped script, with and without
 #      relprefetch in shared_preload_libraries (restarted between)
 #   2. fetching the blog graph, the whole of it and a page, by
@@ -74,6 +76,7 @@ if [ "$quick" -eq 1 ]; then
 	pg_time=3
 	mem_runs=2
 	statements=200
+	rows_statements=2
 	out="$RP_ROOT/bench/out/BENCHMARKS-quick.md"
 else
 	scales=1000,10000,100000
@@ -83,6 +86,7 @@ else
 	pg_time=10
 	mem_runs=5
 	statements=2000
+	rows_statements=10
 	out="$RP_ROOT/BENCHMARKS.md"
 fi
 only=overhead,pgbench,fetch,memory
@@ -244,12 +248,14 @@ bench_fetch_sql "$sqldir"
 
 # ---------------------------------------------------------------------------
 # 1a. Instructions per statement: bench/overhead.sh, unchanged. Instruction
-# counts do not depend on the machine's load and repeat exactly (its run 1b
-# repeats run 1 to show it), so one run of each configuration is enough.
+# counts do not depend on the machine's load and repeat exactly (it runs
+# one configuration again at the end to show it), so one run of each
+# configuration is enough.
 if wants overhead; then
 	load_mark "1a. callgrind"
-	rp_say "1a. callgrind: $statements point SELECTs per configuration (bench/overhead.sh)"
-	bash "$RP_ROOT/bench/overhead.sh" --no-setup --statements "$statements" --loop 10 \
+	rp_say "1a. callgrind: $statements and $((3 * statements)) point SELECTs, $rows_statements and $((3 * rows_statements)) 10,000-row SELECTs per configuration (bench/overhead.sh)"
+	bash "$RP_ROOT/bench/overhead.sh" --no-setup --statements "$statements,$((3 * statements))" \
+		--rows-statements "$rows_statements,$((3 * rows_statements))" --loop 10 \
 		--out "$work/overhead.md" --tsv "$work/overhead.tsv" >"$work/overhead.log" 2>&1 ||
 		rp_die "bench/overhead.sh failed; see $work/overhead.log"
 	overhead_repeat=$(sed -n 's/^Repeatability: //p' "$work/overhead.log" | head -n 1)
@@ -560,7 +566,8 @@ date=$(date -u '+%Y-%m-%d %H:%M UTC')
 elapsed=$elapsed
 sections=$sections
 scales=$(IFS=, && echo "${scale_list[*]}")
-statements=$statements
+statements=$statements,$((3 * statements))
+rows_statements=$rows_statements,$((3 * rows_statements))
 overhead_repeat=${overhead_repeat:-}
 pgbench_time=$pg_time
 pgbench_runs=$pg_runs
