@@ -557,8 +557,12 @@ static RpProofStore *
 rp_store_for(uint64 unit_id)
 {
 	if (rp_store == NULL)
+	{
+		/* its arrays are filled before they are read: no need to zero them */
 		rp_store = MemoryContextAlloc(TopMemoryContext, sizeof(RpProofStore));
-	if (rp_store->unit_id != unit_id || rp_store == NULL)
+		rp_store->unit_id = 0;	/* no unit is numbered 0 */
+	}
+	if (rp_store->unit_id != unit_id)
 	{
 		rp_store->unit_id = unit_id;
 		rp_store->ncaptures = 0;
