@@ -77,21 +77,21 @@ typedef struct RpScanQuals
 	Oid			relid;
 	Index		scanrelid;
 	List	   *quals;
-}			RpScanQuals;
+} RpScanQuals;
 
 /* What a plan walk finds */
 typedef struct RpPlanFacts
 {
 	List	   *lookups;		/* RpKeyLookup */
 	List	   *scans;			/* RpScanQuals */
-}			RpPlanFacts;
+} RpPlanFacts;
 
 static RpDescription *rp_descriptions = NULL;
 
 static bool rp_describe_from_catalogs(PlannedStmt *stmt,
 									  const Oid *source_relids, int nsource,
 									  RpRepeatDesc *desc);
-static void rp_walk_plan(Plan *plan, PlannedStmt *stmt, RpPlanFacts * facts);
+static void rp_walk_plan(Plan *plan, PlannedStmt *stmt, RpPlanFacts *facts);
 static void rp_add_qual_lookups(List *quals, PlannedStmt *stmt,
 								IndexOnlyScan *ios, List **lookups);
 static bool rp_is_varying_value(Node *node);
@@ -244,7 +244,7 @@ rp_describe_from_catalogs(PlannedStmt *stmt, const Oid *source_relids,
 /* Keep the quals of a scan of a plain relation */
 static void
 rp_add_scan_quals(PlannedStmt *stmt, Scan * scan, List *quals,
-				  RpPlanFacts * facts)
+				  RpPlanFacts *facts)
 {
 	RpScanQuals *sq;
 	RangeTblEntry *rte;
@@ -263,7 +263,7 @@ rp_add_scan_quals(PlannedStmt *stmt, Scan * scan, List *quals,
 
 /* Collect the key lookups and the quals of every scan in a plan tree */
 static void
-rp_walk_plan(Plan *plan, PlannedStmt *stmt, RpPlanFacts * facts)
+rp_walk_plan(Plan *plan, PlannedStmt *stmt, RpPlanFacts *facts)
 {
 	ListCell   *lc;
 	List	  **lookups = &facts->lookups;

@@ -344,17 +344,17 @@ typedef struct RpPlanKeys
 {
 	ParamListInfo params;
 	RpExecKeys *keys;
-}			RpPlanKeys;
+} RpPlanKeys;
 
 static void
-rp_plan_key_add(RpPlanKeys * found, uint64 hash)
+rp_plan_key_add(RpPlanKeys *found, uint64 hash)
 {
 	if (found->keys->nkeys < RP_PROOF_KEYS)
 		found->keys->hash[found->keys->nkeys++] = hash;
 }
 
 static bool
-rp_plan_keys_walker(Node *node, RpPlanKeys * found)
+rp_plan_keys_walker(Node *node, RpPlanKeys *found)
 {
 	if (node == NULL)
 		return false;
@@ -388,7 +388,7 @@ rp_plan_keys_walker(Node *node, RpPlanKeys * found)
 
 /* The values a plan's scans and filters compare with, in plan order */
 static void
-rp_plan_keys(Plan *plan, RpPlanKeys * found)
+rp_plan_keys(Plan *plan, RpPlanKeys *found)
 {
 	ListCell   *lc;
 
