@@ -22,6 +22,11 @@
 #                     memory-test difference is settled: see the README);
 #                     the host's runs here, the others in chroots (needs root)
 #   --no-package      skip the Debian package
+#   --no-corpus       leave out the detection-quality corpus (t/015_corpus.pl
+#                     skips, and setup.sh installs only Django of its
+#                     runtimes): scripts/versions.sh's chroots, where
+#                     detection is the host's and npm's registry may not be
+#                     reachable
 #
 # On failure prints regression.diffs and the server/TAP logs of what failed.
 # The last line is "N passed, N failed" (the metadata and formatting checks,
@@ -37,6 +42,7 @@ run_tap=1
 run_valgrind=1
 run_format=1
 run_package=1
+no_corpus=0
 versions="15 17"
 for arg in "$@"; do
 	case $arg in
@@ -45,6 +51,7 @@ for arg in "$@"; do
 	--no-valgrind) run_valgrind=0 ;;
 	--no-format) run_format=0 ;;
 	--no-package) run_package=0 ;;
+	--no-corpus) no_corpus=1 ;;
 	--versions=*) versions=${arg#--versions=} versions=${versions//,/ } ;;
 	-h | --help)
 		rp_help "${BASH_SOURCE[0]}"
@@ -83,6 +90,9 @@ fi
 if [ $run_format -eq 0 ]; then
 	setup_args+=(--no-format)
 fi
+if [ $no_corpus -eq 1 ]; then
+	setup_args+=(--no-corpus)
+fi
 if [ $run_host -eq 1 ]; then
 	bash "$RP_ROOT/scripts/setup.sh" ${setup_args[@]+"${setup_args[@]}"}
 fi
@@ -110,6 +120,7 @@ run_make() {
 		-u PGUSER -u PGSERVICE -u PGOPTIONS -u PGDATA \
 		PATH="$bindir:$PATH" LC_ALL=C.UTF-8 LANG=C.UTF-8 \
 		RP_CORPUS_NODE_MODULES="$RP_CORPUS_NPM_DIR/node_modules" \
+		RP_NO_CORPUS="$no_corpus" \
 		make --no-print-directory PG_CONFIG="$PG_CONFIG" "$@"
 }
 
