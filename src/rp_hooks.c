@@ -10,6 +10,9 @@
  * ExecutorEnd, read from the clock twice.  (Asking the executor to time
  * the query through queryDesc->totaltime would cost more, and would take
  * the place where pg_stat_statements puts its buffer and WAL counters.)
+ * With relprefetch.require_proof, ExecutorRun passes the rows of a counted
+ * statement through rp_proof.c's receiver, for the proof of later loops;
+ * otherwise it only chains to the previous hook.
  *
  * Which statements count:
  *	- with relprefetch.track = top, those the client sent.  A statement is
@@ -283,20 +286,14 @@ rp_inflight_find(QueryDesc *queryDesc)
 static RpInflight *
 rp_inflight_take(QueryDesc *queryDesc)
 {
-	dlist_iter	iter;
+	RpInflight *inflight = rp_inflight_find(queryDesc);
 
-	dlist_foreach(iter, &rp_inflight)
+	if (inflight != NULL)
 	{
-		RpInflight *inflight = dlist_container(RpInflight, node, iter.cur);
-
-		if (inflight->queryDesc == queryDesc)
-		{
-			dlist_delete(&inflight->node);
-			inflight->linked = false;
-			return inflight;
-		}
+		dlist_delete(&inflight->node);
+		inflight->linked = false;
 	}
-	return NULL;
+	return inflight;
 }
 
 static void
