@@ -132,8 +132,17 @@ if [ "$build" -eq 0 ]; then
 	exit 0
 fi
 
+# The objects are built for one PostgreSQL; make does not see that
+# PG_CONFIG now names another (scripts/test.sh goes from Debian's build to
+# the assert-enabled one, whose headers turn assertions on): then they are
+# rebuilt from clean. .rp-built-for names the server they were built for.
+built_for="$PG_CONFIG $("$PG_CONFIG" --version) $("$PG_CONFIG" --cppflags --cflags | tr '\n' ' ')"
+if [ "$(cat "$RP_ROOT/.rp-built-for" 2>/dev/null)" != "$built_for" ]; then
+	make -C "$RP_ROOT" PG_CONFIG="$PG_CONFIG" clean >/dev/null
+fi
 rp_say "building relprefetch"
 make -C "$RP_ROOT" PG_CONFIG="$PG_CONFIG" -j"$(nproc)"
+echo "$built_for" >"$RP_ROOT/.rp-built-for"
 
 if rp_is_root; then
 	rp_say "installing relprefetch into $("$PG_CONFIG" --pkglibdir)"

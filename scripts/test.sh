@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
 # Every test, on every PostgreSQL major we test. On the host's own major
-# (15 on Debian 12; the one PG_CONFIG points to): the release metadata
-# (scripts/meta.sh), the formatting of src/ (scripts/indent.sh), the
-# pg_regress suite (REGRESS in the Makefile) and the TAP suite (t/*.pl)
-# against the installed extension, as the cluster owner, in a copy of the
-# test material inside a work folder (see rp_workdir in lib.sh), then the
-# pg_regress suite again with the server under valgrind
-# (scripts/valgrind.sh: 5 to 10 minutes). On the other majors, each in a
-# Debian chroot (scripts/versions.sh): the pg_regress and TAP suites. Then
-# the Debian package, built and tested in a clean chroot
-# (scripts/package.sh).
+# (15 on Debian 12; the one PG_CONFIG points to), with Debian's build: the
+# release metadata (scripts/meta.sh), the formatting of src/
+# (scripts/indent.sh), the pg_regress suite (REGRESS in the Makefile) and
+# the TAP suite (t/*.pl) against the installed extension, as the cluster
+# owner, in a copy of the test material inside a work folder (see
+# rp_workdir in lib.sh). Then the same major built with assertions and
+# valgrind support (scripts/assert_build.sh: built once, about 9 minutes,
+# then cached): relprefetch built and installed into it, the pg_regress and
+# TAP suites again (the detection-quality corpus, t/015_corpus.pl, skips:
+# it ran on Debian's build) and the pg_regress suite with the server under
+# valgrind (scripts/valgrind.sh). On the other majors, each in a Debian
+# chroot (scripts/versions.sh): the pg_regress and TAP suites. Then the
+# Debian package, built and tested in a clean chroot (scripts/package.sh).
 #
 # Usage: scripts/test.sh [--regress-only | --tap-only] [--no-valgrind]
-#                        [--no-format] [--versions=LIST] [--no-package]
+#                        [--no-assert] [--no-format] [--versions=LIST]
+#                        [--no-package] [--no-corpus]
 #   --regress-only    only the pg_regress suite (and the package)
 #   --tap-only        only the TAP suite (no package)
 #   --no-valgrind     skip the run under valgrind
+#   --no-assert       skip the assert-enabled build; valgrind then runs
+#                     on Debian's build (which has no valgrind support)
 #   --no-format       skip the formatting check
 #   --versions=LIST   the majors to test, e.g. --versions=15,17,18,19
 #                     (default: 15 17; 18 and 19 on request, until 18's
@@ -28,10 +34,14 @@
 #                     detection is the host's and npm's registry may not be
 #                     reachable
 #
+# RP_ASSERT_DIR chooses where the assert-enabled build is cached (default
+# /var/cache/relprefetch/pg-assert-15); building it needs root.
+#
 # On failure prints regression.diffs and the server/TAP logs of what failed.
 # The last line is "N passed, N failed" (the metadata and formatting checks,
 # pg_regress tests, TAP files and the valgrind run, as one each, on every
-# major, and the package build); exits non-zero when anything failed.
+# major and build, and the package build); exits non-zero when anything
+# failed.
 set -euo pipefail
 
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -40,6 +50,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 run_regress=1
 run_tap=1
 run_valgrind=1
+run_assert=1
 run_format=1
 run_package=1
 no_corpus=0
@@ -49,6 +60,7 @@ for arg in "$@"; do
 	--regress-only) run_tap=0 run_valgrind=0 ;;
 	--tap-only) run_regress=0 run_valgrind=0 ;;
 	--no-valgrind) run_valgrind=0 ;;
+	--no-assert) run_assert=0 ;;
 	--no-format) run_format=0 ;;
 	--no-package) run_package=0 ;;
 	--no-corpus) no_corpus=1 ;;
@@ -80,7 +92,7 @@ for v in $versions; do
 done
 want_regress=$run_regress want_tap=$run_tap
 if [ $run_host -eq 0 ]; then
-	run_regress=0 run_tap=0 run_valgrind=0 run_format=0
+	run_regress=0 run_tap=0 run_valgrind=0 run_format=0 run_assert=0
 fi
 
 setup_args=()
@@ -155,8 +167,11 @@ if [ $run_format -eq 1 ]; then
 	quick_check "formatting (scripts/indent.sh)" bash "$RP_ROOT/scripts/indent.sh"
 fi
 
-if [ $run_regress -eq 1 ]; then
-	rp_say "pg_regress tests"
+# regress_suite DIR LABEL: the pg_regress suite against the PostgreSQL of
+# PG_CONFIG, in DIR (a copy of the test material); LABEL names the build.
+regress_suite() {
+	local work=$1 label=$2 expected rc ok bad
+	rp_say "pg_regress tests$label"
 	# shellcheck disable=SC2016 # $(REGRESS) is for make
 	expected=$(make -s --no-print-directory -C "$work" PG_CONFIG="$PG_CONFIG" \
 		--eval 'rp-print-regress: ; @echo $(REGRESS)' rp-print-regress | wc -w)
@@ -198,16 +213,18 @@ if [ $run_regress -eq 1 ]; then
 	fi
 	passed=$((passed + ok))
 	failed=$((failed + bad))
-fi
+}
 
-if [ $run_tap -eq 1 ]; then
+# tap_suite DIR LABEL: the TAP suite, as regress_suite.
+tap_suite() {
+	local work=$1 label=$2 tap_files total bad_files rc ok bad logdir f name log
 	shopt -s nullglob
 	tap_files=("$work"/t/*.pl)
 	shopt -u nullglob
 	if [ ${#tap_files[@]} -eq 0 ]; then
 		rp_say "no TAP tests (t/*.pl), skipping"
 	else
-		rp_say "TAP tests"
+		rp_say "TAP tests$label"
 		rc=0
 		run_make installcheck REGRESS= 2>&1 | tee "$work/tap.log" || rc=$?
 		interrupted "$rc"
@@ -249,10 +266,13 @@ if [ $run_tap -eq 1 ]; then
 		passed=$((passed + ok))
 		failed=$((failed + bad))
 	fi
-fi
+}
 
-if [ $run_valgrind -eq 1 ]; then
-	rp_say "pg_regress tests under valgrind"
+# valgrind_run: the pg_regress suite under valgrind (scripts/valgrind.sh)
+# against the PostgreSQL of PG_CONFIG, counted as one.
+valgrind_run() {
+	local rc
+	rp_say "pg_regress tests under valgrind$1"
 	rc=0
 	bash "$RP_ROOT/scripts/valgrind.sh" --no-setup 2>&1 |
 		tee "$work/valgrind.log" || rc=$?
@@ -260,6 +280,52 @@ if [ $run_valgrind -eq 1 ]; then
 	if [ "$rc" -eq 0 ]; then
 		passed=$((passed + 1))
 	else
+		failed=$((failed + 1))
+	fi
+}
+
+if [ $run_regress -eq 1 ]; then
+	regress_suite "$work" ""
+fi
+if [ $run_tap -eq 1 ]; then
+	tap_suite "$work" ""
+fi
+if [ $run_valgrind -eq 1 ] && [ $run_assert -eq 0 ]; then
+	valgrind_run " (Debian's build)"
+fi
+
+# The same major built with assertions and valgrind support: the suites
+# again, in a copy of their own, and valgrind; the corpus ran above.
+if [ $run_assert -eq 1 ]; then
+	rp_say "the assert-enabled PostgreSQL (scripts/assert_build.sh)"
+	t_assert=$SECONDS
+	if bash "$RP_ROOT/scripts/assert_build.sh"; then
+		rp_say "assert-enabled build ready in $((SECONDS - t_assert)) s"
+		debian_pg_config=$PG_CONFIG
+		PG_CONFIG=$(bash "$RP_ROOT/scripts/assert_build.sh" --print-pg-config)
+		export PG_CONFIG
+		bindir=$(rp_bindir)
+		bash "$RP_ROOT/scripts/setup.sh" --no-format --no-corpus
+		assert_work=$work/assert
+		mkdir "$assert_work"
+		rp_copy_tests "$assert_work"
+		saved_no_corpus=$no_corpus
+		no_corpus=1
+		if [ $run_regress -eq 1 ]; then
+			regress_suite "$assert_work" " (assert-enabled build)"
+		fi
+		if [ $run_tap -eq 1 ]; then
+			tap_suite "$assert_work" " (assert-enabled build)"
+		fi
+		no_corpus=$saved_no_corpus
+		if [ $run_valgrind -eq 1 ]; then
+			valgrind_run " (assert-enabled build)"
+		fi
+		# The chroots and the package below go by the host's own build.
+		PG_CONFIG=$debian_pg_config
+		bindir=$(rp_bindir)
+	else
+		rp_warn "the assert-enabled PostgreSQL could not be built: its runs count as one failure"
 		failed=$((failed + 1))
 	fi
 fi

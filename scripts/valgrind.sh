@@ -22,12 +22,18 @@
 # (memcheck follows every fork: the postmaster, its auxiliary processes and
 # every backend).
 #
-# Debian's PostgreSQL is built without USE_VALGRIND: palloc'd chunks are not
-# protected one by one, so memcheck sees overruns only past a malloc'd block
-# (a memory context's block) and uninitialised bytes only in fresh blocks;
-# what it does catch is reported. Known-benign errors of PostgreSQL itself
-# (padding bytes written to disk, ...) are suppressed by
-# scripts/valgrind.supp; nothing there mentions relprefetch.
+# PG_CONFIG chooses the server. scripts/test.sh runs this against the
+# assert-enabled build of scripts/assert_build.sh, which has valgrind
+# support (USE_VALGRIND): every palloc'd chunk is its own region for
+# memcheck, with no-access red zones around it and its bytes undefined
+# until written, and freed or reset memory becomes inaccessible, so
+# memcheck sees chunk-level overruns, uses after pfree and uninitialised
+# bytes. Debian's PostgreSQL is built without USE_VALGRIND: there memcheck
+# sees overruns only past a malloc'd block (a memory context's block) and
+# uninitialised bytes only in fresh blocks. Known-benign errors of
+# PostgreSQL itself (padding bytes written to disk, ...) are suppressed by
+# scripts/valgrind.supp, for both builds; nothing there mentions
+# relprefetch.
 #
 # An error is counted as relprefetch's when one of relprefetch's frames is
 # anywhere in its stacks: where it happened, a caller (its executor hooks
