@@ -144,11 +144,24 @@ rp_read_keys(HeapTuple tuple, TupleDesc desc, int attnum, AttrNumber *keys)
 	return n;
 }
 
+/* list_sort comparator: constraints by OID */
+static int
+rp_constraint_oid_cmp(const ListCell *a, const ListCell *b)
+{
+	Oid			oa = ((const RpConstraint *) lfirst(a))->oid;
+	Oid			ob = ((const RpConstraint *) lfirst(b))->oid;
+
+	return (oa > ob) - (oa < ob);
+}
+
 /*
  * Primary key, unique and foreign key constraints of a table (referencing
  * false), or the foreign keys that reference it (referencing true).  Only
  * constraints declared on the table itself: those that partitioning cloned
  * onto partitions are left out.  The caller holds a lock on pg_constraint.
+ * The order is fixed: the index's (by name) for a table's own constraints,
+ * by OID (the order they were made in) for those that reference it, which
+ * a heap scan returns in whatever order pg_constraint's pages hold them.
  */
 static List *
 rp_relation_constraints(Oid relid, bool referencing)
@@ -208,6 +221,8 @@ rp_relation_constraints(Oid relid, bool referencing)
 
 	systable_endscan(scan);
 	table_close(rel, NoLock);
+	if (referencing)
+		list_sort(result, rp_constraint_oid_cmp);
 	return result;
 }
 
