@@ -19,9 +19,10 @@
 # the archive's newest when it is not installed or no longer in the
 # archive. Debian's patches are applied (dpkg-source), then
 #   configure --enable-cassert --enable-debug --enable-tap-tests --with-icu
-#             CFLAGS="-Og -g" CPPFLAGS=-DUSE_VALGRIND
-# (ICU as in Debian's build: the tests use ICU collations; no readline or
-# LLVM: nothing here needs them), make, make install:
+#             --with-lz4 --with-zstd CFLAGS="-Og -g" CPPFLAGS=-DUSE_VALGRIND
+# (ICU, lz4 and zstd as in Debian's build: the tests use ICU collations and
+# lz4 compression; no readline or LLVM: nothing here needs them), make,
+# make install:
 # the server and its tools, the headers and PGXS, pg_regress and the TAP
 # modules (PostgreSQL::Test::Cluster) in PGXS's src/test, as Debian's
 # postgresql-server-dev-15 installs them.
@@ -44,7 +45,7 @@ pg_config=$prefix/bin/pg_config
 stamp=$root/.relprefetch-assert
 # Bump when the configure options or the layout change: older builds are
 # then rebuilt.
-recipe=2
+recipe=3
 
 force=0
 for arg in "$@"; do
@@ -82,9 +83,10 @@ tmp=$(mktemp -d /var/tmp/relprefetch-assert.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
 # What the build needs: dpkg-source (dpkg-dev), the compiler, zlib, ICU,
-# valgrind's headers (valgrind/memcheck.h), Perl with IPC::Run for the TAP
-# modules.
+# lz4, zstd, valgrind's headers (valgrind/memcheck.h), Perl with IPC::Run
+# for the TAP modules.
 packages=(dpkg-dev gcc make pkg-config perl libipc-run-perl zlib1g-dev libicu-dev
+	liblz4-dev libzstd-dev
 	valgrind)
 missing=()
 for pkg in "${packages[@]}"; do
@@ -191,7 +193,7 @@ mkdir -p "$(dirname "$root")"
 log=$root.build.log
 : >"$log"
 (cd "$srcdir" && ./configure --prefix="$prefix" --enable-cassert --enable-debug \
-	--enable-tap-tests --with-icu --without-readline --without-llvm \
+	--enable-tap-tests --with-icu --with-lz4 --with-zstd --without-readline --without-llvm \
 	CFLAGS="-Og -g" CPPFLAGS="-DUSE_VALGRIND") >>"$log" 2>&1 || {
 	tail -n 40 "$log" >&2
 	rp_die "configure failed (log: $log)"
