@@ -53,8 +53,8 @@
 # A run takes 5 to 10 minutes on 2 CPUs on Debian's build (about 5
 # minutes of CPU time), where the suite alone takes 6 to 15 s; on the
 # assert-enabled build about 8 minutes of CPU time (27 minutes of wall time
-# once, with the 2 CPUs shared with other work); memcheck's processes use up to
-# 1.7 GB together. The work folder (tmp/valgrind, or a /tmp folder) keeps
+# once, with the 2 CPUs shared with other work); memcheck's processes use
+# up to 1.7 GB together. The work folder (tmp/valgrind, or a /tmp folder) keeps
 # valgrind's logs (valgrind/PID.log), the server log, the pg_regress output
 # and errors.txt; the cluster is removed and no server is left running.
 set -euo pipefail
