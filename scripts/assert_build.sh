@@ -32,7 +32,8 @@
 # (RP_ASSERT_DIR/lib/postgresql/15/bin/pg_config), and rebuilt when missing,
 # when the wanted source version changed or when this recipe changed.
 # Building needs root (the build packages are installed with apt-get) and
-# takes about 9 minutes on 2 CPUs (see the README's Development section).
+# took 10 to 18 minutes on 2 shared CPUs (see the README's Development
+# section).
 set -euo pipefail
 
 # shellcheck source=lib.sh source-path=SCRIPTDIR
