@@ -822,6 +822,13 @@ rp_fetch_batch_rows(RpFetch *fetch)
 		fetch->rows[fetch->nrows] = rp_row_make(fetch, root, slot->tts_values,
 												slot->tts_isnull);
 	}
+
+	/*
+	 * The rows are copies.  A tuplestore spilled to disk reads each tuple
+	 * into SPI's context, which SPI_finish frees: the slot must not keep it
+	 * to the next batch, whose first read would free it again.
+	 */
+	ExecClearTuple(fetch->slot);
 	fetch->unread -= n;
 
 	rp_fetch_level(fetch, root, fetch->rows, fetch->nrows);
