@@ -32,7 +32,7 @@
 # (RP_ASSERT_DIR/lib/postgresql/15/bin/pg_config), and rebuilt when missing,
 # when the wanted source version changed or when this recipe changed.
 # Building needs root (the build packages are installed with apt-get) and
-# took 10 to 18 minutes on 2 shared CPUs (see the README's Development
+# took 10 to 23 minutes on 2 shared CPUs (see the README's Development
 # section).
 set -euo pipefail
 

@@ -6,7 +6,7 @@
 # the TAP suite (t/*.pl) against the installed extension, as the cluster
 # owner, in a copy of the test material inside a work folder (see
 # rp_workdir in lib.sh). Then the same major built with assertions and
-# valgrind support (scripts/assert_build.sh: built once, 10 to 18 minutes,
+# valgrind support (scripts/assert_build.sh: built once, 10 to 23 minutes,
 # then cached): relprefetch built and installed into it, the pg_regress and
 # TAP suites again (the detection-quality corpus, t/015_corpus.pl, skips:
 # it ran on Debian's build; t/014_memory.pl makes 100,000 calls per phase,
