@@ -18,6 +18,7 @@ OBJS = \
 	src/rp_json.o \
 	src/rp_proof.o \
 	src/rp_relationship.o \
+	src/rp_relationship_catalog.o \
 	src/rp_stats.o \
 	src/rp_stats_file.o \
 	src/rp_unit.o

@@ -182,7 +182,8 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec)
 	r = rp_relation_resolve(parent->relid, spec->path, spec->only_target,
 							spec->via);
 	fk = r->fk;
-	if (r->to_one && (spec->order_by != NULL || spec->limit >= 0))
+	if (r->to_one && !spec->typed &&
+		(spec->order_by != NULL || spec->limit >= 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s gives one row, so \"order_by\" and \"limit\" do not apply",
@@ -190,7 +191,8 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec)
 				 errdetail("It follows %s.", r->description)));
 
 	child = rp_plan_node(plan, spec, r->target, &body);
-	child->to_one = r->to_one;
+	/* fetch_children gives arrays, of one row or none for a one-to-one */
+	child->to_one = r->to_one && !spec->typed;
 	child->junction = r->junction;
 	child->label = rp_json_label(spec->key ? spec->key : "", plan->cxt,
 								 &child->labellen);

@@ -55,7 +55,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/pg_constraint.h"
-#include "utils/array.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/fmgroids.h"
@@ -68,6 +68,9 @@
 /* What ends a foreign key's column, the field being the rest */
 #define RP_FK_COLUMN_SUFFIX			"_id"
 
+/* Views over views followed, at most */
+#define RP_VIEW_MAX_DEPTH			16
+
 /* Callbacks that rp_relation_on_change can hold */
 #define RP_RELATION_MAX_LISTENERS	4
 
@@ -76,6 +79,11 @@ uint64		rp_relation_generation = 0;
 static RpRelationChangeCallback rp_listeners[RP_RELATION_MAX_LISTENERS];
 static int	rp_nlisteners = 0;
 static bool rp_callbacks_registered = false;
+
+static List *rp_add_column_names(List *names, Oid relid,
+								 const AttrNumber *cols, int n,
+								 bool with_field);
+static List *rp_relation_list_at(Oid relid, int depth);
 
 static void
 rp_relation_changed(Oid relid)
@@ -125,93 +133,10 @@ rp_relation_on_change(RpRelationChangeCallback callback)
 	rp_listeners[rp_nlisteners++] = callback;
 }
 
-/* Read an int2[] column of a pg_constraint row into keys; return its length */
-static int
-rp_read_keys(HeapTuple tuple, TupleDesc desc, int attnum, AttrNumber *keys)
-{
-	bool		isnull;
-	Datum		datum = heap_getattr(tuple, attnum, desc, &isnull);
-	ArrayType  *arr;
-	int			n;
-
-	if (isnull)
-		return 0;
-	arr = DatumGetArrayTypeP(datum);
-	if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != INT2OID)
-		return 0;
-	n = Min(ARR_DIMS(arr)[0], INDEX_MAX_KEYS);
-	memcpy(keys, ARR_DATA_PTR(arr), n * sizeof(AttrNumber));
-	return n;
-}
-
 /*
- * Primary key, unique and foreign key constraints of a table (referencing
- * false), or the foreign keys that reference it (referencing true).  Only
- * constraints declared on the table itself: those that partitioning cloned
- * onto partitions are left out.  The caller holds a lock on pg_constraint.
+ * Are the columns of a and b (two foreign keys of one table) all part of
+ * one of its keys, primary or unique, which may hold other columns too?
  */
-static List *
-rp_relation_constraints(Oid relid, bool referencing)
-{
-	Relation	rel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tuple;
-	List	   *result = NIL;
-
-	rel = table_open(ConstraintRelationId, NoLock);
-	if (referencing)
-	{
-		/* no index on confrelid: a scan of pg_constraint, on a rare path */
-		ScanKeyInit(&key, Anum_pg_constraint_confrelid, BTEqualStrategyNumber,
-					F_OIDEQ, ObjectIdGetDatum(relid));
-		scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
-	}
-	else
-	{
-		ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
-					F_OIDEQ, ObjectIdGetDatum(relid));
-		scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true,
-								  NULL, 1, &key);
-	}
-
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
-		RpConstraint *c;
-		int			i;
-
-		if (OidIsValid(con->conparentid))
-			continue;
-		if (referencing ? con->contype != CONSTRAINT_FOREIGN :
-			(con->contype != CONSTRAINT_PRIMARY &&
-			 con->contype != CONSTRAINT_UNIQUE &&
-			 con->contype != CONSTRAINT_FOREIGN))
-			continue;
-
-		c = palloc0(sizeof(RpConstraint));
-		c->oid = con->oid;
-		c->name = pstrdup(NameStr(con->conname));
-		c->contype = con->contype;
-		c->conrelid = con->conrelid;
-		c->confrelid = con->confrelid;
-		c->nkeys = rp_read_keys(tuple, RelationGetDescr(rel),
-								Anum_pg_constraint_conkey, c->conkey);
-		if (c->contype == CONSTRAINT_FOREIGN)
-			(void) rp_read_keys(tuple, RelationGetDescr(rel),
-								Anum_pg_constraint_confkey, c->confkey);
-		for (i = 0; i < c->nkeys; i++)
-			c->keyset = bms_add_member(c->keyset, c->conkey[i]);
-		if (c->nkeys > 0)
-			result = lappend(result, c);
-	}
-
-	systable_endscan(scan);
-	table_close(rel, NoLock);
-	return result;
-}
-
-/* Do the columns of a and b together make up a primary or unique key? */
 static bool
 rp_pair_is_key(List *constraints, RpConstraint *a, RpConstraint *b)
 {
@@ -224,7 +149,28 @@ rp_pair_is_key(List *constraints, RpConstraint *a, RpConstraint *b)
 
 		if ((key->contype == CONSTRAINT_PRIMARY ||
 			 key->contype == CONSTRAINT_UNIQUE) &&
-			bms_equal(key->keyset, both))
+			bms_is_subset(both, key->keyset))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Does a key of the table, primary or unique, hold only columns of fk?
+ * Then at most one of its rows references a row.
+ */
+static bool
+rp_fk_is_unique(List *constraints, RpConstraint *fk)
+{
+	ListCell   *lc;
+
+	foreach(lc, constraints)
+	{
+		RpConstraint *key = (RpConstraint *) lfirst(lc);
+
+		if ((key->contype == CONSTRAINT_PRIMARY ||
+			 key->contype == CONSTRAINT_UNIQUE) &&
+			bms_is_subset(key->keyset, fk->keyset))
 			return true;
 	}
 	return false;
@@ -291,32 +237,33 @@ rp_add_table_names(List *names, Oid relid)
 char *
 rp_relation_field_name(const RpConstraint *fk)
 {
+	List	   *names = rp_add_column_names(NIL, fk->conrelid, fk->conkey,
+											fk->nkeys, true);
+
+	return names != NIL ? (char *) llast(names) : NULL;
+}
+
+/*
+ * Column attnum of relid, with and without its "_id" suffix (with_field),
+ * when n is 1: a single column
+ */
+static List *
+rp_add_column_names(List *names, Oid relid, const AttrNumber *cols, int n,
+					bool with_field)
+{
 	char	   *attname;
 	size_t		len;
 	size_t		suffix = strlen(RP_FK_COLUMN_SUFFIX);
 
-	if (fk->nkeys != 1 ||
-		(attname = get_attname(fk->conrelid, fk->conkey[0], true)) == NULL)
-		return NULL;
-	len = strlen(attname);
-	if (len <= suffix ||
-		strcmp(attname + len - suffix, RP_FK_COLUMN_SUFFIX) != 0)
-		return attname;
-	return pnstrdup(attname, len - suffix);
-}
-
-/* A single-column FK's column, with and without its "_id" suffix */
-static List *
-rp_add_column_names(List *names, RpConstraint *fk)
-{
-	char	   *field = rp_relation_field_name(fk);
-	char	   *attname;
-
 	/* detection reads the catalogs without locking the tables */
-	if (field == NULL ||
-		(attname = get_attname(fk->conrelid, fk->conkey[0], true)) == NULL)
+	if (n != 1 || (attname = get_attname(relid, cols[0], true)) == NULL)
 		return names;
-	return rp_add_name(rp_add_name(names, attname), field);
+	names = rp_add_name(names, attname);
+	len = strlen(attname);
+	if (with_field && len > suffix &&
+		strcmp(attname + len - suffix, RP_FK_COLUMN_SUFFIX) == 0)
+		names = rp_add_name(names, pnstrdup(attname, len - suffix));
+	return names;
 }
 
 bool
@@ -332,92 +279,116 @@ rp_relation_name_matches(List *names, const char *name)
 	return false;
 }
 
-/* The properties every kind has alike */
-static void
-rp_set_shape(RpRelationship *r)
-{
-	r->self_reference = r->fk->conrelid == r->fk->confrelid;
-	r->composite = r->fk->nkeys > 1;
-	r->nkeys = r->fk->nkeys;
-}
-
+/* A relationship of source, matched on its columns source_cols */
 static RpRelationship *
-rp_forward(Oid relid, RpConstraint *fk)
+rp_relation_new(RpRelationKind kind, Oid source, const AttrNumber *source_cols,
+				RpConstraint *fk)
 {
 	RpRelationship *r = palloc0(sizeof(RpRelationship));
 
-	r->kind = RP_RELATION_FORWARD;
-	r->source = relid;
-	r->target = fk->confrelid;
+	r->kind = kind;
+	r->source = source;
 	r->fk = fk;
+	r->source_cols = source_cols;
+	r->self_reference = rp_relation_same_table(fk->conrelid, fk->confrelid);
+	r->composite = fk->nkeys > 1;
+	r->nkeys = fk->nkeys;
+	return r;
+}
+
+static RpRelationship *
+rp_forward(Oid source, const AttrNumber *cols, RpConstraint *fk)
+{
+	RpRelationship *r = rp_relation_new(RP_RELATION_FORWARD, source, cols, fk);
+
+	r->target = fk->confrelid;
 	r->to_one = true;
-	r->source_cols = fk->conkey;
 	r->keyed_rel = r->target;
 	r->keyed_cols = fk->confkey;
-	rp_set_shape(r);
 	/* a self-reference's constraint name means the reverse direction */
 	r->names = !r->self_reference ? list_make1(fk->name) : NIL;
-	r->names = rp_add_column_names(r->names, fk);
+	r->names = rp_add_column_names(r->names, source, cols, fk->nkeys, true);
 	if (!r->self_reference)
 		r->names = rp_add_table_names(r->names, r->target);
 	r->vias = rp_add_column_names(!r->self_reference ? list_make1(fk->name) : NIL,
-								  fk);
+								  source, cols, fk->nkeys, true);
+	r->vias = rp_add_column_names(r->vias, r->target, fk->confkey, fk->nkeys,
+								  false);
 	r->description = psprintf("%s (forward, foreign key %s)",
 							  rp_relation_qualified_name(r->target),
 							  quote_identifier(fk->name));
 	return r;
 }
 
+/*
+ * to_one: a key of the referencing table holds only the foreign key's
+ * columns (reverse one-to-one)
+ */
 static RpRelationship *
-rp_reverse(Oid relid, RpConstraint *fk, bool junction)
+rp_reverse(Oid source, const AttrNumber *cols, RpConstraint *fk,
+		   bool junction, bool to_one)
 {
-	RpRelationship *r = palloc0(sizeof(RpRelationship));
+	RpRelationship *r = rp_relation_new(RP_RELATION_REVERSE, source, cols, fk);
 
-	r->kind = RP_RELATION_REVERSE;
-	r->source = relid;
 	r->target = fk->conrelid;
-	r->fk = fk;
-	r->source_cols = fk->confkey;
+	r->to_one = to_one;
+	r->junction_rows = junction;
 	r->keyed_rel = r->target;
 	r->keyed_cols = fk->conkey;
-	rp_set_shape(r);
 	r->names = list_make1(fk->name);
 	if (!junction)
 		r->names = rp_add_table_names(r->names, r->target);
-	r->vias = rp_add_column_names(list_make1(fk->name), fk);
-	r->description = psprintf("%s (reverse, foreign key %s)",
+	/* the referenced column, PostgREST's "country?select=id(name)" */
+	r->names = rp_add_column_names(r->names, source, cols, fk->nkeys, false);
+	r->vias = rp_add_column_names(list_make1(fk->name), fk->conrelid,
+								  fk->conkey, fk->nkeys, true);
+	r->vias = rp_add_column_names(r->vias, source, cols, fk->nkeys, false);
+	r->description = psprintf("%s (%s, foreign key %s)",
 							  rp_relation_qualified_name(r->target),
+							  to_one ? "reverse one-to-one" : "reverse",
 							  quote_identifier(fk->name));
 	return r;
 }
 
-static RpRelationship *
-rp_many_to_many(Oid relid, RpConstraint *fk, RpConstraint *target_fk)
+/* names with the junction's name less "<table>_" for a table of source's */
+static List *
+rp_add_field_name(List *names, const char *jname, Oid source, Oid referenced)
 {
-	RpRelationship *r = palloc0(sizeof(RpRelationship));
-	Oid			junction = fk->conrelid;
-	char	   *jname = get_rel_name(junction);
-	char	   *sname = get_rel_name(relid);
-	size_t		slen = sname ? strlen(sname) : 0;
+	Oid			tables[2] = {source, referenced};
+	int			i;
 
-	r->kind = RP_RELATION_MANY_TO_MANY;
-	r->source = relid;
+	for (i = 0; i < 2 && jname != NULL; i++)
+	{
+		char	   *sname = get_rel_name(tables[i]);
+		size_t		slen = sname ? strlen(sname) : 0;
+
+		if (sname != NULL && strncmp(jname, sname, slen) == 0 &&
+			jname[slen] == '_' && jname[slen + 1] != '\0')
+			names = rp_add_name(names, pstrdup(jname + slen + 1));
+	}
+	return names;
+}
+
+static RpRelationship *
+rp_many_to_many(Oid source, const AttrNumber *cols, RpConstraint *fk,
+				RpConstraint *target_fk)
+{
+	RpRelationship *r = rp_relation_new(RP_RELATION_MANY_TO_MANY, source,
+										cols, fk);
+	Oid			junction = fk->conrelid;
+
 	r->target = target_fk->confrelid;
-	r->fk = fk;
 	r->target_fk = target_fk;
 	r->junction = true;
-	r->source_cols = fk->confkey;
 	r->keyed_rel = junction;
 	r->keyed_cols = fk->conkey;
-	rp_set_shape(r);
 	r->names = rp_add_table_names(NIL, r->target);
 	r->names = rp_add_table_names(r->names, junction);
-	if (jname != NULL && sname != NULL &&
-		strncmp(jname, sname, slen) == 0 && jname[slen] == '_' &&
-		jname[slen + 1] != '\0')
-		r->names = rp_add_name(r->names, pstrdup(jname + slen + 1));
+	r->names = rp_add_field_name(r->names, get_rel_name(junction), source,
+								 fk->confrelid);
 	r->names = rp_add_column_names(rp_add_name(r->names, target_fk->name),
-								   target_fk);
+								   junction, target_fk->conkey,
+								   target_fk->nkeys, true);
 
 	/*
 	 * the junction's FK to the target tells apart the two ways of a junction
@@ -425,7 +396,8 @@ rp_many_to_many(Oid relid, RpConstraint *fk, RpConstraint *target_fk)
 	 */
 	r->vias = rp_add_table_names(NIL, junction);
 	r->vias = rp_add_column_names(rp_add_name(r->vias, target_fk->name),
-								  target_fk);
+								  junction, target_fk->conkey,
+								  target_fk->nkeys, true);
 	r->description = psprintf("%s (many-to-many through %s, foreign keys %s and %s)",
 							  rp_relation_qualified_name(r->target),
 							  rp_relation_qualified_name(junction),
@@ -435,22 +407,76 @@ rp_many_to_many(Oid relid, RpConstraint *fk, RpConstraint *target_fk)
 }
 
 /*
- * Every relationship of table relid: forward ones first, then for each
- * table referencing it, the many-to-many ones through it and the reverse
- * one.
+ * The relationships of a view that qualifies (rp_relationship_catalog.c):
+ * those of the relation it reads, base, whose columns on the view's side
+ * it shows (map: the base column of each of its columns), matched on its
+ * own columns.
  */
-List *
-rp_relation_list(Oid relid)
+static List *
+rp_view_relations(Oid view, Oid base, const AttrNumber *map, int natts,
+				  int depth)
 {
 	List	   *result = NIL;
 	ListCell   *lc;
+
+	foreach(lc, rp_relation_list_at(base, depth + 1))
+	{
+		RpRelationship *r = (RpRelationship *) lfirst(lc);
+		AttrNumber *cols = palloc0(sizeof(AttrNumber) * r->nkeys);
+		int			i;
+		int			j;
+
+		for (i = 0; i < r->nkeys; i++)
+		{
+			for (j = 0; j < natts && map[j] != r->source_cols[i]; j++)
+				;
+			if (j == natts)
+				break;
+			cols[i] = j + 1;
+		}
+		if (i < r->nkeys)
+			continue;			/* the view does not show its columns */
+		if (r->kind == RP_RELATION_FORWARD)
+			result = lappend(result, rp_forward(view, cols, r->fk));
+		else if (r->kind == RP_RELATION_REVERSE)
+			result = lappend(result,
+							 rp_reverse(view, cols, r->fk,
+										!rp_relation_name_matches(r->names,
+																  get_rel_name(r->target)),
+										r->to_one));
+		else
+			result = lappend(result,
+							 rp_many_to_many(view, cols, r->fk, r->target_fk));
+	}
+	return result;
+}
+
+/*
+ * Every relationship of table relid: forward ones first, then for each
+ * table referencing it, the many-to-many ones through it and the reverse
+ * one.  A view that qualifies has its relation's (rp_view_relations);
+ * depth counts the views on the way, so that a broken chain cannot loop.
+ */
+static List *
+rp_relation_list_at(Oid relid, int depth)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+	Oid			base;
+	AttrNumber *map;
+	int			natts;
+
+	check_stack_depth();
+	if (depth < RP_VIEW_MAX_DEPTH &&
+		rp_relation_view_columns(relid, &base, &map, &natts))
+		return rp_view_relations(relid, base, map, natts, depth);
 
 	foreach(lc, rp_relation_constraints(relid, false))
 	{
 		RpConstraint *fk = (RpConstraint *) lfirst(lc);
 
 		if (fk->contype == CONSTRAINT_FOREIGN)
-			result = lappend(result, rp_forward(relid, fk));
+			result = lappend(result, rp_forward(relid, fk->conkey, fk));
 	}
 
 	foreach(lc, rp_relation_constraints(relid, true))
@@ -471,6 +497,9 @@ rp_relation_list(Oid relid)
 		}
 		if (fk == NULL)
 			continue;
+		/* referencing an ancestor of partition relid, as relid's columns */
+		fk->confrelid = ref->confrelid;
+		memcpy(fk->confkey, ref->confkey, sizeof(AttrNumber) * fk->nkeys);
 		foreach(lc2, theirs)
 		{
 			RpConstraint *other = (RpConstraint *) lfirst(lc2);
@@ -478,13 +507,22 @@ rp_relation_list(Oid relid)
 			if (other != fk && other->contype == CONSTRAINT_FOREIGN &&
 				rp_pair_is_key(theirs, fk, other))
 			{
-				result = lappend(result, rp_many_to_many(relid, fk, other));
+				result = lappend(result,
+								 rp_many_to_many(relid, fk->confkey, fk, other));
 				junction = true;
 			}
 		}
-		result = lappend(result, rp_reverse(relid, fk, junction));
+		result = lappend(result,
+						 rp_reverse(relid, fk->confkey, fk, junction,
+									rp_fk_is_unique(theirs, fk)));
 	}
 	return result;
+}
+
+List *
+rp_relation_list(Oid relid)
+{
+	return rp_relation_list_at(relid, 0);
 }
 
 /* The relationship of list that follows fk (and target_fk), by OIDs */
@@ -722,7 +760,10 @@ rp_relation_short_name(const RpRelationship *r)
 		ListCell   *lc2;
 		int			matches = 0;
 
-		if (strchr(name, '.') != NULL || strlen(name) >= strlen(best))
+		/* a reverse one by the referenced column reads as a column */
+		if (strchr(name, '.') != NULL || strlen(name) >= strlen(best) ||
+			(r->kind != RP_RELATION_FORWARD &&
+			 get_attnum(r->source, name) != InvalidAttrNumber))
 			continue;
 		foreach(lc2, all)
 			matches += rp_relation_name_matches(((RpRelationship *) lfirst(lc2))->names,

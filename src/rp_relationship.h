@@ -72,6 +72,7 @@ typedef struct RpRelationship
 	bool		to_one;			/* gives one related row or none */
 	bool		junction;		/* through a junction table (keyed_rel) */
 	bool		self_reference; /* fk references the table it is on */
+	bool		junction_rows;	/* reverse: the rows of a junction table */
 	bool		composite;		/* fk has several columns */
 	int			nkeys;			/* columns of fk */
 	const AttrNumber *source_cols;
@@ -97,6 +98,10 @@ extern void rp_relationship_init(void);
 extern void rp_relation_on_change(RpRelationChangeCallback callback);
 
 extern List *rp_relation_list(Oid relid);
+extern List *rp_relation_constraints(Oid relid, bool referencing);
+extern bool rp_relation_view_columns(Oid relid, Oid *base, AttrNumber **map,
+									 int *natts);
+extern bool rp_relation_same_table(Oid a, Oid b);
 extern RpRelationship *rp_relation_resolve(Oid relid, const char *name,
 										   Oid only_target, const char *via);
 extern RpRelationship *rp_relation_for_lookup(Oid relid, Bitmapset *attnos,
