@@ -298,6 +298,7 @@ CREATE TABLE profile (
 );
 INSERT INTO profile VALUES (1, 1, 'Ann writes'), (2, 3, 'Cid is quiet'), (3, NULL, 'nobody');
 SELECT j FROM relprefetch.fetch_json('profile', '{"order_by": "id", "include": {"author": {"columns": ["name"]}}}') j;
+-- and the other way, a reverse one-to-one: an object or null
 SELECT j FROM relprefetch.fetch_json('author', '{"columns": ["name"], "order_by": "id", "include": {"profile": {"columns": ["bio"]}}}') j;
 
 --

@@ -543,6 +543,41 @@ rp_relation_find(List *relationships, RpRelationKind kind, Oid fk,
 	return NULL;
 }
 
+/*
+ * Is name r's referenced column (single-column keys)?  It names and
+ * chooses r, but reads as a column: hints and short names leave it out.
+ */
+static bool
+rp_is_referenced_column(const RpRelationship *r, const char *name)
+{
+	char	   *attname = NULL;
+
+	if (r->nkeys != 1 || r->kind == RP_RELATION_MANY_TO_MANY)
+		return false;
+	if (r->kind == RP_RELATION_FORWARD)
+		attname = get_attname(r->target, r->fk->confkey[0], true);
+	else
+		attname = get_attname(r->source, r->source_cols[0], true);
+	return attname != NULL && strcmp(attname, name) == 0;
+}
+
+/* Has r a name other than its constraint's and its referenced column? */
+static bool
+rp_has_other_name(const RpRelationship *r)
+{
+	ListCell   *lc;
+
+	foreach(lc, r->names)
+	{
+		const char *name = (const char *) lfirst(lc);
+
+		if (strcmp(name, r->fk->name) != 0 &&
+			!rp_is_referenced_column(r, name))
+			return true;
+	}
+	return false;
+}
+
 /* "author_id / author / blog_author: public.blog_author (forward, ...)" */
 static char *
 rp_relations_hint(List *relations, bool vias)
@@ -564,9 +599,10 @@ rp_relations_hint(List *relations, bool vias)
 			char	   *name = (char *) lfirst(lc2);
 
 			/* the bare names read best; the others are in the README */
-			if (!vias && (strchr(name, '.') != NULL ||
-						  (strcmp(name, r->fk->name) == 0 &&
-						   list_length(r->names) > 1)))
+			if (rp_is_referenced_column(r, name) ||
+				(!vias && (strchr(name, '.') != NULL ||
+						   (strcmp(name, r->fk->name) == 0 &&
+							rp_has_other_name(r)))))
 				continue;
 			appendStringInfo(&buf, "%s%s", n++ > 0 ? " / " : "", name);
 		}
@@ -762,8 +798,7 @@ rp_relation_short_name(const RpRelationship *r)
 
 		/* a reverse one by the referenced column reads as a column */
 		if (strchr(name, '.') != NULL || strlen(name) >= strlen(best) ||
-			(r->kind != RP_RELATION_FORWARD &&
-			 get_attnum(r->source, name) != InvalidAttrNumber))
+			rp_is_referenced_column(r, name))
 			continue;
 		foreach(lc2, all)
 			matches += rp_relation_name_matches(((RpRelationship *) lfirst(lc2))->names,

@@ -224,7 +224,7 @@ rp_relation_view_columns(Oid relid, Oid *base, AttrNumber **map, int *natts)
 	bool		result = false;
 
 	if (get_rel_relkind(relid) != RELKIND_VIEW ||
-		(view = try_relation_open(relid, NoLock)) == NULL)
+		(view = try_relation_open(relid, AccessShareLock)) == NULL)
 		return false;
 	query = get_view_query(view);
 	if (view_query_is_auto_updatable(query, false) == NULL &&
