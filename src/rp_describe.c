@@ -646,8 +646,9 @@ rp_fetch_children_call(const RpRelationship *r, const char *where)
 static char *
 rp_django_select_related(const RpRelationship *r)
 {
-	char	   *field = rp_relation_field_name(r->fk);
+	char	   *field = r->own_key ? rp_relation_field_name(r->fk) : NULL;
 
+	/* a reverse one-to-one's name in Django is its related_name: unknown */
 	if (field == NULL)
 		return "";
 	return psprintf(" (in Django: select_related(\"%s\"))", field);

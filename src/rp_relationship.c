@@ -7,14 +7,19 @@
  * From a table, three kinds of relationship are found:
  *	- forward: a foreign key of the table; gives one related row (or none);
  *	- reverse: a foreign key of another table (or of the same one, for a
- *	  self-reference) that references it; gives any number of rows;
+ *	  self-reference) that references it; gives any number of rows, or
+ *	  one or none when a primary or unique key of the referencing table
+ *	  holds only the foreign key's columns (reverse one-to-one);
  *	- many-to-many: a junction table with a foreign key to this table and
- *	  another one to the target, whose columns together make up the
- *	  junction's primary key or one of its unique keys.
+ *	  another one to the target, whose columns are all part of one of the
+ *	  junction's keys, primary or unique (which may hold other columns:
+ *	  PostgREST's rule).
  * Any of them may be composite (a foreign key of several columns) and
  * self-referencing.  Each kind is made by one constructor below, which
  * sets the properties callers go by (RpRelationship): a new kind is added
- * here alone.
+ * here alone.  A partition has its ancestors' foreign keys as well, and a
+ * simple view its table's relationships, for the columns it shows
+ * (rp_relationship_catalog.c reads both; rp_view_relations below).
  *
  * Names, matched exactly (identifiers as stored, unquoted):
  *	- forward: the FK column (single-column FKs), with or without its
@@ -22,19 +27,22 @@
  *	  bare or schema-qualified, unless the FK references its own table (a
  *	  comment's "parent" is named by its column only; the table's name and
  *	  the constraint's mean its replies);
- *	- reverse: the referencing table's name, bare or schema-qualified, and
- *	  the constraint's name.  A junction table's name means the
- *	  many-to-many relationship, not the junction's rows (those remain
- *	  reachable by the constraint's name);
+ *	- reverse: the referencing table's name, bare or schema-qualified, the
+ *	  constraint's name, and the referenced column of the source
+ *	  (single-column FKs; PostgREST's "country?select=id(name)").  A
+ *	  junction table's name means the many-to-many relationship, not the
+ *	  junction's rows (those remain reachable by the constraint's name);
  *	- many-to-many: the target's name, the junction's name, the junction's
  *	  name without the source table's name and "_" in front of it (Django
  *	  names blog_post.tags' junction "blog_post_tags", so "tags" works),
  *	  the name of the junction's FK to the target and that FK's column,
  *	  with or without "_id".
- * "via" chooses among relationships that share a name: a constraint name,
- * an FK column (with or without "_id"), or a junction table's name; for a
- * many-to-many relationship, the constraint and columns of the junction's
- * FK to the target.
+ * Column names are the source's own (a view's, for a view).  "via" chooses
+ * among relationships that share a name, of any kinds: a constraint name,
+ * a column of the FK on either side (single-column FKs: the referencing
+ * one with or without "_id", or the referenced one), or a junction
+ * table's name; for a many-to-many relationship, the constraint and
+ * columns of the junction's FK to the target.
  *
  * Invalidations: the relcache and the pg_constraint and pg_namespace
  * caches tell of every change that can alter a relationship or its names.
@@ -303,6 +311,7 @@ rp_forward(Oid source, const AttrNumber *cols, RpConstraint *fk)
 
 	r->target = fk->confrelid;
 	r->to_one = true;
+	r->own_key = true;
 	r->keyed_rel = r->target;
 	r->keyed_cols = fk->confkey;
 	/* a self-reference's constraint name means the reverse direction */

@@ -70,6 +70,7 @@ typedef struct RpRelationship
 
 	/* properties, for callers */
 	bool		to_one;			/* gives one related row or none */
+	bool		own_key;		/* fk is the source's own (to_one too) */
 	bool		junction;		/* through a junction table (keyed_rel) */
 	bool		self_reference; /* fk references the table it is on */
 	bool		junction_rows;	/* reverse: the rows of a junction table */

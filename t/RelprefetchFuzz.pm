@@ -161,21 +161,21 @@ my %COLUMNS = (
 	post_mv          => [qw(id author_id)],);
 
 my %RELS = (
-	country => [qw(author author_country_id_fkey region)],
+	country => [qw(author author_country_id_fkey region id code)],
 	author  => [
 		qw(country country_id author_country_id_fkey mentor mentor_id
 		  author_mentor_id_fkey author post post_author_id_fkey
-		  post_editor_id_fkey)
+		  post_editor_id_fkey id)
 	],
 	post => [
 		qw(author author_id editor editor_id post_author_id_fkey
 		  post_editor_id_fkey comment tags tag post_tags
 		  post_tags_post_id_fkey post_tags_tag_id_fkey tag_id event
-		  event_post_id_fkey empty_t comment_post_id_fkey)
+		  event_post_id_fkey empty_t comment_post_id_fkey id)
 	],
 	tag => [
 		qw(post post_tags tags tag_links links tag tag_links_from_id_fkey
-		  tag_links_to_id_fkey from_id to_id from to)
+		  tag_links_to_id_fkey from_id to_id from to id)
 	],
 	post_tags => [
 		qw(post tag post_id tag_id post_tags_post_id_fkey
@@ -197,13 +197,13 @@ my %RELS = (
 	fl               => [qw(flref flref_f_fkey)],
 	flref            => [qw(fl f flref_f_fkey)],
 	event            => [qw(post post_id event_post_id_fkey)],
-	ev_a             => [qw(post post_id)],
+	ev_a             => [qw(post post_id event_post_id_fkey)],
 	'"Odd ""Name"""' =>
 	  [ 'odd_child', 'odd_child_odd_id_fkey', 'Odd "Name"' ],
 	odd_child => [ 'odd', 'odd_id', 'Odd "Name"', 'odd_child_odd_id_fkey' ],
 	empty_t   => [qw(post post_id)],
 	nokey     => [qw(a b)],
-	post_v    => [qw(author author_id comment)],
+	post_v    => [qw(author author_id comment tags post_tags id)],
 	post_mv   => [qw(author author_id)],);
 
 my @TABLES = sort keys %COLUMNS;
@@ -1475,7 +1475,8 @@ sub gen_children
 			[qw(post ev_a)],      [qw(wallet purse)],
 			[qw(fl flref)],       [qw(post empty_t)],
 			[qw(post author)],    [qw(tag post)],
-			[qw(author comment)], [qw(nokey nokey)])
+			[qw(author comment)], [qw(nokey nokey)],
+			[qw(post_v comment)], [qw(post_v tag)])
 	};
 	($p, $c) = ($self->table, $self->table) if $self->chance(0.1);
 	my $opt = sub { my ($p, $v) = @_; return $self->chance($p) ? $v : undef };
