@@ -316,6 +316,33 @@ SELECT err('sites_joined', '{"include": ["main_project"]}');
 SELECT (t.parent).site_name, t.children
 FROM relprefetch.fetch_children(NULL::north_sites, NULL::jobs[], child_order_by => 'job_id') t ORDER BY (t.parent).sid;
 
+-- a view as the target: the relationships of its table to the view's
+-- rows, named by the view's name
+SELECT err('big_projects', '{"include": ["north_sites"]}');
+SELECT j FROM relprefetch.fetch_json('big_projects', '{"columns": ["name"], "order_by": "big_project_id", "include": {"north_sites": {"via": "jobs", "columns": ["site_name"], "order_by": "sid"}, "main_of": {"path": "north_sites", "via": "main_project", "columns": ["sid"]}}}') j;
+SELECT got('big_projects', '{"order_by": "big_project_id", "include": {"n": {"path": "north_sites", "via": "jobs", "order_by": "sid"}, "m": {"path": "north_sites", "via": "main_project_id", "order_by": "sid"}}}')
+     = ARRAY(SELECT to_jsonb(b) || jsonb_build_object(
+                'n', coalesce((SELECT jsonb_agg(to_jsonb(s) ORDER BY s.sid) FROM jobs jb JOIN north_sites s ON s.sid = jb.site_id
+                               WHERE jb.big_project_id = b.big_project_id), '[]'),
+                'm', coalesce((SELECT jsonb_agg(to_jsonb(s) ORDER BY s.sid) FROM north_sites s
+                               WHERE s.main_project_id = b.big_project_id), '[]'))
+             FROM big_projects b ORDER BY big_project_id) AS view_targets;
+INSERT INTO jobs VALUES (5, 'seal', 3, 3);
+SELECT got('jobs', '{"order_by": "job_id", "include": ["north_sites"]}')
+     = ARRAY(SELECT to_jsonb(jb) || jsonb_build_object('north_sites',
+                (SELECT to_jsonb(s) FROM north_sites s WHERE s.sid = jb.site_id))
+             FROM jobs jb ORDER BY job_id) AS forward_to_view;
+-- the view hides main_project_id: only the many-to-many leads to it
+SELECT got('big_projects', '{"order_by": "big_project_id", "include": {"site_names": {"order_by": "site_id"}}}')
+     = ARRAY(SELECT to_jsonb(b) || jsonb_build_object('site_names',
+                coalesce((SELECT jsonb_agg(to_jsonb(s) ORDER BY s.site_id) FROM jobs jb JOIN site_names s USING (site_id)
+                          WHERE jb.big_project_id = b.big_project_id), '[]'))
+             FROM big_projects b ORDER BY big_project_id) AS view_target_columns;
+SELECT (t.parent).name, t.children
+FROM relprefetch.fetch_children(NULL::big_projects, NULL::north_sites[], via => 'main_project') t ORDER BY (t.parent).big_project_id;
+-- a table's own names do not reach its views
+SELECT err('jobs', '{"include": {"x": {"path": "site", "via": "north_sites"}}}');
+
 -- a view's security: its rows are what it shows, read with its owner's
 -- rights on its table; the includes with the caller's
 CREATE ROLE regress_emb_owner;
@@ -336,6 +363,8 @@ RESET ROLE;
 GRANT SELECT ON big_projects TO regress_emb_reader;
 SET ROLE regress_emb_reader;
 SELECT j FROM relprefetch.fetch_json('lone_sites', '{"columns": ["name"], "include": {"main_project": {"columns": ["name"]}}}') j;
+-- and the view as a target, read with its owner's rights on its table
+SELECT j FROM relprefetch.fetch_json('big_projects', '{"columns": ["name"], "where": "big_project_id = 1", "include": {"lone_sites": {"via": "main_project", "columns": ["name"]}}}') j;
 RESET ROLE;
 
 -- a relationship that a view's change removes: the plan is made again

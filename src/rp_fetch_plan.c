@@ -219,7 +219,7 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec)
 
 		rp_plan_add_relid(plan, r->keyed_rel);
 		rp_key_pair(&child->key, tfk->nkeys, r->keyed_rel, tfk->conkey,
-					r->target, tfk->confkey, r->target, tfk->confkey,
+					r->target, r->target_cols, r->target, r->target_cols,
 					plan->cxt);
 		select = list_concat(rp_sql_aliased(keys, "key"),
 							 rp_sql_key_columns(r->keyed_rel, tfk->conkey,
@@ -228,7 +228,7 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec)
 						   keys, parent_key, NULL, fk->confrelid, what);
 
 		/* the targets, keyed like the junction's values */
-		keys = rp_sql_key_values(r->target, tfk->confkey, &child->key);
+		keys = rp_sql_key_values(r->target, r->target_cols, &child->key);
 		fk = tfk;
 	}
 	rp_sql_write_query(&child->query,

@@ -388,6 +388,7 @@ rp_many_to_many(Oid source, const AttrNumber *cols, RpConstraint *fk,
 
 	r->target = target_fk->confrelid;
 	r->target_fk = target_fk;
+	r->target_cols = target_fk->confkey;
 	r->junction = true;
 	r->keyed_rel = junction;
 	r->keyed_cols = fk->conkey;
@@ -534,6 +535,79 @@ rp_relation_list(Oid relid)
 	return rp_relation_list_at(relid, 0);
 }
 
+/*
+ * r, led to view, a view over its target that qualifies: NULL if the view
+ * does not show the target's columns r is matched on.  Named by the
+ * view's name alone, so that a view's coming cannot make a name that
+ * meant the table's relationship ambiguous.
+ */
+static RpRelationship *
+rp_view_target(const RpRelationship *r, Oid view)
+{
+	Oid			base;
+	AttrNumber *map;
+	int			natts;
+	const AttrNumber *cols = r->junction ? r->target_cols : r->keyed_cols;
+	AttrNumber *mapped = palloc0(sizeof(AttrNumber) * r->nkeys);
+	RpRelationship *v;
+	int			i;
+	int			j;
+
+	if (!rp_relation_view_columns(view, &base, &map, &natts))
+		return NULL;
+	for (i = 0; i < r->nkeys; i++)
+	{
+		for (j = 0; j < natts && map[j] != cols[i]; j++)
+			;
+		if (j == natts)
+			return NULL;
+		mapped[i] = j + 1;
+	}
+	v = palloc(sizeof(RpRelationship));
+	*v = *r;
+	v->target = view;
+	v->target_view = true;
+	if (r->junction)
+		v->target_cols = mapped;
+	else
+	{
+		v->keyed_rel = view;
+		v->keyed_cols = mapped;
+	}
+	v->names = rp_add_table_names(NIL, view);
+	v->description = psprintf("%s (a view of %s)",
+							  rp_relation_qualified_name(view),
+							  r->description);
+	return v;
+}
+
+/*
+ * relations, and each of them again led to every view over its target
+ * that qualifies and shows its columns.  For the fetch functions only:
+ * views are opened (detection locks no table).
+ */
+static List *
+rp_add_view_targets(List *relations)
+{
+	List	   *result = list_copy(relations);
+	ListCell   *lc;
+
+	foreach(lc, relations)
+	{
+		RpRelationship *r = (RpRelationship *) lfirst(lc);
+		ListCell   *lc2;
+
+		foreach(lc2, rp_relation_views_over(r->target))
+		{
+			RpRelationship *v = rp_view_target(r, lfirst_oid(lc2));
+
+			if (v != NULL)
+				result = lappend(result, v);
+		}
+	}
+	return result;
+}
+
 /* The relationship of list that follows fk (and target_fk), by OIDs */
 static RpRelationship *
 rp_relation_find(List *relationships, RpRelationKind kind, Oid fk,
@@ -557,17 +631,33 @@ rp_relation_find(List *relationships, RpRelationKind kind, Oid fk,
  * chooses r, but reads as a column: hints and short names leave it out.
  */
 static bool
-rp_is_referenced_column(const RpRelationship *r, const char *name)
+rp_is_referenced_column(const RpRelationship *r, const char *name, bool via)
 {
-	char	   *attname = NULL;
+	char	   *referenced;
+	char	   *referencing;
 
 	if (r->nkeys != 1 || r->kind == RP_RELATION_MANY_TO_MANY)
 		return false;
 	if (r->kind == RP_RELATION_FORWARD)
-		attname = get_attname(r->target, r->fk->confkey[0], true);
+	{
+		referenced = get_attname(r->fk->confrelid, r->fk->confkey[0], true);
+		referencing = get_attname(r->source, r->source_cols[0], true);
+	}
 	else
-		attname = get_attname(r->source, r->source_cols[0], true);
-	return attname != NULL && strcmp(attname, name) == 0;
+	{
+		referenced = get_attname(r->source, r->source_cols[0], true);
+		referencing = get_attname(r->fk->conrelid, r->fk->conkey[0], true);
+	}
+
+	/*
+	 * among the names, only a reverse relationship's; among the vias, a name
+	 * both columns have is the referencing column's too
+	 */
+	if (!via)
+		return r->kind == RP_RELATION_REVERSE && referenced != NULL &&
+			strcmp(referenced, name) == 0;
+	return referenced != NULL && strcmp(referenced, name) == 0 &&
+		(referencing == NULL || strcmp(referencing, name) != 0);
 }
 
 /* Has r a name other than its constraint's and its referenced column? */
@@ -581,7 +671,7 @@ rp_has_other_name(const RpRelationship *r)
 		const char *name = (const char *) lfirst(lc);
 
 		if (strcmp(name, r->fk->name) != 0 &&
-			!rp_is_referenced_column(r, name))
+			!rp_is_referenced_column(r, name, false))
 			return true;
 	}
 	return false;
@@ -608,7 +698,7 @@ rp_relations_hint(List *relations, bool vias)
 			char	   *name = (char *) lfirst(lc2);
 
 			/* the bare names read best; the others are in the README */
-			if (rp_is_referenced_column(r, name) ||
+			if (rp_is_referenced_column(r, name, vias) ||
 				(!vias && (strchr(name, '.') != NULL ||
 						   (strcmp(name, r->fk->name) == 0 &&
 							rp_has_other_name(r)))))
@@ -629,7 +719,7 @@ RpRelationship *
 rp_relation_resolve(Oid relid, const char *name, Oid only_target,
 					const char *via)
 {
-	List	   *all = rp_relation_list(relid);
+	List	   *all = rp_add_view_targets(rp_relation_list(relid));
 	List	   *named = NIL;
 	List	   *chosen = NIL;
 	ListCell   *lc;
@@ -807,7 +897,7 @@ rp_relation_short_name(const RpRelationship *r)
 
 		/* a reverse one by the referenced column reads as a column */
 		if (strchr(name, '.') != NULL || strlen(name) >= strlen(best) ||
-			rp_is_referenced_column(r, name))
+			rp_is_referenced_column(r, name, false))
 			continue;
 		foreach(lc2, all)
 			matches += rp_relation_name_matches(((RpRelationship *) lfirst(lc2))->names,

@@ -79,6 +79,10 @@ typedef struct RpRelationship
 	const AttrNumber *source_cols;
 	Oid			keyed_rel;
 	const AttrNumber *keyed_cols;
+	const AttrNumber *target_cols;	/* many-to-many: the target's columns
+									 * target_fk's columns equal */
+	bool		target_view;	/* the target is a view over the table the
+								 * foreign key names */
 
 	List	   *names;			/* what the relationship is called (char *) */
 	List	   *vias;			/* what "via" may name to choose it */
@@ -103,6 +107,7 @@ extern List *rp_relation_constraints(Oid relid, bool referencing);
 extern bool rp_relation_view_columns(Oid relid, Oid *base, AttrNumber **map,
 									 int *natts);
 extern bool rp_relation_same_table(Oid a, Oid b);
+extern List *rp_relation_views_over(Oid relid);
 extern RpRelationship *rp_relation_resolve(Oid relid, const char *name,
 										   Oid only_target, const char *via);
 extern RpRelationship *rp_relation_for_lookup(Oid relid, Bitmapset *attnos,

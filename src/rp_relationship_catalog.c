@@ -35,6 +35,8 @@
 #include "access/table.h"
 #include "catalog/partition.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_rewrite.h"
 #include "nodes/parsenodes.h"
 #include "parser/parsetree.h"
 #include "rewrite/rewriteHandler.h"
@@ -253,6 +255,69 @@ rp_relation_view_columns(Oid relid, Oid *base, AttrNumber **map, int *natts)
 		}
 	}
 	relation_close(view, NoLock);
+	return result;
+}
+
+/* The relation whose rule ruleid is; InvalidOid if none */
+static Oid
+rp_rule_relation(Relation rewrite, Oid ruleid)
+{
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	Oid			result = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_rewrite_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(ruleid));
+	scan = systable_beginscan(rewrite, RewriteOidIndexId, true, NULL, 1, &key);
+	if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		result = ((Form_pg_rewrite) GETSTRUCT(tuple))->ev_class;
+	systable_endscan(scan);
+	return result;
+}
+
+/*
+ * The views that qualify (see the top of this file) and read relid
+ * directly, found through the dependencies of their rules.
+ */
+List *
+rp_relation_views_over(Oid relid)
+{
+	Relation	depend;
+	Relation	rewrite;
+	SysScanDesc scan;
+	ScanKeyData keys[2];
+	HeapTuple	tuple;
+	List	   *result = NIL;
+
+	depend = table_open(DependRelationId, AccessShareLock);
+	rewrite = table_open(RewriteRelationId, AccessShareLock);
+	ScanKeyInit(&keys[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&keys[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(depend, DependReferenceIndexId, true, NULL, 2,
+							  keys);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+		Oid			view;
+		Oid			base;
+		AttrNumber *map;
+		int			natts;
+
+		if (dep->classid != RewriteRelationId)
+			continue;
+		view = rp_rule_relation(rewrite, dep->objid);
+		if (!OidIsValid(view) || list_member_oid(result, view) ||
+			!rp_relation_view_columns(view, &base, &map, &natts) ||
+			base != relid)
+			continue;
+		result = lappend_oid(result, view);
+	}
+	systable_endscan(scan);
+	table_close(rewrite, AccessShareLock);
+	table_close(depend, AccessShareLock);
 	return result;
 }
 
