@@ -165,7 +165,7 @@ my %RELS = (
 	author  => [
 		qw(country country_id author_country_id_fkey mentor mentor_id
 		  author_mentor_id_fkey author post post_author_id_fkey
-		  post_editor_id_fkey id)
+		  post_editor_id_fkey id post_v)
 	],
 	post => [
 		qw(author author_id editor editor_id post_author_id_fkey
@@ -1476,7 +1476,8 @@ sub gen_children
 			[qw(fl flref)],       [qw(post empty_t)],
 			[qw(post author)],    [qw(tag post)],
 			[qw(author comment)], [qw(nokey nokey)],
-			[qw(post_v comment)], [qw(post_v tag)])
+			[qw(post_v comment)], [qw(post_v tag)],
+			[qw(author post_v)])
 	};
 	($p, $c) = ($self->table, $self->table) if $self->chance(0.1);
 	my $opt = sub { my ($p, $v) = @_; return $self->chance($p) ? $v : undef };
