@@ -135,6 +135,17 @@ SELECT err('country', '{"include": {"capital": {"limit": 1}}}');
 -- fetch_children gives an array of one row or none
 SELECT (t.parent).name, t.children
 FROM relprefetch.fetch_children(NULL::country, NULL::capital[]) t ORDER BY (t.parent).id;
+-- detection words a loop over a reverse one-to-one as a to-one lookup
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT id, name FROM country ORDER BY id;
+SELECT name FROM capital WHERE country_id = 1;
+SELECT name FROM capital WHERE country_id = 2;
+SELECT name FROM capital WHERE country_id = 3;
+SELECT name FROM capital WHERE country_id = 4;
+SELECT name FROM capital WHERE country_id = 5;
+COMMIT;
+SELECT relation, foreign_key, suggestion FROM rp_stats WHERE query LIKE '%capital%';
 -- a second table referencing country.id: "id" is ambiguous; "via" by the
 -- referenced column (PostgREST's capital!id) against another column
 CREATE TABLE city (
