@@ -272,6 +272,17 @@ SELECT got('flags', '{"order_by": "id", "include": {"readings": {"columns": ["va
      = ARRAY(SELECT to_jsonb(f) || jsonb_build_object('readings',
                 (SELECT jsonb_build_object('value', r.value) FROM readings r WHERE (r.id, r.taken) = (f.reading_id, f.reading_taken)))
              FROM flags f ORDER BY id) AS to_partitioned;
+-- detached, a partition keeps the foreign keys PostgreSQL gives it, and is
+-- no longer referenced through its parent's
+-- (the same specs before and after: the cached plans are dropped)
+SELECT err('readings_2025', '{"include": ["flags"]}');
+BEGIN;
+DELETE FROM flags WHERE reading_taken >= '2025-01-01';
+ALTER TABLE readings DETACH PARTITION readings_2025;
+SELECT j FROM relprefetch.fetch_json('readings_2025', '{"columns": ["id"], "order_by": "id", "include": {"stations": {"columns": ["name"]}}}') j;
+SELECT err('readings_2025', '{"include": ["flags"]}');
+ROLLBACK;
+SELECT err('readings_2025', '{"include": ["flags"]}');
 -- a partitioned table referencing itself: a partition's parent row may be
 -- in another partition
 CREATE TABLE events (id int, part int, parent_id int, parent_part int,
