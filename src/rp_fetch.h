@@ -56,6 +56,19 @@ extern int	rp_fetch_depth;
  * ------------------------------------------------------------------------
  */
 
+/*
+ * One item of "order": a column of the rows, or of a to-one related row
+ * (path: the relationship names leading to it, from the rows' table)
+ */
+typedef struct RpOrderItem
+{
+	List	   *path;			/* char *; NIL for the rows' own column */
+	char	   *column;
+	bool		desc;
+	int			nulls;			/* 0 default, 1 NULLS FIRST, 2 NULLS LAST */
+	char	   *text;			/* as written, for messages */
+} RpOrderItem;
+
 /* One object of a fetch_json spec, or of fetch_children's arguments */
 typedef struct RpSpec
 {
@@ -63,9 +76,13 @@ typedef struct RpSpec
 	char	   *path;			/* one relationship name (includes only) */
 	char	   *via;
 	List	   *columns;		/* char *; NIL with all_columns */
+	List	   *aliases;		/* char *: each column's output key */
 	bool		all_columns;
 	char	   *where;
 	char	   *order_by;
+	List	   *order;			/* RpOrderItem *: "order" */
+	bool		inner;			/* parent rows need one of these rows */
+	bool		spread;			/* fields go into the parent's object */
 	int64		limit;			/* -1 for none */
 	int64		offset;			/* root only; 0 for none */
 	List	   *includes;		/* RpSpec * */
@@ -127,6 +144,7 @@ typedef struct RpNode
 {
 	bool		root;			/* the parent rows themselves */
 	bool		to_one;			/* an object or null in its parent's */
+	bool		spread;			/* to_one, its fields in its parent's object */
 	bool		junction;		/* read through a junction table (links) */
 	Oid			relid;
 	char	   *relname;		/* schema-qualified, for messages */
@@ -300,6 +318,14 @@ extern char *rp_sql_whole_row(Relation rel);
 extern char *rp_sql_include_key(Oid relid, AttrNumber attnum, Oid as_type,
 								int position);
 extern char *rp_sql_limit(int64 limit, int64 offset);
+extern char *rp_sql_and(const char *where, List *conds);
+extern char *rp_sql_inner(Oid relid, List *keys, const char *where,
+						  List *values, const RpKeyType *key, int64 limit);
+extern char *rp_sql_related_value(Oid relid, List *keys, const char *value,
+								  List *values, const RpKeyType *key);
+extern char *rp_sql_column_ref(const char *name);
+extern char *rp_sql_order_item(const char *value, bool desc, int nulls);
+extern char *rp_sql_order_list(List *items);
 extern void rp_sql_write_query(RpQuery *query, List *select, Oid relid,
 							   const char *where, const char *order_by,
 							   List *keys, const RpKeyType *key_types,

@@ -945,19 +945,87 @@ rp_linked_rows(RpNode *node, RpGroup *group, RpRow ***rows)
 	return n;
 }
 
+static bool rp_emit_fields(StringInfo out, RpNode *node, RpRow *row,
+						   bool comma);
+
+/*
+ * The keys of a spread include's object when it has no row: its columns
+ * null, its to-one includes null, its other includes empty
+ */
+static bool
+rp_emit_absent(StringInfo out, RpNode *node, bool comma)
+{
+	int			i;
+
+	for (i = 0; i < node->ncolumns; i++)
+	{
+		if (comma)
+			appendStringInfoCharMacro(out, ',');
+		comma = true;
+		appendBinaryStringInfo(out, node->columns[i].label,
+							   node->columns[i].labellen);
+		appendBinaryStringInfo(out, "null", 4);
+	}
+	for (i = 0; i < node->nincludes; i++)
+	{
+		RpNode	   *child = node->includes[i];
+
+		if (child->spread)
+		{
+			comma = rp_emit_absent(out, child, comma);
+			continue;
+		}
+		if (comma)
+			appendStringInfoCharMacro(out, ',');
+		comma = true;
+		appendBinaryStringInfo(out, child->label, child->labellen);
+		if (child->to_one)
+			appendBinaryStringInfo(out, "null", 4);
+		else
+			appendBinaryStringInfo(out, "[]", 2);
+	}
+	return comma;
+}
+
 static void
 rp_emit(StringInfo out, RpNode *node, RpRow *row)
 {
-	bool		comma = node->ncolumns > 0;
+	appendStringInfoCharMacro(out, '{');
+	(void) rp_emit_fields(out, node, row, false);
+	appendStringInfoCharMacro(out, '}');
+}
+
+/*
+ * The keys of row's object, without its braces, after a comma when comma;
+ * returns whether the object has keys so far
+ */
+static bool
+rp_emit_fields(StringInfo out, RpNode *node, RpRow *row, bool comma)
+{
 	int			i;
 
-	appendBinaryStringInfo(out, row->text, row->len);
+	/* the row's own fields, rendered as "{..." */
+	if (node->ncolumns > 0)
+	{
+		if (comma)
+			appendStringInfoCharMacro(out, ',');
+		appendBinaryStringInfo(out, row->text + 1, row->len - 1);
+		comma = true;
+	}
 	for (i = 0; i < node->nincludes; i++)
 	{
 		RpNode	   *child = node->includes[i];
 		RpGroup    *group = row->groups[i];
 		RpRow	   *r;
 
+		if (child->spread)
+		{
+			if (group != NULL && group->head != NULL)
+				comma = rp_emit_fields(out, child, group->head, comma);
+			else
+				comma = rp_emit_absent(out, child, comma);
+			continue;
+		}
 		if (comma)
 			appendStringInfoCharMacro(out, ',');
 		comma = true;
@@ -998,7 +1066,7 @@ rp_emit(StringInfo out, RpNode *node, RpRow *row)
 			appendStringInfoCharMacro(out, ']');
 		}
 	}
-	appendStringInfoCharMacro(out, '}');
+	return comma;
 }
 
 bool

@@ -229,3 +229,128 @@ rp_sql_limit(int64 limit, int64 offset)
 					limit >= 0 ? psprintf(INT64_FORMAT, limit) : "ALL",
 					offset);
 }
+
+/*
+ * where and each of conds, as one WHERE text for rp_sql_write_query; where
+ * alone when there are no conds, NULL when there is nothing.
+ */
+char *
+rp_sql_and(const char *where, List *conds)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (conds == NIL)
+		return (char *) where;
+	initStringInfo(&buf);
+	if (where != NULL)
+		appendStringInfo(&buf, "(%s\n)", where);
+	foreach(lc, conds)
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? " AND " : "",
+						 (char *) lfirst(lc));
+	return buf.data;
+}
+
+/*
+ * The rows of relid whose columns keys (SQL over relid, in key's types)
+ * equal values (SQL over the rows of the query this goes into), as a
+ * derived table "?<alias>?" with those columns as "?<alias>N?", value
+ * (SQL over relid, or NULL) as "?<alias>?", and a WHERE matching them.
+ * Only our own names are visible in the derived table, so an unqualified
+ * column name in values (or in the caller's fragments next to it) still
+ * means a column of the rows outside it, and where (a WHERE text of
+ * relid's rows, fragments included) sees relid as in its own query.
+ */
+static char *
+rp_sql_matching(Oid relid, List *keys, const char *value, const char *where,
+				List *values, const RpKeyType *key, const char *alias,
+				const char *select)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	ListCell   *lv;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "SELECT %s FROM (SELECT ", select);
+	if (value != NULL)
+		appendStringInfo(&buf, "%s AS \"?%s?\", ", value, alias);
+	foreach(lc, keys)
+		appendStringInfo(&buf, "%s%s AS \"?%s%d?\"",
+						 foreach_current_index(lc) > 0 ? ", " : "",
+						 (char *) lfirst(lc), alias,
+						 foreach_current_index(lc) + 1);
+	appendStringInfo(&buf, " FROM %s", rp_relation_qualified_name(relid));
+	if (where != NULL)
+		appendStringInfo(&buf, " WHERE (%s\n)", where);
+	appendStringInfo(&buf, ") AS \"?%s?\" WHERE ", alias);
+	forboth(lc, keys, lv, values)
+	{
+		int			i = foreach_current_index(lc);
+
+		appendStringInfo(&buf, "%s\"?%s?\".\"?%s%d?\" %s %s",
+						 i > 0 ? " AND " : "", alias, alias, i + 1,
+						 rp_equality_operator(key->typid[i]),
+						 (char *) lfirst(lv));
+	}
+	return buf.data;
+}
+
+/*
+ * An inner include's condition on its parent rows: a row of relid passing
+ * where whose columns keys equal the parent row's values.  limit is the
+ * include's (-1 for none): with 0, no parent row has one.
+ */
+char *
+rp_sql_inner(Oid relid, List *keys, const char *where, List *values,
+			 const RpKeyType *key, int64 limit)
+{
+	if (limit == 0)
+		return pstrdup("false");
+	return psprintf("EXISTS (%s)",
+					rp_sql_matching(relid, keys, NULL, where, values, key,
+									"inner", "1"));
+}
+
+/*
+ * The value of value (SQL over relid) in the row of relid, a to-one
+ * related row, whose columns keys equal values (SQL over the rows of the
+ * query this goes into), or NULL when there is none.
+ */
+char *
+rp_sql_related_value(Oid relid, List *keys, const char *value, List *values,
+					 const RpKeyType *key)
+{
+	return psprintf("(%s)",
+					rp_sql_matching(relid, keys, value, NULL, values, key,
+									"related", "\"?related?\".\"?related?\""));
+}
+
+/* A column, as SQL: its name, quoted as needed */
+char *
+rp_sql_column_ref(const char *name)
+{
+	return (char *) quote_identifier(name);
+}
+
+/* One item of an ORDER BY list */
+char *
+rp_sql_order_item(const char *value, bool desc, int nulls)
+{
+	return psprintf("%s%s%s", value, desc ? " DESC" : "",
+					nulls == 1 ? " NULLS FIRST" :
+					nulls == 2 ? " NULLS LAST" : "");
+}
+
+/* An ORDER BY list of items */
+char *
+rp_sql_order_list(List *items)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, items)
+		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
+						 (char *) lfirst(lc));
+	return buf.data;
+}
