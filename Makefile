@@ -26,7 +26,7 @@ OBJS = \
 DATA = $(wildcard relprefetch--*.sql)
 
 REGRESS = setup guc fingerprint units nested on_detect stats_view privileges reset \
-	json_output fetch_json fetch_children fetch_embed fetch_errors fetch_security security fetch_cache \
+	json_output fetch_json fetch_spec fetch_children fetch_embed fetch_errors fetch_security security fetch_cache \
 	fetch_strategy fetch_fuzz fetch_readme proof upgrade
 REGRESS_OPTS = --temp-config=$(srcdir)/regress.conf --temp-instance=tmp_check --load-extension=relprefetch
 
