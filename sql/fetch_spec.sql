@@ -240,5 +240,14 @@ ALTER TABLE author ADD COLUMN "Odd""Na;me)--" text;
 UPDATE author SET "Odd""Na;me)--" = 'z' || id WHERE id <> 2;
 SELECT relprefetch.fetch_json('post', '{"columns": ["id"], "order": ["author.Odd\"Na;me)-- desc", "id"], "limit": 3}');
 SELECT count(*) FROM tag;
+-- columns with the names of the aliases relprefetch gives its subqueries' columns
+CREATE TABLE odd ("?inner1?" int PRIMARY KEY, "?related1?" int REFERENCES author);
+CREATE TABLE odd_child (id int PRIMARY KEY, odd int REFERENCES odd);
+INSERT INTO odd VALUES (1, 1), (2, 2), (3, NULL);
+INSERT INTO odd_child VALUES (1, 1), (2, 1), (3, 2);
+SELECT same(
+  $a$SELECT relprefetch.fetch_json('odd', '{"order": "?related1?.name desc", "include": {"odd_child": {"inner": true, "where": "id > 1", "columns": ["id"]}}}')$a$,
+  $b$SELECT json_build_object('?inner1?', o."?inner1?", '?related1?', o."?related1?", 'odd_child', (SELECT json_agg(json_build_object('id', c.id)) FROM odd_child c WHERE c.odd = o."?inner1?" AND c.id > 1))
+     FROM odd o LEFT JOIN author a ON a.id = o."?related1?" WHERE EXISTS (SELECT FROM odd_child c WHERE c.odd = o."?inner1?" AND c.id > 1) ORDER BY a.name DESC$b$);
 
 DROP SCHEMA fs CASCADE;

@@ -312,6 +312,8 @@ extern List *rp_sql_key_columns(Oid relid, const AttrNumber *cols,
 								const RpKeyType *key, const char *prefix);
 extern List *rp_sql_key_values(Oid relid, const AttrNumber *cols,
 							   const RpKeyType *key);
+extern List *rp_sql_outer_key_values(Oid relid, const AttrNumber *cols,
+									 const RpKeyType *key);
 extern List *rp_sql_aliased(List *exprs, const char *prefix);
 extern char *rp_sql_column(const char *name);
 extern char *rp_sql_whole_row(Relation rel);

@@ -240,7 +240,8 @@ rp_plan_order_value(RpFetchPlan *plan, const RpSpec *spec,
 								rp_sql_key_values(r->keyed_rel, r->keyed_cols,
 												  &key),
 								value,
-								rp_sql_key_values(relid, r->source_cols, &key),
+								rp_sql_outer_key_values(relid, r->source_cols,
+														&key),
 								&key);
 }
 
@@ -336,7 +337,8 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 				r->keyed_rel, r->keyed_cols, fk->confrelid, fk->confkey,
 				plan->cxt);
 	keyvals = rp_sql_key_values(r->keyed_rel, r->keyed_cols, parent_key);
-	parentvals = rp_sql_key_values(parent->relid, r->source_cols, parent_key);
+	parentvals = rp_sql_outer_key_values(parent->relid, r->source_cols,
+										 parent_key);
 
 	if (r->junction)
 	{
@@ -359,9 +361,9 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 		targetvals = rp_sql_key_values(r->target, r->target_cols, &child->key);
 		if (spec->inner)
 			target_inner = rp_sql_inner(r->target, targetvals, where,
-										rp_sql_key_values(r->keyed_rel,
-														  tfk->conkey,
-														  &child->key),
+										rp_sql_outer_key_values(r->keyed_rel,
+																tfk->conkey,
+																&child->key),
 										&child->key, -1);
 		if (spec->inner)
 			inner = rp_sql_inner(r->keyed_rel, keyvals, target_inner,

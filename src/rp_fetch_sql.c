@@ -33,11 +33,17 @@
 
 #include "rp_fetch.h"
 
-/* A column, cast to as_type when its type is another (a cross-type FK) */
+/*
+ * A column, cast to as_type when its type is another (a cross-type FK);
+ * qualified by its table's name when qualified
+ */
 static char *
-rp_column_as(Oid relid, AttrNumber attnum, Oid as_type)
+rp_column_as(Oid relid, AttrNumber attnum, Oid as_type, bool qualified)
 {
 	char	   *name = (char *) quote_identifier(get_attname(relid, attnum, false));
+
+	if (qualified)
+		name = psprintf("%s.%s", quote_identifier(get_rel_name(relid)), name);
 
 	if (rp_column_type(relid, attnum) == getBaseType(as_type))
 		return name;
@@ -65,15 +71,17 @@ rp_collation_name(Oid collation)
  * The values of key's columns cols of relid, as SQL: cast to the key's
  * types and collated as the key when the columns differ.
  */
-List *
-rp_sql_key_values(Oid relid, const AttrNumber *cols, const RpKeyType *key)
+static List *
+rp_key_values(Oid relid, const AttrNumber *cols, const RpKeyType *key,
+			  bool qualified)
 {
 	List	   *result = NIL;
 	int			i;
 
 	for (i = 0; i < key->nkeys; i++)
 	{
-		char	   *expr = rp_column_as(relid, cols[i], key->typid[i]);
+		char	   *expr = rp_column_as(relid, cols[i], key->typid[i],
+										qualified);
 		Oid			collation = rp_column_collation(relid, cols[i]);
 
 		if (OidIsValid(key->collation[i]) && collation != key->collation[i])
@@ -82,6 +90,24 @@ rp_sql_key_values(Oid relid, const AttrNumber *cols, const RpKeyType *key)
 		result = lappend(result, expr);
 	}
 	return result;
+}
+
+List *
+rp_sql_key_values(Oid relid, const AttrNumber *cols, const RpKeyType *key)
+{
+	return rp_key_values(relid, cols, key, false);
+}
+
+/*
+ * The same, each column qualified by relid's name: for a query's columns
+ * referred to from inside a subquery (rp_sql_inner, rp_sql_related_value),
+ * whose own columns might otherwise have the same names
+ */
+List *
+rp_sql_outer_key_values(Oid relid, const AttrNumber *cols,
+						const RpKeyType *key)
+{
+	return rp_key_values(relid, cols, key, true);
 }
 
 /* exprs with aliases of our own, which no ORDER BY can mistake for a column */
@@ -216,7 +242,7 @@ char *
 rp_sql_include_key(Oid relid, AttrNumber attnum, Oid as_type, int position)
 {
 	return psprintf("%s AS \"?include%d?\"",
-					rp_column_as(relid, attnum, as_type), position);
+					rp_column_as(relid, attnum, as_type, false), position);
 }
 
 /* " LIMIT n OFFSET m" for the parent rows, or NULL when neither is given */

@@ -570,13 +570,16 @@ sub gen_spec
 {
 	my ($self, $table, $depth, $is_root) = @_;
 	my @pairs;
-	my @keys = qw(columns where order_by limit offset include path via bogus);
+	my @keys =
+	  qw(columns where order_by order limit offset include path via inner spread bogus);
 	for my $k (@keys)
 	{
 		my $p =
 			$k eq 'include'               ? ($depth < 3 ? 0.55 : 0.15)
 		  : $k eq 'bogus'                 ? 0.04
 		  : ($k eq 'path' || $k eq 'via') ? ($is_root ? 0.03 : 0.25)
+		  : ($k eq 'inner' || $k eq 'spread') ? ($is_root ? 0.03 : 0.2)
+		  : $k eq 'order'                     ? 0.15
 		  : ($k eq 'offset' && !$is_root) ? 0.04
 		  :                                 0.25;
 		next unless $self->chance($p);
@@ -596,9 +599,26 @@ sub gen_spec
 			$v = '[' . join(
 				', ',
 				map {
-					json_string(
-						$self->column($table) =~ s/^"(.*)"$/$1/r =~ s/""/"/gr)
+					my $c = json_string(
+						$self->column($table) =~ s/^"(.*)"$/$1/r =~ s/""/"/gr);
+					# renamed: {"output key": "column"}
+					$self->chance(0.2)
+					  ? '{'
+					  . json_string(
+						$self->pick(
+							'x', 'id', 'name', 'author', '', 'a b',
+							$self->odd_string))
+					  . ": $c}"
+					  : $c
 				} 1 .. $n) . ']';
+		}
+		elsif ($k eq 'order')
+		{
+			$v = $self->gen_order($table);
+		}
+		elsif ($k eq 'inner' || $k eq 'spread')
+		{
+			$v = $self->pick('true', 'true', 'false', 'null', '1', '"true"');
 		}
 		elsif ($k eq 'where')
 		{
@@ -650,10 +670,27 @@ sub gen_include
 		[ 40, 1 ]);
 	if ($self->chance(0.45))
 	{
-		return
-			'['
-		  . join(', ', map { json_string($self->rel_path($table)) } 1 .. $n)
-		  . ']';
+		# paths, and now and then {"key": sub-spec} objects, in order
+		return '[' . join(
+			', ',
+			map {
+				if ($self->chance(0.25))
+				{
+					my $key = $self->rel_name($table);
+					my $sub =
+					  $depth >= 9
+					  ? '{}'
+					  : $self->gen_spec($self->guess_target($table, $key),
+						$depth + 1, 0);
+					$self->chance(0.05)
+					  ? "{\"$key\": $sub, \"x\": {}}"
+					  : '{' . json_string($key) . ": $sub}";
+				}
+				else
+				{
+					json_string($self->rel_path($table));
+				}
+			} 1 .. $n) . ']';
 	}
 	my @pairs;
 	for (1 .. $n)
@@ -669,6 +706,32 @@ sub gen_include
 		push @pairs, json_string($key) . ': ' . $sub;
 	}
 	return '{' . join(', ', @pairs) . '}';
+}
+
+# An "order" value: items of [path.]column [asc|desc] [nulls first|last]
+sub gen_order
+{
+	my ($self, $table) = @_;
+	my @items;
+	for (1 .. $self->pick(1, 1, 2, 3))
+	{
+		my $item = $self->column($table) =~ s/^"(.*)"$/$1/r =~ s/""/"/gr;
+		if ($self->chance(0.4))
+		{
+			my $name = $self->chance(0.8) ? $self->rel_name($table) : $self->rel_path($table);
+			$item =
+			  $name . '.'
+			  . ($self->column($self->guess_target($table, $name)) =~
+				  s/^"(.*)"$/$1/r =~ s/""/"/gr);
+		}
+		$item .= $self->pick('', '', ' desc', ' ASC', ' up', ' desc nulls last',
+			' nulls first', ' nulls');
+		$item = $self->pick('', ',', 'a b c d e f', '.x', 'x.', 'author..id')
+		  if $self->chance(0.05);
+		push @items, $item;
+	}
+	return json_string(join(', ', @items)) if $self->chance(0.6);
+	return '[' . join(', ', map { json_string($_) } @items) . ']';
 }
 
 # The table a relationship name probably leads to
@@ -2356,6 +2419,7 @@ sub gen_oracle
 	my $offset = $self->pick(undef, undef, 0, 2, 59);
 	my @inc;
 	my @sql;
+	my @inner;    # the inner includes' conditions on the parent rows
 	my @incs =
 	  $table eq 'post'
 	  ? (
@@ -2424,13 +2488,22 @@ sub gen_oracle
 			$spec =~ s/TAGWHERE/$tw/;
 			$sql  =~ s/TAGWHERE/$tw/;
 		}
+		# inner: only the parent rows that have one of its rows
+		if (($key eq 'a' || $key eq 'c' || $key eq 't') && $self->chance(0.3))
+		{
+			$spec =~ s/^\{/{"inner": true, /;
+			push @inner,
+			  $key eq 'a'
+			  ? "p.author_id IN (SELECT id FROM fz.author)"
+			  : "$sql NOT IN ('[]'::jsonb)";
+		}
 		push @inc, "\"$key\": $spec";
 		push @sql, "'$key', $sql";
 	}
 	my $spec =
 		'{"where": '
 	  . json_string($w)
-	  . ", \"order_by\": \"id$desc\""
+	  . ($self->chance(0.5) ? ", \"order_by\": \"id$desc\"" : ", \"order\": \"id$desc\"")
 	  . (defined $limit  ? ", \"limit\": $limit"          : '')
 	  . (defined $offset ? ", \"offset\": $offset"        : '')
 	  . (@inc ? ', "include": {' . join(', ', @inc) . '}' : '') . '}';
@@ -2448,7 +2521,9 @@ sub gen_oracle
 	  . $self->ql($spec)
 	  . ")::jsonb AS x) f)";
 	push @stmts, "SELECT fz.fz_check($got =
-  (SELECT coalesce(jsonb_agg($obj ORDER BY p.id$desc), '[]') FROM (SELECT * FROM fz.$table p WHERE $w ORDER BY id$desc"
+  (SELECT coalesce(jsonb_agg($obj ORDER BY p.id$desc), '[]') FROM (SELECT * FROM fz.$table p WHERE ($w)"
+	  . join('', map { " AND $_" } @inner)
+	  . " ORDER BY id$desc"
 	  . (defined $limit  ? " LIMIT $limit"   : '')
 	  . (defined $offset ? " OFFSET $offset" : '') . ") p),
   " . $self->ql("fetch_json $table $spec") . ')';
