@@ -7,6 +7,8 @@
 #             truncation, duplication, deep nesting, huge numbers,
 #             unicode, \u0000, very long strings), wrong types for
 #             every key, unknown keys, include paths with __, via names,
+#             column aliases, includes as arrays of one-key objects, inner,
+#             spread and "order" items (related columns, wrong words),
 #             limits and offsets at the integer boundaries, odd parent
 #             relations, several call forms (materialized, streaming,
 #             LIMIT, correlated, EXPLAIN ANALYZE);
@@ -36,7 +38,8 @@
 #             texts, multi-statement strings), so that the shared table
 #             fills up and evicts;
 #   oracle    fetch_json / fetch_children calls with deterministic
-#             fragments, compared with the same data built in plain SQL:
+#             fragments (inner includes and "order" too), compared with the
+#             same data built in plain SQL:
 #             a difference raises SQLSTATE FZ001.
 #
 # Each session gets its own stream: RelprefetchFuzz->new(seed => S,
