@@ -276,8 +276,8 @@ SET search_path = pg_catalog;
 SELECT j FROM relprefetch.fetch_json('"Fs Q"."Parent ""P"""', '{"order_by": "\"Name\"", "include": {"child;c": {"order_by": "id"}}}') j;
 SELECT j FROM relprefetch.fetch_json('"Fs Q"."child;c"', '{"order_by": "id", "include": {"by \"column\"": {"path": "parent id"}, "Fs Q.Parent \"P\"": {}}}') j;
 -- quoted names in "order", inner, spread and aliases: names, never SQL
-SELECT j FROM relprefetch.fetch_json('"Fs Q"."child;c"', '{"columns": [{"\"); DROP SCHEMA fs; --": "id"}], "order": "id desc", "include": [{"Fs Q.Parent \"P\"": {"inner": true, "spread": true, "columns": [{"x\"y": "Name"}]}}]}') j;
-SELECT j FROM relprefetch.fetch_json('"Fs Q"."Parent ""P"""', '{"columns": ["Name"], "order": "Name", "include": [{"child;c": {"inner": true, "columns": [{"Name": "id"}], "order": "id desc"}}]}') j;
+SELECT j FROM relprefetch.fetch_json('"Fs Q"."child;c"', '{"columns": [{"\"); DROP SCHEMA fs; --": "id"}], "order": "\"parent id\".\"Name\" desc, id desc", "include": [{"Fs Q.Parent \"P\"": {"inner": true, "spread": true, "columns": [{"x\"y": "Name"}]}}]}') j;
+SELECT j FROM relprefetch.fetch_json('"Fs Q"."Parent ""P"""', '{"columns": ["Name"], "order": "Name", "include": [{"child;c": {"inner": true, "columns": [{"Name": "id"}], "order": "\"Fs Q\".\"Parent \"\"P\"\"\".\"Name\", id desc"}}]}') j;
 SET search_path = fs, public;
 
 -- in a read-only transaction

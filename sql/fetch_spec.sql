@@ -238,7 +238,17 @@ SELECT * FROM fe('post', '{"order": "id;DROP TABLE fs.tag"}');
 SELECT * FROM fe('post', '{"order": "author.name)--"}');
 ALTER TABLE author ADD COLUMN "Odd""Na;me)--" text;
 UPDATE author SET "Odd""Na;me)--" = 'z' || id WHERE id <> 2;
-SELECT relprefetch.fetch_json('post', '{"columns": ["id"], "order": ["author.Odd\"Na;me)-- desc", "id"], "limit": 3}');
+SELECT relprefetch.fetch_json('post', '{"columns": ["id"], "order": ["author.\"Odd\"\"Na;me)--\" desc", "id"], "limit": 3}');
+-- quoted names: any character, a comma or a dot too; "__" and "." inside are not separators
+ALTER TABLE country RENAME TO "Land, of.x__y";
+ALTER TABLE "Land, of.x__y" RENAME COLUMN name TO "the name";
+SELECT same(
+  $a$SELECT relprefetch.fetch_json('author', '{"columns": ["id"], "order": "\"Land, of.x__y\".\"the name\" desc nulls last, \"fs\".\"Land, of.x__y\".id, \"id\""}')$a$,
+  $b$SELECT json_build_object('id', a.id) FROM author a LEFT JOIN "Land, of.x__y" c ON c.id = a.country_id ORDER BY c."the name" DESC NULLS LAST, a.id$b$);
+SELECT * FROM fe('author', '{"order": "\"the name"}');
+SELECT * FROM fe('author', '{"order": "\"\".id"}');
+SELECT * FROM fe('author', '{"order": "country_id\"x\""}');
+SELECT * FROM fe('author', '{"order": "country.\"the name\""}');
 SELECT count(*) FROM tag;
 -- columns with the names of the aliases relprefetch gives its subqueries' columns
 CREATE TABLE odd ("?inner1?" int PRIMARY KEY, "?related1?" int REFERENCES author);

@@ -220,7 +220,94 @@ rp_spec_order_error(const RpSpec *spec, const char *item, const char *why)
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("\"order\" of %s has an invalid item \"%s\": %s",
 					spec->context, item, why),
-			 errhint("An item is a column, or relationships joined by \"__\" then \".\" and a column (\"author__country.name\"), then optionally asc or desc and nulls first or nulls last.")));
+			 errhint("An item is a column, or relationships joined by \"__\" then \".\" and a column (\"author__country.name\"), then optionally asc or desc and nulls first or nulls last; a name in double quotes may hold any character.")));
+}
+
+static bool
+rp_spec_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * The reference of an item of "order": names separated by ".", each bare
+ * or in double quotes ("" for a quote inside), the last one the column.
+ * The names before it are the path: joined by "." (a schema-qualified
+ * name), bare ones split at "__".  Returns where the reference ends.
+ */
+static const char *
+rp_spec_order_ref(const RpSpec *spec, const char *text, RpOrderItem *item)
+{
+	const char *p = text;
+	StringInfoData name;
+	bool		started = false;
+
+	initStringInfo(&name);
+	for (;;)
+	{
+		StringInfoData seg;
+		bool		quoted = *p == '"';
+
+		initStringInfo(&seg);
+		if (quoted)
+		{
+			for (p++;; p++)
+			{
+				if (*p == '\0')
+					rp_spec_order_error(spec, text,
+										"a quoted name is not terminated");
+				if (*p == '"' && p[1] == '"')
+					appendStringInfoChar(&seg, *p++);
+				else if (*p == '"')
+					break;
+				else
+					appendStringInfoChar(&seg, *p);
+			}
+			p++;
+		}
+		else
+		{
+			while (*p && !rp_spec_space(*p) && *p != '.' && *p != '"')
+				appendStringInfoChar(&seg, *p++);
+		}
+		if (seg.len == 0)
+			rp_spec_order_error(spec, text, "a name is empty");
+		if (*p != '.')
+		{
+			/* the column; what came before is the path's last name */
+			item->column = seg.data;
+			if (started)
+				item->path = lappend(item->path, name.data);
+			return p;
+		}
+		p++;
+		/* a name of the path, or a part of one ("schema.table") */
+		if (started)
+			appendStringInfoChar(&name, '.');
+		started = true;
+		if (quoted)
+			appendStringInfoString(&name, seg.data);
+		else
+		{
+			const char *part = seg.data;
+			const char *sep;
+
+			while ((sep = strstr(part, "__")) != NULL)
+			{
+				appendBinaryStringInfo(&name, part, sep - part);
+				if (name.len == 0)
+					rp_spec_order_error(spec, text,
+										"a relationship name is empty");
+				item->path = lappend(item->path, name.data);
+				initStringInfo(&name);
+				part = sep + 2;
+			}
+			appendStringInfoString(&name, part);
+			if (name.len == 0)
+				rp_spec_order_error(spec, text,
+									"a relationship name is empty");
+		}
+	}
 }
 
 /* One item of "order": [path.]column [asc|desc] [nulls first|last] */
@@ -228,31 +315,32 @@ static RpOrderItem *
 rp_spec_order_item(const RpSpec *spec, const char *text)
 {
 	RpOrderItem *item = palloc0(sizeof(RpOrderItem));
-	const char *words[5];
-	int			lens[5];
+	const char *words[4];
+	int			lens[4];
 	int			nwords = 0;
 	const char *p = text;
-	const char *dot;
-	char	   *ref;
-	int			i = 1;
+	int			i = 0;
 
 	item->text = pstrdup(text);
+	while (rp_spec_space(*p))
+		p++;
+	if (*p == '\0')
+		rp_spec_order_error(spec, text, "it is empty");
+	p = rp_spec_order_ref(spec, p, item);
 	for (;;)
 	{
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		while (rp_spec_space(*p))
 			p++;
 		if (*p == '\0')
 			break;
-		if (nwords == 5)
+		if (nwords == 4)
 			rp_spec_order_error(spec, text, "too many words");
 		words[nwords] = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+		while (*p && !rp_spec_space(*p))
 			p++;
 		lens[nwords] = p - words[nwords];
 		nwords++;
 	}
-	if (nwords == 0)
-		rp_spec_order_error(spec, text, "it is empty");
 	if (i < nwords && (rp_spec_word(words[i], lens[i], "asc") ||
 					   rp_spec_word(words[i], lens[i], "desc")))
 	{
@@ -269,33 +357,6 @@ rp_spec_order_item(const RpSpec *spec, const char *text)
 	if (i < nwords)
 		rp_spec_order_error(spec, text,
 							"after the column come only asc or desc, then nulls first or nulls last");
-
-	ref = pnstrdup(words[0], lens[0]);
-	dot = strrchr(ref, '.');
-	if (dot == NULL)
-		item->column = ref;
-	else
-	{
-		const char *start = ref;
-
-		item->column = pstrdup(dot + 1);
-		ref[dot - ref] = '\0';
-		for (;;)
-		{
-			const char *sep = strstr(start, "__");
-			int			len = sep ? sep - start : strlen(start);
-
-			if (len == 0)
-				rp_spec_order_error(spec, text,
-									"a relationship name is empty");
-			item->path = lappend(item->path, pnstrdup(start, len));
-			if (sep == NULL)
-				break;
-			start = sep + 2;
-		}
-	}
-	if (item->column[0] == '\0')
-		rp_spec_order_error(spec, text, "the column name is empty");
 	return item;
 }
 
@@ -333,13 +394,21 @@ rp_spec_order(RpSpec *spec, JsonbValue *v)
 	foreach(lc, texts)
 	{
 		char	   *text = (char *) lfirst(lc);
-		char	   *comma;
+		char	   *p;
+		bool		quoted = false;
 
-		while ((comma = strchr(text, ',')) != NULL)
+		/* items are separated by the commas outside double quotes */
+		for (p = text; *p; p++)
 		{
-			*comma = '\0';
-			spec->order = lappend(spec->order, rp_spec_order_item(spec, text));
-			text = comma + 1;
+			if (*p == '"')
+				quoted = !quoted;
+			else if (*p == ',' && !quoted)
+			{
+				*p = '\0';
+				spec->order = lappend(spec->order,
+									  rp_spec_order_item(spec, text));
+				text = p + 1;
+			}
 		}
 		spec->order = lappend(spec->order, rp_spec_order_item(spec, text));
 	}
