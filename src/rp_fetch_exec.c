@@ -948,45 +948,6 @@ rp_linked_rows(RpNode *node, RpGroup *group, RpRow ***rows)
 static bool rp_emit_fields(StringInfo out, RpNode *node, RpRow *row,
 						   bool comma);
 
-/*
- * The keys of a spread include's object when it has no row: its columns
- * null, its to-one includes null, its other includes empty
- */
-static bool
-rp_emit_absent(StringInfo out, RpNode *node, bool comma)
-{
-	int			i;
-
-	for (i = 0; i < node->ncolumns; i++)
-	{
-		if (comma)
-			appendStringInfoCharMacro(out, ',');
-		comma = true;
-		appendBinaryStringInfo(out, node->columns[i].label,
-							   node->columns[i].labellen);
-		appendBinaryStringInfo(out, "null", 4);
-	}
-	for (i = 0; i < node->nincludes; i++)
-	{
-		RpNode	   *child = node->includes[i];
-
-		if (child->spread)
-		{
-			comma = rp_emit_absent(out, child, comma);
-			continue;
-		}
-		if (comma)
-			appendStringInfoCharMacro(out, ',');
-		comma = true;
-		appendBinaryStringInfo(out, child->label, child->labellen);
-		if (child->to_one)
-			appendBinaryStringInfo(out, "null", 4);
-		else
-			appendBinaryStringInfo(out, "[]", 2);
-	}
-	return comma;
-}
-
 static void
 rp_emit(StringInfo out, RpNode *node, RpRow *row)
 {
@@ -997,16 +958,27 @@ rp_emit(StringInfo out, RpNode *node, RpRow *row)
 
 /*
  * The keys of row's object, without its braces, after a comma when comma;
- * returns whether the object has keys so far
+ * returns whether the object has keys so far.  A spread include's keys go
+ * into its parent's object; without a row (NULL), its columns are null,
+ * its to-one includes null and its other includes empty.
  */
 static bool
 rp_emit_fields(StringInfo out, RpNode *node, RpRow *row, bool comma)
 {
 	int			i;
 
-	/* the row's own fields, rendered as "{..." */
-	if (node->ncolumns > 0)
+	for (i = 0; i < node->ncolumns && row == NULL; i++)
 	{
+		if (comma)
+			appendStringInfoCharMacro(out, ',');
+		comma = true;
+		appendBinaryStringInfo(out, node->columns[i].label,
+							   node->columns[i].labellen);
+		appendBinaryStringInfo(out, "null", 4);
+	}
+	if (node->ncolumns > 0 && row != NULL)
+	{
+		/* the row's own fields, rendered as "{..." */
 		if (comma)
 			appendStringInfoCharMacro(out, ',');
 		appendBinaryStringInfo(out, row->text + 1, row->len - 1);
@@ -1015,15 +987,13 @@ rp_emit_fields(StringInfo out, RpNode *node, RpRow *row, bool comma)
 	for (i = 0; i < node->nincludes; i++)
 	{
 		RpNode	   *child = node->includes[i];
-		RpGroup    *group = row->groups[i];
+		RpGroup    *group = row != NULL ? row->groups[i] : NULL;
 		RpRow	   *r;
 
 		if (child->spread)
 		{
-			if (group != NULL && group->head != NULL)
-				comma = rp_emit_fields(out, child, group->head, comma);
-			else
-				comma = rp_emit_absent(out, child, comma);
+			comma = rp_emit_fields(out, child, group ? group->head : NULL,
+								   comma);
 			continue;
 		}
 		if (comma)
