@@ -729,7 +729,10 @@ sub gen_order
 		}
 		$item .= $self->pick('', '', ' desc', ' ASC', ' up', ' desc nulls last',
 			' nulls first', ' nulls');
-		$item = $self->pick('', ',', 'a b c d e f', '.x', 'x.', 'author..id')
+		# a quoted name, as in SQL, or a broken one
+		$item = '"' . ($item =~ s/"/""/gr) . '"' if $self->chance(0.1);
+		$item = $self->pick('', ',', 'a b c d e f', '.x', 'x.', 'author..id',
+			'"x', '"".id', 'id"x"', '"a""b"."c')
 		  if $self->chance(0.05);
 		push @items, $item;
 	}
