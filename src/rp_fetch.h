@@ -313,7 +313,8 @@ extern List *rp_sql_key_columns(Oid relid, const AttrNumber *cols,
 extern List *rp_sql_key_values(Oid relid, const AttrNumber *cols,
 							   const RpKeyType *key);
 extern List *rp_sql_outer_key_values(Oid relid, const AttrNumber *cols,
-									 const RpKeyType *key);
+									 const RpKeyType *key,
+									 const char *qualifier);
 extern List *rp_sql_aliased(List *exprs, const char *prefix);
 extern char *rp_sql_column(const char *name);
 extern char *rp_sql_whole_row(Relation rel);
@@ -323,9 +324,12 @@ extern char *rp_sql_limit(int64 limit, int64 offset);
 extern char *rp_sql_and(const char *where, List *conds);
 extern char *rp_sql_inner(Oid relid, List *keys, const char *where,
 						  List *values, const RpKeyType *key, int64 limit);
-extern char *rp_sql_related_value(Oid relid, List *keys, const char *value,
-								  List *values, const RpKeyType *key);
-extern char *rp_sql_column_ref(const char *name);
+extern char *rp_sql_related_join(Oid relid, const char *table, List *keys,
+								 const char *value, const char *joins,
+								 List *values, const RpKeyType *key,
+								 const char *as);
+extern char *rp_sql_related_ref(const char *as);
+extern char *rp_sql_column_ref(const char *qualifier, const char *name);
 extern char *rp_sql_order_item(const char *value, bool desc, int nulls);
 extern char *rp_sql_order_list(List *items);
 extern void rp_sql_write_query(RpQuery *query, List *select, Oid relid,
@@ -333,6 +337,11 @@ extern void rp_sql_write_query(RpQuery *query, List *select, Oid relid,
 							   List *keys, const RpKeyType *key_types,
 							   const char *tail, Oid sized_by,
 							   const char *what);
+extern void rp_sql_write_joined(RpQuery *query, List *select, Oid relid,
+								const char *joins, const char *where,
+								const char *order_by, List *keys,
+								const RpKeyType *key_types, const char *tail,
+								Oid sized_by, const char *what);
 
 /* ------------------------------------------------------------------------
  * The cache (rp_fetch_cache.c)

@@ -199,15 +199,20 @@ rp_plan_order_step(const RpSpec *spec, const RpOrderItem *item, Oid relid,
 }
 
 /*
- * The value an item of "order" sorts by, as SQL over the rows of relid:
- * its column, or the column of the related row its path leads to
+ * The value an item of "order" sorts by, as SQL over the rows of relid
+ * (read as qualifier, or unqualified when NULL): its column, or the
+ * column of the related row its path leads to, read through a join that
+ * shows it under the name as, appended to *joins
  */
 static char *
 rp_plan_order_value(RpFetchPlan *plan, const RpSpec *spec,
-					const RpOrderItem *item, Oid relid, int step)
+					const RpOrderItem *item, Oid relid, int step,
+					const char *qualifier, const char *as, StringInfo joins)
 {
+	StringInfoData inner;
 	RpRelationship *r;
 	RpKeyType	key;
+	char	   *table;
 	char	   *value;
 
 	if (step == list_length(item->path))
@@ -226,43 +231,64 @@ rp_plan_order_value(RpFetchPlan *plan, const RpSpec *spec,
 							   spec->context, item->text),
 					 errhint("Its columns are: %s.", names)));
 		}
-		return rp_sql_column_ref(item->column);
+		return rp_sql_column_ref(qualifier, item->column);
 	}
 	r = rp_plan_order_step(spec, item, relid,
 						   (const char *) list_nth(item->path, step));
 	rp_plan_add_relid(plan, r->keyed_rel);
-	value = rp_plan_order_value(plan, spec, item, r->keyed_rel, step + 1);
+	table = psprintf("?t%d?", step + 1);
+	initStringInfo(&inner);
+	value = rp_plan_order_value(plan, spec, item, r->keyed_rel, step + 1,
+								table, psprintf("?v%d?", step + 1), &inner);
 	memset(&key, 0, sizeof(key));
 	rp_key_pair(&key, r->nkeys, relid, r->source_cols, r->keyed_rel,
 				r->keyed_cols, r->fk->confrelid, r->fk->confkey,
 				CurrentMemoryContext);
-	return rp_sql_related_value(r->keyed_rel,
-								rp_sql_key_values(r->keyed_rel, r->keyed_cols,
-												  &key),
-								value,
-								rp_sql_outer_key_values(relid, r->source_cols,
-														&key),
-								&key);
+	appendStringInfoString(joins,
+						   rp_sql_related_join(r->keyed_rel, table,
+											   rp_sql_outer_key_values(r->keyed_rel,
+																	   r->keyed_cols,
+																	   &key, table),
+											   value, inner.data,
+											   rp_sql_outer_key_values(relid,
+																	   r->source_cols,
+																	   &key,
+																	   qualifier),
+											   &key, as));
+	return rp_sql_related_ref(as);
 }
 
-/* The ORDER BY list of a node over relid: "order", or "order_by" */
+/*
+ * The ORDER BY list of a node over relid: "order", or "order_by"; in
+ * *joins the joins "order" needs after the table (NULL for none)
+ */
 static char *
-rp_plan_order(RpFetchPlan *plan, const RpSpec *spec, Oid relid)
+rp_plan_order(RpFetchPlan *plan, const RpSpec *spec, Oid relid, char **joins)
 {
 	List	   *items = NIL;
 	ListCell   *lc;
+	StringInfoData buf;
 
+	*joins = NULL;
 	if (spec->order == NIL)
 		return spec->order_by;
+	initStringInfo(&buf);
 	foreach(lc, spec->order)
 	{
 		RpOrderItem *item = (RpOrderItem *) lfirst(lc);
+		char	   *as = psprintf("?order%d?", foreach_current_index(lc) + 1);
 
+		/* a name the query's fragments cannot mean as a column */
+		while (get_attnum(relid, as) != InvalidAttrNumber)
+			as = psprintf("?%s", as);
 		items = lappend(items,
 						rp_sql_order_item(rp_plan_order_value(plan, spec, item,
-															  relid, 0),
+															  relid, 0, NULL,
+															  as, &buf),
 										  item->desc, item->nulls));
 	}
+	if (buf.len > 0)
+		*joins = buf.data;
 	return rp_sql_order_list(items);
 }
 
@@ -286,6 +312,7 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 	char	   *what;
 	char	   *where;
 	char	   *order_by;
+	char	   *joins;
 	char	   *inner = NULL;
 	ErrorContextCallback callback;
 
@@ -323,7 +350,7 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 		*keys = list_make1(spec->key);
 	parent->includes[index] = child;
 	what = psprintf("%s (%s)", spec->context, r->description);
-	order_by = rp_plan_order(plan, spec, r->target);
+	order_by = rp_plan_order(plan, spec, r->target, &joins);
 
 	/*
 	 * The parent's columns equal the keyed table's (the target, or the
@@ -338,7 +365,7 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 				plan->cxt);
 	keyvals = rp_sql_key_values(r->keyed_rel, r->keyed_cols, parent_key);
 	parentvals = rp_sql_outer_key_values(parent->relid, r->source_cols,
-										 parent_key);
+										 parent_key, NULL);
 
 	if (r->junction)
 	{
@@ -363,7 +390,8 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 			target_inner = rp_sql_inner(r->target, targetvals, where,
 										rp_sql_outer_key_values(r->keyed_rel,
 																tfk->conkey,
-																&child->key),
+																&child->key,
+																NULL),
 										&child->key, -1);
 		if (spec->inner)
 			inner = rp_sql_inner(r->keyed_rel, keyvals, target_inner,
@@ -374,10 +402,10 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 	else if (spec->inner)
 		inner = rp_sql_inner(r->target, keyvals, where, parentvals,
 							 &child->key, spec->limit);
-	rp_sql_write_query(&child->query,
-					   list_concat(rp_sql_aliased(keyvals, "key"), body),
-					   r->target, where, order_by, keyvals,
-					   &child->key, NULL, fk->confrelid, what);
+	rp_sql_write_joined(&child->query,
+						list_concat(rp_sql_aliased(keyvals, "key"), body),
+						r->target, joins, where, order_by, keyvals,
+						&child->key, NULL, fk->confrelid, what);
 
 	error_context_stack = callback.previous;
 	return inner;
@@ -665,6 +693,8 @@ rp_fetch_plan_json(Oid relid, Jsonb *jspec)
 	MemoryContext old;
 	List	   *body;
 	char	   *where;
+	char	   *order_by;
+	char	   *joins;
 
 	cachekey = psprintf("J%c%u:%s", rp_fetch_cache_strings_mode(), relid,
 						JsonbToCString(NULL, &jspec->root, VARSIZE(jspec)));
@@ -678,10 +708,11 @@ rp_fetch_plan_json(Oid relid, Jsonb *jspec)
 	plan = rp_plan_start(cachekey, hash);
 	old = MemoryContextSwitchTo(plan->cxt);
 	plan->root = rp_plan_root(plan, spec, relid, &body, &where);
-	rp_sql_write_query(&plan->root->query, body, relid, where,
-					   rp_plan_order(plan, spec, relid), NIL, NULL,
-					   rp_sql_limit(spec->limit, spec->offset), relid,
-					   psprintf("the rows of %s", plan->root->relname));
+	order_by = rp_plan_order(plan, spec, relid, &joins);
+	rp_sql_write_joined(&plan->root->query, body, relid, joins, where,
+						order_by, NIL, NULL,
+						rp_sql_limit(spec->limit, spec->offset), relid,
+						psprintf("the rows of %s", plan->root->relname));
 	MemoryContextSwitchTo(old);
 	rp_plan_finish(plan);
 	return plan;

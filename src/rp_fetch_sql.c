@@ -35,15 +35,15 @@
 
 /*
  * A column, cast to as_type when its type is another (a cross-type FK);
- * qualified by its table's name when qualified
+ * qualified by qualifier (a table's name or alias) unless NULL
  */
 static char *
-rp_column_as(Oid relid, AttrNumber attnum, Oid as_type, bool qualified)
+rp_column_as(Oid relid, AttrNumber attnum, Oid as_type, const char *qualifier)
 {
 	char	   *name = (char *) quote_identifier(get_attname(relid, attnum, false));
 
-	if (qualified)
-		name = psprintf("%s.%s", quote_identifier(get_rel_name(relid)), name);
+	if (qualifier != NULL)
+		name = psprintf("%s.%s", quote_identifier(qualifier), name);
 
 	if (rp_column_type(relid, attnum) == getBaseType(as_type))
 		return name;
@@ -73,7 +73,7 @@ rp_collation_name(Oid collation)
  */
 static List *
 rp_key_values(Oid relid, const AttrNumber *cols, const RpKeyType *key,
-			  bool qualified)
+			  const char *qualifier)
 {
 	List	   *result = NIL;
 	int			i;
@@ -81,7 +81,7 @@ rp_key_values(Oid relid, const AttrNumber *cols, const RpKeyType *key,
 	for (i = 0; i < key->nkeys; i++)
 	{
 		char	   *expr = rp_column_as(relid, cols[i], key->typid[i],
-										qualified);
+										qualifier);
 		Oid			collation = rp_column_collation(relid, cols[i]);
 
 		if (OidIsValid(key->collation[i]) && collation != key->collation[i])
@@ -95,19 +95,21 @@ rp_key_values(Oid relid, const AttrNumber *cols, const RpKeyType *key,
 List *
 rp_sql_key_values(Oid relid, const AttrNumber *cols, const RpKeyType *key)
 {
-	return rp_key_values(relid, cols, key, false);
+	return rp_key_values(relid, cols, key, NULL);
 }
 
 /*
- * The same, each column qualified by relid's name: for a query's columns
- * referred to from inside a subquery (rp_sql_inner, rp_sql_related_value),
- * whose own columns might otherwise have the same names
+ * The same, each column qualified by qualifier, or by relid's name when
+ * NULL: for a query's columns referred to from inside a subquery
+ * (rp_sql_inner, rp_sql_related_join), whose own columns might otherwise
+ * have the same names
  */
 List *
 rp_sql_outer_key_values(Oid relid, const AttrNumber *cols,
-						const RpKeyType *key)
+						const RpKeyType *key, const char *qualifier)
 {
-	return rp_key_values(relid, cols, key, true);
+	return rp_key_values(relid, cols, key,
+						 qualifier ? qualifier : get_rel_name(relid));
 }
 
 /* exprs with aliases of our own, which no ORDER BY can mistake for a column */
@@ -155,6 +157,21 @@ rp_sql_write_query(RpQuery *query, List *select, Oid relid, const char *where,
 				   const char *order_by, List *keys, const RpKeyType *key_types,
 				   const char *tail, Oid sized_by, const char *what)
 {
+	rp_sql_write_joined(query, select, relid, NULL, where, order_by, keys,
+						key_types, tail, sized_by, what);
+}
+
+/*
+ * The same, with joins (of rp_sql_related_join, for "order") after the
+ * table
+ */
+void
+rp_sql_write_joined(RpQuery *query, List *select, Oid relid,
+					const char *joins, const char *where,
+					const char *order_by, List *keys,
+					const RpKeyType *key_types, const char *tail,
+					Oid sized_by, const char *what)
+{
 	StringInfoData head;
 	StringInfoData buf;
 	ListCell   *lc;
@@ -165,7 +182,8 @@ rp_sql_write_query(RpQuery *query, List *select, Oid relid, const char *where,
 	foreach(lc, select)
 		appendStringInfo(&head, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
 						 (char *) lfirst(lc));
-	appendStringInfo(&head, " FROM %s", rp_relation_qualified_name(relid));
+	appendStringInfo(&head, " FROM %s%s", rp_relation_qualified_name(relid),
+					 joins != NULL ? joins : "");
 	if (where != NULL)
 		appendStringInfo(&head, " WHERE (%s\n)", where);
 
@@ -242,7 +260,7 @@ char *
 rp_sql_include_key(Oid relid, AttrNumber attnum, Oid as_type, int position)
 {
 	return psprintf("%s AS \"?include%d?\"",
-					rp_column_as(relid, attnum, as_type, false), position);
+					rp_column_as(relid, attnum, as_type, NULL), position);
 }
 
 /* " LIMIT n OFFSET m" for the parent rows, or NULL when neither is given */
@@ -278,84 +296,100 @@ rp_sql_and(const char *where, List *conds)
 }
 
 /*
- * The rows of relid whose columns keys (SQL over relid, in key's types)
- * equal values (SQL over the rows of the query this goes into), as a
- * derived table "?<alias>?" with those columns as "?<alias>N?", value
- * (SQL over relid, or NULL) as "?<alias>?", and a WHERE matching them.
- * Only our own names are visible in the derived table, so an unqualified
- * column name in values (or in the caller's fragments next to it) still
- * means a column of the rows outside it, and where (a WHERE text of
- * relid's rows, fragments included) sees relid as in its own query.
- */
-static char *
-rp_sql_matching(Oid relid, List *keys, const char *value, const char *where,
-				List *values, const RpKeyType *key, const char *alias,
-				const char *select)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-	ListCell   *lv;
-
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "SELECT %s FROM (SELECT ", select);
-	if (value != NULL)
-		appendStringInfo(&buf, "%s AS \"?%s?\", ", value, alias);
-	foreach(lc, keys)
-		appendStringInfo(&buf, "%s%s AS \"?%s%d?\"",
-						 foreach_current_index(lc) > 0 ? ", " : "",
-						 (char *) lfirst(lc), alias,
-						 foreach_current_index(lc) + 1);
-	appendStringInfo(&buf, " FROM %s", rp_relation_qualified_name(relid));
-	if (where != NULL)
-		appendStringInfo(&buf, " WHERE (%s\n)", where);
-	appendStringInfo(&buf, ") AS \"?%s?\" WHERE ", alias);
-	forboth(lc, keys, lv, values)
-	{
-		int			i = foreach_current_index(lc);
-
-		appendStringInfo(&buf, "%s\"?%s?\".\"?%s%d?\" %s %s",
-						 i > 0 ? " AND " : "", alias, alias, i + 1,
-						 rp_equality_operator(key->typid[i]),
-						 (char *) lfirst(lv));
-	}
-	return buf.data;
-}
-
-/*
- * An inner include's condition on its parent rows: a row of relid passing
- * where whose columns keys equal the parent row's values.  limit is the
+ * The rows of relid passing where whose columns keys (SQL over relid, in
+ * key's types) equal values (SQL over the rows of the query this goes
+ * into, qualified): SELECT 1 FROM a derived table "?inner?" of those
+ * columns as "?innerN?", and a WHERE matching them.  Only our own names
+ * are visible in the derived table, and where (a WHERE text of relid's
+ * rows, fragments included) sees relid as in its own query.  limit is the
  * include's (-1 for none): with 0, no parent row has one.
  */
 char *
 rp_sql_inner(Oid relid, List *keys, const char *where, List *values,
 			 const RpKeyType *key, int64 limit)
 {
+	StringInfoData buf;
+	ListCell   *lc;
+	ListCell   *lv;
+
 	if (limit == 0)
 		return pstrdup("false");
-	return psprintf("EXISTS (%s)",
-					rp_sql_matching(relid, keys, NULL, where, values, key,
-									"inner", "1"));
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "EXISTS (SELECT 1 FROM (SELECT ");
+	foreach(lc, keys)
+		appendStringInfo(&buf, "%s%s AS \"?inner%d?\"",
+						 foreach_current_index(lc) > 0 ? ", " : "",
+						 (char *) lfirst(lc), foreach_current_index(lc) + 1);
+	appendStringInfo(&buf, " FROM %s", rp_relation_qualified_name(relid));
+	if (where != NULL)
+		appendStringInfo(&buf, " WHERE (%s\n)", where);
+	appendStringInfoString(&buf, ") AS \"?inner?\" WHERE ");
+	forboth(lc, keys, lv, values)
+	{
+		int			i = foreach_current_index(lc);
+
+		appendStringInfo(&buf, "%s\"?inner?\".\"?inner%d?\" %s %s",
+						 i > 0 ? " AND " : "", i + 1,
+						 rp_equality_operator(key->typid[i]),
+						 (char *) lfirst(lv));
+	}
+	appendStringInfoChar(&buf, ')');
+	return buf.data;
 }
 
 /*
- * The value of value (SQL over relid) in the row of relid, a to-one
- * related row, whose columns keys equal values (SQL over the rows of the
- * query this goes into), or NULL when there is none.
+ * A join to the to-one related row of relid, for "order": the row, read
+ * as table (an alias), whose columns keys (SQL over table, in key's types)
+ * equal values (SQL over the rows of the query this goes into, qualified),
+ * giving value (SQL over table, and joins: those it needs in turn):
+ *	LEFT JOIN LATERAL (SELECT <value> AS "<as>" FROM <relid> AS "<table>"
+ *		<joins> WHERE <keys> = <values>) AS "<as>" ON true
+ * The one column it shows is named as, which the caller chooses unlike any
+ * column of the query's table, so that its fragments see its columns
+ * alone.  PostgreSQL turns it into a plain join.
  */
 char *
-rp_sql_related_value(Oid relid, List *keys, const char *value, List *values,
-					 const RpKeyType *key)
+rp_sql_related_join(Oid relid, const char *table, List *keys,
+					const char *value, const char *joins, List *values,
+					const RpKeyType *key, const char *as)
 {
-	return psprintf("(%s)",
-					rp_sql_matching(relid, keys, value, NULL, values, key,
-									"related", "\"?related?\".\"?related?\""));
+	StringInfoData buf;
+	ListCell   *lc;
+	ListCell   *lv;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, " LEFT JOIN LATERAL (SELECT %s AS %s FROM %s AS %s%s WHERE ",
+					 value, quote_identifier(as),
+					 rp_relation_qualified_name(relid),
+					 quote_identifier(table), joins ? joins : "");
+	forboth(lc, keys, lv, values)
+	{
+		int			i = foreach_current_index(lc);
+
+		appendStringInfo(&buf, "%s%s %s %s", i > 0 ? " AND " : "",
+						 (char *) lfirst(lc),
+						 rp_equality_operator(key->typid[i]),
+						 (char *) lfirst(lv));
+	}
+	appendStringInfo(&buf, ") AS %s ON true", quote_identifier(as));
+	return buf.data;
 }
 
-/* A column, as SQL: its name, quoted as needed */
+/* The value a join of rp_sql_related_join gives */
 char *
-rp_sql_column_ref(const char *name)
+rp_sql_related_ref(const char *as)
 {
-	return (char *) quote_identifier(name);
+	return psprintf("%s.%s", quote_identifier(as), quote_identifier(as));
+}
+
+/* A column, as SQL: its name, qualified by qualifier unless NULL */
+char *
+rp_sql_column_ref(const char *qualifier, const char *name)
+{
+	if (qualifier == NULL)
+		return (char *) quote_identifier(name);
+	return psprintf("%s.%s", quote_identifier(qualifier),
+					quote_identifier(name));
 }
 
 /* One item of an ORDER BY list */
