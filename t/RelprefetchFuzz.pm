@@ -2506,17 +2506,29 @@ sub gen_oracle
 		push @inc, "\"$key\": $spec";
 		push @sql, "'$key', $sql";
 	}
+	# "order" by a column of a to-one related row, now and then
+	my $byrel = $self->chance(0.3) ? $self->pick(
+		$table eq 'post'
+		? (
+			[ 'author_id.name desc nulls last', '(SELECT a.name FROM fz.author a WHERE a.id = p.author_id)', 'fz_rel DESC NULLS LAST' ],
+			[ 'editor__country.code', '(SELECT c.code FROM fz.author a JOIN fz.country c ON c.id = a.country_id WHERE a.id = p.editor_id)', 'fz_rel' ])
+		: ([ 'mentor.name nulls first', '(SELECT m.name FROM fz.author m WHERE m.id = p.mentor_id)', 'fz_rel NULLS FIRST' ])) : undef;
+	my $sqlrel   = $byrel ? $byrel->[1] : 'NULL::text';
+	my $sqlorder = ($byrel ? "$byrel->[2], " : '') . "p.id$desc";
 	my $spec =
 		'{"where": '
 	  . json_string($w)
-	  . ($self->chance(0.5) ? ", \"order_by\": \"id$desc\"" : ", \"order\": \"id$desc\"")
+	  . (
+		  $byrel ? ", \"order\": \"$byrel->[0], id$desc\""
+		: $self->chance(0.5) ? ", \"order_by\": \"id$desc\""
+		:                      ", \"order\": \"id$desc\"")
 	  . (defined $limit  ? ", \"limit\": $limit"          : '')
 	  . (defined $offset ? ", \"offset\": $offset"        : '')
 	  . (@inc ? ', "include": {' . join(', ', @inc) . '}' : '') . '}';
 	my $obj =
 	  @sql
-	  ? "to_jsonb(p) || jsonb_build_object(" . join(', ', @sql) . ')'
-	  : 'to_jsonb(p)';
+	  ? "(to_jsonb(p) - 'fz_rel') || jsonb_build_object(" . join(', ', @sql) . ')'
+	  : "(to_jsonb(p) - 'fz_rel')";
 	my $form = $self->pick('from', 'tlist');
 	my $got =
 	  $form eq 'from'
@@ -2527,9 +2539,9 @@ sub gen_oracle
 	  . $self->ql($spec)
 	  . ")::jsonb AS x) f)";
 	push @stmts, "SELECT fz.fz_check($got =
-  (SELECT coalesce(jsonb_agg($obj ORDER BY p.id$desc), '[]') FROM (SELECT * FROM fz.$table p WHERE ($w)"
+  (SELECT coalesce(jsonb_agg($obj ORDER BY $sqlorder), '[]') FROM (SELECT *, $sqlrel AS fz_rel FROM fz.$table p WHERE ($w)"
 	  . join('', map { " AND $_" } @inner)
-	  . " ORDER BY id$desc"
+	  . " ORDER BY $sqlorder"
 	  . (defined $limit  ? " LIMIT $limit"   : '')
 	  . (defined $offset ? " OFFSET $offset" : '') . ") p),
   " . $self->ql("fetch_json $table $spec") . ')';
