@@ -211,6 +211,13 @@ SELECT same(
 SELECT same(
   $a$SELECT relprefetch.fetch_json('post', '{"columns": ["id"], "order": "id", "include": {"comment": {"columns": ["id"], "order": "parent.body nulls first, fs.post.title, post_id.id, id desc"}}}')$a$,
   $b$SELECT json_build_object('id', p.id, 'comment', (SELECT coalesce(json_agg(json_build_object('id', c.id) ORDER BY r.body NULLS FIRST, c.id DESC), '[]') FROM comment c LEFT JOIN comment r ON r.id = c.parent_id WHERE c.post_id = p.id)) FROM post p ORDER BY p.id$b$);
+-- many-to-many targets, and a comment's rows by its post's author's country
+SELECT same(
+  $a$SELECT relprefetch.fetch_json('post', '{"columns": ["id"], "order": "id", "include": {"tag": {"columns": ["name"], "order": ["active", "name desc"]}}}')$a$,
+  $b$SELECT json_build_object('id', p.id, 'tag', (SELECT coalesce(json_agg(json_build_object('name', t.name) ORDER BY t.active, t.name DESC), '[]') FROM post_tags pt JOIN tag t ON t.id = pt.tag_id WHERE pt.post_id = p.id)) FROM post p ORDER BY p.id$b$);
+SELECT same(
+  $a$SELECT relprefetch.fetch_json('comment', '{"columns": ["id"], "order": "post__author__country.code desc nulls first, id"}')$a$,
+  $b$SELECT json_build_object('id', c.id) FROM comment c JOIN post p ON p.id = c.post_id LEFT JOIN author a ON a.id = p.author_id LEFT JOIN country k ON k.id = a.country_id ORDER BY k.code DESC NULLS FIRST, c.id$b$);
 SELECT same(
   $a$SELECT relprefetch.fetch_json('office', '{"columns": ["id"], "order": "region.label desc, id"}')$a$,
   $b$SELECT json_build_object('id', o.id) FROM office o LEFT JOIN region r ON (r.country_code, r.num) = (o.country_code, o.region_num) ORDER BY r.label DESC, o.id$b$);
@@ -226,6 +233,8 @@ SELECT * FROM fe('post', '{"order": "id desc nulls"}');
 SELECT * FROM fe('post', '{"order": "id asc desc"}');
 SELECT * FROM fe('post', '{"order": "id,,title"}');
 SELECT * FROM fe('post', '{"order": "author.__x.name"}');
+SELECT * FROM fe('post', '{"order": "__author.name"}');
+SELECT * FROM fe('post', '{"order": "author__.name"}');
 SELECT * FROM fe('post', '{"order": "author."}');
 SELECT * FROM fe('post', '{"order": "a b c d e f"}');
 SELECT * FROM fe('post', '{"order": []}');
