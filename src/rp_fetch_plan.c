@@ -258,6 +258,12 @@ rp_plan_order_value(RpFetchPlan *plan, const RpSpec *spec,
 	return rp_sql_related_ref(as);
 }
 
+static void
+rp_plan_order_error_context(void *arg)
+{
+	errcontext("\"order\" of %s", ((const RpSpec *) arg)->context);
+}
+
 /*
  * The ORDER BY list of a node over relid: "order", or "order_by"; in
  * *joins the joins "order" needs after the table (NULL for none)
@@ -268,10 +274,15 @@ rp_plan_order(RpFetchPlan *plan, const RpSpec *spec, Oid relid, char **joins)
 	List	   *items = NIL;
 	ListCell   *lc;
 	StringInfoData buf;
+	ErrorContextCallback callback;
 
 	*joins = NULL;
 	if (spec->order == NIL)
 		return spec->order_by;
+	callback.callback = rp_plan_order_error_context;
+	callback.arg = (void *) spec;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
 	initStringInfo(&buf);
 	foreach(lc, spec->order)
 	{
@@ -287,6 +298,7 @@ rp_plan_order(RpFetchPlan *plan, const RpSpec *spec, Oid relid, char **joins)
 															  as, &buf),
 										  item->desc, item->nulls));
 	}
+	error_context_stack = callback.previous;
 	if (buf.len > 0)
 		*joins = buf.data;
 	return rp_sql_order_list(items);
