@@ -259,6 +259,12 @@ SELECT * FROM fe('author', '{"order": "\"\".id"}');
 SELECT * FROM fe('author', '{"order": "country_id\"x\""}');
 SELECT * FROM fe('author', '{"order": "country.\"the name\""}');
 SELECT count(*) FROM tag;
+-- a reverse one-to-one: spread, inner and "order" through it
+CREATE TABLE profile (author_id int PRIMARY KEY REFERENCES author, bio text);
+INSERT INTO profile VALUES (1, 'writes'), (2, 'reads'), (4, NULL);
+SELECT same(
+  $a$SELECT relprefetch.fetch_json('author', '{"columns": ["id"], "order": "profile.bio desc nulls last, id", "include": [{"profile": {"spread": true, "inner": true, "columns": ["bio"]}}]}')$a$,
+  $b$SELECT json_build_object('id', a.id, 'bio', p.bio) FROM author a JOIN profile p ON p.author_id = a.id ORDER BY p.bio DESC NULLS LAST, a.id$b$);
 -- columns with the names of the aliases relprefetch gives its subqueries' columns
 CREATE TABLE odd ("?inner1?" int PRIMARY KEY, "?related1?" int REFERENCES author);
 CREATE TABLE odd_child (id int PRIMARY KEY, odd int REFERENCES odd);
