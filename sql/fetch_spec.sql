@@ -143,6 +143,11 @@ SELECT same(
   $a$SELECT relprefetch.fetch_json('post', '{"columns": ["id"], "order_by": "id", "include": {"comment": {"inner": true, "columns": ["id"], "order_by": "id", "include": {"replies": {"path": "comment", "inner": true, "columns": ["body"]}}}}}')$a$,
   $b$SELECT json_build_object('id', p.id, 'comment', (SELECT json_agg(json_build_object('id', c.id, 'replies', (SELECT json_agg(json_build_object('body', r.body)) FROM comment r WHERE r.parent_id = c.id)) ORDER BY c.id) FROM comment c WHERE c.post_id = p.id AND EXISTS (SELECT FROM comment r WHERE r.parent_id = c.id)))
      FROM post p WHERE EXISTS (SELECT FROM comment c WHERE c.post_id = p.id AND EXISTS (SELECT FROM comment r WHERE r.parent_id = c.id)) ORDER BY p.id$b$);
+-- under an include that is not inner: only that include's rows are filtered
+SELECT same(
+  $a$SELECT relprefetch.fetch_json('post', '{"columns": ["id"], "order_by": "id", "include": {"comment": {"columns": ["id"], "order_by": "id", "include": {"replies": {"path": "comment", "inner": true, "columns": ["id"]}}}}}')$a$,
+  $b$SELECT json_build_object('id', p.id, 'comment', (SELECT coalesce(json_agg(json_build_object('id', c.id, 'replies', (SELECT json_agg(json_build_object('id', r.id)) FROM comment r WHERE r.parent_id = c.id)) ORDER BY c.id), '[]') FROM comment c WHERE c.post_id = p.id AND EXISTS (SELECT FROM comment r WHERE r.parent_id = c.id)))
+     FROM post p ORDER BY p.id$b$);
 -- nested through to-one: countries with an author who wrote a post in 2024
 SELECT same(
   $a$SELECT relprefetch.fetch_json('country', '{"columns": ["name"], "order_by": "id", "include": {"author": {"inner": true, "columns": ["name"], "order_by": "id", "include": {"post": {"inner": true, "where": "published >= ''2024-01-01''", "columns": ["id"], "order_by": "id"}}}}}')$a$,
