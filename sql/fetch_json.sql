@@ -537,6 +537,22 @@ SELECT (comment_seq - :before_comment_seq) + (comment_idx - :before_comment_idx)
 FROM fj_scans();
 COMMIT;
 RESET relprefetch.fetch_batch_size;
+-- parent rows past work_mem go to the store's temporary file: rows read back
+-- from it, batch after batch, are right (a row read back was once freed twice)
+CREATE TABLE fj_spill (id int PRIMARY KEY, pad text);
+CREATE TABLE fj_spill_child (id int PRIMARY KEY, spill_id int REFERENCES fj_spill (id));
+INSERT INTO fj_spill SELECT g, repeat('x', 200) FROM generate_series(1, 2000) g;
+INSERT INTO fj_spill_child SELECT g, 1 + g % 2000 FROM generate_series(1, 6000) g;
+ANALYZE fj_spill, fj_spill_child;
+SET work_mem = '64kB';
+SET relprefetch.fetch_batch_size = 300;
+SELECT count(*), sum(json_array_length(j->'fj_spill_child')) AS children,
+       sum(length(j->>'pad')) AS pad
+FROM relprefetch.fetch_json('fj_spill', '{"include": ["fj_spill_child"]}') j;
+SELECT count(*) FROM fj_spill_child;
+RESET work_mem;
+RESET relprefetch.fetch_batch_size;
+DROP TABLE fj_spill_child, fj_spill;
 -- and the numbers are right
 SELECT count(*) FROM comment WHERE post_id BETWEEN 101 AND 300;
 SELECT count(*) FROM comment WHERE post_id BETWEEN 101 AND 120;

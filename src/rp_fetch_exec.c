@@ -824,6 +824,14 @@ rp_fetch_batch_rows(RpFetch *fetch)
 	}
 	fetch->unread -= n;
 
+	/*
+	 * A row read back from the store's file is the slot's, allocated in the
+	 * current (SPI's) context, which SPI_finish deletes: the next batch's
+	 * first read would free it again.  Its values are copied; let it go now.
+	 */
+	if (fetch->slot != NULL)
+		ExecClearTuple(fetch->slot);
+
 	rp_fetch_level(fetch, root, fetch->rows, fetch->nrows);
 	if (fetch->unread == 0)
 		rp_fetch_close_store(fetch);
