@@ -552,6 +552,31 @@ FROM relprefetch.fetch_json('fj_spill', '{"include": ["fj_spill_child"]}') j;
 SELECT count(*) FROM fj_spill_child;
 RESET work_mem;
 RESET relprefetch.fetch_batch_size;
+-- the pool of row blocks: within a transaction it keeps what the largest
+-- batch took (here about 2.5 MB); at its end, at most fetch_pool_size
+CREATE FUNCTION fj_pool_kb() RETURNS bigint LANGUAGE sql AS $$
+    SELECT coalesce(sum(total_bytes), 0) / 1024 FROM pg_backend_memory_contexts
+    WHERE name = 'relprefetch arena blocks' $$;
+UPDATE fj_spill SET pad = repeat('y', 1000);
+SET relprefetch.fetch_pool_size = '256kB';
+BEGIN;
+SELECT count(*) FROM relprefetch.fetch_json('fj_spill', '{"include": ["fj_spill_child"]}') j;
+SELECT fj_pool_kb() > 2000 AS pool_holds_the_batch;
+COMMIT;
+SELECT fj_pool_kb() BETWEEN 200 AND 300 AS pool_at_most_256kb;
+-- a page afterwards takes one block: the pool keeps no more than that
+SELECT count(*) FROM relprefetch.fetch_json('fj_spill', '{"where": "id <= 3"}') j;
+SELECT fj_pool_kb() < 100 AS pool_one_block;
+SET relprefetch.fetch_pool_size = 0;
+SELECT count(*) FROM relprefetch.fetch_json('fj_spill', '{"include": ["fj_spill_child"]}') j;
+SELECT fj_pool_kb() < 10 AS pool_empty;
+-- an error halfway (the parents' rows made, a child's query fails): the
+-- blocks go back, and the pool keeps no more than the setting
+SET relprefetch.fetch_pool_size = '256kB';
+SELECT count(*) FROM relprefetch.fetch_json('fj_spill', '{"include": {"fj_spill_child": {"where": "1 / (id - 5000) > -1"}}}') j;
+SELECT fj_pool_kb() <= 300 AS pool_bounded_after_error;
+RESET relprefetch.fetch_pool_size;
+DROP FUNCTION fj_pool_kb();
 DROP TABLE fj_spill_child, fj_spill;
 -- and the numbers are right
 SELECT count(*) FROM comment WHERE post_id BETWEEN 101 AND 300;

@@ -48,19 +48,29 @@
  * Memory: a batch lives in one memory context, reset before the next
  * batch; rows go into an arena of large blocks.  The arena's blocks are
  * kept in a per-backend pool when a batch is done (a reset callback of the
- * batch's context returns them, so an error returns them too), up to
- * RP_POOL_KEEP bytes, and the next batch or call takes them from there:
- * freed, they went back to the operating system, and every batch paid a
- * page fault for each 4 kB of rows again (most of the time of a whole-
- * table fetch on a virtual machine, where faults are dear).
+ * batch's context returns them, so an error returns them too), and the next
+ * batch takes them from there: freed, they went back to the operating
+ * system, and every batch paid a page fault for each 4 kB of rows again
+ * (most of the time of a whole-table fetch on a virtual machine, where
+ * faults are dear).  Within a transaction the pool keeps what the largest
+ * batch so far took, so that the next batch of that size takes no new
+ * block; at the end of the transaction (and whenever blocks are given back
+ * outside one, as an aborted fetch's are) it keeps at most
+ * relprefetch.fetch_pool_size and frees the rest, so that an idle backend
+ * stays small.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/tupdesc.h"
+#include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "common/hashfn.h"
@@ -90,8 +100,6 @@
 #define RP_TARGETS_INITIAL_SIZE		256
 #define RP_RECEIVED_ROWS_INITIAL	1024
 
-/* Most the pool keeps of the arena blocks batches have given back */
-#define RP_POOL_KEEP	(32 * 1024 * 1024)
 
 /*
  * Use the keyed query when the batch has fewer keys than half the rows of
@@ -170,14 +178,19 @@ typedef struct RpArena
 	char	   *next;
 	Size		left;
 	RpBlock    *blocks;			/* the blocks the batch has taken */
+	int			nblocks;
 	MemoryContextCallback give_back;	/* returns them to the pool */
 	bool		armed;			/* give_back is registered */
 } RpArena;
 
-/* The pool of free arena blocks, and what holds them */
+/*
+ * The pool of free arena blocks, and what holds them; the most blocks one
+ * batch has taken in this transaction
+ */
 static MemoryContext rp_pool_cxt = NULL;
 static RpBlock *rp_pool = NULL;
-static Size rp_pool_bytes = 0;
+static int	rp_pool_blocks = 0;
+static int	rp_pool_need = 0;
 
 struct RpFetch
 {
@@ -225,8 +238,14 @@ int			rp_fetch_depth = 0;
 /* Settings, and their bounds */
 #define RP_FETCH_BATCH_DEFAULT	10000
 #define RP_FETCH_BATCH_MAX		1000000
+#define RP_FETCH_POOL_DEFAULT	1024	/* kB */
+#define RP_FETCH_POOL_MAX		(1024 * 1024)	/* kB: 1 GB */
 
 static int	rp_fetch_batch_size = RP_FETCH_BATCH_DEFAULT;
+static int	rp_fetch_pool_size = RP_FETCH_POOL_DEFAULT;
+
+static void rp_pool_trim(int keep);
+static void rp_pool_xact_callback(XactEvent event, void *arg);
 
 /* Define the fetch functions' settings and set up their plan cache */
 void
@@ -241,6 +260,16 @@ rp_fetch_init(void)
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("relprefetch.fetch_pool_size",
+							"Memory of row blocks that fetch_json and fetch_children keep for the next call between transactions.",
+							"Within a transaction, the blocks the largest batch took are kept for the next batch; at its end, at most this much.",
+							&rp_fetch_pool_size,
+							RP_FETCH_POOL_DEFAULT,
+							0, RP_FETCH_POOL_MAX,
+							PGC_USERSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	RegisterXactCallback(rp_pool_xact_callback, NULL);
 
 	rp_fetch_cache_init();
 }
@@ -250,26 +279,101 @@ rp_fetch_init(void)
  * ------------------------------------------------------------------------
  */
 
-/* The batch's context is reset or deleted: its blocks go to the pool */
+/* Blocks that relprefetch.fetch_pool_size lets the pool keep when idle */
+static int
+rp_pool_idle_blocks(void)
+{
+	return (int) (((int64) rp_fetch_pool_size * 1024) / RP_ARENA_BLOCK);
+}
+
+/*
+ * Free blocks of the pool beyond keep.  malloc keeps what is freed below
+ * the top of its heap for the next malloc, so that the backend's resident
+ * memory would not shrink: where it can (glibc), it is asked to give its
+ * free pages back to the operating system once a megabyte or more went.
+ */
+static void
+rp_pool_trim(int keep)
+{
+	int			freed = 0;
+
+	while (rp_pool_blocks > keep)
+	{
+		RpBlock    *block = rp_pool;
+
+		rp_pool = block->next;
+		rp_pool_blocks--;
+		pfree(block);
+		freed++;
+	}
+#ifdef __GLIBC__
+	if ((Size) freed * RP_ARENA_BLOCK >= 1024 * 1024)
+		malloc_trim(0);
+#endif
+}
+
+/*
+ * The end of a transaction: keep what the setting allows, and of that only
+ * what the largest batch of the transaction took, if it ran any (a page
+ * leaves one block, not the setting's worth); forget the batch sizes seen.
+ */
+static void
+rp_pool_xact_callback(XactEvent event, void *arg)
+{
+	int			keep = rp_pool_idle_blocks();
+
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			if (rp_pool_need > 0)
+				keep = Min(keep, rp_pool_need);
+			rp_pool_need = 0;
+			rp_pool_trim(keep);
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * The batch's context is reset or deleted: its blocks go to the pool, up
+ * to what the largest batch of the transaction took (the next batch may be
+ * as large), or, outside a transaction (an aborted fetch's context deleted
+ * after the transaction's end, or a WITH HOLD cursor read later), up to
+ * relprefetch.fetch_pool_size.
+ */
 static void
 rp_arena_give_back(void *arg)
 {
 	RpArena    *arena = (RpArena *) arg;
+	int			keep;
 
+	if (IsTransactionState())
+	{
+		rp_pool_need = Max(rp_pool_need, arena->nblocks);
+		keep = Max(rp_pool_need, rp_pool_idle_blocks());
+	}
+	else
+		keep = rp_pool_idle_blocks();
 	while (arena->blocks != NULL)
 	{
 		RpBlock    *block = arena->blocks;
 
 		arena->blocks = block->next;
-		if (rp_pool_bytes + RP_ARENA_BLOCK > RP_POOL_KEEP)
+		if (rp_pool_blocks >= keep)
 			pfree(block);
 		else
 		{
 			block->next = rp_pool;
 			rp_pool = block;
-			rp_pool_bytes += RP_ARENA_BLOCK;
+			rp_pool_blocks++;
 		}
 	}
+	arena->nblocks = 0;
 	arena->next = NULL;
 	arena->left = 0;
 	arena->armed = false;
@@ -294,7 +398,7 @@ rp_arena_block(RpFetch *fetch)
 	{
 		block = rp_pool;
 		rp_pool = block->next;
-		rp_pool_bytes -= RP_ARENA_BLOCK;
+		rp_pool_blocks--;
 	}
 	else
 	{
@@ -306,6 +410,7 @@ rp_arena_block(RpFetch *fetch)
 	}
 	block->next = arena->blocks;
 	arena->blocks = block;
+	arena->nblocks++;
 	return (char *) block + MAXALIGN(sizeof(RpBlock));
 }
 
