@@ -5,6 +5,7 @@ MODULE_big = relprefetch
 OBJS = \
 	src/relprefetch.o \
 	src/rp_describe.o \
+	src/rp_fetch_arena.o \
 	src/rp_fetch_cache.o \
 	src/rp_fetch_exec.o \
 	src/rp_fetch_keys.o \

@@ -15,7 +15,8 @@
  *						writes SQL for a fetch), and owns the order of the
  *						columns they return;
  *	rp_fetch_cache.c	keeps planned fetches per backend;
- *	rp_fetch_exec.c		runs a plan, batch by batch.
+ *	rp_fetch_exec.c		runs a plan, batch by batch;
+ *	rp_fetch_arena.c	keeps a batch's rows, and a pool of their memory.
  *
  * A fetch plan is a tree of nodes.  The root reads the parent rows; every
  * other node reads the rows of one relationship of its parent node.  Each
@@ -354,6 +355,45 @@ extern RpFetchPlan *rp_fetch_cache_lookup(const char *cachekey, uint32 hash);
 extern void rp_fetch_cache_begin(RpFetchPlan *plan);
 extern void rp_fetch_cache_add(RpFetchPlan *plan);
 extern void rp_fetch_plan_release(RpFetchPlan *plan);
+
+/* ------------------------------------------------------------------------
+ * The rows' memory (rp_fetch_arena.c)
+ * ------------------------------------------------------------------------
+ */
+
+typedef struct RpBlock RpBlock;
+
+/* Bump allocation of a batch's rows, in blocks taken from the pool */
+typedef struct RpArena
+{
+	char	   *next;
+	Size		left;
+	RpBlock    *blocks;			/* the blocks the batch has taken */
+	int			nsmall;
+	int			nlarge;
+	MemoryContext cxt;			/* the batch's: its reset gives them back */
+	MemoryContextCallback give_back;
+	bool		armed;			/* give_back is registered */
+} RpArena;
+
+extern void rp_arena_init_module(void);
+extern void rp_arena_init(RpArena *arena, MemoryContext cxt);
+extern void *rp_arena_alloc_slow(RpArena *arena, Size size);
+
+/* Memory that lives until the arena's context is reset: once per row */
+static inline void *
+rp_arena_alloc(RpArena *arena, Size size)
+{
+	void	   *result;
+
+	size = MAXALIGN(size);
+	if (unlikely(size > arena->left))
+		return rp_arena_alloc_slow(arena, size);
+	result = arena->next;
+	arena->next += size;
+	arena->left -= size;
+	return result;
+}
 
 /* ------------------------------------------------------------------------
  * Running a plan (rp_fetch_exec.c)

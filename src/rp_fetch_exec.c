@@ -46,31 +46,16 @@
  * are applied as rows arrive (reverse FK) or when output (many-to-many).
  *
  * Memory: a batch lives in one memory context, reset before the next
- * batch; rows go into an arena of large blocks.  The arena's blocks are
- * kept in a per-backend pool when a batch is done (a reset callback of the
- * batch's context returns them, so an error returns them too), and the next
- * batch takes them from there: freed, they went back to the operating
- * system, and every batch paid a page fault for each 4 kB of rows again
- * (most of the time of a whole-table fetch on a virtual machine, where
- * faults are dear).  Within a transaction the pool keeps what the largest
- * batch so far took, so that the next batch of that size takes no new
- * block; at the end of the transaction (and whenever blocks are given back
- * outside one, as an aborted fetch's are) it keeps at most
- * relprefetch.fetch_pool_size and frees the rest, so that an idle backend
- * stays small.
+ * batch; rows go into an arena (rp_fetch_arena.c), whose blocks are kept
+ * for the next batch in a per-backend pool.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/tupdesc.h"
-#include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "common/hashfn.h"
@@ -88,9 +73,6 @@
 #include "utils/tuplestore.h"
 
 #include "rp_fetch.h"
-
-/* Blocks of the row arena */
-#define RP_ARENA_BLOCK	(64 * 1024)
 
 /*
  * First sizes of a batch's key maps, of the many-to-many targets' map, and
@@ -166,32 +148,6 @@ static inline bool rp_key_equal(const RpKeyType *type, RpKey a, RpKey b);
 #define SH_DECLARE
 #include "lib/simplehash.h"
 
-/* An arena block, its header at its start */
-typedef struct RpBlock
-{
-	struct RpBlock *next;
-} RpBlock;
-
-/* Bump allocation of rows, in blocks of RP_ARENA_BLOCK bytes */
-typedef struct RpArena
-{
-	char	   *next;
-	Size		left;
-	RpBlock    *blocks;			/* the blocks the batch has taken */
-	int			nblocks;
-	MemoryContextCallback give_back;	/* returns them to the pool */
-	bool		armed;			/* give_back is registered */
-} RpArena;
-
-/*
- * The pool of free arena blocks, and what holds them; the most blocks one
- * batch has taken in this transaction
- */
-static MemoryContext rp_pool_cxt = NULL;
-static RpBlock *rp_pool = NULL;
-static int	rp_pool_blocks = 0;
-static int	rp_pool_need = 0;
-
 struct RpFetch
 {
 	RpFetchPlan *plan;
@@ -238,14 +194,8 @@ int			rp_fetch_depth = 0;
 /* Settings, and their bounds */
 #define RP_FETCH_BATCH_DEFAULT	10000
 #define RP_FETCH_BATCH_MAX		1000000
-#define RP_FETCH_POOL_DEFAULT	1024	/* kB */
-#define RP_FETCH_POOL_MAX		(1024 * 1024)	/* kB: 1 GB */
 
 static int	rp_fetch_batch_size = RP_FETCH_BATCH_DEFAULT;
-static int	rp_fetch_pool_size = RP_FETCH_POOL_DEFAULT;
-
-static void rp_pool_trim(int keep);
-static void rp_pool_xact_callback(XactEvent event, void *arg);
 
 /* Define the fetch functions' settings and set up their plan cache */
 void
@@ -260,180 +210,15 @@ rp_fetch_init(void)
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);
-	DefineCustomIntVariable("relprefetch.fetch_pool_size",
-							"Memory of row blocks that fetch_json and fetch_children keep for the next call between transactions.",
-							"Within a transaction, the blocks the largest batch took are kept for the next batch; at its end, at most this much.",
-							&rp_fetch_pool_size,
-							RP_FETCH_POOL_DEFAULT,
-							0, RP_FETCH_POOL_MAX,
-							PGC_USERSET,
-							GUC_UNIT_KB,
-							NULL, NULL, NULL);
-	RegisterXactCallback(rp_pool_xact_callback, NULL);
+	rp_arena_init_module();
 
 	rp_fetch_cache_init();
 }
 
 /* ------------------------------------------------------------------------
- * The arena
+ * Rows and groups
  * ------------------------------------------------------------------------
  */
-
-/* Blocks that relprefetch.fetch_pool_size lets the pool keep when idle */
-static int
-rp_pool_idle_blocks(void)
-{
-	return (int) (((int64) rp_fetch_pool_size * 1024) / RP_ARENA_BLOCK);
-}
-
-/*
- * Free blocks of the pool beyond keep.  malloc keeps what is freed below
- * the top of its heap for the next malloc, so that the backend's resident
- * memory would not shrink: where it can (glibc), it is asked to give its
- * free pages back to the operating system once a megabyte or more went.
- */
-static void
-rp_pool_trim(int keep)
-{
-	int			freed = 0;
-
-	while (rp_pool_blocks > keep)
-	{
-		RpBlock    *block = rp_pool;
-
-		rp_pool = block->next;
-		rp_pool_blocks--;
-		pfree(block);
-		freed++;
-	}
-#ifdef __GLIBC__
-	if ((Size) freed * RP_ARENA_BLOCK >= 1024 * 1024)
-		malloc_trim(0);
-#endif
-}
-
-/*
- * The end of a transaction: keep what the setting allows, and of that only
- * what the largest batch of the transaction took, if it ran any (a page
- * leaves one block, not the setting's worth); forget the batch sizes seen.
- */
-static void
-rp_pool_xact_callback(XactEvent event, void *arg)
-{
-	int			keep = rp_pool_idle_blocks();
-
-	switch (event)
-	{
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-		case XACT_EVENT_PREPARE:
-			if (rp_pool_need > 0)
-				keep = Min(keep, rp_pool_need);
-			rp_pool_need = 0;
-			rp_pool_trim(keep);
-			break;
-		default:
-			break;
-	}
-}
-
-/*
- * The batch's context is reset or deleted: its blocks go to the pool, up
- * to what the largest batch of the transaction took (the next batch may be
- * as large), or, outside a transaction (an aborted fetch's context deleted
- * after the transaction's end, or a WITH HOLD cursor read later), up to
- * relprefetch.fetch_pool_size.
- */
-static void
-rp_arena_give_back(void *arg)
-{
-	RpArena    *arena = (RpArena *) arg;
-	int			keep;
-
-	if (IsTransactionState())
-	{
-		rp_pool_need = Max(rp_pool_need, arena->nblocks);
-		keep = Max(rp_pool_need, rp_pool_idle_blocks());
-	}
-	else
-		keep = rp_pool_idle_blocks();
-	while (arena->blocks != NULL)
-	{
-		RpBlock    *block = arena->blocks;
-
-		arena->blocks = block->next;
-		if (rp_pool_blocks >= keep)
-			pfree(block);
-		else
-		{
-			block->next = rp_pool;
-			rp_pool = block;
-			rp_pool_blocks++;
-		}
-	}
-	arena->nblocks = 0;
-	arena->next = NULL;
-	arena->left = 0;
-	arena->armed = false;
-}
-
-/* A block for the arena, from the pool if it has one */
-static char *
-rp_arena_block(RpFetch *fetch)
-{
-	RpArena    *arena = &fetch->arena;
-	RpBlock    *block;
-
-	if (!arena->armed)
-	{
-		arena->give_back.func = rp_arena_give_back;
-		arena->give_back.arg = arena;
-		MemoryContextRegisterResetCallback(fetch->batchcxt,
-										   &arena->give_back);
-		arena->armed = true;
-	}
-	if (rp_pool != NULL)
-	{
-		block = rp_pool;
-		rp_pool = block->next;
-		rp_pool_blocks--;
-	}
-	else
-	{
-		if (rp_pool_cxt == NULL)
-			rp_pool_cxt = AllocSetContextCreate(TopMemoryContext,
-												"relprefetch arena blocks",
-												ALLOCSET_SMALL_SIZES);
-		block = MemoryContextAlloc(rp_pool_cxt, RP_ARENA_BLOCK);
-	}
-	block->next = arena->blocks;
-	arena->blocks = block;
-	arena->nblocks++;
-	return (char *) block + MAXALIGN(sizeof(RpBlock));
-}
-
-static void *
-rp_arena_alloc(RpFetch *fetch, Size size)
-{
-	RpArena    *arena = &fetch->arena;
-	void	   *result;
-
-	size = MAXALIGN(size);
-	if (size > arena->left)
-	{
-		/* a row too big for a block has an allocation of its own */
-		if (size > RP_ARENA_BLOCK - MAXALIGN(sizeof(RpBlock)))
-			return MemoryContextAlloc(fetch->batchcxt, size);
-		arena->next = rp_arena_block(fetch);
-		arena->left = RP_ARENA_BLOCK - MAXALIGN(sizeof(RpBlock));
-	}
-	result = arena->next;
-	arena->next += size;
-	arena->left -= size;
-	return result;
-}
 
 /* A copy of a key value that lives as long as the batch */
 static inline Datum
@@ -445,15 +230,10 @@ rp_copy_value(RpFetch *fetch, Datum value, bool byval, int16 typlen)
 	if (byval)
 		return value;
 	size = datumGetSize(value, false, typlen);
-	copy = rp_arena_alloc(fetch, size);
+	copy = rp_arena_alloc(&fetch->arena, size);
 	memcpy(copy, DatumGetPointer(value), size);
 	return PointerGetDatum(copy);
 }
-
-/* ------------------------------------------------------------------------
- * Rows and groups
- * ------------------------------------------------------------------------
- */
 
 /*
  * Make a row of node from a row of its query: the payload, and its
@@ -467,7 +247,7 @@ rp_row_make(RpFetch *fetch, RpNode *node, Datum *values, bool *nulls)
 	int			rowkeys = rp_query_rowkeys_offset(node);
 	int			i;
 
-	row = rp_arena_alloc(fetch, sizeof(RpRow) +
+	row = rp_arena_alloc(&fetch->arena, sizeof(RpRow) +
 						 sizeof(RpGroup *) * node->nincludes +
 						 sizeof(Datum) * node->nrowkeys +
 						 sizeof(bool) * node->nrowkeys);
@@ -503,7 +283,7 @@ rp_row_make(RpFetch *fetch, RpNode *node, Datum *values, bool *nulls)
 			rp_json_append_value(buf, column, values[payload + i],
 								 nulls[payload + i]);
 		}
-		text = rp_arena_alloc(fetch, buf->len);
+		text = rp_arena_alloc(&fetch->arena, buf->len);
 		memcpy(text, buf->data, buf->len);
 		row->text = text;
 		row->len = buf->len;
@@ -522,7 +302,7 @@ rp_row_make(RpFetch *fetch, RpNode *node, Datum *values, bool *nulls)
 static RpGroup *
 rp_group_new(RpFetch *fetch)
 {
-	RpGroup    *group = rp_arena_alloc(fetch, sizeof(RpGroup));
+	RpGroup    *group = rp_arena_alloc(&fetch->arena, sizeof(RpGroup));
 
 	memset(group, 0, sizeof(RpGroup));
 	return group;
@@ -586,7 +366,7 @@ rp_receive_link(RpReceiver *r, RpGroup *group, Datum *values, bool *nulls)
 	entry = rpmap_lookup(r->targets, rp_key(values));
 	if (entry == NULL)
 	{
-		Datum	   *key = rp_arena_alloc(r->fetch, sizeof(Datum) * type->nkeys);
+		Datum	   *key = rp_arena_alloc(&r->fetch->arena, sizeof(Datum) * type->nkeys);
 		bool		found;
 
 		for (i = 0; i < type->nkeys; i++)
@@ -595,7 +375,7 @@ rp_receive_link(RpReceiver *r, RpGroup *group, Datum *values, bool *nulls)
 		entry = rpmap_insert(r->targets, rp_key(key), &found);
 		entry->group = rp_group_new(r->fetch);
 	}
-	link = rp_arena_alloc(r->fetch, sizeof(RpLinkItem));
+	link = rp_arena_alloc(&r->fetch->arena, sizeof(RpLinkItem));
 	link->target = entry->group;
 	link->next = group->links;
 	group->links = link;
@@ -993,6 +773,7 @@ rp_fetch_begin(RpFetchPlan *plan, ExprContext *econtext)
 	fetch->batchcxt = AllocSetContextCreate(CurrentMemoryContext,
 											"relprefetch fetch batch",
 											ALLOCSET_DEFAULT_SIZES);
+	rp_arena_init(&fetch->arena, fetch->batchcxt);
 	initStringInfo(&fetch->scratch);
 	if (econtext != NULL)
 		RegisterExprContextCallback(econtext, rp_fetch_shutdown,
