@@ -32,7 +32,9 @@
  */
 #include "postgres.h"
 
+#ifndef WIN32
 #include <sys/mman.h>
+#endif
 
 #include "access/xact.h"
 #include "utils/guc.h"
