@@ -97,10 +97,10 @@ typedef struct RpStatsEntry *RpStatsRef;
 
 extern void rp_stats_init(void);
 extern bool rp_stats_available(void);
-extern uint64 rp_stats_record_repeat(const RpStatsKey *key, int64 calls,
-									 double total_time, TimestampTz now,
-									 const RpRepeatInfo *info,
-									 RpStatsRef *ref);
+extern bool rp_stats_record_repeat(const RpStatsKey *key, int64 calls,
+								   double total_time, TimestampTz now,
+								   const RpRepeatInfo *info,
+								   RpStatsRef *ref, uint64 *removals);
 extern bool rp_stats_add(const RpStatsKey *key, uint64 gen, int64 calls,
 						 double ms, int64 repeats, TimestampTz now,
 						 RpStatsRef *ref, uint64 *removals);

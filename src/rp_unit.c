@@ -37,6 +37,7 @@
 
 #include "access/transam.h"
 #include "access/xact.h"
+#include "common/hashfn.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
@@ -48,8 +49,9 @@
 #include "utils/timestamp.h"
 
 #include "rp_describe.h"
-#include "rp_fingerprint.h"
 #include "rp_compat.h"
+#include "rp_fingerprint.h"
+#include "rp_relationship.h"
 #include "rp_stats.h"
 #include "rp_unit.h"
 
@@ -267,6 +269,7 @@ rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 
 	q->unit_id = 0;
 	q->ref = NULL;
+	q->described = 0;
 	q->execs = NULL;
 
 	/* keep what the view shows of a query: the server's query text size */
@@ -495,7 +498,8 @@ rp_unit_repeat(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 
 	/* if this fails (say, a timeout reading the catalogs), the next retries */
 	q->gen = rp_unit_record(q, exec->userid, queryDesc, text, len, q->calls,
-							q->total_time, &info);
+							q->total_time,
+							rp_on_detect != RP_ON_DETECT_NONE ? &info : NULL);
 
 	q->repeated = true;
 	q->userid = exec->userid;
@@ -504,7 +508,8 @@ rp_unit_repeat(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 	exec->gen = q->gen;
 	exec->ref = q->ref;
 
-	rp_unit_notify(q, &info);
+	if (rp_on_detect != RP_ON_DETECT_NONE)
+		rp_unit_notify(q, &info);
 }
 
 /* One more execution of a shape already in the shared table in this unit */
@@ -532,12 +537,10 @@ rp_unit_repeat_again(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 		if (!rp_stats_add(&key, q->gen, 1, 0.0, q->calls - q->shared_base,
 						  now, &q->ref, &removals))
 		{
-			RpRepeatInfo info;
-
 			q->shared_base = q->calls - 1;
 			q->pending_hint = -1;
 			q->gen = rp_unit_record(q, q->userid, queryDesc, text, len, 1,
-									0.0, &info);
+									0.0, NULL);
 		}
 		else
 			q->gen = removals;
@@ -557,8 +560,40 @@ rp_unit_repeat_again(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 }
 
 /*
+ * What a repeat's description depends on, as one number: the user it is
+ * recorded for, its source, its proof, and the catalogs (a change of a
+ * relationship may change the wording).  Never 0, which is "not described".
+ */
+static uint64
+rp_unit_description_sig(RpUnitQuery *q, Oid userid, RpUnitQuery *source)
+{
+	uint64		sig = hash_combine64(q->fingerprint, rp_relation_generation);
+
+	sig = hash_combine64(sig, userid);
+	sig = hash_combine64(sig, source ? source->fingerprint : 0);
+	if (q->proven)
+	{
+		sig = hash_combine64(sig, q->proof.position);
+		sig = hash_combine64(sig, q->proof.relid);
+		sig = hash_combine64(sig, q->proof.attnum);
+		sig = hash_combine64(sig, q->proof.matched);
+		sig = hash_combine64(sig, q->proof.executions);
+		sig = hash_combine64(sig, q->proof.nested);
+	}
+	return sig != 0 ? sig : 1;
+}
+
+/*
  * Describe a repeat and record it in the shared table; returns the stats
  * removals count it was recorded at.
+ *
+ * Describing costs more than the rest of a loop's bookkeeping (the texts
+ * are normalized, the plan walked, the proof worded), and a loop in a web
+ * request is recorded again in every request.  So a repeat that this
+ * backend described the same way before (same user, source, proof and
+ * catalogs) only adds to its entry's counters, and keeps the entry's
+ * description; it is described again when the entry is gone (a reset, an
+ * eviction) or when info is wanted (relprefetch.on_detect).
  */
 static uint64
 rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
@@ -570,24 +605,30 @@ rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 	int			maxlen = pgstat_track_activity_query_size - 1;
 	const Oid  *source_relids = NULL;
 	int			nsource = 0;
+	uint64		sig;
+	uint64		removals;
+	TimestampTz now = GetCurrentStatementStartTimestamp();
+	RpRepeatInfo local;
 
 	/* a proven loop's source is the statement its keys came from */
-	if (q->proven)
+	source = q->proven ? rpunit_lookup(rp_unit.queries, q->proof.source) :
+		rp_unit_source(q);
+	sig = rp_unit_description_sig(q, userid, source);
+	rp_unit_key(&key, userid, q->fingerprint);
+	if (info == NULL && q->described == sig &&
+		rp_stats_record_repeat(&key, calls, total_time, now, NULL, &q->ref,
+							   &removals))
+		return removals;
+
+	if (info == NULL)
+		info = &local;
+	info->proof = q->proven ? rp_proof_describe(&q->proof) : NULL;
+	if (q->proven && OidIsValid(q->proof.relid))
 	{
-		source = rpunit_lookup(rp_unit.queries, q->proof.source);
-		info->proof = rp_proof_describe(&q->proof);
-		if (OidIsValid(q->proof.relid))
-		{
-			source_relids = &q->proof.relid;
-			nsource = 1;
-		}
+		source_relids = &q->proof.relid;
+		nsource = 1;
 	}
-	else
-	{
-		source = rp_unit_source(q);
-		info->proof = NULL;
-	}
-	if (source != NULL && nsource == 0)
+	else if (source != NULL)
 	{
 		source_relids = source->relids;
 		nsource = source->nrelids;
@@ -601,10 +642,10 @@ rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 					   source ? source->fingerprint : 0,
 					   source_relids, nsource, &info->desc);
 
-	rp_unit_key(&key, userid, q->fingerprint);
-	return rp_stats_record_repeat(&key, calls, total_time,
-								  GetCurrentStatementStartTimestamp(), info,
-								  &q->ref);
+	(void) rp_stats_record_repeat(&key, calls, total_time, now, info,
+								  &q->ref, &removals);
+	q->described = sig;
+	return removals;
 }
 
 /*

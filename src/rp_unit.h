@@ -44,6 +44,8 @@ typedef struct RpUnitQuery
 	double		total_time;		/* ms of finished executions not yet shared */
 	uint64		predecessor;	/* shape that ran just before its first run */
 	RpStatsRef	ref;			/* where its shared entry was last found */
+	uint64		described;		/* what its entry's description was made from
+								 * (rp_unit_description_sig), 0 if none */
 	char	   *text;			/* text of one execution: the shape's, though
 								 * its comments and spacing are that one's */
 	int			text_len;
