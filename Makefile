@@ -17,6 +17,7 @@ OBJS = \
 	src/rp_hooks.o \
 	src/rp_json.o \
 	src/rp_proof.o \
+	src/rp_proof_columns.o \
 	src/rp_relationship.o \
 	src/rp_relationship_catalog.o \
 	src/rp_stats.o \

@@ -76,6 +76,7 @@ typedef struct RpInflight
 	bool		linked;			/* in rp_inflight */
 	bool		pooled;			/* from rp_inflight_pool */
 	MemoryContextCallback callback;
+	RpCaptureReceiver receiver; /* its rows' way to the proof */
 } RpInflight;
 
 /* What relprefetch.track accepts */
@@ -338,8 +339,20 @@ rp_ExecutorRun(RP_EXECUTOR_RUN_ARGS)
 
 	if (rp_require_proof && !dlist_is_empty(&rp_inflight) &&
 		(inflight = rp_inflight_find(queryDesc)) != NULL)
-		rp_proof_capture(queryDesc, rp_unit_current(),
-						 inflight->exec.fingerprint, inflight->exec.seq);
+	{
+		RpCaptureLayout *layout = rp_unit_layout(&inflight->exec);
+		RpCaptureLayout scratch;
+
+		if (layout == NULL)
+		{
+			rp_proof_layout_init(&scratch);
+			layout = &scratch;
+		}
+		if (!rp_proof_capture(queryDesc, &inflight->receiver, layout,
+							  rp_unit_current(), inflight->exec.fingerprint,
+							  inflight->exec.seq))
+			inflight = NULL;
+	}
 
 	if (prev_ExecutorRun)
 		prev_ExecutorRun(RP_EXECUTOR_RUN_PASS);

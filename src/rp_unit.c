@@ -270,6 +270,7 @@ rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 	q->unit_id = 0;
 	q->ref = NULL;
 	q->described = 0;
+	rp_proof_layout_init(&q->layout);
 	q->execs = NULL;
 
 	/* keep what the view shows of a query: the server's query text size */
@@ -312,6 +313,23 @@ uint64
 rp_unit_current(void)
 {
 	return rp_unit.id;
+}
+
+/*
+ * The layout of the rows of a counted execution's shape, for the proof;
+ * NULL when its entry is gone (the unit ended, or the table was made
+ * afresh, under a statement that is still running).
+ */
+RpCaptureLayout *
+rp_unit_layout(const RpExecution *exec)
+{
+	RpUnitQuery *q;
+
+	if (exec->unit_id != rp_unit.id)
+		return NULL;
+	q = (exec->generation == rp_unit.generation) ? exec->query :
+		rpunit_lookup(rp_unit.queries, exec->fingerprint);
+	return q != NULL ? &q->layout : NULL;
 }
 
 /*

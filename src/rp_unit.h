@@ -60,6 +60,7 @@ typedef struct RpUnitQuery
 	RpExecKeys *execs;			/* its first RP_PROOF_EXECS executions */
 	int			nexecs;
 	RpProof		proof;
+	RpCaptureLayout layout;		/* which columns of its rows are kept */
 } RpUnitQuery;
 
 /* What ExecutorEnd needs to know about an execution that was counted */
@@ -80,6 +81,7 @@ typedef void (*RpUnitVisitor) (const RpUnitQuery *query, void *arg);
 
 extern void rp_unit_init(void);
 extern uint64 rp_unit_current(void);
+extern RpCaptureLayout * rp_unit_layout(const RpExecution *exec);
 extern bool rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 						  RpExecution *exec);
 extern void rp_unit_note_begin(void);
