@@ -635,7 +635,7 @@ rp_capture_destroy(DestReceiver *self)
  */
 bool
 rp_proof_capture(QueryDesc *queryDesc, RpCaptureReceiver *r,
-				 RpCaptureLayout * layout, uint64 unit_id, uint64 fingerprint,
+				 RpCaptureLayout *layout, uint64 unit_id, uint64 fingerprint,
 				 uint64 seq)
 {
 	RpProofStore *store;

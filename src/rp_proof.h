@@ -48,7 +48,7 @@ typedef struct RpCaptureLayout
 	Oid			typid[RP_PROOF_COLUMNS];
 	Oid			origin_rel[RP_PROOF_COLUMNS];	/* where the column is from */
 	AttrNumber	origin_col[RP_PROOF_COLUMNS];
-}			RpCaptureLayout;
+} RpCaptureLayout;
 
 /*
  * The receiver a counted statement's rows go through, in memory of the
@@ -112,7 +112,7 @@ rp_proof_type_kept(Oid typid)
 }
 
 static inline void
-rp_proof_layout_init(RpCaptureLayout * layout)
+rp_proof_layout_init(RpCaptureLayout *layout)
 {
 	layout->natts = -1;
 }
@@ -127,10 +127,10 @@ extern void rp_proof_keys_from_text(const char *text,
 									const RpConstSpan *spans, int nspans,
 									RpExecKeys *keys);
 extern void rp_proof_columns_init(void);
-extern RpCaptureLayout * rp_proof_layout(RpCaptureLayout * layout,
-										 TupleDesc desc, PlannedStmt *stmt);
+extern RpCaptureLayout *rp_proof_layout(RpCaptureLayout *layout,
+										TupleDesc desc, PlannedStmt *stmt);
 extern bool rp_proof_capture(QueryDesc *queryDesc, RpCaptureReceiver *r,
-							 RpCaptureLayout * layout, uint64 unit_id,
+							 RpCaptureLayout *layout, uint64 unit_id,
 							 uint64 fingerprint, uint64 seq);
 extern void rp_proof_capture_done(QueryDesc *queryDesc);
 extern bool rp_proof_find(uint64 unit_id, uint64 fingerprint,

@@ -46,7 +46,7 @@ typedef struct RpKeyColumns
 	Oid			relid;			/* hash key */
 	bool		all;			/* no indexes to go by: every column */
 	Bitmapset  *columns;		/* attnums, in rp_keycols_cxt */
-}			RpKeyColumns;
+} RpKeyColumns;
 
 static HTAB *rp_keycols = NULL;
 static MemoryContext rp_keycols_cxt = NULL;
@@ -87,7 +87,7 @@ rp_keycols_reset(void)
 
 /* Read a table's key columns from its relcache entry and its indexes */
 static void
-rp_keycols_fill(RpKeyColumns * entry, Relation rel)
+rp_keycols_fill(RpKeyColumns *entry, Relation rel)
 {
 	List	   *indexes;
 	List	   *fkeys;
@@ -169,7 +169,7 @@ rp_is_key_column(Oid relid, AttrNumber attnum)
 
 /* Work out which columns of rows of this shape to keep */
 static void
-rp_layout_make(RpCaptureLayout * layout, TupleDesc desc, PlannedStmt *stmt)
+rp_layout_make(RpCaptureLayout *layout, TupleDesc desc, PlannedStmt *stmt)
 {
 	List	   *tlist = NIL;
 	int			i;
@@ -209,7 +209,7 @@ rp_layout_make(RpCaptureLayout * layout, TupleDesc desc, PlannedStmt *stmt)
  * layout->natts is -1 for a layout never made (rp_proof_layout_init).
  */
 RpCaptureLayout *
-rp_proof_layout(RpCaptureLayout * layout, TupleDesc desc, PlannedStmt *stmt)
+rp_proof_layout(RpCaptureLayout *layout, TupleDesc desc, PlannedStmt *stmt)
 {
 	int			c;
 

@@ -81,7 +81,7 @@ typedef void (*RpUnitVisitor) (const RpUnitQuery *query, void *arg);
 
 extern void rp_unit_init(void);
 extern uint64 rp_unit_current(void);
-extern RpCaptureLayout * rp_unit_layout(const RpExecution *exec);
+extern RpCaptureLayout *rp_unit_layout(const RpExecution *exec);
 extern bool rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 						  RpExecution *exec);
 extern void rp_unit_note_begin(void);
