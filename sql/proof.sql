@@ -3,6 +3,10 @@
 -- its key values came from rows the unit of work read; each proof path,
 -- and the near misses that prove nothing
 --
+-- the built-in default is on (regress.conf turns it off for the other
+-- suites, which test the counting itself)
+SELECT boot_val FROM pg_settings WHERE name = 'relprefetch.require_proof';
+RESET relprefetch.require_proof;
 SET relprefetch.require_proof = on;
 CREATE SCHEMA pr;
 CREATE TABLE pr.country (id int PRIMARY KEY, name text);
@@ -402,6 +406,28 @@ SELECT name FROM pr.author WHERE id = 1;
 SELECT name FROM pr.author WHERE id = 6;
 COMMIT;
 SELECT units, calls, source_query, proof FROM relprefetch.stats;
+
+-- 17. on_detect fires on proven loops only: a test suite fails on the
+-- N+1, not on a page of requests that each look up their own user
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+SET relprefetch.on_detect = error;
+BEGIN;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 2;
+SELECT name FROM pr.author WHERE id = 3;
+SELECT name FROM pr.author WHERE id = 4;
+SELECT name FROM pr.author WHERE id = 5;
+SELECT name FROM pr.author WHERE id = 6;
+COMMIT;
+BEGIN;
+SELECT id, author_id FROM pr.post ORDER BY id;
+SELECT name FROM pr.author WHERE id = 3;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 4;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 6;
+ROLLBACK;
+RESET relprefetch.on_detect;
 
 RESET relprefetch.require_proof;
 SELECT relprefetch.reset() IS NOT NULL AS reset;

@@ -113,7 +113,7 @@ typedef struct RpProofStore
 } RpProofStore;
 
 
-bool		rp_require_proof = false;
+bool		rp_require_proof = true;
 
 static RpProofStore *rp_store = NULL;
 
@@ -927,7 +927,7 @@ rp_proof_init(void)
 							 "Records a repeat only when its key values came from rows the unit of work read.",
 							 "Off records every repeated query shape, as before version 0.3.0.",
 							 &rp_require_proof,
-							 false,
+							 true,
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);

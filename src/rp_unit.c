@@ -270,6 +270,7 @@ rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 	q->unit_id = 0;
 	q->ref = NULL;
 	q->described = 0;
+	q->fits_relid = InvalidOid;
 	rp_proof_layout_init(&q->layout);
 	q->execs = NULL;
 
@@ -398,11 +399,34 @@ rp_unit_is_proven(uint64 fingerprint)
 	return q != NULL && q->unit_id == rp_unit.id && q->proven;
 }
 
-/* For rp_proof_find: does the column relate to the statement's keys? */
+/* What rp_unit_column_fits is asked about: a statement of a shape */
+typedef struct RpFitsArg
+{
+	RpUnitQuery *q;
+	PlannedStmt *stmt;
+} RpFitsArg;
+
+/*
+ * For rp_proof_find: does the column relate to the statement's keys?  The
+ * answer is kept with the shape: a loop proven in every request asks about
+ * the same column each time, and the answer walks the plan and the
+ * catalogs.
+ */
 static bool
 rp_unit_column_fits(Oid relid, AttrNumber attnum, void *arg)
 {
-	return rp_describe_key_relates((PlannedStmt *) arg, relid, attnum);
+	RpFitsArg  *fa = (RpFitsArg *) arg;
+	RpUnitQuery *q = fa->q;
+
+	if (q->fits_generation != rp_relation_generation ||
+		q->fits_relid != relid || q->fits_attnum != attnum)
+	{
+		q->fits = rp_describe_key_relates(fa->stmt, relid, attnum);
+		q->fits_relid = relid;
+		q->fits_attnum = attnum;
+		q->fits_generation = rp_relation_generation;
+	}
+	return q->fits;
 }
 
 /*
@@ -415,15 +439,19 @@ rp_unit_column_fits(Oid relid, AttrNumber attnum, void *arg)
 static bool
 rp_unit_proven(RpUnitQuery *q, PlannedStmt *stmt)
 {
+	RpFitsArg	fits_arg;
+
 	if (!rp_require_proof || q->proven)
 		return true;
 	if (q->calls != q->next_check || q->calls > RP_PROOF_EXECS)
 		return false;
 	q->next_check = q->calls * 2;
+	fits_arg.q = q;
+	fits_arg.stmt = stmt;
 	if (q->nexecs > 0 &&
 		rp_proof_find(rp_unit.id, q->fingerprint, q->execs, q->nexecs,
 					  rp_threshold, rp_unit_is_proven, rp_unit_column_fits,
-					  stmt, &q->proof))
+					  &fits_arg, &q->proof))
 	{
 		q->proven = true;
 		return true;

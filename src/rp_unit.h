@@ -60,6 +60,10 @@ typedef struct RpUnitQuery
 	RpExecKeys *execs;			/* its first RP_PROOF_EXECS executions */
 	int			nexecs;
 	RpProof		proof;
+	Oid			fits_relid;		/* the source column asked about last, */
+	AttrNumber	fits_attnum;
+	uint64		fits_generation;	/* at this rp_relation_generation, */
+	bool		fits;			/* and whether it fits (rp_unit_column_fits) */
 	RpCaptureLayout layout;		/* which columns of its rows are kept */
 } RpUnitQuery;
 
