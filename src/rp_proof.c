@@ -85,7 +85,7 @@
 #include "rp_relationship.h"
 
 /* Bounds of what is kept of the rows a unit read */
-#define RP_PROOF_ROWS		1000	/* rows of one statement */
+#define RP_PROOF_ROWS		256 /* rows of one statement */
 #define RP_PROOF_CAPTURES	1024	/* statements of one unit */
 #define RP_PROOF_VALUES		32768	/* values of one unit (256 kB) */
 
@@ -561,44 +561,49 @@ rp_store_for(uint64 unit_id)
 /*
  * Keep one row's values, while the rows go on being kept one after the
  * other: a nested statement's rows in between (a function called by the
- * query) end the capture.
+ * query) end the capture.  Then pass the row on.
  */
-static pg_noinline void
+static pg_noinline bool
 rp_capture_row(RpCaptureReceiver *r, TupleTableSlot *slot)
 {
 	RpCapture  *capture = r->capture;
-	uint64	   *out;
 	int			i;
 
 	if (rp_store->unit_id != r->unit_id ||
 		rp_store->nvalues + capture->ncolumns > RP_PROOF_VALUES ||
 		capture->first + capture->nrows * capture->ncolumns !=
 		rp_store->nvalues)
-	{
 		r->rows_left = 0;
-		return;
-	}
-	out = &rp_store->values[rp_store->nvalues];
-	for (i = 0; i < capture->ncolumns; i++)
+	else
 	{
-		bool		isnull;
-		Datum		value = slot_getattr(slot, capture->attnum[i], &isnull);
+		uint64	   *out = &rp_store->values[rp_store->nvalues];
 
-		out[i] = rp_hash_datum(capture->typid[i], value, isnull);
+		for (i = 0; i < capture->ncolumns; i++)
+		{
+			bool		isnull;
+			Datum		value = slot_getattr(slot, capture->attnum[i],
+											 &isnull);
+
+			out[i] = rp_hash_datum(capture->typid[i], value, isnull);
+		}
+		rp_store->nvalues += capture->ncolumns;
+		capture->nrows++;
+		r->rows_left--;
 	}
-	rp_store->nvalues += capture->ncolumns;
-	capture->nrows++;
-	r->rows_left--;
+	return r->inner->receiveSlot(slot, r->inner);
 }
 
-/* Past the rows kept, a row costs a test and the call it is passed on by */
+/*
+ * Past the rows kept, a row costs a test and the call it is passed on by:
+ * both ways out are tail calls, so that this needs no frame of its own.
+ */
 static bool
 rp_capture_receive(TupleTableSlot *slot, DestReceiver *self)
 {
 	RpCaptureReceiver *r = (RpCaptureReceiver *) self;
 
-	if (r->rows_left > 0)
-		rp_capture_row(r, slot);
+	if (unlikely(r->rows_left > 0))
+		return rp_capture_row(r, slot);
 	return r->inner->receiveSlot(slot, r->inner);
 }
 
