@@ -4,6 +4,7 @@ EXTENSION = relprefetch
 MODULE_big = relprefetch
 OBJS = \
 	src/relprefetch.o \
+	src/rp_citus.o \
 	src/rp_describe.o \
 	src/rp_fetch_cache.o \
 	src/rp_fetch_exec.o \

@@ -8,7 +8,11 @@
  *	1. From its plan, collect the "key lookups": columns of a scanned
  *	   relation compared for equality with a constant or a parameter (the
  *	   values that change from one execution of the loop to the next).
- *	   Join conditions compare with other columns and do not count.
+ *	   Join conditions compare with other columns and do not count.  When
+ *	   the plan hides its scans (one Custom Scan: Citus runs the statement
+ *	   on other nodes), the lookups come from the statement's text instead,
+ *	   parsed again (raw_parser only: no name is looked up but in the
+ *	   plan's range table and the catalogs, so nothing can fail).
  *	2. Ask the relationship model which relationship a lookup by those
  *	   columns follows (rp_relation_for_lookup).
  *	3. Word it: what the loop does, through which foreign key, and the
@@ -24,11 +28,13 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_constraint.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "rewrite/rewriteManip.h"
+#include "parser/parser.h"
 #include "parser/parsetree.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
@@ -38,6 +44,7 @@
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 
+#include "rp_citus.h"
 #include "rp_describe.h"
 #include "rp_relationship.h"
 
@@ -84,23 +91,35 @@ typedef struct RpPlanFacts
 {
 	List	   *lookups;		/* RpKeyLookup */
 	List	   *scans;			/* RpScanQuals */
+	bool		hidden;			/* a Custom Scan hides what it reads */
+	bool		other_conds;	/* from the text: conditions besides keys */
 } RpPlanFacts;
+
+/* A table of a statement's FROM, as its text names it */
+typedef struct RpTextRel
+{
+	const char *name;			/* its alias, or its name */
+	Oid			relid;
+} RpTextRel;
 
 static RpDescription *rp_descriptions = NULL;
 
-static bool rp_describe_from_catalogs(PlannedStmt *stmt,
+static bool rp_describe_from_catalogs(const RpStatement *st,
 									  const Oid *source_relids, int nsource,
 									  RpRepeatDesc *desc);
+static void rp_collect(const RpStatement *st, bool subplans,
+					   RpPlanFacts *facts);
 static void rp_walk_plan(Plan *plan, PlannedStmt *stmt, RpPlanFacts *facts);
 static void rp_add_qual_lookups(List *quals, PlannedStmt *stmt,
 								IndexOnlyScan *ios, List **lookups);
 static bool rp_is_varying_value(Node *node);
 static Oid	rp_lookup_owner(PlannedStmt *stmt, Var *var, IndexOnlyScan *ios,
 							AttrNumber *attno);
+static Oid	rp_declared_table(Oid relid, AttrNumber *attno);
 static void rp_add_lookup(List **lookups, Oid relid, AttrNumber attno);
 static void rp_set_relation(RpRepeatDesc *desc, Oid relid);
 static bool rp_word_relationship(const RpRelationship *r,
-								 PlannedStmt *stmt, List *scans,
+								 PlannedStmt *stmt, RpPlanFacts *facts,
 								 RpRepeatDesc *desc);
 static void rp_word_write(PlannedStmt *stmt, Oid source, RpRepeatDesc *desc);
 
@@ -132,13 +151,13 @@ rp_description_slot(uint64 fingerprint, uint64 source_fingerprint)
 }
 
 void
-rp_describe_repeat(PlannedStmt *stmt, uint64 fingerprint,
+rp_describe_repeat(const RpStatement *st, uint64 fingerprint,
 				   uint64 source_fingerprint, const Oid *source_relids,
 				   int nsource, RpRepeatDesc *desc)
 {
 	RpDescription *cached = rp_description_slot(fingerprint,
 												source_fingerprint);
-	Oid			first_relid = rp_first_relid(stmt);
+	Oid			first_relid = rp_first_relid(st->stmt);
 
 	if (cached->generation == rp_relation_generation + 1 &&
 		cached->fingerprint == fingerprint &&
@@ -148,7 +167,7 @@ rp_describe_repeat(PlannedStmt *stmt, uint64 fingerprint,
 		*desc = cached->desc;
 		return;
 	}
-	if (!rp_describe_from_catalogs(stmt, source_relids, nsource, desc))
+	if (!rp_describe_from_catalogs(st, source_relids, nsource, desc))
 		return;					/* the catalogs were busy: not for keeping */
 	cached->generation = rp_relation_generation + 1;
 	cached->fingerprint = fingerprint;
@@ -163,12 +182,13 @@ rp_describe_repeat(PlannedStmt *stmt, uint64 fingerprint,
  * not be read.
  */
 static bool
-rp_describe_from_catalogs(PlannedStmt *stmt, const Oid *source_relids,
+rp_describe_from_catalogs(const RpStatement *st, const Oid *source_relids,
 						  int nsource, RpRepeatDesc *desc)
 {
+	PlannedStmt *stmt = st->stmt;
 	MemoryContext cxt;
 	MemoryContext oldcxt;
-	RpPlanFacts facts = {NIL, NIL};
+	RpPlanFacts facts = {NIL, NIL, false, false};
 	List	   *lookups;
 	ListCell   *lc;
 	bool		described = false;
@@ -191,9 +211,7 @@ rp_describe_from_catalogs(PlannedStmt *stmt, const Oid *source_relids,
 		return true;
 	}
 
-	rp_walk_plan(stmt->planTree, stmt, &facts);
-	foreach(lc, stmt->subplans)
-		rp_walk_plan((Plan *) lfirst(lc), stmt, &facts);
+	rp_collect(st, true, &facts);
 	lookups = facts.lookups;
 
 	/*
@@ -214,7 +232,7 @@ rp_describe_from_catalogs(PlannedStmt *stmt, const Oid *source_relids,
 													   nsource);
 
 			if (r != NULL &&
-				rp_word_relationship(r, stmt, facts.scans, desc))
+				rp_word_relationship(r, stmt, &facts, desc))
 			{
 				described = true;
 				break;
@@ -305,6 +323,11 @@ rp_walk_plan(Plan *plan, PlannedStmt *stmt, RpPlanFacts *facts)
 			break;
 		case T_SubqueryScan:
 			rp_walk_plan(((SubqueryScan *) plan)->subplan, stmt, facts);
+			break;
+		case T_CustomScan:
+			facts->hidden = true;
+			foreach(lc, ((CustomScan *) plan)->custom_plans)
+				rp_walk_plan((Plan *) lfirst(lc), stmt, facts);
 			break;
 		default:
 			break;
@@ -467,7 +490,7 @@ rp_lookup_owner(PlannedStmt *stmt, Var *var, IndexOnlyScan *ios,
 			return InvalidOid;
 		relid = root;
 	}
-	return relid;
+	return rp_declared_table(relid, attno);
 }
 
 static void
@@ -491,12 +514,244 @@ rp_add_lookup(List **lookups, Oid relid, AttrNumber attno)
 	*lookups = lappend(*lookups, lookup);
 }
 
+/*
+ * The table a user declared for relid: a Citus shard's distributed table
+ * (relid itself otherwise), with *attno, when valid, moved to the column of
+ * the same name.  Never waits for a lock: detection must not.
+ */
+static Oid
+rp_declared_table(Oid relid, AttrNumber *attno)
+{
+	Oid			owner = rp_citus_shard_owner(relid, true);
+	char	   *attname;
+
+	if (!OidIsValid(owner))
+		return relid;
+	if (*attno == InvalidAttrNumber)
+		return owner;
+	attname = get_attname(relid, *attno, true);
+	if (attname == NULL ||
+		(*attno = get_attnum(owner, attname)) == InvalidAttrNumber)
+		return InvalidOid;
+	return owner;
+}
+
+/* Does the plan's range table hold relid? */
+static bool
+rp_plan_reads(PlannedStmt *stmt, Oid relid)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->rtable)
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+
+		if (rte->rtekind == RTE_RELATION && rte->relid == relid)
+			return true;
+	}
+	return false;
+}
+
+/* Collect the tables of a FROM clause, as named there, into rels */
+static void
+rp_text_from(List *from, PlannedStmt *stmt, List **rels)
+{
+	ListCell   *lc;
+
+	foreach(lc, from)
+	{
+		Node	   *item = (Node *) lfirst(lc);
+
+		if (IsA(item, JoinExpr))
+			rp_text_from(list_make2(((JoinExpr *) item)->larg,
+									((JoinExpr *) item)->rarg), stmt, rels);
+		else if (IsA(item, RangeVar))
+		{
+			RangeVar   *rv = (RangeVar *) item;
+			Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+			RpTextRel  *rel;
+
+			/* only what the plan reads (the text was run, so it does) */
+			if (!OidIsValid(relid) || !rp_plan_reads(stmt, relid))
+				continue;
+			rel = palloc(sizeof(RpTextRel));
+			rel->name = rv->alias ? rv->alias->aliasname : rv->relname;
+			rel->relid = relid;
+			*rels = lappend(*rels, rel);
+		}
+	}
+}
+
+/* The table and column a column reference of the text names, or false */
+static bool
+rp_text_column(Node *node, List *rels, Oid *relid, AttrNumber *attno)
+{
+	ColumnRef  *ref;
+	int			nfields;
+	const char *colname;
+	const char *relname = NULL;
+	ListCell   *lc;
+	int			matches = 0;
+
+	while (node && IsA(node, TypeCast))
+		node = ((TypeCast *) node)->arg;
+	if (node == NULL || !IsA(node, ColumnRef))
+		return false;
+	ref = (ColumnRef *) node;
+	nfields = list_length(ref->fields);
+	if (!IsA(llast(ref->fields), String))
+		return false;
+	colname = strVal(llast(ref->fields));
+	if (nfields >= 2)
+		relname = strVal(list_nth(ref->fields, nfields - 2));
+	foreach(lc, rels)
+	{
+		RpTextRel  *rel = (RpTextRel *) lfirst(lc);
+		AttrNumber	a;
+
+		if (relname != NULL && strcmp(relname, rel->name) != 0)
+			continue;
+		a = get_attnum(rel->relid, colname);
+		if (a <= 0)
+			continue;
+		*relid = rel->relid;
+		*attno = a;
+		matches++;
+	}
+	return matches == 1;
+}
+
+/* A value that may change from one execution to the next, in the text */
+static bool
+rp_text_value(Node *node)
+{
+	ListCell   *lc;
+
+	while (node && IsA(node, TypeCast))
+		node = ((TypeCast *) node)->arg;
+	if (node == NULL)
+		return false;
+	if (IsA(node, A_ArrayExpr))
+	{
+		foreach(lc, ((A_ArrayExpr *) node)->elements)
+		{
+			if (!rp_text_value((Node *) lfirst(lc)))
+				return false;
+		}
+		return true;
+	}
+	return IsA(node, ParamRef) || IsA(node, A_Const);
+}
+
+/*
+ * Add the key lookups of a WHERE clause of the text: "column = value",
+ * "column IN (values)", "column = ANY(values)", ANDed; anything else is
+ * one of the loop's other conditions.
+ */
+static void
+rp_text_where(Node *node, List *rels, RpPlanFacts *facts)
+{
+	A_Expr	   *e;
+	Oid			relid;
+	AttrNumber	attno;
+	bool		key = false;
+
+	if (node == NULL)
+		return;
+	if (IsA(node, BoolExpr) && ((BoolExpr *) node)->boolop == AND_EXPR)
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((BoolExpr *) node)->args)
+			rp_text_where((Node *) lfirst(lc), rels, facts);
+		return;
+	}
+	if (IsA(node, A_Expr) &&
+		(e = (A_Expr *) node)->name != NIL &&
+		IsA(llast(e->name), String) &&
+		strcmp(strVal(llast(e->name)), "=") == 0)
+	{
+		if (e->kind == AEXPR_OP || e->kind == AEXPR_OP_ANY)
+			key = (rp_text_column(e->lexpr, rels, &relid, &attno) &&
+				   rp_text_value(e->rexpr)) ||
+				(e->kind == AEXPR_OP &&
+				 rp_text_column(e->rexpr, rels, &relid, &attno) &&
+				 rp_text_value(e->lexpr));
+		else if (e->kind == AEXPR_IN && IsA(e->rexpr, List) &&
+				 rp_text_column(e->lexpr, rels, &relid, &attno))
+		{
+			ListCell   *lc;
+
+			key = true;
+			foreach(lc, (List *) e->rexpr)
+				key &= rp_text_value((Node *) lfirst(lc));
+		}
+	}
+	if (key && OidIsValid(relid = rp_declared_table(relid, &attno)))
+		rp_add_lookup(&facts->lookups, relid, attno);
+	else
+		facts->other_conds = true;
+}
+
+/*
+ * The key lookups of a statement whose plan hides its scans, from its
+ * text: a SELECT (also under EXPLAIN or DECLARE) of tables the plan
+ * reads.  The text was parsed when it ran, so raw_parser cannot fail on
+ * it; names are only looked up, never required.
+ */
+static void
+rp_text_lookups(const RpStatement *st, RpPlanFacts *facts)
+{
+	List	   *raw = raw_parser(pnstrdup(st->text, st->len), RAW_PARSE_DEFAULT);
+	Node	   *node;
+	SelectStmt *select;
+	List	   *rels = NIL;
+
+	if (list_length(raw) != 1)
+		return;
+	node = ((RawStmt *) linitial(raw))->stmt;
+	if (IsA(node, ExplainStmt))
+		node = ((ExplainStmt *) node)->query;
+	else if (IsA(node, DeclareCursorStmt))
+		node = ((DeclareCursorStmt *) node)->query;
+	if (!IsA(node, SelectStmt))
+		return;
+	select = (SelectStmt *) node;
+	if (select->op != SETOP_NONE)
+		return;
+	rp_text_from(select->fromClause, st->stmt, &rels);
+	if (rels != NIL)
+		rp_text_where(select->whereClause, rels, facts);
+}
+
+/*
+ * Collect a statement's key lookups and scans: from its plan (with its
+ * subplans, if asked), or from its text when the plan hides them.
+ */
+static void
+rp_collect(const RpStatement *st, bool subplans, RpPlanFacts *facts)
+{
+	ListCell   *lc;
+
+	rp_walk_plan(st->stmt->planTree, st->stmt, facts);
+	if (subplans)
+	{
+		foreach(lc, st->stmt->subplans)
+			rp_walk_plan((Plan *) lfirst(lc), st->stmt, facts);
+	}
+	if (facts->lookups == NIL && facts->hidden && st->text != NULL &&
+		st->len > 0)
+		rp_text_lookups(st, facts);
+}
+
 
 static void
 rp_set_relation(RpRepeatDesc *desc, Oid relid)
 {
 	char	   *name;
+	AttrNumber	none = InvalidAttrNumber;
 
+	relid = rp_declared_table(relid, &none);
 	if (!OidIsValid(relid) ||
 		(name = rp_relation_qualified_name(relid)) == NULL)
 		return;
@@ -672,14 +927,15 @@ rp_fk_columns(const RpConstraint *fk)
  * gone (detection locks none of them).
  */
 static bool
-rp_word_relationship(const RpRelationship *r, PlannedStmt *stmt, List *scans,
-					 RpRepeatDesc *desc)
+rp_word_relationship(const RpRelationship *r, PlannedStmt *stmt,
+					 RpPlanFacts *facts, RpRepeatDesc *desc)
 {
 	char	   *parent = rp_relation_qualified_name(r->source);
 	char	   *target = rp_relation_qualified_name(r->target);
 	char	   *fkname = (char *) quote_identifier(r->fk->name);
 	bool		unexpressed;
-	char	   *where = rp_loop_conditions(r, stmt, scans, &unexpressed);
+	char	   *where = rp_loop_conditions(r, stmt, facts->scans,
+										   &unexpressed);
 	const char *prefetch = "prefetch_related()";
 
 	if (parent == NULL || target == NULL)
@@ -713,7 +969,7 @@ rp_word_relationship(const RpRelationship *r, PlannedStmt *stmt, List *scans,
 				 "all %s rows in one call with %s (in Django: %s).",
 				 desc->relation, parent, fkname, rp_fk_columns(r->fk),
 				 parent, parent, rp_fetch_children_call(r, where), prefetch);
-	if (unexpressed)
+	if (unexpressed || (facts->other_conds && !r->junction))
 		strlcat(desc->suggestion,
 				" Some of the loop's conditions could not be written as a "
 				"filter of that table: add them to the call by hand.",
@@ -778,9 +1034,9 @@ rp_word_write(PlannedStmt *stmt, Oid source, RpRepeatDesc *desc)
  * pg_constraint cannot be read without waiting.
  */
 bool
-rp_describe_key_relates(PlannedStmt *stmt, Oid relid, AttrNumber attnum)
+rp_describe_key_relates(const RpStatement *st, Oid relid, AttrNumber attnum)
 {
-	RpPlanFacts facts = {NIL, NIL};
+	RpPlanFacts facts = {NIL, NIL, false, false};
 	MemoryContext cxt;
 	MemoryContext oldcxt;
 	ListCell   *lc;
@@ -791,7 +1047,7 @@ rp_describe_key_relates(PlannedStmt *stmt, Oid relid, AttrNumber attnum)
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "relprefetch describe",
 								ALLOCSET_SMALL_SIZES);
 	oldcxt = MemoryContextSwitchTo(cxt);
-	rp_walk_plan(stmt->planTree, stmt, &facts);
+	rp_collect(st, false, &facts);
 	if (facts.lookups != NIL &&
 		ConditionalLockRelationOid(ConstraintRelationId, AccessShareLock))
 	{

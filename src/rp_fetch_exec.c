@@ -77,6 +77,7 @@
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
+#include "rp_citus.h"
 #include "rp_fetch.h"
 
 /* Blocks of the row arena */
@@ -586,8 +587,14 @@ rp_receive_destroy(DestReceiver *self)
 static double
 rp_estimated_rows(Oid relid)
 {
-	Relation	rel = relation_open(relid, AccessShareLock);
-	double		tuples = rel->rd_rel->reltuples;
+	Relation	rel;
+	double		tuples = rp_citus_table_rows(relid);
+
+	/* a Citus table is empty here: its rows are in its shards */
+	if (tuples >= 0)
+		return tuples;
+	rel = relation_open(relid, AccessShareLock);
+	tuples = rel->rd_rel->reltuples;
 
 	if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
 	{

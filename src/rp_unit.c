@@ -285,6 +285,19 @@ rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 			break;
 		q->relids[q->nrelids++] = lfirst_oid(lc);
 	}
+	/* Citus's plans list none: its range table has them */
+	if (stmt->relationOids == NIL)
+	{
+		foreach(lc, stmt->rtable)
+		{
+			RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+
+			if (q->nrelids == RP_MAX_SOURCE_RELS)
+				break;
+			if (rte->rtekind == RTE_RELATION)
+				q->relids[q->nrelids++] = rte->relid;
+		}
+	}
 }
 
 /* The shape's first execution in the current unit: start its counters */
@@ -332,6 +345,18 @@ rp_unit_reads_user_data(PlannedStmt *stmt)
 	{
 		if (((PlanInvalItem *) lfirst(lc))->cacheId == PROCOID)
 			return true;
+	}
+	/* a plan that lists no relations may still read some (Citus's) */
+	if (stmt->relationOids == NIL)
+	{
+		foreach(lc, stmt->rtable)
+		{
+			RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+
+			if (rte->rtekind == RTE_RELATION &&
+				rte->relid >= FirstNormalObjectId)
+				return true;
+		}
 	}
 	return false;
 }
@@ -381,7 +406,7 @@ rp_unit_is_proven(uint64 fingerprint)
 static bool
 rp_unit_column_fits(Oid relid, AttrNumber attnum, void *arg)
 {
-	return rp_describe_key_relates((PlannedStmt *) arg, relid, attnum);
+	return rp_describe_key_relates((const RpStatement *) arg, relid, attnum);
 }
 
 /*
@@ -392,7 +417,7 @@ rp_unit_column_fits(Oid relid, AttrNumber attnum, void *arg)
  * one is counted once per unit (relprefetch.info.unproven).
  */
 static bool
-rp_unit_proven(RpUnitQuery *q, PlannedStmt *stmt)
+rp_unit_proven(RpUnitQuery *q, const RpStatement *st)
 {
 	if (!rp_require_proof || q->proven)
 		return true;
@@ -402,7 +427,7 @@ rp_unit_proven(RpUnitQuery *q, PlannedStmt *stmt)
 	if (q->nexecs > 0 &&
 		rp_proof_find(rp_unit.id, q->fingerprint, q->execs, q->nexecs,
 					  rp_threshold, rp_unit_is_proven, rp_unit_column_fits,
-					  stmt, &q->proof))
+					  (void *) st, &q->proof))
 	{
 		q->proven = true;
 		return true;
@@ -471,8 +496,13 @@ rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 
 	if (q->repeated)
 		rp_unit_repeat_again(q, queryDesc, text, len, exec);
-	else if (q->calls >= rp_threshold && rp_unit_proven(q, queryDesc->plannedstmt))
-		rp_unit_repeat(q, queryDesc, text, len, exec);
+	else if (q->calls >= rp_threshold)
+	{
+		RpStatement st = {queryDesc->plannedstmt, text, len};
+
+		if (rp_unit_proven(q, &st))
+			rp_unit_repeat(q, queryDesc, text, len, exec);
+	}
 	return true;
 }
 
@@ -570,6 +600,7 @@ rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 	int			maxlen = pgstat_track_activity_query_size - 1;
 	const Oid  *source_relids = NULL;
 	int			nsource = 0;
+	RpStatement st;
 
 	/* a proven loop's source is the statement its keys came from */
 	if (q->proven)
@@ -597,7 +628,10 @@ rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 	info->query = rp_normalize(text, len, maxlen);
 	info->source_query = source ?
 		rp_normalize(source->text, source->text_len, maxlen) : NULL;
-	rp_describe_repeat(queryDesc->plannedstmt, q->fingerprint,
+	st.stmt = queryDesc->plannedstmt;
+	st.text = text;
+	st.len = len;
+	rp_describe_repeat(&st, q->fingerprint,
 					   source ? source->fingerprint : 0,
 					   source_relids, nsource, &info->desc);
 
