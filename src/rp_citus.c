@@ -114,11 +114,10 @@ rp_citus_lookup(const char *catalog, const char *index, const char *keycol,
 		return result;
 	}
 
-	/* the index's first column must be the key: it is Citus's, check */
+	/* the index must lead with the key column: it is Citus's, check */
 	if (OidIsValid(indexoid) && get_attnum(indexoid, keycol) != 1)
 		indexoid = InvalidOid;
-	ScanKeyInit(&key, OidIsValid(indexoid) ? 1 : keyatt,
-				BTEqualStrategyNumber, eqproc, value);
+	ScanKeyInit(&key, keyatt, BTEqualStrategyNumber, eqproc, value);
 	scan = systable_beginscan(rel, indexoid, OidIsValid(indexoid), NULL, 1,
 							  &key);
 	tuple = systable_getnext(scan);

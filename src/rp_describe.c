@@ -536,7 +536,7 @@ rp_declared_table(Oid relid, AttrNumber *attno)
 	return owner;
 }
 
-/* Does the plan's range table hold relid? */
+/* Does the plan's range table hold relid, or a Citus shard of it? */
 static bool
 rp_plan_reads(PlannedStmt *stmt, Oid relid)
 {
@@ -546,7 +546,9 @@ rp_plan_reads(PlannedStmt *stmt, Oid relid)
 	{
 		RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
 
-		if (rte->rtekind == RTE_RELATION && rte->relid == relid)
+		if (rte->rtekind == RTE_RELATION &&
+			(rte->relid == relid ||
+			 rp_citus_shard_owner(rte->relid, true) == relid))
 			return true;
 	}
 	return false;
