@@ -6,15 +6,16 @@
  * Citus (distributed PostgreSQL) keeps a table's rows in shards on other
  * nodes: on the node a client queries, the table itself is empty, its
  * plans are one Custom Scan, and the shards are tables named after it with
- * the shard's number ("blog_comment_102178").  Three things relprefetch
- * needs to know there, all looked up by name in the current database's
+ * the shard's number ("blog_comment_102178").  Two things relprefetch
+ * needs to know there, both looked up by name in the current database's
  * catalogs, so that relprefetch neither links with Citus nor needs it:
- *	- whether a table is one Citus plans (listed in pg_dist_partition):
- *	  a fetch's keyed queries on it get custom plans, since Citus cannot
- *	  plan "= ANY($1)" without the parameter's value;
- *	- how many rows it has: its size from citus_relation_size(), which
- *	  asks the nodes that hold its shards, divided by the width of a row;
- *	  kept per backend for RP_CITUS_SIZE_TTL seconds;
+ *	- whether a table is one Citus plans (listed in pg_dist_partition): a
+ *	  fetch's keyed queries on it get a custom plan per run, since Citus
+ *	  cannot plan "= ANY($1)" without the parameter's value;
+ *	- how many rows it has, in how many shards: from the sizes of its
+ *	  shards (citus_shard_sizes(), run through SPI), kept per backend for
+ *	  RP_CITUS_SIZE_TTL seconds, so that a fetch chooses between keyed and
+ *	  whole-table reads there too (rp_fetch_exec.c);
  *	- which distributed table a shard belongs to (pg_dist_shard), so that
  *	  detection reports shards as the table the user declared.
  * Sessions that Citus opens itself (application_name "citus_internal
@@ -35,33 +36,59 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/plancat.h"
 #include "parser/parse_func.h"
-#include "storage/bufpage.h"
+#include "storage/itemid.h"
 #include "storage/lmgr.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/timestamp.h"
 
 #include "rp_citus.h"
 
-/* Seconds a table's size from Citus is kept before it is asked again */
+/* Seconds the sizes of Citus's tables are kept before they are asked again */
 #define RP_CITUS_SIZE_TTL	60
+
+/* What an index entry takes per row, roughly: header, key, line pointer */
+#define RP_CITUS_INDEX_ENTRY	24
+
+/* The size of a Citus table's shards, summed (one placement of each) */
+typedef struct RpCitusSize
+{
+	Oid			relid;			/* hash key */
+	double		bytes;
+	int			shards;
+} RpCitusSize;
 
 /* Tables whose Citus facts are kept, most recently asked first */
 #define RP_CITUS_CACHE		16
 
 typedef struct RpCitusFacts
 {
-	Oid			relid;
+	Oid			relid;			/* InvalidOid: an empty slot */
 	bool		citus;			/* listed in pg_dist_partition */
-	double		rows;			/* estimated; -1 until asked */
-	TimestampTz checked;		/* when the facts were read */
 } RpCitusFacts;
 
 static RpCitusFacts rp_citus_cache[RP_CITUS_CACHE];
+static bool rp_citus_callback_set = false;
+static HTAB *rp_citus_sizes = NULL;
+static TimestampTz rp_citus_sizes_read = 0;
+
+/* Every Citus table's size: one row per table, from every node at once */
+static const char *rp_citus_sizes_sql =
+"SELECT s.logicalrelid::pg_catalog.oid, "
+"pg_catalog.sum(z.size)::pg_catalog.float8, pg_catalog.count(*)::pg_catalog.int4 "
+"FROM (SELECT shard_id, pg_catalog.max(size) AS size "
+"      FROM pg_catalog.citus_shard_sizes() GROUP BY shard_id) z "
+"JOIN pg_catalog.pg_dist_shard s ON s.shardid OPERATOR(pg_catalog.=) z.shard_id "
+"GROUP BY s.logicalrelid";
 
 /* Is name that of a connection Citus opened (see rp_citus.h)? */
 bool
@@ -133,99 +160,61 @@ rp_citus_lookup(const char *catalog, const char *index, const char *keycol,
 	return result;
 }
 
-/* The kept facts of relid, or a slot to keep them in */
-static RpCitusFacts *
-rp_citus_facts(Oid relid, bool *hit)
+/*
+ * Citus sends a relation cache invalidation for a table whose metadata
+ * changes (create_distributed_table, undistribute_table): forget it.
+ */
+static void
+rp_citus_relcache_callback(Datum arg, Oid relid)
 {
-	TimestampTz now = GetCurrentTimestamp();
 	int			i;
-	RpCitusFacts found;
 
 	for (i = 0; i < RP_CITUS_CACHE; i++)
 	{
-		if (rp_citus_cache[i].relid == relid &&
-			!TimestampDifferenceExceeds(rp_citus_cache[i].checked, now,
-										RP_CITUS_SIZE_TTL * 1000))
-			break;
+		if (relid == InvalidOid || rp_citus_cache[i].relid == relid)
+			rp_citus_cache[i].relid = InvalidOid;
 	}
-	*hit = i < RP_CITUS_CACHE;
-	if (!*hit)
-	{
-		i = RP_CITUS_CACHE - 1;
-		memset(&found, 0, sizeof(found));
-		found.relid = relid;
-		found.rows = -1;
-		found.checked = now;
-	}
-	else
-		found = rp_citus_cache[i];
-	/* move it to the front */
-	memmove(&rp_citus_cache[1], &rp_citus_cache[0], sizeof(RpCitusFacts) * i);
-	rp_citus_cache[0] = found;
-	return &rp_citus_cache[0];
 }
 
 /*
  * Is relid a table that Citus plans (distributed, reference, or a local
  * table added to its metadata)?  False when Citus is not installed in
- * this database.
+ * this database.  The answers for the last few tables asked are kept.
  */
 bool
 rp_citus_table(Oid relid)
 {
-	bool		hit;
-	RpCitusFacts *facts = rp_citus_facts(relid, &hit);
+	RpCitusFacts facts;
+	bool		present;
+	int			i;
 
-	if (!hit)
+	for (i = 0; i < RP_CITUS_CACHE; i++)
 	{
-		bool		present;
-
+		if (rp_citus_cache[i].relid == relid)
+			break;
+	}
+	if (i < RP_CITUS_CACHE)
+		facts = rp_citus_cache[i];
+	else
+	{
+		if (!rp_citus_callback_set)
+		{
+			CacheRegisterRelcacheCallback(rp_citus_relcache_callback,
+										  (Datum) 0);
+			rp_citus_callback_set = true;
+		}
+		i = RP_CITUS_CACHE - 1;
+		facts.relid = relid;
 		(void) rp_citus_lookup("pg_dist_partition",
 							   "pg_dist_partition_logical_relid_index",
 							   "logicalrelid", OIDOID,
 							   ObjectIdGetDatum(relid), "logicalrelid",
-							   false, &present, &facts->citus);
+							   false, &present, &facts.citus);
 	}
-	return facts->citus;
-}
-
-/*
- * The number of rows of a Citus table, from the size of its shards (its
- * own table is empty): citus_relation_size() over the width of its rows
- * as the planner would guess it.  -1 when relid is not a Citus table.
- */
-double
-rp_citus_table_rows(Oid relid)
-{
-	bool		hit;
-	RpCitusFacts *facts;
-	Oid			argtype = REGCLASSOID;
-	Oid			fn;
-	int64		bytes;
-	Relation	rel;
-	int32		width;
-
-	if (!rp_citus_table(relid))
-		return -1;
-	facts = rp_citus_facts(relid, &hit);
-	if (facts->rows >= 0)
-		return facts->rows;
-
-	fn = LookupFuncName(list_make2(makeString("pg_catalog"),
-								   makeString("citus_relation_size")),
-						1, &argtype, true);
-	if (!OidIsValid(fn))
-		return -1;
-	bytes = DatumGetInt64(OidFunctionCall1(fn, ObjectIdGetDatum(relid)));
-
-	rel = relation_open(relid, AccessShareLock);
-	width = MAXALIGN(SizeofHeapTupleHeader) + sizeof(ItemIdData) +
-		get_rel_data_width(rel, NULL);
-	relation_close(rel, NoLock);
-
-	facts->rows = (double) bytes * ((double) (BLCKSZ - SizeOfPageHeaderData) /
-									BLCKSZ) / width;
-	return facts->rows;
+	/* most recently asked first */
+	memmove(&rp_citus_cache[1], &rp_citus_cache[0], sizeof(RpCitusFacts) * i);
+	rp_citus_cache[0] = facts;
+	return facts.citus;
 }
 
 /*
@@ -268,4 +257,90 @@ rp_citus_shard_owner(Oid relid, bool nowait)
 		strncmp(ownername, name, p - name) != 0)
 		return InvalidOid;
 	return owner;
+}
+
+/* Read the sizes of every Citus table again; false if Citus has no way */
+static bool
+rp_citus_read_sizes(void)
+{
+	HASHCTL		ctl;
+	uint64		i;
+	int			rc;
+
+	if (!OidIsValid(LookupFuncName(list_make2(makeString("pg_catalog"),
+											  makeString("citus_shard_sizes")),
+								   0, NULL, true)))
+		return false;
+	if (rp_citus_sizes != NULL)
+		hash_destroy(rp_citus_sizes);
+	rp_citus_sizes = NULL;
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(RpCitusSize);
+	ctl.hcxt = TopMemoryContext;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute(rp_citus_sizes_sql, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "reading the sizes of Citus's tables failed: %s",
+			 SPI_result_code_string(rc));
+	rp_citus_sizes = hash_create("relprefetch Citus sizes",
+								 Max(SPI_processed, 16), &ctl,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull[3];
+		Oid			relid;
+		RpCitusSize *entry;
+
+		relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull[0]));
+		entry = hash_search(rp_citus_sizes, &relid, HASH_ENTER, NULL);
+		entry->bytes = DatumGetFloat8(SPI_getbinval(tuple, desc, 2,
+													&isnull[1]));
+		entry->shards = DatumGetInt32(SPI_getbinval(tuple, desc, 3,
+													&isnull[2]));
+		if (isnull[1])
+			entry->bytes = 0;
+	}
+	SPI_finish();
+	rp_citus_sizes_read = GetCurrentTimestamp();
+	return true;
+}
+
+/*
+ * How many rows Citus table relid has, and in how many shards, from the
+ * sizes of its shards on the nodes that hold them (citus_shard_sizes(),
+ * which Citus answers even after writes in the transaction; kept for
+ * RP_CITUS_SIZE_TTL seconds), over what a row takes: its heap tuple as
+ * the planner guesses its width, and an entry in each index.  False when
+ * relid is not a Citus table or Citus gives no sizes.
+ */
+bool
+rp_citus_table_rows(Oid relid, double *rows, int *shards)
+{
+	RpCitusSize *entry;
+	Relation	rel;
+	double		width;
+
+	if (!rp_citus_table(relid))
+		return false;
+	if ((rp_citus_sizes == NULL ||
+		 TimestampDifferenceExceeds(rp_citus_sizes_read, GetCurrentTimestamp(),
+									RP_CITUS_SIZE_TTL * 1000)) &&
+		!rp_citus_read_sizes())
+		return false;
+	entry = hash_search(rp_citus_sizes, &relid, HASH_FIND, NULL);
+	if (entry == NULL)
+		return false;
+
+	rel = relation_open(relid, AccessShareLock);
+	width = MAXALIGN(SizeofHeapTupleHeader) + sizeof(ItemIdData) +
+		get_rel_data_width(rel, NULL) +
+		RP_CITUS_INDEX_ENTRY * list_length(RelationGetIndexList(rel));
+	relation_close(rel, NoLock);
+	*rows = entry->bytes / width;
+	*shards = Max(entry->shards, 1);
+	return true;
 }

@@ -6,7 +6,7 @@
  * relprefetch does not link with Citus nor include its headers: everything
  * here is looked up by name in the catalogs of the current database (the
  * metadata tables pg_dist_partition and pg_dist_shard, the function
- * citus_relation_size), and answers "not Citus" when they are absent.
+ * citus_shard_sizes), and answers "not Citus" when they are absent.
  * See rp_citus.c.
  *
  *-------------------------------------------------------------------------
@@ -20,7 +20,7 @@
 
 extern bool rp_citus_internal_name(const char *name);
 extern bool rp_citus_table(Oid relid);
-extern double rp_citus_table_rows(Oid relid);
+extern bool rp_citus_table_rows(Oid relid, double *rows, int *shards);
 extern Oid	rp_citus_shard_owner(Oid relid, bool nowait);
 
 /*

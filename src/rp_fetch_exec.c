@@ -71,6 +71,7 @@
 #include "optimizer/plancat.h"
 #include "utils/array.h"
 #include "utils/datum.h"
+#include "utils/float.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -587,14 +588,8 @@ rp_receive_destroy(DestReceiver *self)
 static double
 rp_estimated_rows(Oid relid)
 {
-	Relation	rel;
-	double		tuples = rp_citus_table_rows(relid);
-
-	/* a Citus table is empty here: its rows are in its shards */
-	if (tuples >= 0)
-		return tuples;
-	rel = relation_open(relid, AccessShareLock);
-	tuples = rel->rd_rel->reltuples;
+	Relation	rel = relation_open(relid, AccessShareLock);
+	double		tuples = rel->rd_rel->reltuples;
 
 	if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
 	{
@@ -660,14 +655,35 @@ rp_run_query(RpQuery *query, rpmap_hash *map, const RpKeyType *type,
 			 DestReceiver *dest)
 {
 	SPIExecuteOptions options;
-	double		rows = map != NULL ? rp_estimated_rows(query->sized_by) : -1;
+	double		rows = -1;
+	double		keys = 0;
+	int			shards;
 	int			rc;
+
+	/*
+	 * A Citus table is empty here, its rows are in its shards, each of which
+	 * gets the whole array of keys to plan: a key costs about a row per
+	 * shard that holds some of the keys.  Unknown sizes: read by keys.
+	 */
+	if (map != NULL && rp_citus_table(query->sized_by))
+	{
+		keys = map->members;
+		if (rp_citus_table_rows(query->sized_by, &rows, &shards))
+			keys *= Min(keys, shards);
+		else
+			rows = get_float8_infinity();
+	}
+	else if (map != NULL)
+	{
+		keys = map->members;
+		rows = rp_estimated_rows(query->sized_by);
+	}
 
 	memset(&options, 0, sizeof(options));
 	options.read_only = true;
 	options.dest = dest;
 	if (query->plan_keyed != NULL && rows >= 0 &&
-		(double) map->members * RP_KEYED_FRACTION < rows)
+		keys * RP_KEYED_FRACTION < rows)
 	{
 		options.params = rp_key_params(query, map, type);
 		rc = SPI_execute_plan_extended(query->plan_keyed, &options);
