@@ -47,6 +47,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/plancache.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
 #include "utils/timestamp.h"
@@ -343,4 +344,33 @@ rp_citus_table_rows(Oid relid, double *rows, int *shards)
 	*rows = entry->bytes / width;
 	*shards = Max(entry->shards, 1);
 	return true;
+}
+
+/*
+ * Citus plans "= ANY($1)" only with the value of $1: the keyed queries of
+ * a fetch are prepared for custom plans, but plan_cache_mode =
+ * force_generic_plan overrides that.  Around such a query, force custom
+ * plans instead, at a GUC nesting level of its own (as the foreign key
+ * triggers set search_path); an error unwinds it with the transaction.
+ * Returns the level to end with rp_citus_custom_plans_end, or -1.
+ */
+int
+rp_citus_custom_plans_begin(void)
+{
+	int			nest;
+
+	if (plan_cache_mode != PLAN_CACHE_MODE_FORCE_GENERIC_PLAN)
+		return -1;
+	nest = NewGUCNestLevel();
+	(void) set_config_option("plan_cache_mode", "force_custom_plan",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	return nest;
+}
+
+void
+rp_citus_custom_plans_end(int nest)
+{
+	if (nest >= 0)
+		AtEOXact_GUC(true, nest);
 }

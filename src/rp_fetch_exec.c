@@ -658,6 +658,7 @@ rp_run_query(RpQuery *query, rpmap_hash *map, const RpKeyType *type,
 	double		rows = -1;
 	double		keys = 0;
 	int			shards;
+	bool		citus = map != NULL && rp_citus_table(query->sized_by);
 	int			rc;
 
 	/*
@@ -665,7 +666,7 @@ rp_run_query(RpQuery *query, rpmap_hash *map, const RpKeyType *type,
 	 * gets the whole array of keys to plan: a key costs about a row per
 	 * shard that holds some of the keys.  Unknown sizes: read by keys.
 	 */
-	if (map != NULL && rp_citus_table(query->sized_by))
+	if (citus)
 	{
 		keys = map->members;
 		if (rp_citus_table_rows(query->sized_by, &rows, &shards))
@@ -685,8 +686,11 @@ rp_run_query(RpQuery *query, rpmap_hash *map, const RpKeyType *type,
 	if (query->plan_keyed != NULL && rows >= 0 &&
 		keys * RP_KEYED_FRACTION < rows)
 	{
+		int			nest = citus ? rp_citus_custom_plans_begin() : -1;
+
 		options.params = rp_key_params(query, map, type);
 		rc = SPI_execute_plan_extended(query->plan_keyed, &options);
+		rp_citus_custom_plans_end(nest);
 	}
 	else
 		rc = SPI_execute_plan_extended(query->plan_all, &options);
