@@ -663,8 +663,8 @@ rp_run_query(RpQuery *query, rpmap_hash *map, const RpKeyType *type,
 
 	/*
 	 * A Citus table is empty here, its rows are in its shards, each of which
-	 * gets the whole array of keys to plan: a key costs about a row per
-	 * shard that holds some of the keys.  Unknown sizes: read by keys.
+	 * gets the whole array of keys to plan: a key costs about a row per shard
+	 * that holds some of the keys.  Unknown sizes: read by keys.
 	 */
 	if (citus)
 	{

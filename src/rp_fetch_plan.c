@@ -620,6 +620,7 @@ rp_prepare_query(RpQuery *query, MemoryContext cxt)
 		return;
 	query->plan_all = rp_prepare(query->sql_all, query, 0, 0);
 	query->rowdesc = rp_prepared_rows(query->plan_all, cxt);
+
 	/*
 	 * The keyed query's plan is the same for any keys, but Citus cannot plan
 	 * "= ANY($1)" on its tables without the keys' values: there, a custom
