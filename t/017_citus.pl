@@ -14,7 +14,9 @@
 #      EXPLAIN ANALYZE and repeated fetches from the coordinator all work,
 #      and the workers record nothing; a client querying the distributed
 #      tables on a worker (Citus MX) gets its loop reported under the
-#      distributed table and its foreign key, never a shard's;
+#      distributed table and its foreign key, never a shard's, and the
+#      shard queries Citus runs for it are not counted, even with
+#      relprefetch.track = all;
 #   3. keyed fetches work: fetch_json returns the same JSON as on plain
 #      PostgreSQL for a page and for every post, on the coordinator and on
 #      a worker, also with plan_cache_mode = force_generic_plan;
@@ -168,6 +170,18 @@ is( $workers[0]->safe_psql(
 		'postgres', 'SELECT calls, relation, foreign_key FROM relprefetch.stats'),
 	'6|public.blog_comment|blog_comment_post_id_fkey',
 	'a loop on a worker is reported under the distributed table');
+
+# The shard queries Citus runs for them (on other nodes, or on this one
+# through a connection of its own) are not counted, even with track = all
+$workers[0]->safe_psql('postgres', 'SELECT relprefetch.reset()');
+$worker_unit .=
+  "SELECT count(*) FROM blog_comment WHERE body <> '';\n" for 1 .. 6;
+$workers[0]->safe_psql('postgres',
+	"SET relprefetch.track = 'all';\n" . $worker_unit);
+is( $workers[0]->safe_psql(
+		'postgres', 'SELECT calls, relation, foreign_key FROM relprefetch.stats ORDER BY foreign_key NULLS FIRST'),
+	"6|public.blog_comment|\n6|public.blog_comment|blog_comment_post_id_fkey",
+	'with track = all, only the client\'s statements on a worker');
 
 # ---------------------------------------------------------------------------
 # 3. Keyed fetches: the same JSON as on plain PostgreSQL
