@@ -46,6 +46,7 @@
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/float.h"
 #include "utils/memutils.h"
 #include "utils/plancache.h"
 #include "utils/rel.h"
@@ -318,7 +319,7 @@ rp_citus_read_sizes(void)
  * the planner guesses its width, and an entry in each index.  False when
  * relid is not a Citus table or Citus gives no sizes.
  */
-bool
+static bool
 rp_citus_table_rows(Oid relid, double *rows, int *shards)
 {
 	RpCitusSize *entry;
@@ -347,30 +348,49 @@ rp_citus_table_rows(Oid relid, double *rows, int *shards)
 }
 
 /*
- * Citus plans "= ANY($1)" only with the value of $1: the keyed queries of
- * a fetch are prepared for custom plans, but plan_cache_mode =
- * force_generic_plan overrides that.  Around such a query, force custom
- * plans instead, at a GUC nesting level of its own (as the foreign key
- * triggers set search_path); an error unwinds it with the transaction.
- * Returns the level to end with rp_citus_custom_plans_end, or -1.
+ * For a fetch's query of relid reading *keys keys: false when relid is not
+ * a Citus table; otherwise *rows becomes its rows, and *keys what reading
+ * them by key costs, in rows.  A Citus table is empty here, its rows are in
+ * its shards, each of which gets the whole array of keys to plan: a key
+ * costs about a row per shard that holds some of the keys.  Without sizes,
+ * the rows are infinite: keyed reads, which Citus sends only to the shards
+ * of the keys.
+ */
+bool
+rp_citus_keys(Oid relid, double *keys, double *rows)
+{
+	int			shards;
+
+	if (!rp_citus_table(relid))
+		return false;
+	if (rp_citus_table_rows(relid, rows, &shards))
+		*keys *= Min(*keys, shards);
+	else
+		*rows = get_float8_infinity();
+	return true;
+}
+
+/*
+ * Run a keyed query of a Citus table.  Citus plans "= ANY($1)" only with
+ * the value of $1: the keyed queries of a fetch are prepared for custom
+ * plans, but plan_cache_mode = force_generic_plan overrides that.  Around
+ * such a query, force custom plans instead, at a GUC nesting level of its
+ * own (as the foreign key triggers set search_path); an error unwinds it
+ * with the transaction.
  */
 int
-rp_citus_custom_plans_begin(void)
+rp_citus_execute_keyed(SPIPlanPtr plan, const SPIExecuteOptions *options)
 {
 	int			nest;
+	int			rc;
 
 	if (plan_cache_mode != PLAN_CACHE_MODE_FORCE_GENERIC_PLAN)
-		return -1;
+		return SPI_execute_plan_extended(plan, options);
 	nest = NewGUCNestLevel();
 	(void) set_config_option("plan_cache_mode", "force_custom_plan",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
-	return nest;
-}
-
-void
-rp_citus_custom_plans_end(int nest)
-{
-	if (nest >= 0)
-		AtEOXact_GUC(true, nest);
+	rc = SPI_execute_plan_extended(plan, options);
+	AtEOXact_GUC(true, nest);
+	return rc;
 }

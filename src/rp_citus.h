@@ -16,14 +16,15 @@
 
 #include "postgres.h"
 
+#include "executor/spi.h"
 #include "utils/guc.h"
 
 extern bool rp_citus_internal_name(const char *name);
 extern bool rp_citus_table(Oid relid);
-extern bool rp_citus_table_rows(Oid relid, double *rows, int *shards);
 extern Oid	rp_citus_shard_owner(Oid relid, bool nowait);
-extern int	rp_citus_custom_plans_begin(void);
-extern void rp_citus_custom_plans_end(int nest);
+extern bool rp_citus_keys(Oid relid, double *keys, double *rows);
+extern int	rp_citus_execute_keyed(SPIPlanPtr plan,
+								   const SPIExecuteOptions *options);
 
 /*
  * Is this session one of Citus's own connections (from another node, or

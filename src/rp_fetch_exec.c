@@ -71,7 +71,6 @@
 #include "optimizer/plancat.h"
 #include "utils/array.h"
 #include "utils/datum.h"
-#include "utils/float.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -655,30 +654,10 @@ rp_run_query(RpQuery *query, rpmap_hash *map, const RpKeyType *type,
 			 DestReceiver *dest)
 {
 	SPIExecuteOptions options;
-	double		rows = -1;
-	double		keys = 0;
-	int			shards;
-	bool		citus = map != NULL && rp_citus_table(query->sized_by);
+	double		rows = map != NULL ? rp_estimated_rows(query->sized_by) : -1;
+	double		keys = map != NULL ? map->members : 0;
+	bool		citus = map != NULL && rp_citus_keys(query->sized_by, &keys, &rows);
 	int			rc;
-
-	/*
-	 * A Citus table is empty here, its rows are in its shards, each of which
-	 * gets the whole array of keys to plan: a key costs about a row per shard
-	 * that holds some of the keys.  Unknown sizes: read by keys.
-	 */
-	if (citus)
-	{
-		keys = map->members;
-		if (rp_citus_table_rows(query->sized_by, &rows, &shards))
-			keys *= Min(keys, shards);
-		else
-			rows = get_float8_infinity();
-	}
-	else if (map != NULL)
-	{
-		keys = map->members;
-		rows = rp_estimated_rows(query->sized_by);
-	}
 
 	memset(&options, 0, sizeof(options));
 	options.read_only = true;
@@ -686,11 +665,9 @@ rp_run_query(RpQuery *query, rpmap_hash *map, const RpKeyType *type,
 	if (query->plan_keyed != NULL && rows >= 0 &&
 		keys * RP_KEYED_FRACTION < rows)
 	{
-		int			nest = citus ? rp_citus_custom_plans_begin() : -1;
-
 		options.params = rp_key_params(query, map, type);
-		rc = SPI_execute_plan_extended(query->plan_keyed, &options);
-		rp_citus_custom_plans_end(nest);
+		rc = citus ? rp_citus_execute_keyed(query->plan_keyed, &options) :
+			SPI_execute_plan_extended(query->plan_keyed, &options);
 	}
 	else
 		rc = SPI_execute_plan_extended(query->plan_all, &options);
