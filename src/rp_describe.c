@@ -13,7 +13,9 @@
  *	   columns follows (rp_relation_for_lookup).
  *	3. Word it: what the loop does, through which foreign key, and the
  *	   fetch_json or fetch_children call (and the Django spelling) that
- *	   fetches the same rows in one statement.
+ *	   fetches the same rows in one statement; for a proven loop, only
+ *	   the parent rows its source query read (rp_describe_source.c).  The
+ *	   call's place in the advice is kept, for the suggested_call column.
  *
  * Catalog rows are read directly (no SPI), so nothing here is executed as a
  * query or counted by the executor hooks.  Everything allocated lives in a
