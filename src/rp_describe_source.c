@@ -657,7 +657,7 @@ rp_source_scope(const char *source, bool cut_short, bool constants_current,
 						 why.len > 0 ? ", " : "");
 	if (why.len == 0)
 		appendStringInfoString(&why,
-							   "functions, subqueries or other operators");
+							   "variables, functions, subqueries or other operators");
 	scope->unexpressed =
 		psprintf("The parent rows are those of the source query, whose %s "
 				 "could not be written in the call (%s): add %s by hand.",
