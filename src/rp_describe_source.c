@@ -528,6 +528,7 @@ rp_source_scope(const char *source, bool cut_short, bool constants_current,
 	bool		lost_where = false;
 	bool		lost_order = false;
 	bool		lost_limit = false;
+	volatile bool failed = false;
 	ListCell   *lc;
 
 	memset(scope, 0, sizeof(RpSourceScope));
@@ -546,10 +547,18 @@ rp_source_scope(const char *source, bool cut_short, bool constants_current,
 			MemoryContextSwitchTo(cxt);
 			FlushErrorState();
 			select = NULL;
+			failed = true;
 		}
 		PG_END_TRY();
 	}
 
+	if (failed || cut_short)
+	{
+		scope->unexpressed = "The parent rows are those of the source "
+			"query, whose text could not be read again: restrict the call "
+			"to them by hand.";
+		return;
+	}
 	if (select == NULL || select->op != SETOP_NONE ||
 		select->withClause != NULL || select->distinctClause != NIL ||
 		select->intoClause != NULL || select->groupClause != NIL ||
