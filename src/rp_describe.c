@@ -17,7 +17,9 @@
  *	   columns follows (rp_relation_for_lookup).
  *	3. Word it: what the loop does, through which foreign key, and the
  *	   fetch_json or fetch_children call (and the Django spelling) that
- *	   fetches the same rows in one statement.
+ *	   fetches the same rows in one statement; for a proven loop, only
+ *	   the parent rows its source query read (rp_describe_source.c).  The
+ *	   call's place in the advice is kept, for the suggested_call column.
  *
  * Catalog rows are read directly (no SPI), so nothing here is executed as a
  * query or counted by the executor hooks.  Everything allocated lives in a
@@ -30,6 +32,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "common/hashfn.h"
 #include "catalog/pg_constraint.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
@@ -37,6 +40,7 @@
 #include "parser/parser.h"
 #include "parser/parsetree.h"
 #include "storage/lmgr.h"
+#include "utils/backend_status.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
@@ -67,9 +71,20 @@ typedef struct RpDescription
 	uint64		generation;		/* rp_relation_generation + 1; 0: empty */
 	uint64		fingerprint;
 	uint64		source_fingerprint;
+	uint64		scope_key;		/* what the parent rows' scope came from */
 	Oid			first_relid;
 	RpRepeatDesc desc;
 } RpDescription;
+
+/* What a proven loop's source says of the parent rows (text NULL: none) */
+typedef struct RpScopeInput
+{
+	const char *text;			/* the source's kept text */
+	bool		cut_short;		/* it may have been cut at the kept size */
+	bool		current;		/* its constants are this unit's */
+	bool		nested;			/* the source is itself a loop */
+	Oid			relid;			/* the table of the source's key column */
+} RpScopeInput;
 
 /* Columns of one relation compared with values that vary per execution */
 typedef struct RpKeyLookup
@@ -106,6 +121,7 @@ static RpDescription *rp_descriptions = NULL;
 
 static bool rp_describe_from_catalogs(const RpStatement *st,
 									  const Oid *source_relids, int nsource,
+									  const RpScopeInput *scope_in,
 									  RpRepeatDesc *desc);
 static void rp_collect(const RpStatement *st, bool subplans,
 					   RpPlanFacts *facts);
@@ -120,6 +136,7 @@ static void rp_add_lookup(List **lookups, Oid relid, AttrNumber attno);
 static void rp_set_relation(RpRepeatDesc *desc, Oid relid);
 static bool rp_word_relationship(const RpRelationship *r,
 								 PlannedStmt *stmt, RpPlanFacts *facts,
+								 const RpScopeInput *scope_in,
 								 RpRepeatDesc *desc);
 static void rp_word_write(PlannedStmt *stmt, Oid source, RpRepeatDesc *desc);
 
@@ -152,26 +169,54 @@ rp_description_slot(uint64 fingerprint, uint64 source_fingerprint)
 
 void
 rp_describe_repeat(const RpStatement *st, uint64 fingerprint,
-				   uint64 source_fingerprint, const Oid *source_relids,
-				   int nsource, RpRepeatDesc *desc)
+				   const RpUnitQuery *source, const RpProof *proof,
+				   const Oid *source_relids, int nsource, RpRepeatDesc *desc)
 {
+	uint64		source_fingerprint = source ? source->fingerprint : 0;
 	RpDescription *cached = rp_description_slot(fingerprint,
 												source_fingerprint);
 	Oid			first_relid = rp_first_relid(st->stmt);
+	RpScopeInput scope_in;
+	uint64		scope_key = 0;
+
+	/*
+	 * A proven loop's parent rows are its source's: the kept text of the
+	 * source and whether its constants are this unit's tell which, so they
+	 * are part of what the description is cached under.
+	 */
+	memset(&scope_in, 0, sizeof(scope_in));
+	if (proof != NULL && source != NULL && source->text != NULL)
+	{
+		scope_in.text = source->text;
+		scope_in.cut_short =
+			source->text_len >= pgstat_track_activity_query_size - 1;
+		scope_in.nested = proof->nested;
+		scope_in.relid = proof->relid;
+		scope_in.current = !scope_in.nested && !scope_in.cut_short &&
+			rp_source_constants_current(source);
+		scope_key = hash_bytes_extended((const unsigned char *) source->text,
+										source->text_len, 0);
+		scope_key = (scope_key << 3) | (scope_in.current ? 4 : 0) |
+			(scope_in.nested ? 2 : 0) | 1;
+		scope_key ^= (uint64) proof->relid * RP_GOLDEN_RATIO_64;
+	}
 
 	if (cached->generation == rp_relation_generation + 1 &&
 		cached->fingerprint == fingerprint &&
 		cached->source_fingerprint == source_fingerprint &&
+		cached->scope_key == scope_key &&
 		cached->first_relid == first_relid)
 	{
 		*desc = cached->desc;
 		return;
 	}
-	if (!rp_describe_from_catalogs(st, source_relids, nsource, desc))
+	if (!rp_describe_from_catalogs(st, source_relids, nsource, &scope_in,
+								   desc))
 		return;					/* the catalogs were busy: not for keeping */
 	cached->generation = rp_relation_generation + 1;
 	cached->fingerprint = fingerprint;
 	cached->source_fingerprint = source_fingerprint;
+	cached->scope_key = scope_key;
 	cached->first_relid = first_relid;
 	cached->desc = *desc;
 }
@@ -183,7 +228,8 @@ rp_describe_repeat(const RpStatement *st, uint64 fingerprint,
  */
 static bool
 rp_describe_from_catalogs(const RpStatement *st, const Oid *source_relids,
-						  int nsource, RpRepeatDesc *desc)
+						  int nsource, const RpScopeInput *scope_in,
+						  RpRepeatDesc *desc)
 {
 	PlannedStmt *stmt = st->stmt;
 	MemoryContext cxt;
@@ -232,7 +278,7 @@ rp_describe_from_catalogs(const RpStatement *st, const Oid *source_relids,
 													   nsource);
 
 			if (r != NULL &&
-				rp_word_relationship(r, stmt, &facts, desc))
+				rp_word_relationship(r, stmt, &facts, scope_in, desc))
 			{
 				described = true;
 				break;
@@ -843,31 +889,71 @@ rp_loop_conditions(const RpRelationship *r, PlannedStmt *stmt, List *scans,
 	return buf.len > 0 ? buf.data : NULL;
 }
 
+/* Add "key": "value" (a JSON string) to a spec being written */
+static void
+rp_spec_string(StringInfo spec, const char *key, const char *value)
+{
+	if (value == NULL)
+		return;
+	if (spec->len > 1)
+		appendStringInfoString(spec, ", ");
+	escape_json(spec, key);
+	appendStringInfoString(spec, ": ");
+	escape_json(spec, value);
+}
+
+static void
+rp_spec_count(StringInfo spec, const char *key, int64 value)
+{
+	if (value < 0)
+		return;
+	if (spec->len > 1)
+		appendStringInfoString(spec, ", ");
+	escape_json(spec, key);
+	appendStringInfo(spec, ": " INT64_FORMAT, value);
+}
+
 /*
- * The call that replaces a loop over a to-one relationship:
- * relprefetch.fetch_json('parent', '{"include": ["name"]}'), with the
- * shortest name that means only this relationship, and the loop's other
- * conditions as the include's where.
+ * The fetch_json call that replaces a loop: relprefetch.fetch_json('parent',
+ * '{"include": ["name"]}'), with the shortest name that means only the
+ * relationship (and "via" if a to-many one needs it), the loop's other
+ * conditions as the include's where, and the parent rows' scope (the
+ * source query's where, order_by, limit and offset).
  */
 static char *
-rp_fetch_json_call(const RpRelationship *r, const char *where)
+rp_fetch_json_call(const RpRelationship *r, const char *where,
+				   const RpSourceScope *scope)
 {
 	StringInfoData spec;
+	const char *via = NULL;
 
+	if (!r->to_one && rp_relation_needs_via(r))
+		via = r->junction ? r->target_fk->name : r->fk->name;
 	initStringInfo(&spec);
-	if (where == NULL)
+	appendStringInfoChar(&spec, '{');
+	rp_spec_string(&spec, "where", scope->where);
+	rp_spec_string(&spec, "order_by", scope->order_by);
+	rp_spec_count(&spec, "limit", scope->limit);
+	rp_spec_count(&spec, "offset", scope->offset);
+	if (spec.len > 1)
+		appendStringInfoString(&spec, ", ");
+	if (where == NULL && via == NULL)
 	{
-		appendStringInfoString(&spec, "{\"include\": [");
+		appendStringInfoString(&spec, "\"include\": [");
 		escape_json(&spec, rp_relation_short_name(r));
 		appendStringInfoString(&spec, "]}");
 	}
 	else
 	{
-		appendStringInfoString(&spec, "{\"include\": {");
+		StringInfoData sub;
+
+		initStringInfo(&sub);
+		appendStringInfoChar(&sub, '{');
+		rp_spec_string(&sub, "via", via);
+		rp_spec_string(&sub, "where", where);
+		appendStringInfoString(&spec, "\"include\": {");
 		escape_json(&spec, rp_relation_short_name(r));
-		appendStringInfoString(&spec, ": {\"where\": ");
-		escape_json(&spec, where);
-		appendStringInfoString(&spec, "}}}");
+		appendStringInfo(&spec, ": %s}}}", sub.data);
 	}
 	return psprintf("SELECT relprefetch.fetch_json(%s, %s)",
 					quote_literal_cstr(rp_relation_qualified_name(r->source)),
@@ -877,22 +963,32 @@ rp_fetch_json_call(const RpRelationship *r, const char *where)
 /*
  * The call that replaces a loop over a to-many relationship:
  * relprefetch.fetch_children(NULL::parent, NULL::child[]), with "via" when
- * other foreign keys relate the same two tables, and the loop's other
- * conditions as child_where.
+ * other foreign keys relate the same two tables, the loop's other
+ * conditions as child_where, the source's conditions as parent_where and
+ * its order as the outer ORDER BY.  A source with a limit or an offset is
+ * fetched with fetch_json, which takes them before it reads the children.
  */
 static char *
-rp_fetch_children_call(const RpRelationship *r, const char *where)
+rp_fetch_children_call(const RpRelationship *r, const char *where,
+					   const RpSourceScope *scope)
 {
 	const char *via = r->junction ? r->target_fk->name : r->fk->name;
 
-	return psprintf("SELECT * FROM relprefetch.fetch_children(NULL::%s, NULL::%s[]%s%s)",
+	if (scope->limit >= 0 || scope->offset >= 0)
+		return rp_fetch_json_call(r, where, scope);
+	return psprintf("SELECT * FROM relprefetch.fetch_children(NULL::%s, NULL::%s[]%s%s%s)%s%s",
 					rp_relation_qualified_name(r->source),
 					rp_relation_qualified_name(r->target),
 					rp_relation_needs_via(r) ?
 					psprintf(", via => %s", quote_literal_cstr(via)) : "",
+					scope->where ?
+					psprintf(", parent_where => %s",
+							 quote_literal_cstr(scope->where)) : "",
 					where ?
 					psprintf(", child_where => %s",
-							 quote_literal_cstr(where)) : "");
+							 quote_literal_cstr(where)) : "",
+					scope->parent_order_by ? " ORDER BY " : "",
+					scope->parent_order_by ? scope->parent_order_by : "");
 }
 
 /*
@@ -925,57 +1021,142 @@ rp_fk_columns(const RpConstraint *fk)
 }
 
 /*
+ * The parent rows a proven loop read: those of its source query, as far
+ * as the call can say (rp_describe_source.c).
+ */
+static void
+rp_loop_scope(const RpRelationship *r, const RpScopeInput *in,
+			  RpSourceScope *scope)
+{
+	memset(scope, 0, sizeof(RpSourceScope));
+	scope->limit = -1;
+	scope->offset = -1;
+	if (in == NULL || in->text == NULL)
+		return;
+	if (in->nested)
+		scope->unexpressed = "The parent rows are those the source query "
+			"read, itself a loop: fix that loop first, and fetch these "
+			"rows in the same call.";
+	else if (OidIsValid(in->relid) &&
+			 !rp_relation_same_table(in->relid, r->source))
+		scope->unexpressed = psprintf("The parent rows are those of the "
+									  "source query, which took them from "
+									  "%s: restrict the call to them by "
+									  "hand.",
+									  rp_relation_qualified_name(in->relid));
+	else
+		rp_source_scope(in->text, in->cut_short, in->current, r->source,
+						scope);
+}
+
+/*
+ * The advice for a loop over r into buf, and where its call is in it.
+ */
+static void
+rp_word_advice(const RpRelationship *r, const char *where,
+			   const RpSourceScope *scope, StringInfo buf, int *call_start,
+			   int *call_len)
+{
+	char	   *parent = rp_relation_qualified_name(r->source);
+	char	   *target = rp_relation_qualified_name(r->target);
+	char	   *fkname = (char *) quote_identifier(r->fk->name);
+	const char *prefetch = "prefetch_related()";
+	char	   *call;
+	const char *which;
+
+	if (where != NULL)
+		prefetch = "prefetch_related() with a Prefetch() whose queryset "
+			"filters the same way";
+	which = scope->where || scope->limit >= 0 || scope->offset >= 0 ?
+		"the source query's" : "all";
+	resetStringInfo(buf);
+	if (r->to_one)
+	{
+		call = rp_fetch_json_call(r, where, scope);
+		appendStringInfo(buf,
+						 "Each %s row looks up its %s row through foreign "
+						 "key %s (%s), one statement per row: fetch both in "
+						 "one call with ",
+						 parent, target, fkname, rp_fk_columns(r->fk));
+		*call_start = buf->len;
+		appendStringInfo(buf, "%s%s.", call, rp_django_select_related(r));
+	}
+	else
+	{
+		call = rp_fetch_children_call(r, where, scope);
+		if (r->junction)
+			appendStringInfo(buf,
+							 "The %s rows of each %s row are read through "
+							 "junction table %s (foreign keys %s and %s), one "
+							 "statement per %s row: fetch them for %s %s rows "
+							 "in one call with ",
+							 target, parent,
+							 rp_relation_qualified_name(r->keyed_rel), fkname,
+							 quote_identifier(r->target_fk->name), parent,
+							 which, parent);
+		else
+			appendStringInfo(buf,
+							 "The %s rows of each %s row are read through "
+							 "foreign key %s (%s), one statement per %s row: "
+							 "fetch the children of %s %s rows in one call "
+							 "with ",
+							 target, parent, fkname, rp_fk_columns(r->fk),
+							 parent, which, parent);
+		*call_start = buf->len;
+		appendStringInfo(buf, "%s (in Django: %s).", call, prefetch);
+	}
+	*call_len = strlen(call);
+	if (scope->unexpressed)
+		appendStringInfo(buf, " %s", scope->unexpressed);
+}
+
+/*
  * Fill desc from the relationship a loop follows; false if its tables are
  * gone (detection locks none of them).
  */
 static bool
 rp_word_relationship(const RpRelationship *r, PlannedStmt *stmt,
-					 RpPlanFacts *facts, RpRepeatDesc *desc)
+					 RpPlanFacts *facts, const RpScopeInput *scope_in,
+					 RpRepeatDesc *desc)
 {
-	char	   *parent = rp_relation_qualified_name(r->source);
-	char	   *target = rp_relation_qualified_name(r->target);
-	char	   *fkname = (char *) quote_identifier(r->fk->name);
 	bool		unexpressed;
 	char	   *where = rp_loop_conditions(r, stmt, facts->scans,
 										   &unexpressed);
-	const char *prefetch = "prefetch_related()";
+	RpSourceScope scope;
+	StringInfoData buf;
+	int			call_start;
+	int			call_len;
 
-	if (parent == NULL || target == NULL)
+	if (rp_relation_qualified_name(r->source) == NULL ||
+		rp_relation_qualified_name(r->target) == NULL)
 		return false;
-	if (where != NULL)
-		prefetch = "prefetch_related() with a Prefetch() whose queryset "
-			"filters the same way";
+	rp_loop_scope(r, scope_in, &scope);
+	initStringInfo(&buf);
+	rp_word_advice(r, where, &scope, &buf, &call_start, &call_len);
+
+	/* too long for the shared entry with the source's scope: go without */
+	if (call_start + call_len >= RP_SUGGESTION_LEN &&
+		(scope.where || scope.order_by))
+	{
+		rp_loop_scope(r, NULL, &scope);
+		scope.unexpressed = "The parent rows are those of the source query, "
+			"whose conditions are too long to write here: add them by hand.";
+		rp_word_advice(r, where, &scope, &buf, &call_start, &call_len);
+	}
+
 	rp_set_relation(desc, r->target);
 	strlcpy(desc->foreign_key, r->fk->name, sizeof(desc->foreign_key));
-	if (r->to_one)
-		snprintf(desc->suggestion, sizeof(desc->suggestion),
-				 "Each %s row looks up its %s row through foreign key %s "
-				 "(%s), one statement per row: fetch both in one call with "
-				 "%s%s.",
-				 parent, desc->relation, fkname, rp_fk_columns(r->fk),
-				 rp_fetch_json_call(r, where), rp_django_select_related(r));
-	else if (r->junction)
-		snprintf(desc->suggestion, sizeof(desc->suggestion),
-				 "The %s rows of each %s row are read through junction "
-				 "table %s (foreign keys %s and %s), one statement per %s "
-				 "row: fetch them for all %s rows in one call with %s "
-				 "(in Django: %s).",
-				 desc->relation, parent,
-				 rp_relation_qualified_name(r->keyed_rel), fkname,
-				 quote_identifier(r->target_fk->name), parent, parent,
-				 rp_fetch_children_call(r, where), prefetch);
-	else
-		snprintf(desc->suggestion, sizeof(desc->suggestion),
-				 "The %s rows of each %s row are read through foreign key "
-				 "%s (%s), one statement per %s row: fetch the children of "
-				 "all %s rows in one call with %s (in Django: %s).",
-				 desc->relation, parent, fkname, rp_fk_columns(r->fk),
-				 parent, parent, rp_fetch_children_call(r, where), prefetch);
+	strlcpy(desc->suggestion, buf.data, sizeof(desc->suggestion));
 	if (unexpressed || (facts->other_conds && !r->junction))
 		strlcat(desc->suggestion,
 				" Some of the loop's conditions could not be written as a "
 				"filter of that table: add them to the call by hand.",
 				sizeof(desc->suggestion));
+	if (call_start + call_len < RP_SUGGESTION_LEN)
+	{
+		desc->call_start = call_start;
+		desc->call_len = call_len;
+	}
 	return true;
 }
 

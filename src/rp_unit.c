@@ -277,6 +277,7 @@ rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 	memcpy(q->text, text, len);
 	q->text[len] = '\0';
 	q->text_len = len;
+	q->text_unit = rp_unit.id;
 
 	q->nrelids = 0;
 	foreach(lc, stmt->relationOids)
@@ -631,8 +632,8 @@ rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 	st.stmt = queryDesc->plannedstmt;
 	st.text = text;
 	st.len = len;
-	rp_describe_repeat(&st, q->fingerprint,
-					   source ? source->fingerprint : 0,
+	rp_describe_repeat(&st, q->fingerprint, source,
+					   q->proven ? &q->proof : NULL,
 					   source_relids, nsource, &info->desc);
 
 	rp_unit_key(&key, userid, q->fingerprint);
