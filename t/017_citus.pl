@@ -116,11 +116,11 @@ is($coord_stats, $plain->safe_psql('postgres', $stats),
 	'the coordinator records the same rows as plain PostgreSQL');
 like(
 	$coord_stats,
-	qr/blog_comment WHERE post_id = \$1 ORDER BY id\|6\|.*\|public\.blog_comment\|blog_comment_post_id_fkey\|.*fetch_children\(NULL::public\.blog_post, NULL::public\.blog_comment\[\]\).*\|5 of 5 values of \$1 came from public\.blog_post\.id/,
+	qr/blog_comment WHERE post_id = \$1 ORDER BY id\|6\|.*\|public\.blog_comment\|blog_comment_post_id_fkey\|.*fetch_children\(NULL::public\.blog_post, NULL::public\.blog_comment\[\], parent_where => 'id <= 6'\) ORDER BY \(parent\)\.id .*\|5 of 5 values of \$1 came from public\.blog_post\.id/,
 	'the comments loop: its foreign key, suggested call and proof');
 like(
 	$coord_stats,
-	qr/blog_author WHERE id = \$1\|6\|.*\|public\.blog_author\|blog_post_author_id_fkey\|.*fetch_json\('public\.blog_post', '\{"include": \["author"\]\}'\).*\|5 of 5 values of \$1 came from public\.blog_post\.author_id/,
+	qr/blog_author WHERE id = \$1\|6\|.*\|public\.blog_author\|blog_post_author_id_fkey\|.*fetch_json\('public\.blog_post', '\{"where": "id <= 6", "order_by": "id", "include": \["author"\]\}'\).*\|5 of 5 values of \$1 came from public\.blog_post\.author_id/,
 	'the authors loop: its foreign key, suggested call and proof');
 
 # ---------------------------------------------------------------------------
