@@ -44,8 +44,10 @@ typedef struct RpCounters
 
 /*
  * What a repeat is about: the relation it reads, the foreign key it
- * follows and the call that would replace it (empty strings when unknown).
- * Kept as it is in shared memory and in the stats file.
+ * follows and the advice to replace it (empty strings when unknown).  The
+ * advice holds, from byte call_start and call_len bytes long, the SQL call
+ * that replaces the loop (call_len 0 when there is none).  Kept as it is
+ * in shared memory; the stats file keeps the same fields.
  */
 typedef struct RpRepeatDesc
 {
@@ -53,6 +55,8 @@ typedef struct RpRepeatDesc
 	char		relation[RP_RELATION_LEN];
 	char		foreign_key[NAMEDATALEN];
 	char		suggestion[RP_SUGGESTION_LEN];
+	uint16		call_start;
+	uint16		call_len;
 } RpRepeatDesc;
 
 /* What a detection knows about the repeated statement, besides counters */

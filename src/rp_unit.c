@@ -282,6 +282,7 @@ rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 	memcpy(q->text, text, len);
 	q->text[len] = '\0';
 	q->text_len = len;
+	q->text_unit = rp_unit.id;
 
 	q->nrelids = 0;
 	foreach(lc, stmt->relationOids)
@@ -289,6 +290,19 @@ rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 		if (q->nrelids == RP_MAX_SOURCE_RELS)
 			break;
 		q->relids[q->nrelids++] = lfirst_oid(lc);
+	}
+	/* Citus's plans list none: its range table has them */
+	if (stmt->relationOids == NIL)
+	{
+		foreach(lc, stmt->rtable)
+		{
+			RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+
+			if (q->nrelids == RP_MAX_SOURCE_RELS)
+				break;
+			if (rte->rtekind == RTE_RELATION)
+				q->relids[q->nrelids++] = rte->relid;
+		}
 	}
 }
 
@@ -355,6 +369,18 @@ rp_unit_reads_user_data(PlannedStmt *stmt)
 		if (((PlanInvalItem *) lfirst(lc))->cacheId == PROCOID)
 			return true;
 	}
+	/* a plan that lists no relations may still read some (Citus's) */
+	if (stmt->relationOids == NIL)
+	{
+		foreach(lc, stmt->rtable)
+		{
+			RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+
+			if (rte->rtekind == RTE_RELATION &&
+				rte->relid >= FirstNormalObjectId)
+				return true;
+		}
+	}
 	return false;
 }
 
@@ -403,7 +429,7 @@ rp_unit_is_proven(uint64 fingerprint)
 typedef struct RpFitsArg
 {
 	RpUnitQuery *q;
-	PlannedStmt *stmt;
+	const RpStatement *st;
 } RpFitsArg;
 
 /*
@@ -421,7 +447,7 @@ rp_unit_column_fits(Oid relid, AttrNumber attnum, void *arg)
 	if (q->fits_generation != rp_relation_generation ||
 		q->fits_relid != relid || q->fits_attnum != attnum)
 	{
-		q->fits = rp_describe_key_relates(fa->stmt, relid, attnum);
+		q->fits = rp_describe_key_relates(fa->st, relid, attnum);
 		q->fits_relid = relid;
 		q->fits_attnum = attnum;
 		q->fits_generation = rp_relation_generation;
@@ -437,7 +463,7 @@ rp_unit_column_fits(Oid relid, AttrNumber attnum, void *arg)
  * one is counted once per unit (relprefetch.info.unproven).
  */
 static bool
-rp_unit_proven(RpUnitQuery *q, PlannedStmt *stmt)
+rp_unit_proven(RpUnitQuery *q, const RpStatement *st)
 {
 	RpFitsArg	fits_arg;
 
@@ -447,7 +473,7 @@ rp_unit_proven(RpUnitQuery *q, PlannedStmt *stmt)
 		return false;
 	q->next_check = q->calls * 2;
 	fits_arg.q = q;
-	fits_arg.stmt = stmt;
+	fits_arg.st = st;
 	if (q->nexecs > 0 &&
 		rp_proof_find(rp_unit.id, q->fingerprint, q->execs, q->nexecs,
 					  rp_threshold, rp_unit_is_proven, rp_unit_column_fits,
@@ -520,8 +546,13 @@ rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 
 	if (q->repeated)
 		rp_unit_repeat_again(q, queryDesc, text, len, exec);
-	else if (q->calls >= rp_threshold && rp_unit_proven(q, queryDesc->plannedstmt))
-		rp_unit_repeat(q, queryDesc, text, len, exec);
+	else if (q->calls >= rp_threshold)
+	{
+		RpStatement st = {queryDesc->plannedstmt, text, len};
+
+		if (rp_unit_proven(q, &st))
+			rp_unit_repeat(q, queryDesc, text, len, exec);
+	}
 	return true;
 }
 
@@ -619,6 +650,12 @@ rp_unit_description_sig(RpUnitQuery *q, Oid userid, RpUnitQuery *source)
 	sig = hash_combine64(sig, source ? source->fingerprint : 0);
 	if (q->proven)
 	{
+		/* the call's scope: the source's kept text, and whose constants */
+		if (source != NULL && source->text != NULL)
+		{
+			sig = hash_combine64(sig, (uint64) (uintptr_t) source->text);
+			sig = hash_combine64(sig, rp_source_constants_current(source));
+		}
 		sig = hash_combine64(sig, q->proof.position);
 		sig = hash_combine64(sig, q->proof.relid);
 		sig = hash_combine64(sig, q->proof.attnum);
@@ -655,6 +692,7 @@ rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 	uint64		removals;
 	TimestampTz now = GetCurrentStatementStartTimestamp();
 	RpRepeatInfo local;
+	RpStatement st;
 
 	/* a proven loop's source is the statement its keys came from */
 	source = q->proven ? rpunit_lookup(rp_unit.queries, q->proof.source) :
@@ -684,8 +722,11 @@ rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 	info->query = rp_normalize(text, len, maxlen);
 	info->source_query = source ?
 		rp_normalize(source->text, source->text_len, maxlen) : NULL;
-	rp_describe_repeat(queryDesc->plannedstmt, q->fingerprint,
-					   source ? source->fingerprint : 0,
+	st.stmt = queryDesc->plannedstmt;
+	st.text = text;
+	st.len = len;
+	rp_describe_repeat(&st, q->fingerprint, source,
+					   q->proven ? &q->proof : NULL,
 					   source_relids, nsource, &info->desc);
 
 	(void) rp_stats_record_repeat(&key, calls, total_time, now, info,

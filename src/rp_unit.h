@@ -49,6 +49,7 @@ typedef struct RpUnitQuery
 	char	   *text;			/* text of one execution: the shape's, though
 								 * its comments and spacing are that one's */
 	int			text_len;
+	uint64		text_unit;		/* the unit whose execution text is */
 	int			nrelids;
 	Oid			relids[RP_MAX_SOURCE_RELS]; /* relations it reads */
 
