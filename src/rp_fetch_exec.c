@@ -72,6 +72,7 @@
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
+#include "rp_citus.h"
 #include "rp_fetch.h"
 
 /*
@@ -539,16 +540,19 @@ rp_run_query(RpQuery *query, rpmap_hash *map, const RpKeyType *type,
 {
 	SPIExecuteOptions options;
 	double		rows = map != NULL ? rp_estimated_rows(query->sized_by) : -1;
+	double		keys = map != NULL ? map->members : 0;
+	bool		citus = map != NULL && rp_citus_keys(query->sized_by, &keys, &rows);
 	int			rc;
 
 	memset(&options, 0, sizeof(options));
 	options.read_only = true;
 	options.dest = dest;
 	if (query->plan_keyed != NULL && rows >= 0 &&
-		(double) map->members * RP_KEYED_FRACTION < rows)
+		keys * RP_KEYED_FRACTION < rows)
 	{
 		options.params = rp_key_params(query, map, type);
-		rc = SPI_execute_plan_extended(query->plan_keyed, &options);
+		rc = citus ? rp_citus_execute_keyed(query->plan_keyed, &options) :
+			SPI_execute_plan_extended(query->plan_keyed, &options);
 	}
 	else
 		rc = SPI_execute_plan_extended(query->plan_all, &options);

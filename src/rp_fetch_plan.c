@@ -32,6 +32,7 @@
 #include "utils/memutils.h"
 #include "utils/plancache.h"
 
+#include "rp_citus.h"
 #include "rp_fetch.h"
 
 /* A plan's list of tables grows by this many */
@@ -619,9 +620,18 @@ rp_prepare_query(RpQuery *query, MemoryContext cxt)
 		return;
 	query->plan_all = rp_prepare(query->sql_all, query, 0, 0);
 	query->rowdesc = rp_prepared_rows(query->plan_all, cxt);
+
+	/*
+	 * The keyed query's plan is the same for any keys, but Citus cannot plan
+	 * "= ANY($1)" on its tables without the keys' values: there, a custom
+	 * plan per run, which also sends the query only to the shards that hold
+	 * the keys.
+	 */
 	if (query->sql_keyed != NULL)
 		query->plan_keyed = rp_prepare(query->sql_keyed, query,
 									   query->nparams,
+									   rp_citus_table(query->sized_by) ?
+									   CURSOR_OPT_CUSTOM_PLAN :
 									   CURSOR_OPT_GENERIC_PLAN);
 }
 
