@@ -4,7 +4,10 @@ EXTENSION = relprefetch
 MODULE_big = relprefetch
 OBJS = \
 	src/relprefetch.o \
+	src/rp_citus.o \
 	src/rp_describe.o \
+	src/rp_describe_source.o \
+	src/rp_fetch_arena.o \
 	src/rp_fetch_cache.o \
 	src/rp_fetch_exec.o \
 	src/rp_fetch_keys.o \
@@ -17,7 +20,9 @@ OBJS = \
 	src/rp_hooks.o \
 	src/rp_json.o \
 	src/rp_proof.o \
+	src/rp_proof_columns.o \
 	src/rp_relationship.o \
+	src/rp_relationship_catalog.o \
 	src/rp_stats.o \
 	src/rp_stats_file.o \
 	src/rp_unit.o
@@ -25,8 +30,8 @@ OBJS = \
 DATA = $(wildcard relprefetch--*.sql)
 
 REGRESS = setup guc fingerprint units nested on_detect stats_view privileges reset \
-	json_output fetch_json fetch_children fetch_errors fetch_security security fetch_cache \
-	fetch_strategy fetch_fuzz fetch_readme proof upgrade
+	json_output fetch_json fetch_spec fetch_children fetch_embed fetch_errors fetch_security security fetch_cache \
+	fetch_strategy fetch_fuzz fetch_readme proof suggest upgrade
 REGRESS_OPTS = --temp-config=$(srcdir)/regress.conf --temp-instance=tmp_check --load-extension=relprefetch
 
 TAP_TESTS = 1

@@ -1,9 +1,10 @@
-/* relprefetch--0.2.0--0.3.0.sql: proven loops (the proof column, the unproven count) */
+/* relprefetch--0.2.0--0.3.0.sql: proven loops (the proof column, the unproven count, the suggested call) */
 
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION relprefetch UPDATE TO '0.3.0'" to load this file. \quit
 
--- relprefetch.stats gains "proof": where a proven loop's keys came from.
+-- relprefetch.stats gains "proof": where a proven loop's keys came from,
+-- and "suggested_call": the SQL call of the suggestion, alone.
 DROP VIEW relprefetch.stats;
 DROP FUNCTION relprefetch.stats();
 
@@ -24,7 +25,8 @@ CREATE FUNCTION relprefetch.stats(
     OUT suggestion text,
     OUT first_seen timestamp with time zone,
     OUT last_seen timestamp with time zone,
-    OUT proof text
+    OUT proof text,
+    OUT suggested_call text
 )
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'relprefetch_stats'

@@ -120,7 +120,8 @@ SELECT (SELECT count(*) FROM blog_post), (SELECT count(*) FROM blog_author),
 #   B  a page: the 20 newest posts of author 7, with the same includes
 #
 # bench_fetch_sql DIR writes every statement of every contender into DIR:
-#   W-rp.sql, W-hand.sql, W-pgrst.sql   one json column, one row per post
+#   W-rp.sql, W-hand.sql, W-pgrst.sql, W-lat.sql
+#                                       one json column, one row per post
 #   W-fc.1-comments.sql, W-fc.2-tags.sql, W-fc.3-authors.sql
 #                                       the fetch_children strategy
 #   W-posts.sql                         the posts alone (N+1 and prefetch)
@@ -200,6 +201,49 @@ FROM (SELECT p.*,
 EOF
 	)
 	printf '%s\n%s\n' "$pgrst_select" '      FROM blog_post p) x' >"$dir/A-pgrst.sql"
+
+	# A4: the LEFT JOIN LATERAL + json_agg shape that Prisma's relationJoins
+	# and Hasura generate: one lateral subquery per relationship per row,
+	# each related set ordered in its own subquery and aggregated there,
+	# nested for the author's country. (Prisma aggregates jsonb; json here,
+	# so that the keys come out in the same order as the others'.)
+	local lateral_from
+	lateral_from=$(
+		cat <<'EOF2'
+SELECT to_json(x)
+FROM (SELECT p.id, p.title, p.body, p.author_id, p.published,
+             a_1.author, coalesce(c_1.comments, '[]') AS comments,
+             coalesce(t_1.active_tags, '[]') AS active_tags
+      FROM blog_post p
+      LEFT JOIN LATERAL (
+          SELECT to_json(y) AS author
+          FROM (SELECT a.id, a.name, a.country_id, co_1.country
+                FROM blog_author a
+                LEFT JOIN LATERAL (SELECT to_json(co) AS country
+                                   FROM blog_country co
+                                   WHERE co.id = a.country_id) co_1 ON true
+                WHERE a.id = p.author_id) y) a_1 ON true
+      LEFT JOIN LATERAL (
+          SELECT json_agg(c) AS comments
+          FROM (SELECT c.* FROM blog_comment c
+                WHERE c.post_id = p.id ORDER BY c.id) c) c_1 ON true
+      LEFT JOIN LATERAL (
+          SELECT json_agg(t) AS active_tags
+          FROM (SELECT t.* FROM blog_tag t
+                JOIN blog_post_tags pt ON pt.tag_id = t.id
+                WHERE pt.post_id = p.id AND t.active
+                ORDER BY t.name) t) t_1 ON true
+EOF2
+	)
+	printf '%s\n%s\n' "$lateral_from" '     ) x' >"$dir/A-lat.sql"
+	{
+		printf '%s\n' "$lateral_from"
+		cat <<'EOF2'
+      WHERE p.author_id = 7
+      ORDER BY p.published DESC, p.id DESC
+      LIMIT 20) x
+EOF2
+	} >"$dir/B-lat.sql"
 
 	# B1: relprefetch, one page.
 	cat >"$dir/B-rp.sql" <<'EOF'
@@ -357,8 +401,8 @@ ORDER BY id
 EOF
 }
 
-# bench_fetch_verify SQLDIR WORK W DB EXPECT: check that the three
-# single-statement contenders of workload W (rp, hand, pgrst) return the
+# bench_fetch_verify SQLDIR WORK W DB EXPECT: check that the four
+# single-statement contenders of workload W (rp, hand, pgrst, lat) return the
 # same objects in DB, dying when they do not. Each row is compared as jsonb
 # (values) and as its text with all whitespace removed (the keys' order,
 # and every value's rendering); for the page, with its position too.
@@ -367,20 +411,20 @@ EOF
 # checked against relprefetch's objects.
 bench_fetch_verify() {
 	local sqldir=$1 work=$2 w=$3 db=$4 expect=$5 key="jb, jt" sep c res got
-	local n_rp n_hand n_pgrst only_rp_h only_h only_rp_g only_g n_c n_t
+	local n_rp n_hand n_pgrst n_lat only_rp_h only_h only_rp_g only_g only_rp_l only_l n_c n_t
 	[ "$w" = B ] && key="n, jb, jt"
 	{
 		printf 'WITH '
 		sep=
-		for c in rp hand pgrst; do
+		for c in rp hand pgrst lat; do
 			printf '%s%s AS MATERIALIZED (\n  SELECT row_number() OVER () AS n, j::jsonb AS jb,\n' "$sep" "$c"
 			printf "         regexp_replace(j::text, '\\\\s', '', 'g') AS jt\n  FROM (\n"
 			sed 's/^/    /' "$sqldir/$w-$c.sql"
 			printf '  ) q(j))'
 			sep=$',\n'
 		done
-		printf '\nSELECT (SELECT count(*) FROM rp), (SELECT count(*) FROM hand), (SELECT count(*) FROM pgrst)'
-		for c in hand pgrst; do
+		printf '\nSELECT (SELECT count(*) FROM rp), (SELECT count(*) FROM hand), (SELECT count(*) FROM pgrst), (SELECT count(*) FROM lat)'
+		for c in hand pgrst lat; do
 			printf ',\n  (SELECT count(*) FROM (SELECT %s FROM rp EXCEPT ALL SELECT %s FROM %s) d)' "$key" "$key" "$c"
 			printf ',\n  (SELECT count(*) FROM (SELECT %s FROM %s EXCEPT ALL SELECT %s FROM rp) d)' "$key" "$c" "$key"
 		done
@@ -390,11 +434,11 @@ bench_fetch_verify() {
 	} >"$work/verify-$db-$w.sql"
 	res=$(bench_psql -d "$db" -At -F ' ' -f "$work/verify-$db-$w.sql") ||
 		rp_die "the verification query of workload $w failed; see $work/verify-$db-$w.sql"
-	read -r n_rp n_hand n_pgrst only_rp_h only_h only_rp_g only_g n_c n_t <<<"$res"
-	rp_say "  $db/$w rows: relprefetch $n_rp, hand-written $n_hand, PostgREST shape $n_pgrst; relprefetch's objects hold $n_c comments and $n_t tags"
-	if [ "$only_rp_h$only_h$only_rp_g$only_g" != 0000 ] ||
-		[ "$n_rp" != "$n_hand" ] || [ "$n_rp" != "$n_pgrst" ]; then
-		rp_die "workload $w: the contenders disagree: $only_rp_h rows only in relprefetch and $only_h only in hand-written; $only_rp_g only in relprefetch and $only_g only in the PostgREST shape (query: $work/verify-$db-$w.sql)"
+	read -r n_rp n_hand n_pgrst n_lat only_rp_h only_h only_rp_g only_g only_rp_l only_l n_c n_t <<<"$res"
+	rp_say "  $db/$w rows: relprefetch $n_rp, hand-written $n_hand, PostgREST shape $n_pgrst, LATERAL shape $n_lat; relprefetch's objects hold $n_c comments and $n_t tags"
+	if [ "$only_rp_h$only_h$only_rp_g$only_g$only_rp_l$only_l" != 000000 ] ||
+		[ "$n_rp" != "$n_hand" ] || [ "$n_rp" != "$n_pgrst" ] || [ "$n_rp" != "$n_lat" ]; then
+		rp_die "workload $w: the contenders disagree: $only_rp_h rows only in relprefetch and $only_h only in hand-written; $only_rp_g only in relprefetch and $only_g only in the PostgREST shape; $only_rp_l only in relprefetch and $only_l only in the LATERAL shape (query: $work/verify-$db-$w.sql)"
 	fi
 	got="$n_rp $n_c"
 	[ "$w" = A ] && got="$got $n_t"
@@ -449,6 +493,39 @@ bench_server_rounds() {
 	' "$out.log" >"$out"
 	[ "$(wc -l <"$out")" -eq "$n" ] ||
 		rp_die "expected $n timings in $out.log, found $(wc -l <"$out")"
+}
+
+# bench_first_rounds SQLDIR DB RUNS OUT W:C... : the first call in a new
+# session against the calls after it. In each of RUNS rounds, each
+# contender (in an order that rotates from round to round) runs in a new
+# session of its own, three times: the first call pays for loading the
+# session's catalog caches, planning (fetch_json: planning and preparing
+# its queries) and faulting in its memory; the third is warm. Writes
+# "W C R call planning_ms execution_ms" per execution to OUT.
+bench_first_rounds() {
+	local sqldir=$1 db=$2 runs=$3 out=$4 r i k c p
+	shift 4
+	local -a list=("$@")
+	k=${#list[@]}
+	: >"$out"
+	for r in $(seq 1 "$runs"); do
+		for i in $(seq 0 $((k - 1))); do
+			p=${list[$(((r - 1 + i) % k))]}
+			{
+				for c in 1 2 3; do
+					bench_explain_of "$sqldir" "${p%%:*}" "${p#*:}" "$r"
+				done
+			} >"$out.sql"
+			bench_psql -d "$db" -At -f "$out.sql" >"$out.log" 2>&1 ||
+				rp_die "a first-call session failed; see $out.log"
+			awk -v w="${p%%:*}" -v c="${p#*:}" -v r="$r" '
+				/^Planning Time:/ { pl = $3; next }
+				/^Execution Time:/ { n++; print w, c, r, n, pl, $3 }
+			' "$out.log" >>"$out"
+		done
+	done
+	[ "$(wc -l <"$out")" -eq $((3 * runs * k)) ] ||
+		rp_die "expected $((3 * runs * k)) timings in $out, found $(wc -l <"$out")"
 }
 
 # bench_explain_of SQLDIR W C R: the psql script of one timed execution of

@@ -34,8 +34,8 @@
 #                   (rows and copy)
 #
 # Four inputs, each run with the same configurations (no library;
-# relprefetch with its defaults, require_proof off; relprefetch with
-# require_proof = on; pg_stat_statements; relprefetch and
+# relprefetch with require_proof = off; relprefetch with its defaults,
+# require_proof on; pg_stat_statements; relprefetch and
 # pg_stat_statements):
 #   point  SELECT v FROM t WHERE id = <k> (10,000-row table, index scan on
 #          t_pkey), every statement its own autocommit unit of work
@@ -491,8 +491,8 @@ rp_say "exec_simple_query is '$esq' to callgrind"
 # back to back, which would otherwise make one long unit).
 configs=(
 	"1|no library||"
-	"2|relprefetch, defaults (require_proof off)|relprefetch|"
-	"3|relprefetch, require_proof = on|relprefetch|relprefetch.require_proof=on"
+	"2|relprefetch, require_proof = off|relprefetch|relprefetch.require_proof=off"
+	"3|relprefetch, defaults (require_proof on)|relprefetch|relprefetch.require_proof=on"
 	"4|pg_stat_statements|pg_stat_statements|"
 	"5|relprefetch + pg_stat_statements|relprefetch,pg_stat_statements|"
 )

@@ -12,6 +12,8 @@
 #   --runs N           measured rounds of each fetch contender on the whole
 #                      graph at every scale (default 11 below 50,000 posts,
 #                      7 from 50,000 on); the page gets three times as many
+#   --first-runs N     new sessions per contender and scale for the first
+#                      call (default 7 below 50,000 posts, 3 from 50,000 on)
 #   --n1-runs N        rounds of the N+1 client on the whole graph at scales
 #                      of 50,000 posts or more, where it makes about four
 #                      round trips per post (default 2)
@@ -41,10 +43,12 @@
 #      TCP loopback, select-only and an N+1-shaped script, with and without
 #      relprefetch in shared_preload_libraries (restarted between)
 #   2. fetching the blog graph, the whole of it and a page, by
-#      fetch_json, fetch_children, hand-written SQL, PostgREST's SQL, an N+1
-#      client and a prefetch_related-style client: server-side execution
-#      (EXPLAIN ANALYZE) and end to end at a C client (bench/client.c,
-#      built here against libpq)
+#      fetch_json, fetch_children, hand-written SQL, PostgREST's SQL, the
+#      LEFT JOIN LATERAL shape of Prisma and Hasura, an N+1 client and a
+#      prefetch_related-style client: server-side execution (EXPLAIN
+#      ANALYZE), in a warm session and at the first call of a new session,
+#      and end to end at a C client (bench/client.c, built here against
+#      libpq)
 #   3. the backend's peak memory while it streams every post at the
 #      largest scale, fetch_json against the hand-written SQL
 #      (bench/memsample.c, built here against libpq)
@@ -71,6 +75,7 @@ done
 if [ "$quick" -eq 1 ]; then
 	scales=100,300,1000
 	runs=2
+	first_runs=2
 	n1_runs=1
 	pg_runs=1
 	pg_time=3
@@ -81,6 +86,7 @@ if [ "$quick" -eq 1 ]; then
 else
 	scales=1000,10000,100000
 	runs=
+	first_runs=
 	n1_runs=2
 	pg_runs=5
 	pg_time=10
@@ -94,7 +100,7 @@ setup=1
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--scales | --runs | --n1-runs | --pgbench-runs | --pgbench-time | --mem-runs | --statements | --only | --out)
+	--scales | --runs | --first-runs | --n1-runs | --pgbench-runs | --pgbench-time | --mem-runs | --statements | --only | --out)
 		[ $# -ge 2 ] || rp_die "$1 needs a value"
 		opt=${1#--}
 		opt=${opt//-/_}
@@ -102,7 +108,7 @@ while [ $# -gt 0 ]; do
 		printf -v "$opt" '%s' "$2"
 		shift 2
 		;;
-	--scales=* | --runs=* | --n1-runs=* | --pgbench-runs=* | --pgbench-time=* | --mem-runs=* | --statements=* | --only=* | --out=*)
+	--scales=* | --runs=* | --first-runs=* | --n1-runs=* | --pgbench-runs=* | --pgbench-time=* | --mem-runs=* | --statements=* | --only=* | --out=*)
 		opt=${1%%=*}
 		opt=${opt#--}
 		opt=${opt//-/_}
@@ -132,6 +138,7 @@ done
 mapfile -t scale_list < <(printf '%s\n' "${scale_list[@]}" | sort -n -u)
 max_scale=${scale_list[-1]}
 [ -z "$runs" ] || bench_uint --runs "$runs" 1
+[ -z "$first_runs" ] || bench_uint --first-runs "$first_runs" 1
 bench_uint --n1-runs "$n1_runs" 1
 bench_uint --pgbench-runs "$pg_runs" 1
 bench_uint --pgbench-time "$pg_time" 1
@@ -157,6 +164,16 @@ rounds_for() {
 		echo 7
 	else
 		echo 11
+	fi
+}
+# first_rounds_for SCALE: new sessions per contender for the first call.
+first_rounds_for() {
+	if [ -n "$first_runs" ]; then
+		echo "$first_runs"
+	elif [ "$1" -ge 50000 ]; then
+		echo 3
+	else
+		echo 7
 	fi
 }
 # n1_rounds_for SCALE: rounds of the N+1 client on the whole graph.
@@ -317,12 +334,25 @@ if wants fetch; then
 
 		load_mark "2. fetch, $s posts, server-side"
 		rp_say "2. fetch at $s posts: server-side, 1 warm-up + $ra rounds (page: $rb)"
-		bench_server_rounds "$sqldir" "$db" "$ra" "$work/srv-$s-A.txt" A:rp A:fc A:hand A:pgrst
-		bench_server_rounds "$sqldir" "$db" "$rb" "$work/srv-$s-B.txt" B:rp B:fc B:hand B:pgrst
+		bench_server_rounds "$sqldir" "$db" "$ra" "$work/srv-$s-A.txt" A:rp A:fc A:hand A:pgrst A:lat
+		bench_server_rounds "$sqldir" "$db" "$rb" "$work/srv-$s-B.txt" B:rp B:fc B:hand B:pgrst B:lat
 		awk -v s="$s" '
-			BEGIN { n["rp"] = "fetch_json"; n["fc"] = "fetch_children"; n["hand"] = "hand"; n["pgrst"] = "postgrest" }
+			BEGIN { n["rp"] = "fetch_json"; n["fc"] = "fetch_children"; n["hand"] = "hand"; n["pgrst"] = "postgrest"; n["lat"] = "lateral" }
 			{ print "srv", s, $1, n[$2], $3, $5, "-", "-" }
 		' "$work/srv-$s-A.txt" "$work/srv-$s-B.txt" >>"$work/fetch.tsv"
+
+		# The first call of a new session (kind first: its planning and
+		# execution) against the third call of that session (kind third).
+		rf=$(first_rounds_for "$s")
+		load_mark "2. fetch, $s posts, first call"
+		rp_say "2. fetch at $s posts: first call in a new session, $rf rounds"
+		bench_first_rounds "$sqldir" "$db" "$rf" "$work/first-$s.txt" \
+			A:rp A:hand A:pgrst A:lat B:rp B:hand B:pgrst B:lat
+		awk -v s="$s" '
+			BEGIN { n["rp"] = "fetch_json"; n["hand"] = "hand"; n["pgrst"] = "postgrest"; n["lat"] = "lateral" }
+			$4 == 1 { print "first", s, $1, n[$2], $3, $5 + $6, "-", "-" }
+			$4 == 3 { print "third", s, $1, n[$2], $3, $5 + $6, "-", "-" }
+		' "$work/first-$s.txt" >>"$work/fetch.tsv"
 
 		n1=$(n1_rounds_for "$s")
 		load_mark "2. fetch, $s posts, end to end"

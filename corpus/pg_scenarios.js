@@ -90,6 +90,58 @@ const scenarios = {
     }
   },
 
+  // a cursor read 5 rows at a time (FETCH), one author query per post
+  // read, in a transaction
+  async cursor_fetch_loop(pool) {
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query(
+        'DECLARE corpus_posts CURSOR FOR SELECT id, author_id FROM blog_post ORDER BY id');
+      for (let i = 0; i < 4; i++) {
+        const batch = await c.query('FETCH 5 FROM corpus_posts');
+        for (const p of batch.rows) {
+          await c.query('SELECT id, name FROM blog_author WHERE id = $1', [p.author_id]);
+        }
+      }
+      await c.query('CLOSE corpus_posts');
+      await c.query('COMMIT');
+    } finally {
+      c.release();
+    }
+  },
+
+  // a clean-up: the done jobs read, then one DELETE per job read, in a
+  // transaction; rolled back
+  async delete_loop(pool) {
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      const jobs = await c.query(
+        'SELECT id FROM corpus_job WHERE state = $1 ORDER BY id', ['done']);
+      for (const j of jobs.rows) {
+        await c.query('DELETE FROM corpus_job WHERE id = $1', [j.id]);
+      }
+      await c.query('ROLLBACK');
+    } finally {
+      c.release();
+    }
+  },
+
+  // many-to-many the long way: each post's rows of the junction, then one
+  // tag query per junction row
+  async junction_then_target(pool) {
+    const posts = await pool.query(
+      'SELECT id, title FROM blog_post ORDER BY id LIMIT $1', [8]);
+    for (const p of posts.rows) {
+      const links = await pool.query(
+        'SELECT tag_id FROM blog_post_tags WHERE post_id = $1 ORDER BY tag_id', [p.id]);
+      for (const l of links.rows) {
+        await pool.query('SELECT id, name FROM blog_tag WHERE id = $1', [l.tag_id]);
+      }
+    }
+  },
+
   // the N+1 loop by hand: 20 posts, one author query per post
   async fk_loop(pool) {
     const posts = await pool.query(

@@ -298,6 +298,7 @@ CREATE TABLE profile (
 );
 INSERT INTO profile VALUES (1, 1, 'Ann writes'), (2, 3, 'Cid is quiet'), (3, NULL, 'nobody');
 SELECT j FROM relprefetch.fetch_json('profile', '{"order_by": "id", "include": {"author": {"columns": ["name"]}}}') j;
+-- and the other way, a reverse one-to-one: an object or null
 SELECT j FROM relprefetch.fetch_json('author', '{"columns": ["name"], "order_by": "id", "include": {"profile": {"columns": ["bio"]}}}') j;
 
 --
@@ -536,6 +537,49 @@ SELECT (comment_seq - :before_comment_seq) + (comment_idx - :before_comment_idx)
 FROM fj_scans();
 COMMIT;
 RESET relprefetch.fetch_batch_size;
+-- parent rows past work_mem go to the store's temporary file: rows read back
+-- from it, batch after batch, are right (a row read back was once freed twice)
+CREATE TABLE fj_spill (id int PRIMARY KEY, pad text);
+CREATE TABLE fj_spill_child (id int PRIMARY KEY, spill_id int REFERENCES fj_spill (id));
+INSERT INTO fj_spill SELECT g, repeat('x', 200) FROM generate_series(1, 2000) g;
+INSERT INTO fj_spill_child SELECT g, 1 + g % 2000 FROM generate_series(1, 6000) g;
+ANALYZE fj_spill, fj_spill_child;
+SET work_mem = '64kB';
+SET relprefetch.fetch_batch_size = 300;
+SELECT count(*), sum(json_array_length(j->'fj_spill_child')) AS children,
+       sum(length(j->>'pad')) AS pad
+FROM relprefetch.fetch_json('fj_spill', '{"include": ["fj_spill_child"]}') j;
+SELECT count(*) FROM fj_spill_child;
+RESET work_mem;
+RESET relprefetch.fetch_batch_size;
+-- the pool of row blocks: within a transaction it keeps what the largest
+-- batch took (here about 2.5 MB: its first 512 kB in 64 kB blocks, which
+-- the context shows, then 2 MB blocks mapped on their own); at its end, at
+-- most fetch_pool_size
+CREATE FUNCTION fj_pool_kb() RETURNS bigint LANGUAGE sql AS $$
+    SELECT coalesce(sum(total_bytes), 0) / 1024 FROM pg_backend_memory_contexts
+    WHERE name = 'relprefetch arena blocks' $$;
+UPDATE fj_spill SET pad = repeat('y', 1000);
+SET relprefetch.fetch_pool_size = '256kB';
+BEGIN;
+SELECT count(*) FROM relprefetch.fetch_json('fj_spill', '{"include": ["fj_spill_child"]}') j;
+SELECT fj_pool_kb() >= 512 AS pool_holds_the_batch;
+COMMIT;
+SELECT fj_pool_kb() BETWEEN 200 AND 300 AS pool_at_most_256kb;
+-- a page afterwards takes one block: the pool keeps no more than that
+SELECT count(*) FROM relprefetch.fetch_json('fj_spill', '{"where": "id <= 3"}') j;
+SELECT fj_pool_kb() < 100 AS pool_one_block;
+SET relprefetch.fetch_pool_size = 0;
+SELECT count(*) FROM relprefetch.fetch_json('fj_spill', '{"include": ["fj_spill_child"]}') j;
+SELECT fj_pool_kb() < 10 AS pool_empty;
+-- an error halfway (the parents' rows made, a child's query fails): the
+-- blocks go back, and the pool keeps no more than the setting
+SET relprefetch.fetch_pool_size = '256kB';
+SELECT count(*) FROM relprefetch.fetch_json('fj_spill', '{"include": {"fj_spill_child": {"where": "1 / (id - 5000) > -1"}}}') j;
+SELECT fj_pool_kb() <= 300 AS pool_bounded_after_error;
+RESET relprefetch.fetch_pool_size;
+DROP FUNCTION fj_pool_kb();
+DROP TABLE fj_spill_child, fj_spill;
 -- and the numbers are right
 SELECT count(*) FROM comment WHERE post_id BETWEEN 101 AND 300;
 SELECT count(*) FROM comment WHERE post_id BETWEEN 101 AND 120;

@@ -63,6 +63,9 @@ SELECT * FROM relprefetch.fetch_json('post', '{"include": ["tags"]}');
 SELECT * FROM relprefetch.fetch_children(NULL::post, NULL::tag[]);
 -- nor the table behind a nested include
 SELECT * FROM relprefetch.fetch_json('post', '{"include": ["author__country"]}');
+-- nor a table that only filters (inner) or sorts ("order") the rows
+SELECT * FROM relprefetch.fetch_json('post', '{"include": {"author": {"inner": true, "include": {"country": {"inner": true}}}}}');
+SELECT * FROM relprefetch.fetch_json('post', '{"order": "author__country.name"}');
 RESET ROLE;
 GRANT SELECT ON post_tags TO regress_fs_reader;
 SET ROLE regress_fs_reader;
@@ -151,6 +154,11 @@ SELECT * FROM fs_check();
 SET ROLE regress_fs_reader;
 SELECT * FROM fs_check();
 RESET ROLE;
+-- an inner include sees the rows the caller sees
+SET ROLE regress_fs_reader;
+SELECT (SELECT count(*) FROM relprefetch.fetch_json('post', '{"include": {"comment": {"inner": true, "where": "owner IS NOT NULL"}}}')) AS fetched,
+       (SELECT count(DISTINCT post_id) FROM comment WHERE owner IS NOT NULL) AS plain;
+RESET ROLE;
 -- a policy that changes is followed
 ALTER POLICY comment_visible ON comment USING (visible AND id <= 30);
 SET ROLE regress_fs_reader;
@@ -198,9 +206,18 @@ CREATE VIEW fs_same AS
     FROM fs.fs_expected e FULL JOIN
          relprefetch.fetch_json('fs.post', '{"order_by": "id", "include": {"author": {"include": ["country"]}, "comment": {"order_by": "id"}, "tags": {"order_by": "id"}}}') WITH ORDINALITY f(j, n)
          USING (n);
+-- and with the keys that add SQL of their own: inner, order, spread, aliases
+CREATE TABLE fs_expected_spec AS
+    SELECT n, j::text FROM relprefetch.fetch_json('fs.post', '{"columns": [{"n": "id"}], "order": "author__country.name desc, id", "include": [{"author": {"inner": true, "spread": true, "columns": [{"by": "name"}], "where": "id <> 2"}}, {"tags": {"inner": true, "columns": ["id"], "order": "id desc"}}, {"comment": {"inner": true, "columns": ["id"], "order": "post.title, id"}}]}') WITH ORDINALITY f(j, n);
+CREATE VIEW fs_same_spec AS
+    SELECT count(*) AS rows, count(*) FILTER (WHERE e.j IS DISTINCT FROM f.j::text) AS differ
+    FROM fs.fs_expected_spec e FULL JOIN
+         relprefetch.fetch_json('fs.post', '{"columns": [{"n": "id"}], "order": "author__country.name desc, id", "include": [{"author": {"inner": true, "spread": true, "columns": [{"by": "name"}], "where": "id <> 2"}}, {"tags": {"inner": true, "columns": ["id"], "order": "id desc"}}, {"comment": {"inner": true, "columns": ["id"], "order": "post.title, id"}}]}') WITH ORDINALITY f(j, n)
+         USING (n);
 -- an empty search_path, pg_catalog only
 SET search_path = '';
 SELECT * FROM fs.fs_same;
+SELECT * FROM fs.fs_same_spec;
 SET relprefetch.fetch_batch_size = 1;
 SELECT * FROM fs.fs_same;
 RESET relprefetch.fetch_batch_size;
@@ -220,6 +237,7 @@ CREATE TABLE fs_evil.post (id int, title text, author_id int, secret text);
 SET search_path = fs_evil, pg_catalog, fs;
 SELECT 1 = 1 AS shadowed_equality;
 SELECT * FROM fs.fs_same;
+SELECT * FROM fs.fs_same_spec;
 SET relprefetch.fetch_batch_size = 1;
 SELECT * FROM fs.fs_same;
 SELECT count(*) AS parents, sum(cardinality(children)) AS children
@@ -257,6 +275,9 @@ INSERT INTO "Fs Q"."child;c" VALUES (10, 1), (11, 1), (12, NULL);
 SET search_path = pg_catalog;
 SELECT j FROM relprefetch.fetch_json('"Fs Q"."Parent ""P"""', '{"order_by": "\"Name\"", "include": {"child;c": {"order_by": "id"}}}') j;
 SELECT j FROM relprefetch.fetch_json('"Fs Q"."child;c"', '{"order_by": "id", "include": {"by \"column\"": {"path": "parent id"}, "Fs Q.Parent \"P\"": {}}}') j;
+-- quoted names in "order", inner, spread and aliases: names, never SQL
+SELECT j FROM relprefetch.fetch_json('"Fs Q"."child;c"', '{"columns": [{"\"); DROP SCHEMA fs; --": "id"}], "order": "\"parent id\".\"Name\" desc, id desc", "include": [{"Fs Q.Parent \"P\"": {"inner": true, "spread": true, "columns": [{"x\"y": "Name"}]}}]}') j;
+SELECT j FROM relprefetch.fetch_json('"Fs Q"."Parent ""P"""', '{"columns": ["Name"], "order": "Name", "include": [{"child;c": {"inner": true, "columns": [{"Name": "id"}], "order": "\"Fs Q\".\"Parent \"\"P\"\"\".\"Name\", id desc"}}]}') j;
 SET search_path = fs, public;
 
 -- in a read-only transaction

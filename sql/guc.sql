@@ -15,6 +15,11 @@ SET relprefetch.unit_gap = -1;
 \set VERBOSITY default
 SET relprefetch.unit_gap = '1 fortnight';
 SET relprefetch.enabled = 'maybe';
+\set VERBOSITY sqlstate
+SET relprefetch.fetch_pool_size = -1;
+SET relprefetch.fetch_pool_size = '2GB';
+\set VERBOSITY default
+SET relprefetch.fetch_pool_size = 'lots';
 -- set at server start only, and reserved prefix
 SET relprefetch.max = 200;
 SET relprefetch.save = off;
@@ -28,3 +33,9 @@ SHOW relprefetch.on_detect;
 RESET relprefetch.on_detect;
 RESET relprefetch.unit_gap;
 SHOW relprefetch.unit_gap;
+SHOW relprefetch.fetch_pool_size;
+SET relprefetch.fetch_pool_size = '32MB';
+SHOW relprefetch.fetch_pool_size;
+SET relprefetch.fetch_pool_size = 0;
+SHOW relprefetch.fetch_pool_size;
+RESET relprefetch.fetch_pool_size;

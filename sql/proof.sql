@@ -3,6 +3,10 @@
 -- its key values came from rows the unit of work read; each proof path,
 -- and the near misses that prove nothing
 --
+-- the built-in default is on (regress.conf turns it off for the other
+-- suites, which test the counting itself)
+SELECT boot_val FROM pg_settings WHERE name = 'relprefetch.require_proof';
+RESET relprefetch.require_proof;
 SET relprefetch.require_proof = on;
 CREATE SCHEMA pr;
 CREATE TABLE pr.country (id int PRIMARY KEY, name text);
@@ -312,6 +316,118 @@ SELECT name FROM pr.author WHERE id = 1 AND name <> '';
 SELECT name FROM pr.author WHERE id = 6 AND name <> '';
 COMMIT;
 SELECT suggestion FROM relprefetch.stats;
+
+-- 15. Which columns of the rows read are kept: a table's key columns (of
+-- an index or a foreign key), every column of a view, computed columns.
+-- Near miss: the keys came from a column that is neither (a title, a
+-- body), so nothing proves the loop.
+CREATE TABLE pr.legacy (id int PRIMARY KEY, author_ref int);
+INSERT INTO pr.legacy SELECT id, author_id FROM pr.post;
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT id, author_ref FROM pr.legacy ORDER BY id;
+SELECT name FROM pr.author WHERE id = 3;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 4;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 6;
+COMMIT;
+SELECT count(*) AS recorded FROM relprefetch.stats;
+-- once the column is indexed, its values are keys (the cache hears of it)
+CREATE INDEX ON pr.legacy (author_ref);
+BEGIN;
+SELECT id, author_ref FROM pr.legacy ORDER BY id;
+SELECT name FROM pr.author WHERE id = 3;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 4;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 6;
+COMMIT;
+SELECT source_query, proof FROM relprefetch.stats;
+-- a view's columns, and computed columns, are kept
+CREATE VIEW pr.post_authors AS SELECT id, author_id FROM pr.post;
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT author_id FROM pr.post_authors ORDER BY id;
+SELECT name FROM pr.author WHERE id = 3;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 4;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 6;
+COMMIT;
+SELECT source_query, proof FROM relprefetch.stats;
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT author_id + 0 AS a FROM pr.post ORDER BY id;
+SELECT name FROM pr.author WHERE id = 3;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 4;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 6;
+COMMIT;
+SELECT source_query, proof FROM relprefetch.stats;
+
+-- 16. A loop recorded again adds to its entry; from another source it is
+-- described again, and after a reset it is described afresh
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT id, author_id FROM pr.post ORDER BY id;
+SELECT name FROM pr.author WHERE id = 3;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 4;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 6;
+COMMIT;
+BEGIN;
+SELECT id, author_id FROM pr.post ORDER BY id;
+SELECT name FROM pr.author WHERE id = 3;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 4;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 6;
+COMMIT;
+SELECT units, calls, source_query FROM relprefetch.stats;
+BEGIN;
+SELECT author_id FROM pr.post WHERE id < 100 ORDER BY id;
+SELECT name FROM pr.author WHERE id = 3;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 4;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 6;
+COMMIT;
+SELECT units, calls, source_query FROM relprefetch.stats;
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+BEGIN;
+SELECT author_id FROM pr.post WHERE id < 100 ORDER BY id;
+SELECT name FROM pr.author WHERE id = 3;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 4;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 6;
+COMMIT;
+SELECT units, calls, source_query, proof FROM relprefetch.stats;
+
+-- 17. on_detect fires on proven loops only: a test suite fails on the
+-- N+1, not on a page of requests that each look up their own user
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+SET relprefetch.on_detect = error;
+BEGIN;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 2;
+SELECT name FROM pr.author WHERE id = 3;
+SELECT name FROM pr.author WHERE id = 4;
+SELECT name FROM pr.author WHERE id = 5;
+SELECT name FROM pr.author WHERE id = 6;
+COMMIT;
+BEGIN;
+SELECT id, author_id FROM pr.post ORDER BY id;
+SELECT name FROM pr.author WHERE id = 3;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 4;
+SELECT name FROM pr.author WHERE id = 1;
+SELECT name FROM pr.author WHERE id = 6;
+ROLLBACK;
+RESET relprefetch.on_detect;
 
 RESET relprefetch.require_proof;
 SELECT relprefetch.reset() IS NOT NULL AS reset;

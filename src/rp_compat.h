@@ -17,7 +17,8 @@
  *	  _PG_init, where MaxBackends is not yet computed);
  *	  MarkGUCPrefixReserved (before it, EmitWarningsOnPlaceholders);
  *	  SetSingleFuncCall (InitMaterializedSRF from 16 and in later 15
- *	  releases, nothing in 14).
+ *	  releases, nothing in 14); A_Const's value a union with an isnull
+ *	  flag, and Boolean constants (before it, a Value; true is 't'::bool).
  *	- 17: MyBackendId (1-based, storage/backendid.h) became MyProcNumber
  *	  (0-based, storage/procnumber.h); PGPROC's lxid moved into vxid.lxid.
  *	- 18: ExecutorRun lost execute_once, and the ExecutorStart hook still
@@ -37,6 +38,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
 #include "storage/ipc.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
@@ -222,5 +224,58 @@ rp_standard_conforming_strings(void)
 	bool execute_once
 #define RP_EXECUTOR_RUN_PASS queryDesc, direction, count, execute_once
 #endif
+
+/*
+ * Constants of the raw parse tree (A_Const).  15 made its value a union
+ * with an isnull flag, and true and false Boolean nodes; in 14 it is a
+ * Value whose type T_Null says NULL, and true and false are casts of 't'
+ * and 'f' to bool.  nodeTag(&c->val) is the value's kind in both.
+ */
+static inline bool
+rp_aconst_isnull(const A_Const *c)
+{
+#if PG_VERSION_NUM >= 150000
+	return c->isnull;
+#else
+	return c->val.type == T_Null;
+#endif
+}
+
+static inline int
+rp_aconst_int(const A_Const *c)
+{
+#if PG_VERSION_NUM >= 150000
+	return c->val.ival.ival;
+#else
+	return c->val.val.ival;
+#endif
+}
+
+/* The text of a Float (a number too large or with a point) or a String */
+static inline const char *
+rp_aconst_text(const A_Const *c)
+{
+#if PG_VERSION_NUM >= 150000
+	if (nodeTag(&c->val) == T_Float)
+		return c->val.fval.fval;
+	return c->val.sval.sval;
+#else
+	return c->val.val.str;
+#endif
+}
+
+/* Is it true or false (only from 15: casts in 14), and which */
+static inline bool
+rp_aconst_boolean(const A_Const *c, bool *value)
+{
+#if PG_VERSION_NUM >= 150000
+	if (!c->isnull && nodeTag(&c->val) == T_Boolean)
+	{
+		*value = c->val.boolval.boolval;
+		return true;
+	}
+#endif
+	return false;
+}
 
 #endif							/* RP_COMPAT_H */

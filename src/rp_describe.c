@@ -8,12 +8,18 @@
  *	1. From its plan, collect the "key lookups": columns of a scanned
  *	   relation compared for equality with a constant or a parameter (the
  *	   values that change from one execution of the loop to the next).
- *	   Join conditions compare with other columns and do not count.
+ *	   Join conditions compare with other columns and do not count.  When
+ *	   the plan hides its scans (one Custom Scan: Citus runs the statement
+ *	   on other nodes), the lookups come from the statement's text instead,
+ *	   parsed again (raw_parser only: no name is looked up but in the
+ *	   plan's range table and the catalogs, so nothing can fail).
  *	2. Ask the relationship model which relationship a lookup by those
  *	   columns follows (rp_relation_for_lookup).
  *	3. Word it: what the loop does, through which foreign key, and the
  *	   fetch_json or fetch_children call (and the Django spelling) that
- *	   fetches the same rows in one statement.
+ *	   fetches the same rows in one statement; for a proven loop, only
+ *	   the parent rows its source query read (rp_describe_source.c).  The
+ *	   call's place in the advice is kept, for the suggested_call column.
  *
  * Catalog rows are read directly (no SPI), so nothing here is executed as a
  * query or counted by the executor hooks.  Everything allocated lives in a
@@ -24,13 +30,17 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "common/hashfn.h"
 #include "catalog/pg_constraint.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "rewrite/rewriteManip.h"
+#include "parser/parser.h"
 #include "parser/parsetree.h"
 #include "storage/lmgr.h"
+#include "utils/backend_status.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
@@ -38,6 +48,7 @@
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 
+#include "rp_citus.h"
 #include "rp_describe.h"
 #include "rp_relationship.h"
 
@@ -60,9 +71,20 @@ typedef struct RpDescription
 	uint64		generation;		/* rp_relation_generation + 1; 0: empty */
 	uint64		fingerprint;
 	uint64		source_fingerprint;
+	uint64		scope_key;		/* what the parent rows' scope came from */
 	Oid			first_relid;
 	RpRepeatDesc desc;
 } RpDescription;
+
+/* What a proven loop's source says of the parent rows (text NULL: none) */
+typedef struct RpScopeInput
+{
+	const char *text;			/* the source's kept text */
+	bool		cut_short;		/* it may have been cut at the kept size */
+	bool		current;		/* its constants are this unit's */
+	bool		nested;			/* the source is itself a loop */
+	Oid			relid;			/* the table of the source's key column */
+} RpScopeInput;
 
 /* Columns of one relation compared with values that vary per execution */
 typedef struct RpKeyLookup
@@ -84,23 +106,37 @@ typedef struct RpPlanFacts
 {
 	List	   *lookups;		/* RpKeyLookup */
 	List	   *scans;			/* RpScanQuals */
+	bool		hidden;			/* a Custom Scan hides what it reads */
+	bool		other_conds;	/* from the text: conditions besides keys */
 } RpPlanFacts;
+
+/* A table of a statement's FROM, as its text names it */
+typedef struct RpTextRel
+{
+	const char *name;			/* its alias, or its name */
+	Oid			relid;
+} RpTextRel;
 
 static RpDescription *rp_descriptions = NULL;
 
-static bool rp_describe_from_catalogs(PlannedStmt *stmt,
+static bool rp_describe_from_catalogs(const RpStatement *st,
 									  const Oid *source_relids, int nsource,
+									  const RpScopeInput *scope_in,
 									  RpRepeatDesc *desc);
+static void rp_collect(const RpStatement *st, bool subplans,
+					   RpPlanFacts *facts);
 static void rp_walk_plan(Plan *plan, PlannedStmt *stmt, RpPlanFacts *facts);
 static void rp_add_qual_lookups(List *quals, PlannedStmt *stmt,
 								IndexOnlyScan *ios, List **lookups);
 static bool rp_is_varying_value(Node *node);
 static Oid	rp_lookup_owner(PlannedStmt *stmt, Var *var, IndexOnlyScan *ios,
 							AttrNumber *attno);
+static Oid	rp_declared_table(Oid relid, AttrNumber *attno);
 static void rp_add_lookup(List **lookups, Oid relid, AttrNumber attno);
 static void rp_set_relation(RpRepeatDesc *desc, Oid relid);
 static bool rp_word_relationship(const RpRelationship *r,
-								 PlannedStmt *stmt, List *scans,
+								 PlannedStmt *stmt, RpPlanFacts *facts,
+								 const RpScopeInput *scope_in,
 								 RpRepeatDesc *desc);
 static void rp_word_write(PlannedStmt *stmt, Oid source, RpRepeatDesc *desc);
 
@@ -132,27 +168,55 @@ rp_description_slot(uint64 fingerprint, uint64 source_fingerprint)
 }
 
 void
-rp_describe_repeat(PlannedStmt *stmt, uint64 fingerprint,
-				   uint64 source_fingerprint, const Oid *source_relids,
-				   int nsource, RpRepeatDesc *desc)
+rp_describe_repeat(const RpStatement *st, uint64 fingerprint,
+				   const RpUnitQuery *source, const RpProof *proof,
+				   const Oid *source_relids, int nsource, RpRepeatDesc *desc)
 {
+	uint64		source_fingerprint = source ? source->fingerprint : 0;
 	RpDescription *cached = rp_description_slot(fingerprint,
 												source_fingerprint);
-	Oid			first_relid = rp_first_relid(stmt);
+	Oid			first_relid = rp_first_relid(st->stmt);
+	RpScopeInput scope_in;
+	uint64		scope_key = 0;
+
+	/*
+	 * A proven loop's parent rows are its source's: the kept text of the
+	 * source and whether its constants are this unit's tell which, so they
+	 * are part of what the description is cached under.
+	 */
+	memset(&scope_in, 0, sizeof(scope_in));
+	if (proof != NULL && source != NULL && source->text != NULL)
+	{
+		scope_in.text = source->text;
+		scope_in.cut_short =
+			source->text_len >= pgstat_track_activity_query_size - 1;
+		scope_in.nested = proof->nested;
+		scope_in.relid = proof->relid;
+		scope_in.current = !scope_in.nested && !scope_in.cut_short &&
+			rp_source_constants_current(source);
+		scope_key = hash_bytes_extended((const unsigned char *) source->text,
+										source->text_len, 0);
+		scope_key = (scope_key << 3) | (scope_in.current ? 4 : 0) |
+			(scope_in.nested ? 2 : 0) | 1;
+		scope_key ^= (uint64) proof->relid * RP_GOLDEN_RATIO_64;
+	}
 
 	if (cached->generation == rp_relation_generation + 1 &&
 		cached->fingerprint == fingerprint &&
 		cached->source_fingerprint == source_fingerprint &&
+		cached->scope_key == scope_key &&
 		cached->first_relid == first_relid)
 	{
 		*desc = cached->desc;
 		return;
 	}
-	if (!rp_describe_from_catalogs(stmt, source_relids, nsource, desc))
+	if (!rp_describe_from_catalogs(st, source_relids, nsource, &scope_in,
+								   desc))
 		return;					/* the catalogs were busy: not for keeping */
 	cached->generation = rp_relation_generation + 1;
 	cached->fingerprint = fingerprint;
 	cached->source_fingerprint = source_fingerprint;
+	cached->scope_key = scope_key;
 	cached->first_relid = first_relid;
 	cached->desc = *desc;
 }
@@ -163,12 +227,14 @@ rp_describe_repeat(PlannedStmt *stmt, uint64 fingerprint,
  * not be read.
  */
 static bool
-rp_describe_from_catalogs(PlannedStmt *stmt, const Oid *source_relids,
-						  int nsource, RpRepeatDesc *desc)
+rp_describe_from_catalogs(const RpStatement *st, const Oid *source_relids,
+						  int nsource, const RpScopeInput *scope_in,
+						  RpRepeatDesc *desc)
 {
+	PlannedStmt *stmt = st->stmt;
 	MemoryContext cxt;
 	MemoryContext oldcxt;
-	RpPlanFacts facts = {NIL, NIL};
+	RpPlanFacts facts = {NIL, NIL, false, false};
 	List	   *lookups;
 	ListCell   *lc;
 	bool		described = false;
@@ -191,9 +257,7 @@ rp_describe_from_catalogs(PlannedStmt *stmt, const Oid *source_relids,
 		return true;
 	}
 
-	rp_walk_plan(stmt->planTree, stmt, &facts);
-	foreach(lc, stmt->subplans)
-		rp_walk_plan((Plan *) lfirst(lc), stmt, &facts);
+	rp_collect(st, true, &facts);
 	lookups = facts.lookups;
 
 	/*
@@ -214,7 +278,7 @@ rp_describe_from_catalogs(PlannedStmt *stmt, const Oid *source_relids,
 													   nsource);
 
 			if (r != NULL &&
-				rp_word_relationship(r, stmt, facts.scans, desc))
+				rp_word_relationship(r, stmt, &facts, scope_in, desc))
 			{
 				described = true;
 				break;
@@ -305,6 +369,11 @@ rp_walk_plan(Plan *plan, PlannedStmt *stmt, RpPlanFacts *facts)
 			break;
 		case T_SubqueryScan:
 			rp_walk_plan(((SubqueryScan *) plan)->subplan, stmt, facts);
+			break;
+		case T_CustomScan:
+			facts->hidden = true;
+			foreach(lc, ((CustomScan *) plan)->custom_plans)
+				rp_walk_plan((Plan *) lfirst(lc), stmt, facts);
 			break;
 		default:
 			break;
@@ -467,7 +536,7 @@ rp_lookup_owner(PlannedStmt *stmt, Var *var, IndexOnlyScan *ios,
 			return InvalidOid;
 		relid = root;
 	}
-	return relid;
+	return rp_declared_table(relid, attno);
 }
 
 static void
@@ -491,12 +560,246 @@ rp_add_lookup(List **lookups, Oid relid, AttrNumber attno)
 	*lookups = lappend(*lookups, lookup);
 }
 
+/*
+ * The table a user declared for relid: a Citus shard's distributed table
+ * (relid itself otherwise), with *attno, when valid, moved to the column of
+ * the same name.  Never waits for a lock: detection must not.
+ */
+static Oid
+rp_declared_table(Oid relid, AttrNumber *attno)
+{
+	Oid			owner = rp_citus_shard_owner(relid, true);
+	char	   *attname;
+
+	if (!OidIsValid(owner))
+		return relid;
+	if (*attno == InvalidAttrNumber)
+		return owner;
+	attname = get_attname(relid, *attno, true);
+	if (attname == NULL ||
+		(*attno = get_attnum(owner, attname)) == InvalidAttrNumber)
+		return InvalidOid;
+	return owner;
+}
+
+/* Does the plan's range table hold relid, or a Citus shard of it? */
+static bool
+rp_plan_reads(PlannedStmt *stmt, Oid relid)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->rtable)
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+
+		if (rte->rtekind == RTE_RELATION &&
+			(rte->relid == relid ||
+			 rp_citus_shard_owner(rte->relid, true) == relid))
+			return true;
+	}
+	return false;
+}
+
+/* Collect the tables of a FROM clause, as named there, into rels */
+static void
+rp_text_from(List *from, PlannedStmt *stmt, List **rels)
+{
+	ListCell   *lc;
+
+	foreach(lc, from)
+	{
+		Node	   *item = (Node *) lfirst(lc);
+
+		if (IsA(item, JoinExpr))
+			rp_text_from(list_make2(((JoinExpr *) item)->larg,
+									((JoinExpr *) item)->rarg), stmt, rels);
+		else if (IsA(item, RangeVar))
+		{
+			RangeVar   *rv = (RangeVar *) item;
+			Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+			RpTextRel  *rel;
+
+			/* only what the plan reads (the text was run, so it does) */
+			if (!OidIsValid(relid) || !rp_plan_reads(stmt, relid))
+				continue;
+			rel = palloc(sizeof(RpTextRel));
+			rel->name = rv->alias ? rv->alias->aliasname : rv->relname;
+			rel->relid = relid;
+			*rels = lappend(*rels, rel);
+		}
+	}
+}
+
+/* The table and column a column reference of the text names, or false */
+static bool
+rp_text_column(Node *node, List *rels, Oid *relid, AttrNumber *attno)
+{
+	ColumnRef  *ref;
+	int			nfields;
+	const char *colname;
+	const char *relname = NULL;
+	ListCell   *lc;
+	int			matches = 0;
+
+	while (node && IsA(node, TypeCast))
+		node = ((TypeCast *) node)->arg;
+	if (node == NULL || !IsA(node, ColumnRef))
+		return false;
+	ref = (ColumnRef *) node;
+	nfields = list_length(ref->fields);
+	if (!IsA(llast(ref->fields), String))
+		return false;
+	colname = strVal(llast(ref->fields));
+	if (nfields >= 2)
+		relname = strVal(list_nth(ref->fields, nfields - 2));
+	foreach(lc, rels)
+	{
+		RpTextRel  *rel = (RpTextRel *) lfirst(lc);
+		AttrNumber	a;
+
+		if (relname != NULL && strcmp(relname, rel->name) != 0)
+			continue;
+		a = get_attnum(rel->relid, colname);
+		if (a <= 0)
+			continue;
+		*relid = rel->relid;
+		*attno = a;
+		matches++;
+	}
+	return matches == 1;
+}
+
+/* A value that may change from one execution to the next, in the text */
+static bool
+rp_text_value(Node *node)
+{
+	ListCell   *lc;
+
+	while (node && IsA(node, TypeCast))
+		node = ((TypeCast *) node)->arg;
+	if (node == NULL)
+		return false;
+	if (IsA(node, A_ArrayExpr))
+	{
+		foreach(lc, ((A_ArrayExpr *) node)->elements)
+		{
+			if (!rp_text_value((Node *) lfirst(lc)))
+				return false;
+		}
+		return true;
+	}
+	return IsA(node, ParamRef) || IsA(node, A_Const);
+}
+
+/*
+ * Add the key lookups of a WHERE clause of the text: "column = value",
+ * "column IN (values)", "column = ANY(values)", ANDed; anything else is
+ * one of the loop's other conditions.
+ */
+static void
+rp_text_where(Node *node, List *rels, RpPlanFacts *facts)
+{
+	A_Expr	   *e;
+	Oid			relid;
+	AttrNumber	attno;
+	bool		key = false;
+
+	if (node == NULL)
+		return;
+	if (IsA(node, BoolExpr) && ((BoolExpr *) node)->boolop == AND_EXPR)
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((BoolExpr *) node)->args)
+			rp_text_where((Node *) lfirst(lc), rels, facts);
+		return;
+	}
+	if (IsA(node, A_Expr) &&
+		(e = (A_Expr *) node)->name != NIL &&
+		IsA(llast(e->name), String) &&
+		strcmp(strVal(llast(e->name)), "=") == 0)
+	{
+		if (e->kind == AEXPR_OP || e->kind == AEXPR_OP_ANY)
+			key = (rp_text_column(e->lexpr, rels, &relid, &attno) &&
+				   rp_text_value(e->rexpr)) ||
+				(e->kind == AEXPR_OP &&
+				 rp_text_column(e->rexpr, rels, &relid, &attno) &&
+				 rp_text_value(e->lexpr));
+		else if (e->kind == AEXPR_IN && IsA(e->rexpr, List) &&
+				 rp_text_column(e->lexpr, rels, &relid, &attno))
+		{
+			ListCell   *lc;
+
+			key = true;
+			foreach(lc, (List *) e->rexpr)
+				key &= rp_text_value((Node *) lfirst(lc));
+		}
+	}
+	if (key && OidIsValid(relid = rp_declared_table(relid, &attno)))
+		rp_add_lookup(&facts->lookups, relid, attno);
+	else
+		facts->other_conds = true;
+}
+
+/*
+ * The key lookups of a statement whose plan hides its scans, from its
+ * text: a SELECT (also under EXPLAIN or DECLARE) of tables the plan
+ * reads.  The text was parsed when it ran, so raw_parser cannot fail on
+ * it; names are only looked up, never required.
+ */
+static void
+rp_text_lookups(const RpStatement *st, RpPlanFacts *facts)
+{
+	List	   *raw = raw_parser(pnstrdup(st->text, st->len), RAW_PARSE_DEFAULT);
+	Node	   *node;
+	SelectStmt *select;
+	List	   *rels = NIL;
+
+	if (list_length(raw) != 1)
+		return;
+	node = ((RawStmt *) linitial(raw))->stmt;
+	if (IsA(node, ExplainStmt))
+		node = ((ExplainStmt *) node)->query;
+	else if (IsA(node, DeclareCursorStmt))
+		node = ((DeclareCursorStmt *) node)->query;
+	if (!IsA(node, SelectStmt))
+		return;
+	select = (SelectStmt *) node;
+	if (select->op != SETOP_NONE)
+		return;
+	rp_text_from(select->fromClause, st->stmt, &rels);
+	if (rels != NIL)
+		rp_text_where(select->whereClause, rels, facts);
+}
+
+/*
+ * Collect a statement's key lookups and scans: from its plan (with its
+ * subplans, if asked), or from its text when the plan hides them.
+ */
+static void
+rp_collect(const RpStatement *st, bool subplans, RpPlanFacts *facts)
+{
+	ListCell   *lc;
+
+	rp_walk_plan(st->stmt->planTree, st->stmt, facts);
+	if (subplans)
+	{
+		foreach(lc, st->stmt->subplans)
+			rp_walk_plan((Plan *) lfirst(lc), st->stmt, facts);
+	}
+	if (facts->lookups == NIL && facts->hidden && st->text != NULL &&
+		st->len > 0)
+		rp_text_lookups(st, facts);
+}
+
 
 static void
 rp_set_relation(RpRepeatDesc *desc, Oid relid)
 {
 	char	   *name;
+	AttrNumber	none = InvalidAttrNumber;
 
+	relid = rp_declared_table(relid, &none);
 	if (!OidIsValid(relid) ||
 		(name = rp_relation_qualified_name(relid)) == NULL)
 		return;
@@ -586,31 +889,71 @@ rp_loop_conditions(const RpRelationship *r, PlannedStmt *stmt, List *scans,
 	return buf.len > 0 ? buf.data : NULL;
 }
 
+/* Add "key": "value" (a JSON string) to a spec being written */
+static void
+rp_spec_string(StringInfo spec, const char *key, const char *value)
+{
+	if (value == NULL)
+		return;
+	if (spec->len > 1)
+		appendStringInfoString(spec, ", ");
+	escape_json(spec, key);
+	appendStringInfoString(spec, ": ");
+	escape_json(spec, value);
+}
+
+static void
+rp_spec_count(StringInfo spec, const char *key, int64 value)
+{
+	if (value < 0)
+		return;
+	if (spec->len > 1)
+		appendStringInfoString(spec, ", ");
+	escape_json(spec, key);
+	appendStringInfo(spec, ": " INT64_FORMAT, value);
+}
+
 /*
- * The call that replaces a loop over a to-one relationship:
- * relprefetch.fetch_json('parent', '{"include": ["name"]}'), with the
- * shortest name that means only this relationship, and the loop's other
- * conditions as the include's where.
+ * The fetch_json call that replaces a loop: relprefetch.fetch_json('parent',
+ * '{"include": ["name"]}'), with the shortest name that means only the
+ * relationship (and "via" if a to-many one needs it), the loop's other
+ * conditions as the include's where, and the parent rows' scope (the
+ * source query's where, order_by, limit and offset).
  */
 static char *
-rp_fetch_json_call(const RpRelationship *r, const char *where)
+rp_fetch_json_call(const RpRelationship *r, const char *where,
+				   const RpSourceScope *scope)
 {
 	StringInfoData spec;
+	const char *via = NULL;
 
+	if (!r->to_one && rp_relation_needs_via(r))
+		via = r->junction ? r->target_fk->name : r->fk->name;
 	initStringInfo(&spec);
-	if (where == NULL)
+	appendStringInfoChar(&spec, '{');
+	rp_spec_string(&spec, "where", scope->where);
+	rp_spec_string(&spec, "order_by", scope->order_by);
+	rp_spec_count(&spec, "limit", scope->limit);
+	rp_spec_count(&spec, "offset", scope->offset);
+	if (spec.len > 1)
+		appendStringInfoString(&spec, ", ");
+	if (where == NULL && via == NULL)
 	{
-		appendStringInfoString(&spec, "{\"include\": [");
+		appendStringInfoString(&spec, "\"include\": [");
 		escape_json(&spec, rp_relation_short_name(r));
 		appendStringInfoString(&spec, "]}");
 	}
 	else
 	{
-		appendStringInfoString(&spec, "{\"include\": {");
+		StringInfoData sub;
+
+		initStringInfo(&sub);
+		appendStringInfoChar(&sub, '{');
+		rp_spec_string(&sub, "via", via);
+		rp_spec_string(&sub, "where", where);
+		appendStringInfoString(&spec, "\"include\": {");
 		escape_json(&spec, rp_relation_short_name(r));
-		appendStringInfoString(&spec, ": {\"where\": ");
-		escape_json(&spec, where);
-		appendStringInfoString(&spec, "}}}");
+		appendStringInfo(&spec, ": %s}}}", sub.data);
 	}
 	return psprintf("SELECT relprefetch.fetch_json(%s, %s)",
 					quote_literal_cstr(rp_relation_qualified_name(r->source)),
@@ -620,22 +963,32 @@ rp_fetch_json_call(const RpRelationship *r, const char *where)
 /*
  * The call that replaces a loop over a to-many relationship:
  * relprefetch.fetch_children(NULL::parent, NULL::child[]), with "via" when
- * other foreign keys relate the same two tables, and the loop's other
- * conditions as child_where.
+ * other foreign keys relate the same two tables, the loop's other
+ * conditions as child_where, the source's conditions as parent_where and
+ * its order as the outer ORDER BY.  A source with a limit or an offset is
+ * fetched with fetch_json, which takes them before it reads the children.
  */
 static char *
-rp_fetch_children_call(const RpRelationship *r, const char *where)
+rp_fetch_children_call(const RpRelationship *r, const char *where,
+					   const RpSourceScope *scope)
 {
 	const char *via = r->junction ? r->target_fk->name : r->fk->name;
 
-	return psprintf("SELECT * FROM relprefetch.fetch_children(NULL::%s, NULL::%s[]%s%s)",
+	if (scope->limit >= 0 || scope->offset >= 0)
+		return rp_fetch_json_call(r, where, scope);
+	return psprintf("SELECT * FROM relprefetch.fetch_children(NULL::%s, NULL::%s[]%s%s%s)%s%s",
 					rp_relation_qualified_name(r->source),
 					rp_relation_qualified_name(r->target),
 					rp_relation_needs_via(r) ?
 					psprintf(", via => %s", quote_literal_cstr(via)) : "",
+					scope->where ?
+					psprintf(", parent_where => %s",
+							 quote_literal_cstr(scope->where)) : "",
 					where ?
 					psprintf(", child_where => %s",
-							 quote_literal_cstr(where)) : "");
+							 quote_literal_cstr(where)) : "",
+					scope->parent_order_by ? " ORDER BY " : "",
+					scope->parent_order_by ? scope->parent_order_by : "");
 }
 
 /*
@@ -646,8 +999,9 @@ rp_fetch_children_call(const RpRelationship *r, const char *where)
 static char *
 rp_django_select_related(const RpRelationship *r)
 {
-	char	   *field = rp_relation_field_name(r->fk);
+	char	   *field = r->own_key ? rp_relation_field_name(r->fk) : NULL;
 
+	/* a reverse one-to-one's name in Django is its related_name: unknown */
 	if (field == NULL)
 		return "";
 	return psprintf(" (in Django: select_related(\"%s\"))", field);
@@ -667,56 +1021,142 @@ rp_fk_columns(const RpConstraint *fk)
 }
 
 /*
- * Fill desc from the relationship a loop follows; false if its tables are
- * gone (detection locks none of them).
+ * The parent rows a proven loop read: those of its source query, as far
+ * as the call can say (rp_describe_source.c).
  */
-static bool
-rp_word_relationship(const RpRelationship *r, PlannedStmt *stmt, List *scans,
-					 RpRepeatDesc *desc)
+static void
+rp_loop_scope(const RpRelationship *r, const RpScopeInput *in,
+			  RpSourceScope *scope)
+{
+	memset(scope, 0, sizeof(RpSourceScope));
+	scope->limit = -1;
+	scope->offset = -1;
+	if (in == NULL || in->text == NULL)
+		return;
+	if (in->nested)
+		scope->unexpressed = "The parent rows are those the source query "
+			"read, itself a loop: fix that loop first, and fetch these "
+			"rows in the same call.";
+	else if (OidIsValid(in->relid) &&
+			 !rp_relation_same_table(in->relid, r->source))
+		scope->unexpressed = psprintf("The parent rows are those of the "
+									  "source query, which took them from "
+									  "%s: restrict the call to them by "
+									  "hand.",
+									  rp_relation_qualified_name(in->relid));
+	else
+		rp_source_scope(in->text, in->cut_short, in->current, r->source,
+						scope);
+}
+
+/*
+ * The advice for a loop over r into buf, and where its call is in it.
+ */
+static void
+rp_word_advice(const RpRelationship *r, const char *where,
+			   const RpSourceScope *scope, StringInfo buf, int *call_start,
+			   int *call_len)
 {
 	char	   *parent = rp_relation_qualified_name(r->source);
 	char	   *target = rp_relation_qualified_name(r->target);
 	char	   *fkname = (char *) quote_identifier(r->fk->name);
-	bool		unexpressed;
-	char	   *where = rp_loop_conditions(r, stmt, scans, &unexpressed);
 	const char *prefetch = "prefetch_related()";
+	char	   *call;
+	const char *which;
 
-	if (parent == NULL || target == NULL)
-		return false;
 	if (where != NULL)
 		prefetch = "prefetch_related() with a Prefetch() whose queryset "
 			"filters the same way";
+	which = scope->where || scope->limit >= 0 || scope->offset >= 0 ?
+		"the source query's" : "all";
+	resetStringInfo(buf);
+	if (r->to_one)
+	{
+		call = rp_fetch_json_call(r, where, scope);
+		appendStringInfo(buf,
+						 "Each %s row looks up its %s row through foreign "
+						 "key %s (%s), one statement per row: fetch both in "
+						 "one call with ",
+						 parent, target, fkname, rp_fk_columns(r->fk));
+		*call_start = buf->len;
+		appendStringInfo(buf, "%s%s.", call, rp_django_select_related(r));
+	}
+	else
+	{
+		call = rp_fetch_children_call(r, where, scope);
+		if (r->junction)
+			appendStringInfo(buf,
+							 "The %s rows of each %s row are read through "
+							 "junction table %s (foreign keys %s and %s), one "
+							 "statement per %s row: fetch them for %s %s rows "
+							 "in one call with ",
+							 target, parent,
+							 rp_relation_qualified_name(r->keyed_rel), fkname,
+							 quote_identifier(r->target_fk->name), parent,
+							 which, parent);
+		else
+			appendStringInfo(buf,
+							 "The %s rows of each %s row are read through "
+							 "foreign key %s (%s), one statement per %s row: "
+							 "fetch the children of %s %s rows in one call "
+							 "with ",
+							 target, parent, fkname, rp_fk_columns(r->fk),
+							 parent, which, parent);
+		*call_start = buf->len;
+		appendStringInfo(buf, "%s (in Django: %s).", call, prefetch);
+	}
+	*call_len = strlen(call);
+	if (scope->unexpressed)
+		appendStringInfo(buf, " %s", scope->unexpressed);
+}
+
+/*
+ * Fill desc from the relationship a loop follows; false if its tables are
+ * gone (detection locks none of them).
+ */
+static bool
+rp_word_relationship(const RpRelationship *r, PlannedStmt *stmt,
+					 RpPlanFacts *facts, const RpScopeInput *scope_in,
+					 RpRepeatDesc *desc)
+{
+	bool		unexpressed;
+	char	   *where = rp_loop_conditions(r, stmt, facts->scans,
+										   &unexpressed);
+	RpSourceScope scope;
+	StringInfoData buf;
+	int			call_start;
+	int			call_len;
+
+	if (rp_relation_qualified_name(r->source) == NULL ||
+		rp_relation_qualified_name(r->target) == NULL)
+		return false;
+	rp_loop_scope(r, scope_in, &scope);
+	initStringInfo(&buf);
+	rp_word_advice(r, where, &scope, &buf, &call_start, &call_len);
+
+	/* too long for the shared entry with the source's scope: go without */
+	if (call_start + call_len >= RP_SUGGESTION_LEN &&
+		(scope.where || scope.order_by))
+	{
+		rp_loop_scope(r, NULL, &scope);
+		scope.unexpressed = "The parent rows are those of the source query, "
+			"whose conditions are too long to write here: add them by hand.";
+		rp_word_advice(r, where, &scope, &buf, &call_start, &call_len);
+	}
+
 	rp_set_relation(desc, r->target);
 	strlcpy(desc->foreign_key, r->fk->name, sizeof(desc->foreign_key));
-	if (r->to_one)
-		snprintf(desc->suggestion, sizeof(desc->suggestion),
-				 "Each %s row looks up its %s row through foreign key %s "
-				 "(%s), one statement per row: fetch both in one call with "
-				 "%s%s.",
-				 parent, desc->relation, fkname, rp_fk_columns(r->fk),
-				 rp_fetch_json_call(r, where), rp_django_select_related(r));
-	else if (r->junction)
-		snprintf(desc->suggestion, sizeof(desc->suggestion),
-				 "The %s rows of each %s row are read through junction "
-				 "table %s (foreign keys %s and %s), one statement per %s "
-				 "row: fetch them for all %s rows in one call with %s "
-				 "(in Django: %s).",
-				 desc->relation, parent,
-				 rp_relation_qualified_name(r->keyed_rel), fkname,
-				 quote_identifier(r->target_fk->name), parent, parent,
-				 rp_fetch_children_call(r, where), prefetch);
-	else
-		snprintf(desc->suggestion, sizeof(desc->suggestion),
-				 "The %s rows of each %s row are read through foreign key "
-				 "%s (%s), one statement per %s row: fetch the children of "
-				 "all %s rows in one call with %s (in Django: %s).",
-				 desc->relation, parent, fkname, rp_fk_columns(r->fk),
-				 parent, parent, rp_fetch_children_call(r, where), prefetch);
-	if (unexpressed)
+	strlcpy(desc->suggestion, buf.data, sizeof(desc->suggestion));
+	if (unexpressed || (facts->other_conds && !r->junction))
 		strlcat(desc->suggestion,
 				" Some of the loop's conditions could not be written as a "
 				"filter of that table: add them to the call by hand.",
 				sizeof(desc->suggestion));
+	if (call_start + call_len < RP_SUGGESTION_LEN)
+	{
+		desc->call_start = call_start;
+		desc->call_len = call_len;
+	}
 	return true;
 }
 
@@ -777,9 +1217,9 @@ rp_word_write(PlannedStmt *stmt, Oid source, RpRepeatDesc *desc)
  * pg_constraint cannot be read without waiting.
  */
 bool
-rp_describe_key_relates(PlannedStmt *stmt, Oid relid, AttrNumber attnum)
+rp_describe_key_relates(const RpStatement *st, Oid relid, AttrNumber attnum)
 {
-	RpPlanFacts facts = {NIL, NIL};
+	RpPlanFacts facts = {NIL, NIL, false, false};
 	MemoryContext cxt;
 	MemoryContext oldcxt;
 	ListCell   *lc;
@@ -790,7 +1230,7 @@ rp_describe_key_relates(PlannedStmt *stmt, Oid relid, AttrNumber attnum)
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "relprefetch describe",
 								ALLOCSET_SMALL_SIZES);
 	oldcxt = MemoryContextSwitchTo(cxt);
-	rp_walk_plan(stmt->planTree, stmt, &facts);
+	rp_collect(st, false, &facts);
 	if (facts.lookups != NIL &&
 		ConditionalLockRelationOid(ConstraintRelationId, AccessShareLock))
 	{

@@ -15,7 +15,8 @@
  *						writes SQL for a fetch), and owns the order of the
  *						columns they return;
  *	rp_fetch_cache.c	keeps planned fetches per backend;
- *	rp_fetch_exec.c		runs a plan, batch by batch.
+ *	rp_fetch_exec.c		runs a plan, batch by batch;
+ *	rp_fetch_arena.c	keeps a batch's rows, and a pool of their memory.
  *
  * A fetch plan is a tree of nodes.  The root reads the parent rows; every
  * other node reads the rows of one relationship of its parent node.  Each
@@ -56,6 +57,19 @@ extern int	rp_fetch_depth;
  * ------------------------------------------------------------------------
  */
 
+/*
+ * One item of "order": a column of the rows, or of a to-one related row
+ * (path: the relationship names leading to it, from the rows' table)
+ */
+typedef struct RpOrderItem
+{
+	List	   *path;			/* char *; NIL for the rows' own column */
+	char	   *column;
+	bool		desc;
+	int			nulls;			/* 0 default, 1 NULLS FIRST, 2 NULLS LAST */
+	char	   *text;			/* as written, for messages */
+} RpOrderItem;
+
 /* One object of a fetch_json spec, or of fetch_children's arguments */
 typedef struct RpSpec
 {
@@ -63,9 +77,13 @@ typedef struct RpSpec
 	char	   *path;			/* one relationship name (includes only) */
 	char	   *via;
 	List	   *columns;		/* char *; NIL with all_columns */
+	List	   *aliases;		/* char *: each column's output key */
 	bool		all_columns;
 	char	   *where;
 	char	   *order_by;
+	List	   *order;			/* RpOrderItem *: "order" */
+	bool		inner;			/* parent rows need one of these rows */
+	bool		spread;			/* fields go into the parent's object */
 	int64		limit;			/* -1 for none */
 	int64		offset;			/* root only; 0 for none */
 	List	   *includes;		/* RpSpec * */
@@ -127,6 +145,7 @@ typedef struct RpNode
 {
 	bool		root;			/* the parent rows themselves */
 	bool		to_one;			/* an object or null in its parent's */
+	bool		spread;			/* to_one, its fields in its parent's object */
 	bool		junction;		/* read through a junction table (links) */
 	Oid			relid;
 	char	   *relname;		/* schema-qualified, for messages */
@@ -294,17 +313,36 @@ extern List *rp_sql_key_columns(Oid relid, const AttrNumber *cols,
 								const RpKeyType *key, const char *prefix);
 extern List *rp_sql_key_values(Oid relid, const AttrNumber *cols,
 							   const RpKeyType *key);
+extern List *rp_sql_outer_key_values(Oid relid, const AttrNumber *cols,
+									 const RpKeyType *key,
+									 const char *qualifier);
 extern List *rp_sql_aliased(List *exprs, const char *prefix);
 extern char *rp_sql_column(const char *name);
 extern char *rp_sql_whole_row(Relation rel);
 extern char *rp_sql_include_key(Oid relid, AttrNumber attnum, Oid as_type,
 								int position);
 extern char *rp_sql_limit(int64 limit, int64 offset);
+extern char *rp_sql_and(const char *where, List *conds);
+extern char *rp_sql_inner(Oid relid, List *keys, const char *where,
+						  List *values, const RpKeyType *key, int64 limit);
+extern char *rp_sql_related_join(Oid relid, const char *table, List *keys,
+								 const char *value, const char *joins,
+								 List *values, const RpKeyType *key,
+								 const char *as);
+extern char *rp_sql_related_ref(const char *as);
+extern char *rp_sql_column_ref(const char *qualifier, const char *name);
+extern char *rp_sql_order_item(const char *value, bool desc, int nulls);
+extern char *rp_sql_order_list(List *items);
 extern void rp_sql_write_query(RpQuery *query, List *select, Oid relid,
 							   const char *where, const char *order_by,
 							   List *keys, const RpKeyType *key_types,
 							   const char *tail, Oid sized_by,
 							   const char *what);
+extern void rp_sql_write_joined(RpQuery *query, List *select, Oid relid,
+								const char *joins, const char *where,
+								const char *order_by, List *keys,
+								const RpKeyType *key_types, const char *tail,
+								Oid sized_by, const char *what);
 
 /* ------------------------------------------------------------------------
  * The cache (rp_fetch_cache.c)
@@ -317,6 +355,45 @@ extern RpFetchPlan *rp_fetch_cache_lookup(const char *cachekey, uint32 hash);
 extern void rp_fetch_cache_begin(RpFetchPlan *plan);
 extern void rp_fetch_cache_add(RpFetchPlan *plan);
 extern void rp_fetch_plan_release(RpFetchPlan *plan);
+
+/* ------------------------------------------------------------------------
+ * The rows' memory (rp_fetch_arena.c)
+ * ------------------------------------------------------------------------
+ */
+
+typedef struct RpBlock RpBlock;
+
+/* Bump allocation of a batch's rows, in blocks taken from the pool */
+typedef struct RpArena
+{
+	char	   *next;
+	Size		left;
+	RpBlock    *blocks;			/* the blocks the batch has taken */
+	int			nsmall;
+	int			nlarge;
+	MemoryContext cxt;			/* the batch's: its reset gives them back */
+	MemoryContextCallback give_back;
+	bool		armed;			/* give_back is registered */
+} RpArena;
+
+extern void rp_arena_init_module(void);
+extern void rp_arena_init(RpArena *arena, MemoryContext cxt);
+extern void *rp_arena_alloc_slow(RpArena *arena, Size size);
+
+/* Memory that lives until the arena's context is reset: once per row */
+static inline void *
+rp_arena_alloc(RpArena *arena, Size size)
+{
+	void	   *result;
+
+	size = MAXALIGN(size);
+	if (unlikely(size > arena->left))
+		return rp_arena_alloc_slow(arena, size);
+	result = arena->next;
+	arena->next += size;
+	arena->left -= size;
+	return result;
+}
 
 /* ------------------------------------------------------------------------
  * Running a plan (rp_fetch_exec.c)

@@ -46,13 +46,8 @@
  * are applied as rows arrive (reverse FK) or when output (many-to-many).
  *
  * Memory: a batch lives in one memory context, reset before the next
- * batch; rows go into an arena of large blocks.  The arena's blocks are
- * kept in a per-backend pool when a batch is done (a reset callback of the
- * batch's context returns them, so an error returns them too), up to
- * RP_POOL_KEEP bytes, and the next batch or call takes them from there:
- * freed, they went back to the operating system, and every batch paid a
- * page fault for each 4 kB of rows again (most of the time of a whole-
- * table fetch on a virtual machine, where faults are dear).
+ * batch; rows go into an arena (rp_fetch_arena.c), whose blocks are kept
+ * for the next batch in a per-backend pool.
  *
  *-------------------------------------------------------------------------
  */
@@ -77,10 +72,8 @@
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
+#include "rp_citus.h"
 #include "rp_fetch.h"
-
-/* Blocks of the row arena */
-#define RP_ARENA_BLOCK	(64 * 1024)
 
 /*
  * First sizes of a batch's key maps, of the many-to-many targets' map, and
@@ -90,8 +83,6 @@
 #define RP_TARGETS_INITIAL_SIZE		256
 #define RP_RECEIVED_ROWS_INITIAL	1024
 
-/* Most the pool keeps of the arena blocks batches have given back */
-#define RP_POOL_KEEP	(32 * 1024 * 1024)
 
 /*
  * Use the keyed query when the batch has fewer keys than half the rows of
@@ -158,27 +149,6 @@ static inline bool rp_key_equal(const RpKeyType *type, RpKey a, RpKey b);
 #define SH_DECLARE
 #include "lib/simplehash.h"
 
-/* An arena block, its header at its start */
-typedef struct RpBlock
-{
-	struct RpBlock *next;
-} RpBlock;
-
-/* Bump allocation of rows, in blocks of RP_ARENA_BLOCK bytes */
-typedef struct RpArena
-{
-	char	   *next;
-	Size		left;
-	RpBlock    *blocks;			/* the blocks the batch has taken */
-	MemoryContextCallback give_back;	/* returns them to the pool */
-	bool		armed;			/* give_back is registered */
-} RpArena;
-
-/* The pool of free arena blocks, and what holds them */
-static MemoryContext rp_pool_cxt = NULL;
-static RpBlock *rp_pool = NULL;
-static Size rp_pool_bytes = 0;
-
 struct RpFetch
 {
 	RpFetchPlan *plan;
@@ -241,94 +211,15 @@ rp_fetch_init(void)
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);
+	rp_arena_init_module();
 
 	rp_fetch_cache_init();
 }
 
 /* ------------------------------------------------------------------------
- * The arena
+ * Rows and groups
  * ------------------------------------------------------------------------
  */
-
-/* The batch's context is reset or deleted: its blocks go to the pool */
-static void
-rp_arena_give_back(void *arg)
-{
-	RpArena    *arena = (RpArena *) arg;
-
-	while (arena->blocks != NULL)
-	{
-		RpBlock    *block = arena->blocks;
-
-		arena->blocks = block->next;
-		if (rp_pool_bytes + RP_ARENA_BLOCK > RP_POOL_KEEP)
-			pfree(block);
-		else
-		{
-			block->next = rp_pool;
-			rp_pool = block;
-			rp_pool_bytes += RP_ARENA_BLOCK;
-		}
-	}
-	arena->next = NULL;
-	arena->left = 0;
-	arena->armed = false;
-}
-
-/* A block for the arena, from the pool if it has one */
-static char *
-rp_arena_block(RpFetch *fetch)
-{
-	RpArena    *arena = &fetch->arena;
-	RpBlock    *block;
-
-	if (!arena->armed)
-	{
-		arena->give_back.func = rp_arena_give_back;
-		arena->give_back.arg = arena;
-		MemoryContextRegisterResetCallback(fetch->batchcxt,
-										   &arena->give_back);
-		arena->armed = true;
-	}
-	if (rp_pool != NULL)
-	{
-		block = rp_pool;
-		rp_pool = block->next;
-		rp_pool_bytes -= RP_ARENA_BLOCK;
-	}
-	else
-	{
-		if (rp_pool_cxt == NULL)
-			rp_pool_cxt = AllocSetContextCreate(TopMemoryContext,
-												"relprefetch arena blocks",
-												ALLOCSET_SMALL_SIZES);
-		block = MemoryContextAlloc(rp_pool_cxt, RP_ARENA_BLOCK);
-	}
-	block->next = arena->blocks;
-	arena->blocks = block;
-	return (char *) block + MAXALIGN(sizeof(RpBlock));
-}
-
-static void *
-rp_arena_alloc(RpFetch *fetch, Size size)
-{
-	RpArena    *arena = &fetch->arena;
-	void	   *result;
-
-	size = MAXALIGN(size);
-	if (size > arena->left)
-	{
-		/* a row too big for a block has an allocation of its own */
-		if (size > RP_ARENA_BLOCK - MAXALIGN(sizeof(RpBlock)))
-			return MemoryContextAlloc(fetch->batchcxt, size);
-		arena->next = rp_arena_block(fetch);
-		arena->left = RP_ARENA_BLOCK - MAXALIGN(sizeof(RpBlock));
-	}
-	result = arena->next;
-	arena->next += size;
-	arena->left -= size;
-	return result;
-}
 
 /* A copy of a key value that lives as long as the batch */
 static inline Datum
@@ -340,15 +231,10 @@ rp_copy_value(RpFetch *fetch, Datum value, bool byval, int16 typlen)
 	if (byval)
 		return value;
 	size = datumGetSize(value, false, typlen);
-	copy = rp_arena_alloc(fetch, size);
+	copy = rp_arena_alloc(&fetch->arena, size);
 	memcpy(copy, DatumGetPointer(value), size);
 	return PointerGetDatum(copy);
 }
-
-/* ------------------------------------------------------------------------
- * Rows and groups
- * ------------------------------------------------------------------------
- */
 
 /*
  * Make a row of node from a row of its query: the payload, and its
@@ -362,7 +248,7 @@ rp_row_make(RpFetch *fetch, RpNode *node, Datum *values, bool *nulls)
 	int			rowkeys = rp_query_rowkeys_offset(node);
 	int			i;
 
-	row = rp_arena_alloc(fetch, sizeof(RpRow) +
+	row = rp_arena_alloc(&fetch->arena, sizeof(RpRow) +
 						 sizeof(RpGroup *) * node->nincludes +
 						 sizeof(Datum) * node->nrowkeys +
 						 sizeof(bool) * node->nrowkeys);
@@ -398,7 +284,7 @@ rp_row_make(RpFetch *fetch, RpNode *node, Datum *values, bool *nulls)
 			rp_json_append_value(buf, column, values[payload + i],
 								 nulls[payload + i]);
 		}
-		text = rp_arena_alloc(fetch, buf->len);
+		text = rp_arena_alloc(&fetch->arena, buf->len);
 		memcpy(text, buf->data, buf->len);
 		row->text = text;
 		row->len = buf->len;
@@ -417,7 +303,7 @@ rp_row_make(RpFetch *fetch, RpNode *node, Datum *values, bool *nulls)
 static RpGroup *
 rp_group_new(RpFetch *fetch)
 {
-	RpGroup    *group = rp_arena_alloc(fetch, sizeof(RpGroup));
+	RpGroup    *group = rp_arena_alloc(&fetch->arena, sizeof(RpGroup));
 
 	memset(group, 0, sizeof(RpGroup));
 	return group;
@@ -481,7 +367,7 @@ rp_receive_link(RpReceiver *r, RpGroup *group, Datum *values, bool *nulls)
 	entry = rpmap_lookup(r->targets, rp_key(values));
 	if (entry == NULL)
 	{
-		Datum	   *key = rp_arena_alloc(r->fetch, sizeof(Datum) * type->nkeys);
+		Datum	   *key = rp_arena_alloc(&r->fetch->arena, sizeof(Datum) * type->nkeys);
 		bool		found;
 
 		for (i = 0; i < type->nkeys; i++)
@@ -490,7 +376,7 @@ rp_receive_link(RpReceiver *r, RpGroup *group, Datum *values, bool *nulls)
 		entry = rpmap_insert(r->targets, rp_key(key), &found);
 		entry->group = rp_group_new(r->fetch);
 	}
-	link = rp_arena_alloc(r->fetch, sizeof(RpLinkItem));
+	link = rp_arena_alloc(&r->fetch->arena, sizeof(RpLinkItem));
 	link->target = entry->group;
 	link->next = group->links;
 	group->links = link;
@@ -654,16 +540,19 @@ rp_run_query(RpQuery *query, rpmap_hash *map, const RpKeyType *type,
 {
 	SPIExecuteOptions options;
 	double		rows = map != NULL ? rp_estimated_rows(query->sized_by) : -1;
+	double		keys = map != NULL ? map->members : 0;
+	bool		citus = map != NULL && rp_citus_keys(query->sized_by, &keys, &rows);
 	int			rc;
 
 	memset(&options, 0, sizeof(options));
 	options.read_only = true;
 	options.dest = dest;
 	if (query->plan_keyed != NULL && rows >= 0 &&
-		(double) map->members * RP_KEYED_FRACTION < rows)
+		keys * RP_KEYED_FRACTION < rows)
 	{
 		options.params = rp_key_params(query, map, type);
-		rc = SPI_execute_plan_extended(query->plan_keyed, &options);
+		rc = citus ? rp_citus_execute_keyed(query->plan_keyed, &options) :
+			SPI_execute_plan_extended(query->plan_keyed, &options);
 	}
 	else
 		rc = SPI_execute_plan_extended(query->plan_all, &options);
@@ -831,6 +720,14 @@ rp_fetch_batch_rows(RpFetch *fetch)
 	ExecClearTuple(fetch->slot);
 	fetch->unread -= n;
 
+	/*
+	 * A row read back from the store's file is the slot's, allocated in the
+	 * current (SPI's) context, which SPI_finish deletes: the next batch's
+	 * first read would free it again.  Its values are copied; let it go now.
+	 */
+	if (fetch->slot != NULL)
+		ExecClearTuple(fetch->slot);
+
 	rp_fetch_level(fetch, root, fetch->rows, fetch->nrows);
 	if (fetch->unread == 0)
 		rp_fetch_close_store(fetch);
@@ -887,6 +784,7 @@ rp_fetch_begin(RpFetchPlan *plan, ExprContext *econtext)
 	fetch->batchcxt = AllocSetContextCreate(CurrentMemoryContext,
 											"relprefetch fetch batch",
 											ALLOCSET_DEFAULT_SIZES);
+	rp_arena_init(&fetch->arena, fetch->batchcxt);
 	initStringInfo(&fetch->scratch);
 	if (econtext != NULL)
 		RegisterExprContextCallback(econtext, rp_fetch_shutdown,
@@ -952,19 +850,57 @@ rp_linked_rows(RpNode *node, RpGroup *group, RpRow ***rows)
 	return n;
 }
 
+static bool rp_emit_fields(StringInfo out, RpNode *node, RpRow *row,
+						   bool comma);
+
 static void
 rp_emit(StringInfo out, RpNode *node, RpRow *row)
 {
-	bool		comma = node->ncolumns > 0;
+	appendStringInfoCharMacro(out, '{');
+	(void) rp_emit_fields(out, node, row, false);
+	appendStringInfoCharMacro(out, '}');
+}
+
+/*
+ * The keys of row's object, without its braces, after a comma when comma;
+ * returns whether the object has keys so far.  A spread include's keys go
+ * into its parent's object; without a row (NULL), its columns are null,
+ * its to-one includes null and its other includes empty.
+ */
+static bool
+rp_emit_fields(StringInfo out, RpNode *node, RpRow *row, bool comma)
+{
 	int			i;
 
-	appendBinaryStringInfo(out, row->text, row->len);
+	for (i = 0; i < node->ncolumns && row == NULL; i++)
+	{
+		if (comma)
+			appendStringInfoCharMacro(out, ',');
+		comma = true;
+		appendBinaryStringInfo(out, node->columns[i].label,
+							   node->columns[i].labellen);
+		appendBinaryStringInfo(out, "null", 4);
+	}
+	if (node->ncolumns > 0 && row != NULL)
+	{
+		/* the row's own fields, rendered as "{..." */
+		if (comma)
+			appendStringInfoCharMacro(out, ',');
+		appendBinaryStringInfo(out, row->text + 1, row->len - 1);
+		comma = true;
+	}
 	for (i = 0; i < node->nincludes; i++)
 	{
 		RpNode	   *child = node->includes[i];
-		RpGroup    *group = row->groups[i];
+		RpGroup    *group = row != NULL ? row->groups[i] : NULL;
 		RpRow	   *r;
 
+		if (child->spread)
+		{
+			comma = rp_emit_fields(out, child, group ? group->head : NULL,
+								   comma);
+			continue;
+		}
 		if (comma)
 			appendStringInfoCharMacro(out, ',');
 		comma = true;
@@ -1005,7 +941,7 @@ rp_emit(StringInfo out, RpNode *node, RpRow *row)
 			appendStringInfoCharMacro(out, ']');
 		}
 	}
-	appendStringInfoCharMacro(out, '}');
+	return comma;
 }
 
 bool

@@ -32,13 +32,14 @@
 #include "utils/memutils.h"
 #include "utils/plancache.h"
 
+#include "rp_citus.h"
 #include "rp_fetch.h"
 
 /* A plan's list of tables grows by this many */
 #define RP_PLAN_RELIDS_CHUNK	8
 
 static RpNode *rp_plan_node(RpFetchPlan *plan, RpSpec *spec, Oid relid,
-							List **body);
+							List **body, char **where, List **keys);
 
 /* ------------------------------------------------------------------------
  * Planning nodes
@@ -66,14 +67,19 @@ rp_column_names(Relation rel)
 	return buf.data;
 }
 
-/* The columns a node renders: those the spec names, or all */
-static void
+/*
+ * The columns a node renders: those the spec names, or all.  Returns the
+ * object's keys they give (their output names).
+ */
+static List *
 rp_plan_columns(RpNode *node, Relation rel, RpSpec *spec, MemoryContext cxt,
 				List **sql)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	List	   *names = NIL;
+	List	   *aliases;
 	ListCell   *lc;
+	ListCell   *la;
 	int			i;
 
 	if (spec->all_columns)
@@ -83,19 +89,25 @@ rp_plan_columns(RpNode *node, Relation rel, RpSpec *spec, MemoryContext cxt,
 			if (!TupleDescAttr(desc, i)->attisdropped)
 				names = lappend(names, NameStr(TupleDescAttr(desc, i)->attname));
 		}
+		aliases = names;
 	}
 	else
+	{
 		names = spec->columns;
+		aliases = spec->aliases;
+	}
 
 	node->ncolumns = list_length(names);
 	node->columns = MemoryContextAllocZero(cxt, sizeof(RpJsonColumn) *
 										   Max(node->ncolumns, 1));
 	i = 0;
-	foreach(lc, names)
+	forboth(lc, names, la, aliases)
 	{
 		char	   *name = (char *) lfirst(lc);
+		char	   *alias = (char *) lfirst(la);
 		AttrNumber	attnum = get_attnum(node->relid, name);
 		ListCell   *lc2;
+		ListCell   *la2;
 
 		if (attnum <= 0)
 			ereport(ERROR,
@@ -103,19 +115,27 @@ rp_plan_columns(RpNode *node, Relation rel, RpSpec *spec, MemoryContext cxt,
 					 errmsg("column \"%s\" of %s does not exist",
 							name, node->relname),
 					 errhint("Its columns are: %s.", rp_column_names(rel))));
-		foreach(lc2, names)
+		forboth(lc2, names, la2, aliases)
 		{
 			if (lc2 == lc)
 				break;
-			if (strcmp((char *) lfirst(lc2), name) == 0)
+			if (strcmp((char *) lfirst(la2), alias) != 0)
+				continue;
+			if (alias == name && lfirst(la2) == lfirst(lc2))
 				ereport(ERROR,
 						(errcode(ERRCODE_DUPLICATE_COLUMN),
 						 errmsg("column \"%s\" is listed twice in %s",
 								name, spec->context)));
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_COLUMN),
+					 errmsg("output key \"%s\" is given to two columns in %s",
+							alias, spec->context),
+					 errhint("Rename one of them: \"columns\": [{\"%s_2\": \"%s\"}].",
+							 alias, name)));
 		}
 		rp_json_column_init(&node->columns[i++],
 							TupleDescAttr(desc, attnum - 1)->atttypid,
-							name, cxt);
+							alias, cxt);
 		*sql = lappend(*sql, rp_sql_column(name));
 	}
 
@@ -124,7 +144,7 @@ rp_plan_columns(RpNode *node, Relation rel, RpSpec *spec, MemoryContext cxt,
 	{
 		RpSpec	   *include = (RpSpec *) lfirst(lc);
 
-		if (rp_relation_name_matches(names, include->key))
+		if (rp_relation_name_matches(aliases, include->key))
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_COLUMN),
 					 errmsg("%s has the name of a column of %s",
@@ -132,6 +152,7 @@ rp_plan_columns(RpNode *node, Relation rel, RpSpec *spec, MemoryContext cxt,
 					 errhint("Put it under another key, with the relationship in \"path\": {\"include\": {\"%s_obj\": {\"path\": \"%s\"}}}.",
 							 include->key, include->path)));
 	}
+	return list_copy(aliases);
 }
 
 static void
@@ -159,19 +180,153 @@ rp_plan_error_context(void *arg)
 }
 
 /*
- * Plan include index of parent: resolve it, plan its node, and write its
- * queries, keyed by the parent's columns.
+ * A relationship of relid that "order" names: one giving one row, not
+ * through a junction
  */
+static RpRelationship *
+rp_plan_order_step(const RpSpec *spec, const RpOrderItem *item, Oid relid,
+				   const char *name)
+{
+	RpRelationship *r = rp_relation_resolve(relid, name, InvalidOid, NULL);
+
+	if (!r->to_one || r->junction)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"order\" of %s follows \"%s\", which gives several rows",
+						spec->context, name),
+				 errdetail("\"%s\" follows %s; \"order\" may follow only relationships that give one row.",
+						   item->text, r->description)));
+	return r;
+}
+
+/*
+ * The value an item of "order" sorts by, as SQL over the rows of relid
+ * (read as qualifier, or unqualified when NULL): its column, or the
+ * column of the related row its path leads to, read through a join that
+ * shows it under the name as, appended to *joins
+ */
+static char *
+rp_plan_order_value(RpFetchPlan *plan, const RpSpec *spec,
+					const RpOrderItem *item, Oid relid, int step,
+					const char *qualifier, const char *as, StringInfo joins)
+{
+	StringInfoData inner;
+	RpRelationship *r;
+	RpKeyType	key;
+	char	   *table;
+	char	   *value;
+
+	if (step == list_length(item->path))
+	{
+		if (get_attnum(relid, item->column) <= 0)
+		{
+			Relation	rel = relation_open(relid, AccessShareLock);
+			char	   *names = rp_column_names(rel);
+
+			relation_close(rel, AccessShareLock);
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of %s does not exist",
+							item->column, rp_relation_qualified_name(relid)),
+					 errdetail("\"order\" of %s names it in \"%s\".",
+							   spec->context, item->text),
+					 errhint("Its columns are: %s.", names)));
+		}
+		return rp_sql_column_ref(qualifier, item->column);
+	}
+	r = rp_plan_order_step(spec, item, relid,
+						   (const char *) list_nth(item->path, step));
+	rp_plan_add_relid(plan, r->keyed_rel);
+	table = psprintf("?t%d?", step + 1);
+	initStringInfo(&inner);
+	value = rp_plan_order_value(plan, spec, item, r->keyed_rel, step + 1,
+								table, psprintf("?v%d?", step + 1), &inner);
+	memset(&key, 0, sizeof(key));
+	rp_key_pair(&key, r->nkeys, relid, r->source_cols, r->keyed_rel,
+				r->keyed_cols, r->fk->confrelid, r->fk->confkey,
+				CurrentMemoryContext);
+	appendStringInfoString(joins,
+						   rp_sql_related_join(r->keyed_rel, table,
+											   rp_sql_outer_key_values(r->keyed_rel,
+																	   r->keyed_cols,
+																	   &key, table),
+											   value, inner.data,
+											   rp_sql_outer_key_values(relid,
+																	   r->source_cols,
+																	   &key,
+																	   qualifier),
+											   &key, as));
+	return rp_sql_related_ref(as);
+}
+
 static void
-rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec)
+rp_plan_order_error_context(void *arg)
+{
+	errcontext("\"order\" of %s", ((const RpSpec *) arg)->context);
+}
+
+/*
+ * The ORDER BY list of a node over relid: "order", or "order_by"; in
+ * *joins the joins "order" needs after the table (NULL for none)
+ */
+static char *
+rp_plan_order(RpFetchPlan *plan, const RpSpec *spec, Oid relid, char **joins)
+{
+	List	   *items = NIL;
+	ListCell   *lc;
+	StringInfoData buf;
+	ErrorContextCallback callback;
+
+	*joins = NULL;
+	if (spec->order == NIL)
+		return spec->order_by;
+	callback.callback = rp_plan_order_error_context;
+	callback.arg = (void *) spec;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
+	initStringInfo(&buf);
+	foreach(lc, spec->order)
+	{
+		RpOrderItem *item = (RpOrderItem *) lfirst(lc);
+		char	   *as = psprintf("?order%d?", foreach_current_index(lc) + 1);
+
+		/* a name the query's fragments cannot mean as a column */
+		while (get_attnum(relid, as) != InvalidAttrNumber)
+			as = psprintf("?%s", as);
+		items = lappend(items,
+						rp_sql_order_item(rp_plan_order_value(plan, spec, item,
+															  relid, 0, NULL,
+															  as, &buf),
+										  item->desc, item->nulls));
+	}
+	error_context_stack = callback.previous;
+	if (buf.len > 0)
+		*joins = buf.data;
+	return rp_sql_order_list(items);
+}
+
+/*
+ * Plan include index of parent: resolve it, plan its node, and write its
+ * queries, keyed by the parent's columns.  Returns, for an inner include,
+ * its condition on the parent's rows (NULL otherwise), and in *keys the
+ * keys it gives the parent's object.
+ */
+static char *
+rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
+				List **keys)
 {
 	RpRelationship *r;
 	RpConstraint *fk;
 	RpKeyType  *parent_key;
-	List	   *keys;
+	List	   *keyvals;
+	List	   *parentvals;
 	List	   *body;
 	RpNode	   *child;
 	char	   *what;
+	char	   *where;
+	char	   *order_by;
+	char	   *joins;
+	char	   *inner = NULL;
 	ErrorContextCallback callback;
 
 	callback.callback = rp_plan_error_context;
@@ -182,20 +337,33 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec)
 	r = rp_relation_resolve(parent->relid, spec->path, spec->only_target,
 							spec->via);
 	fk = r->fk;
-	if (r->to_one && (spec->order_by != NULL || spec->limit >= 0))
+	if (r->to_one && !spec->typed &&
+		(spec->order_by != NULL || spec->order != NIL || spec->limit >= 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s gives one row, so \"order_by\" and \"limit\" do not apply",
+				 errmsg("%s gives one row, so \"order_by\", \"order\" and \"limit\" do not apply",
 						spec->context),
 				 errdetail("It follows %s.", r->description)));
+	if (spec->spread && !r->to_one)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s gives several rows, so \"spread\" does not apply",
+						spec->context),
+				 errdetail("It follows %s; only a relationship that gives one row can be spread into its parent's object.",
+						   r->description)));
 
-	child = rp_plan_node(plan, spec, r->target, &body);
-	child->to_one = r->to_one;
+	child = rp_plan_node(plan, spec, r->target, &body, &where, keys);
+	/* fetch_children gives arrays, of one row or none for a one-to-one */
+	child->to_one = r->to_one && !spec->typed;
+	child->spread = spec->spread;
 	child->junction = r->junction;
 	child->label = rp_json_label(spec->key ? spec->key : "", plan->cxt,
 								 &child->labellen);
+	if (!spec->spread)
+		*keys = list_make1(spec->key);
 	parent->includes[index] = child;
 	what = psprintf("%s (%s)", spec->context, r->description);
+	order_by = rp_plan_order(plan, spec, r->target, &joins);
 
 	/*
 	 * The parent's columns equal the keyed table's (the target, or the
@@ -208,46 +376,94 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec)
 	rp_key_pair(parent_key, r->nkeys, parent->relid, r->source_cols,
 				r->keyed_rel, r->keyed_cols, fk->confrelid, fk->confkey,
 				plan->cxt);
-	keys = rp_sql_key_values(r->keyed_rel, r->keyed_cols, parent_key);
+	keyvals = rp_sql_key_values(r->keyed_rel, r->keyed_cols, parent_key);
+	parentvals = rp_sql_outer_key_values(parent->relid, r->source_cols,
+										 parent_key, NULL);
 
 	if (r->junction)
 	{
 		RpConstraint *tfk = r->target_fk;
 		List	   *select;
+		List	   *targetvals;
+		char	   *target_inner = NULL;
 
 		rp_plan_add_relid(plan, r->keyed_rel);
 		rp_key_pair(&child->key, tfk->nkeys, r->keyed_rel, tfk->conkey,
-					r->target, tfk->confkey, r->target, tfk->confkey,
+					r->target, r->target_cols, r->target, r->target_cols,
 					plan->cxt);
-		select = list_concat(rp_sql_aliased(keys, "key"),
+		select = list_concat(rp_sql_aliased(keyvals, "key"),
 							 rp_sql_key_columns(r->keyed_rel, tfk->conkey,
 												&child->key, "target"));
 		rp_sql_write_query(&child->links, select, r->keyed_rel, NULL, NULL,
-						   keys, parent_key, NULL, fk->confrelid, what);
+						   keyvals, parent_key, NULL, fk->confrelid, what);
 
 		/* the targets, keyed like the junction's values */
-		keys = rp_sql_key_values(r->target, tfk->confkey, &child->key);
+		targetvals = rp_sql_key_values(r->target, r->target_cols, &child->key);
+		if (spec->inner)
+			target_inner = rp_sql_inner(r->target, targetvals, where,
+										rp_sql_outer_key_values(r->keyed_rel,
+																tfk->conkey,
+																&child->key,
+																NULL),
+										&child->key, -1);
+		if (spec->inner)
+			inner = rp_sql_inner(r->keyed_rel, keyvals, target_inner,
+								 parentvals, parent_key, spec->limit);
+		keyvals = targetvals;
 		fk = tfk;
 	}
-	rp_sql_write_query(&child->query,
-					   list_concat(rp_sql_aliased(keys, "key"), body),
-					   r->target, spec->where, spec->order_by, keys,
-					   &child->key, NULL, fk->confrelid, what);
+	else if (spec->inner)
+		inner = rp_sql_inner(r->target, keyvals, where, parentvals,
+							 &child->key, spec->limit);
+	rp_sql_write_joined(&child->query,
+						list_concat(rp_sql_aliased(keyvals, "key"), body),
+						r->target, joins, where, order_by, keyvals,
+						&child->key, NULL, fk->confrelid, what);
 
 	error_context_stack = callback.previous;
+	return inner;
+}
+
+/*
+ * The keys include spec (which gives keys) adds to an object that has
+ * keys already; an error if one is there
+ */
+static List *
+rp_plan_add_keys(List *keys, List *more, const RpSpec *spec)
+{
+	ListCell   *lc;
+
+	foreach(lc, more)
+	{
+		char	   *key = (char *) lfirst(lc);
+
+		if (rp_relation_name_matches(keys, key))
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_COLUMN),
+					 errmsg("%s brings key \"%s\" into an object that has it already",
+							spec->context, key),
+					 errhint("Rename one of them, with {\"%s_2\": \"column\"} in \"columns\" or another key for the include.",
+							 key)));
+		keys = lappend(keys, key);
+	}
+	return keys;
 }
 
 /*
  * Plan the node that reads relid for spec: its payload and its includes.
  * Returns in *body the select list of the node's query after its key:
- * the payload, then the keys of its includes.
+ * the payload, then the keys of its includes; in *where the WHERE of its
+ * query (the spec's, and the conditions of its inner includes); in *keys
+ * the keys of its object.
  */
 static RpNode *
-rp_plan_node(RpFetchPlan *plan, RpSpec *spec, Oid relid, List **body)
+rp_plan_node(RpFetchPlan *plan, RpSpec *spec, Oid relid, List **body,
+			 char **where, List **keys)
 {
 	RpNode	   *node = palloc0(sizeof(RpNode));
 	Relation	rel;
 	ListCell   *lc;
+	List	   *conds = NIL;
 	int			i;
 	int			k;
 
@@ -267,18 +483,29 @@ rp_plan_node(RpFetchPlan *plan, RpSpec *spec, Oid relid, List **body)
 	node->limit = spec->limit;
 	node->typed = spec->typed;
 	*body = NIL;
+	*keys = NIL;
 	if (spec->typed)
 		*body = lappend(*body, rp_sql_whole_row(rel));
 	else
-		rp_plan_columns(node, rel, spec, plan->cxt, body);
+		*keys = rp_plan_columns(node, rel, spec, plan->cxt, body);
 	relation_close(rel, NoLock);
 
 	node->nincludes = list_length(spec->includes);
 	node->includes = palloc0(sizeof(RpNode *) * Max(node->nincludes, 1));
 	node->include_keyoff = palloc0(sizeof(int) * Max(node->nincludes, 1));
 	foreach(lc, spec->includes)
-		rp_plan_include(plan, node, foreach_current_index(lc),
-						(RpSpec *) lfirst(lc));
+	{
+		RpSpec	   *include = (RpSpec *) lfirst(lc);
+		List	   *more;
+		char	   *inner = rp_plan_include(plan, node,
+											foreach_current_index(lc),
+											include, &more);
+
+		if (inner != NULL)
+			conds = lappend(conds, inner);
+		*keys = rp_plan_add_keys(*keys, more, include);
+	}
+	*where = rp_sql_and(spec->where, conds);
 
 	/* the node's rows carry the values its includes are looked up by */
 	for (i = 0; i < node->nincludes; i++)
@@ -308,9 +535,11 @@ rp_plan_node(RpFetchPlan *plan, RpSpec *spec, Oid relid, List **body)
 
 /* The root node, which reads the parent rows */
 static RpNode *
-rp_plan_root(RpFetchPlan *plan, RpSpec *spec, Oid relid, List **body)
+rp_plan_root(RpFetchPlan *plan, RpSpec *spec, Oid relid, List **body,
+			 char **where)
 {
-	RpNode	   *root = rp_plan_node(plan, spec, relid, body);
+	List	   *keys;
+	RpNode	   *root = rp_plan_node(plan, spec, relid, body, where, &keys);
 
 	root->root = true;
 	return root;
@@ -391,9 +620,18 @@ rp_prepare_query(RpQuery *query, MemoryContext cxt)
 		return;
 	query->plan_all = rp_prepare(query->sql_all, query, 0, 0);
 	query->rowdesc = rp_prepared_rows(query->plan_all, cxt);
+
+	/*
+	 * The keyed query's plan is the same for any keys, but Citus cannot plan
+	 * "= ANY($1)" on its tables without the keys' values: there, a custom
+	 * plan per run, which also sends the query only to the shards that hold
+	 * the keys.
+	 */
 	if (query->sql_keyed != NULL)
 		query->plan_keyed = rp_prepare(query->sql_keyed, query,
 									   query->nparams,
+									   rp_citus_table(query->sized_by) ?
+									   CURSOR_OPT_CUSTOM_PLAN :
 									   CURSOR_OPT_GENERIC_PLAN);
 }
 
@@ -476,6 +714,9 @@ rp_fetch_plan_json(Oid relid, Jsonb *jspec)
 	RpSpec	   *spec;
 	MemoryContext old;
 	List	   *body;
+	char	   *where;
+	char	   *order_by;
+	char	   *joins;
 
 	cachekey = psprintf("J%c%u:%s", rp_fetch_cache_strings_mode(), relid,
 						JsonbToCString(NULL, &jspec->root, VARSIZE(jspec)));
@@ -488,11 +729,12 @@ rp_fetch_plan_json(Oid relid, Jsonb *jspec)
 
 	plan = rp_plan_start(cachekey, hash);
 	old = MemoryContextSwitchTo(plan->cxt);
-	plan->root = rp_plan_root(plan, spec, relid, &body);
-	rp_sql_write_query(&plan->root->query, body, relid, spec->where,
-					   spec->order_by, NIL, NULL,
-					   rp_sql_limit(spec->limit, spec->offset), relid,
-					   psprintf("the rows of %s", plan->root->relname));
+	plan->root = rp_plan_root(plan, spec, relid, &body, &where);
+	order_by = rp_plan_order(plan, spec, relid, &joins);
+	rp_sql_write_joined(&plan->root->query, body, relid, joins, where,
+						order_by, NIL, NULL,
+						rp_sql_limit(spec->limit, spec->offset), relid,
+						psprintf("the rows of %s", plan->root->relname));
 	MemoryContextSwitchTo(old);
 	rp_plan_finish(plan);
 	return plan;
@@ -537,6 +779,7 @@ rp_fetch_plan_children(const RpChildrenArgs *args)
 	Oid			elemtype;
 	MemoryContext old;
 	List	   *body;
+	char	   *where;
 
 	initStringInfo(&cachekey);
 	appendStringInfo(&cachekey, "C%c%u:%u:" INT64_FORMAT "|",
@@ -563,8 +806,8 @@ rp_fetch_plan_children(const RpChildrenArgs *args)
 
 	plan = rp_plan_start(cachekey.data, hash);
 	old = MemoryContextSwitchTo(plan->cxt);
-	plan->root = rp_plan_root(plan, parent, parent_rel, &body);
-	rp_sql_write_query(&plan->root->query, body, parent_rel, parent->where,
+	plan->root = rp_plan_root(plan, parent, parent_rel, &body, &where);
+	rp_sql_write_query(&plan->root->query, body, parent_rel, where,
 					   NULL, NIL, NULL, NULL, parent_rel,
 					   psprintf("the rows of %s", plan->root->relname));
 	plan->child_elemtype = elemtype;

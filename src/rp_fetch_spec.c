@@ -110,6 +110,50 @@ rp_spec_count(const RpSpec *spec, const char *key, JsonbValue *v)
 	return n;
 }
 
+/*
+ * The one key and value of an object given as an element of an array
+ * ("columns": [{"headline": "title"}], "include": [{"c": {...}}]); what
+ * tells the caller what the value is, for the error.
+ */
+static void
+rp_spec_pair(const RpSpec *spec, const char *key, JsonbValue *elem,
+			 const char *what, char **name, JsonbValue *value)
+{
+	JsonbIterator *it = JsonbIteratorInit(elem->val.binary.data);
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			n = 0;
+
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			*name = pnstrdup(v.val.string.val, v.val.string.len);
+			n++;
+		}
+		else if (tok == WJB_VALUE)
+			*value = v;
+	}
+	if (n != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an object in \"%s\" of %s must hold exactly one key, not %d",
+						key, spec->context, n),
+				 errhint("Give each %s its own object, as in [%s].", what,
+						 strcmp(key, "columns") == 0 ?
+						 "\"id\", {\"headline\": \"title\"}" :
+						 "\"author\", {\"comments\": {\"limit\": 3}}")));
+	if (**name == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an output key in \"%s\" of %s must not be empty",
+						key, spec->context)));
+}
+
+/*
+ * "columns": column names, or {"output key": "column"} objects for a
+ * column rendered under another key
+ */
 static void
 rp_spec_columns(RpSpec *spec, JsonbValue *v)
 {
@@ -123,14 +167,250 @@ rp_spec_columns(RpSpec *spec, JsonbValue *v)
 	it = JsonbIteratorInit(v->val.binary.data);
 	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
 	{
+		char	   *alias;
+		char	   *column;
+
 		if (tok != WJB_ELEM)
 			continue;
-		if (elem.type != jbvString)
+		if (elem.type == jbvBinary &&
+			JsonContainerIsObject(elem.val.binary.data))
+		{
+			JsonbValue	value;
+
+			rp_spec_pair(spec, "columns", &elem, "renamed column", &alias,
+						 &value);
+			if (value.type != jbvString)
+				rp_spec_type_error(spec, psprintf("columns\" key \"%s", alias),
+								   &value, "a column name (a string)");
+			column = pnstrdup(value.val.string.val, value.val.string.len);
+		}
+		else if (elem.type == jbvString)
+		{
+			column = pnstrdup(elem.val.string.val, elem.val.string.len);
+			alias = column;
+		}
+		else
 			rp_spec_type_error(spec, "columns", &elem,
-							   "an array of column names");
-		spec->columns = lappend(spec->columns,
-								pnstrdup(elem.val.string.val,
-										 elem.val.string.len));
+							   "an array of column names and {\"key\": \"column\"} objects");
+		spec->columns = lappend(spec->columns, column);
+		spec->aliases = lappend(spec->aliases, alias);
+	}
+}
+
+/* A boolean key: inner, spread */
+static bool
+rp_spec_bool(const RpSpec *spec, const char *key, JsonbValue *v)
+{
+	if (v->type != jbvBool)
+		rp_spec_type_error(spec, key, v, "a boolean");
+	return v->val.boolean;
+}
+
+/* Is word, of len bytes, the keyword kw (case-insensitive)? */
+static bool
+rp_spec_word(const char *word, int len, const char *kw)
+{
+	return len == (int) strlen(kw) && pg_strncasecmp(word, kw, len) == 0;
+}
+
+static void
+rp_spec_order_error(const RpSpec *spec, const char *item, const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("\"order\" of %s has an invalid item \"%s\": %s",
+					spec->context, item, why),
+			 errhint("An item is a column, or relationships joined by \"__\" then \".\" and a column (\"author__country.name\"), then optionally asc or desc and nulls first or nulls last; a name in double quotes may hold any character.")));
+}
+
+static bool
+rp_spec_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * The reference of an item of "order": names separated by ".", each bare
+ * or in double quotes ("" for a quote inside), the last one the column.
+ * The names before it are the path: joined by "." (a schema-qualified
+ * name), bare ones split at "__".  Returns where the reference ends.
+ */
+static const char *
+rp_spec_order_ref(const RpSpec *spec, const char *text, RpOrderItem *item)
+{
+	const char *p = text;
+	StringInfoData name;
+	bool		started = false;
+
+	initStringInfo(&name);
+	for (;;)
+	{
+		StringInfoData seg;
+		bool		quoted = *p == '"';
+
+		initStringInfo(&seg);
+		if (quoted)
+		{
+			for (p++;; p++)
+			{
+				if (*p == '\0')
+					rp_spec_order_error(spec, text,
+										"a quoted name is not terminated");
+				if (*p == '"' && p[1] == '"')
+					appendStringInfoChar(&seg, *p++);
+				else if (*p == '"')
+					break;
+				else
+					appendStringInfoChar(&seg, *p);
+			}
+			p++;
+		}
+		else
+		{
+			while (*p && !rp_spec_space(*p) && *p != '.' && *p != '"')
+				appendStringInfoChar(&seg, *p++);
+		}
+		if (seg.len == 0)
+			rp_spec_order_error(spec, text, "a name is empty");
+		if (*p != '.')
+		{
+			/* the column; what came before is the path's last name */
+			item->column = seg.data;
+			if (started)
+				item->path = lappend(item->path, name.data);
+			return p;
+		}
+		p++;
+		/* a name of the path, or a part of one ("schema.table") */
+		if (started)
+			appendStringInfoChar(&name, '.');
+		started = true;
+		if (quoted)
+			appendStringInfoString(&name, seg.data);
+		else
+		{
+			const char *part = seg.data;
+			const char *sep;
+
+			while ((sep = strstr(part, "__")) != NULL)
+			{
+				appendBinaryStringInfo(&name, part, sep - part);
+				if (name.len == 0)
+					rp_spec_order_error(spec, text,
+										"a relationship name is empty");
+				item->path = lappend(item->path, name.data);
+				initStringInfo(&name);
+				part = sep + 2;
+			}
+			appendStringInfoString(&name, part);
+			if (name.len == 0)
+				rp_spec_order_error(spec, text,
+									"a relationship name is empty");
+		}
+	}
+}
+
+/* One item of "order": [path.]column [asc|desc] [nulls first|last] */
+static RpOrderItem *
+rp_spec_order_item(const RpSpec *spec, const char *text)
+{
+	RpOrderItem *item = palloc0(sizeof(RpOrderItem));
+	const char *words[4];
+	int			lens[4];
+	int			nwords = 0;
+	const char *p = text;
+	int			i = 0;
+
+	item->text = pstrdup(text);
+	while (rp_spec_space(*p))
+		p++;
+	if (*p == '\0')
+		rp_spec_order_error(spec, text, "it is empty");
+	p = rp_spec_order_ref(spec, p, item);
+	for (;;)
+	{
+		while (rp_spec_space(*p))
+			p++;
+		if (*p == '\0')
+			break;
+		if (nwords == 4)
+			rp_spec_order_error(spec, text, "too many words");
+		words[nwords] = p;
+		while (*p && !rp_spec_space(*p))
+			p++;
+		lens[nwords] = p - words[nwords];
+		nwords++;
+	}
+	if (i < nwords && (rp_spec_word(words[i], lens[i], "asc") ||
+					   rp_spec_word(words[i], lens[i], "desc")))
+	{
+		item->desc = rp_spec_word(words[i], lens[i], "desc");
+		i++;
+	}
+	if (i + 1 < nwords && rp_spec_word(words[i], lens[i], "nulls") &&
+		(rp_spec_word(words[i + 1], lens[i + 1], "first") ||
+		 rp_spec_word(words[i + 1], lens[i + 1], "last")))
+	{
+		item->nulls = rp_spec_word(words[i + 1], lens[i + 1], "first") ? 1 : 2;
+		i += 2;
+	}
+	if (i < nwords)
+		rp_spec_order_error(spec, text,
+							"after the column come only asc or desc, then nulls first or nulls last");
+	return item;
+}
+
+/* "order": items separated by commas, in a string or an array of strings */
+static void
+rp_spec_order(RpSpec *spec, JsonbValue *v)
+{
+	List	   *texts = NIL;
+	ListCell   *lc;
+
+	if (v->type == jbvString)
+		texts = list_make1(pnstrdup(v->val.string.val, v->val.string.len));
+	else if (v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data))
+	{
+		JsonbIterator *it = JsonbIteratorInit(v->val.binary.data);
+		JsonbValue	elem;
+		JsonbIteratorToken tok;
+
+		while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+		{
+			if (tok != WJB_ELEM)
+				continue;
+			if (elem.type != jbvString)
+				rp_spec_type_error(spec, "order", &elem,
+								   "a string or an array of strings");
+			texts = lappend(texts, pnstrdup(elem.val.string.val,
+											elem.val.string.len));
+		}
+		if (texts == NIL)
+			rp_spec_order_error(spec, "", "it is empty");
+	}
+	else
+		rp_spec_type_error(spec, "order", v, "a string or an array of strings");
+
+	foreach(lc, texts)
+	{
+		char	   *text = (char *) lfirst(lc);
+		char	   *p;
+		bool		quoted = false;
+
+		/* items are separated by the commas outside double quotes */
+		for (p = text; *p; p++)
+		{
+			if (*p == '"')
+				quoted = !quoted;
+			else if (*p == ',' && !quoted)
+			{
+				*p = '\0';
+				spec->order = lappend(spec->order,
+									  rp_spec_order_item(spec, text));
+				text = p + 1;
+			}
+		}
+		spec->order = lappend(spec->order, rp_spec_order_item(spec, text));
 	}
 }
 
@@ -221,6 +501,45 @@ rp_spec_walk(RpSpec *spec, List *parts, int *depth)
 	return spec;
 }
 
+/* An include of the object form, or an object in the array form */
+static void
+rp_spec_include_object(RpSpec *spec, char *key, JsonbValue *item, int depth)
+{
+	List	   *parts;
+	RpSpec	   *at;
+	RpSpec	   *child;
+	int			d = depth;
+	char	   *path = key;
+	JsonbValue	pathval;
+
+	/* key -> sub-spec, whose path defaults to the key */
+	if (item->type != jbvBinary || !JsonContainerIsObject(item->val.binary.data))
+		rp_spec_type_error(spec, psprintf("include\" key \"%s", key), item,
+						   "an object");
+	if (getKeyJsonValueFromContainer(item->val.binary.data, "path", 4,
+									 &pathval) != NULL &&
+		pathval.type != jbvNull)
+	{
+		RpSpec	   *named = rp_spec_new(rp_spec_context(spec, key));
+
+		path = rp_spec_string(named, "path", &pathval);
+	}
+	parts = rp_spec_path(spec, path);
+	at = rp_spec_walk(spec, parts, &d);
+	child = rp_spec_child(at, key, llast(parts), d + 1);
+	if (child->explicit)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("include \"%s\" of %s is given twice",
+						key, at->context)));
+	child->explicit = true;
+	rp_spec_read(child, item->val.binary.data, false, d + 1);
+}
+
+/*
+ * "include": an array of paths and {"key": sub-spec} objects, output in
+ * the array's order, or an object of key -> sub-spec (jsonb's key order)
+ */
 static void
 rp_spec_includes(RpSpec *spec, JsonbValue *v, int depth)
 {
@@ -234,12 +553,6 @@ rp_spec_includes(RpSpec *spec, JsonbValue *v, int depth)
 	it = JsonbIteratorInit(v->val.binary.data);
 	while ((tok = JsonbIteratorNext(&it, &item, true)) != WJB_DONE)
 	{
-		List	   *parts;
-		RpSpec	   *at;
-		RpSpec	   *child;
-		int			d = depth;
-		char	   *path;
-
 		if (tok == WJB_KEY)
 		{
 			key = pnstrdup(item.val.string.val, item.val.string.len);
@@ -247,46 +560,32 @@ rp_spec_includes(RpSpec *spec, JsonbValue *v, int depth)
 		}
 		if (tok == WJB_ELEM)
 		{
+			List	   *parts;
+			RpSpec	   *at;
+			int			d = depth;
+			char	   *path;
+
+			if (item.type == jbvBinary &&
+				JsonContainerIsObject(item.val.binary.data))
+			{
+				JsonbValue	value;
+
+				rp_spec_pair(spec, "include", &item, "include", &key, &value);
+				rp_spec_include_object(spec, key, &value, depth);
+				continue;
+			}
 			/* array form: every path adds what it names */
 			if (item.type != jbvString)
 				rp_spec_type_error(spec, "include", &item,
-								   "an array of paths (strings)");
+								   "an array of paths (strings) and {\"key\": {...}} objects");
 			path = pnstrdup(item.val.string.val, item.val.string.len);
 			parts = rp_spec_path(spec, path);
 			at = rp_spec_walk(spec, parts, &d);
 			(void) rp_spec_child(at, llast(parts), llast(parts), d + 1);
 			continue;
 		}
-		if (tok != WJB_VALUE)
-			continue;
-
-		/* object form: key -> sub-spec, whose path defaults to the key */
-		if (item.type != jbvBinary || !JsonContainerIsObject(item.val.binary.data))
-			rp_spec_type_error(spec, psprintf("include\" key \"%s", key), &item,
-							   "an object");
-		path = key;
-		{
-			JsonbValue	pathval;
-
-			if (getKeyJsonValueFromContainer(item.val.binary.data, "path", 4,
-											 &pathval) != NULL &&
-				pathval.type != jbvNull)
-			{
-				RpSpec	   *named = rp_spec_new(rp_spec_context(spec, key));
-
-				path = rp_spec_string(named, "path", &pathval);
-			}
-		}
-		parts = rp_spec_path(spec, path);
-		at = rp_spec_walk(spec, parts, &d);
-		child = rp_spec_child(at, key, llast(parts), d + 1);
-		if (child->explicit)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("include \"%s\" of %s is given twice",
-							key, at->context)));
-		child->explicit = true;
-		rp_spec_read(child, item.val.binary.data, false, d + 1);
+		if (tok == WJB_VALUE)
+			rp_spec_include_object(spec, key, &item, depth);
 	}
 }
 
@@ -328,6 +627,8 @@ rp_spec_read(RpSpec *spec, JsonbContainer *container, bool root, int depth)
 			rp_fragment_check(spec->order_by, RP_FRAGMENT_ORDER_BY, key,
 							  spec->context);
 		}
+		else if (strcmp(key, "order") == 0)
+			rp_spec_order(spec, &v);
 		else if (strcmp(key, "limit") == 0)
 			spec->limit = rp_spec_count(spec, key, &v);
 		else if (strcmp(key, "offset") == 0 && root)
@@ -336,17 +637,26 @@ rp_spec_read(RpSpec *spec, JsonbContainer *container, bool root, int depth)
 			rp_spec_includes(spec, &v, depth);
 		else if (strcmp(key, "via") == 0 && !root)
 			spec->via = rp_spec_string(spec, key, &v);
+		else if (strcmp(key, "inner") == 0 && !root)
+			spec->inner = rp_spec_bool(spec, key, &v);
+		else if (strcmp(key, "spread") == 0 && !root)
+			spec->spread = rp_spec_bool(spec, key, &v);
 		else if (strcmp(key, "path") == 0 && !root)
-			continue;			/* read by rp_spec_includes */
+			continue;			/* read by rp_spec_include_object */
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown key \"%s\" in %s", key,
 							spec->context),
 					 errhint("%s",
-							 root ? "The spec's keys are columns, where, order_by, limit, offset and include." :
-							 "An include's keys are path, via, columns, where, order_by, limit and include.")));
+							 root ? "The spec's keys are columns, where, order_by, order, limit, offset and include." :
+							 "An include's keys are path, via, columns, where, order_by, order, limit, inner, spread and include.")));
 	}
+	if (spec->order != NIL && spec->order_by != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s gives both \"order\" and \"order_by\"", spec->context),
+				 errhint("Give one of them: \"order\" names columns, \"order_by\" is an SQL ORDER BY list.")));
 }
 
 /* The spec of a fetch_json call, read and checked */

@@ -33,11 +33,17 @@
 
 #include "rp_fetch.h"
 
-/* A column, cast to as_type when its type is another (a cross-type FK) */
+/*
+ * A column, cast to as_type when its type is another (a cross-type FK);
+ * qualified by qualifier (a table's name or alias) unless NULL
+ */
 static char *
-rp_column_as(Oid relid, AttrNumber attnum, Oid as_type)
+rp_column_as(Oid relid, AttrNumber attnum, Oid as_type, const char *qualifier)
 {
 	char	   *name = (char *) quote_identifier(get_attname(relid, attnum, false));
+
+	if (qualifier != NULL)
+		name = psprintf("%s.%s", quote_identifier(qualifier), name);
 
 	if (rp_column_type(relid, attnum) == getBaseType(as_type))
 		return name;
@@ -65,15 +71,17 @@ rp_collation_name(Oid collation)
  * The values of key's columns cols of relid, as SQL: cast to the key's
  * types and collated as the key when the columns differ.
  */
-List *
-rp_sql_key_values(Oid relid, const AttrNumber *cols, const RpKeyType *key)
+static List *
+rp_key_values(Oid relid, const AttrNumber *cols, const RpKeyType *key,
+			  const char *qualifier)
 {
 	List	   *result = NIL;
 	int			i;
 
 	for (i = 0; i < key->nkeys; i++)
 	{
-		char	   *expr = rp_column_as(relid, cols[i], key->typid[i]);
+		char	   *expr = rp_column_as(relid, cols[i], key->typid[i],
+										qualifier);
 		Oid			collation = rp_column_collation(relid, cols[i]);
 
 		if (OidIsValid(key->collation[i]) && collation != key->collation[i])
@@ -82,6 +90,26 @@ rp_sql_key_values(Oid relid, const AttrNumber *cols, const RpKeyType *key)
 		result = lappend(result, expr);
 	}
 	return result;
+}
+
+List *
+rp_sql_key_values(Oid relid, const AttrNumber *cols, const RpKeyType *key)
+{
+	return rp_key_values(relid, cols, key, NULL);
+}
+
+/*
+ * The same, each column qualified by qualifier, or by relid's name when
+ * NULL: for a query's columns referred to from inside a subquery
+ * (rp_sql_inner, rp_sql_related_join), whose own columns might otherwise
+ * have the same names
+ */
+List *
+rp_sql_outer_key_values(Oid relid, const AttrNumber *cols,
+						const RpKeyType *key, const char *qualifier)
+{
+	return rp_key_values(relid, cols, key,
+						 qualifier ? qualifier : get_rel_name(relid));
 }
 
 /* exprs with aliases of our own, which no ORDER BY can mistake for a column */
@@ -129,6 +157,21 @@ rp_sql_write_query(RpQuery *query, List *select, Oid relid, const char *where,
 				   const char *order_by, List *keys, const RpKeyType *key_types,
 				   const char *tail, Oid sized_by, const char *what)
 {
+	rp_sql_write_joined(query, select, relid, NULL, where, order_by, keys,
+						key_types, tail, sized_by, what);
+}
+
+/*
+ * The same, with joins (of rp_sql_related_join, for "order") after the
+ * table
+ */
+void
+rp_sql_write_joined(RpQuery *query, List *select, Oid relid,
+					const char *joins, const char *where,
+					const char *order_by, List *keys,
+					const RpKeyType *key_types, const char *tail,
+					Oid sized_by, const char *what)
+{
 	StringInfoData head;
 	StringInfoData buf;
 	ListCell   *lc;
@@ -139,7 +182,8 @@ rp_sql_write_query(RpQuery *query, List *select, Oid relid, const char *where,
 	foreach(lc, select)
 		appendStringInfo(&head, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
 						 (char *) lfirst(lc));
-	appendStringInfo(&head, " FROM %s", rp_relation_qualified_name(relid));
+	appendStringInfo(&head, " FROM %s%s", rp_relation_qualified_name(relid),
+					 joins != NULL ? joins : "");
 	if (where != NULL)
 		appendStringInfo(&head, " WHERE (%s\n)", where);
 
@@ -216,7 +260,7 @@ char *
 rp_sql_include_key(Oid relid, AttrNumber attnum, Oid as_type, int position)
 {
 	return psprintf("%s AS \"?include%d?\"",
-					rp_column_as(relid, attnum, as_type), position);
+					rp_column_as(relid, attnum, as_type, NULL), position);
 }
 
 /* " LIMIT n OFFSET m" for the parent rows, or NULL when neither is given */
@@ -228,4 +272,145 @@ rp_sql_limit(int64 limit, int64 offset)
 	return psprintf(" LIMIT %s OFFSET " INT64_FORMAT,
 					limit >= 0 ? psprintf(INT64_FORMAT, limit) : "ALL",
 					offset);
+}
+
+/*
+ * where and each of conds, as one WHERE text for rp_sql_write_query; where
+ * alone when there are no conds, NULL when there is nothing.
+ */
+char *
+rp_sql_and(const char *where, List *conds)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (conds == NIL)
+		return (char *) where;
+	initStringInfo(&buf);
+	if (where != NULL)
+		appendStringInfo(&buf, "(%s\n)", where);
+	foreach(lc, conds)
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? " AND " : "",
+						 (char *) lfirst(lc));
+	return buf.data;
+}
+
+/*
+ * The rows of relid passing where whose columns keys (SQL over relid, in
+ * key's types) equal values (SQL over the rows of the query this goes
+ * into, qualified): SELECT 1 FROM a derived table "?inner?" of those
+ * columns as "?innerN?", and a WHERE matching them.  Only our own names
+ * are visible in the derived table, and where (a WHERE text of relid's
+ * rows, fragments included) sees relid as in its own query.  limit is the
+ * include's (-1 for none): with 0, no parent row has one.
+ */
+char *
+rp_sql_inner(Oid relid, List *keys, const char *where, List *values,
+			 const RpKeyType *key, int64 limit)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	ListCell   *lv;
+
+	if (limit == 0)
+		return pstrdup("false");
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "EXISTS (SELECT 1 FROM (SELECT ");
+	foreach(lc, keys)
+		appendStringInfo(&buf, "%s%s AS \"?inner%d?\"",
+						 foreach_current_index(lc) > 0 ? ", " : "",
+						 (char *) lfirst(lc), foreach_current_index(lc) + 1);
+	appendStringInfo(&buf, " FROM %s", rp_relation_qualified_name(relid));
+	if (where != NULL)
+		appendStringInfo(&buf, " WHERE (%s\n)", where);
+	appendStringInfoString(&buf, ") AS \"?inner?\" WHERE ");
+	forboth(lc, keys, lv, values)
+	{
+		int			i = foreach_current_index(lc);
+
+		appendStringInfo(&buf, "%s\"?inner?\".\"?inner%d?\" %s %s",
+						 i > 0 ? " AND " : "", i + 1,
+						 rp_equality_operator(key->typid[i]),
+						 (char *) lfirst(lv));
+	}
+	appendStringInfoChar(&buf, ')');
+	return buf.data;
+}
+
+/*
+ * A join to the to-one related row of relid, for "order": the row, read
+ * as table (an alias), whose columns keys (SQL over table, in key's types)
+ * equal values (SQL over the rows of the query this goes into, qualified),
+ * giving value (SQL over table, and joins: those it needs in turn):
+ *	LEFT JOIN LATERAL (SELECT <value> AS "<as>" FROM <relid> AS "<table>"
+ *		<joins> WHERE <keys> = <values>) AS "<as>" ON true
+ * The one column it shows is named as, which the caller chooses unlike any
+ * column of the query's table, so that its fragments see its columns
+ * alone.  PostgreSQL turns it into a plain join.
+ */
+char *
+rp_sql_related_join(Oid relid, const char *table, List *keys,
+					const char *value, const char *joins, List *values,
+					const RpKeyType *key, const char *as)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	ListCell   *lv;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, " LEFT JOIN LATERAL (SELECT %s AS %s FROM %s AS %s%s WHERE ",
+					 value, quote_identifier(as),
+					 rp_relation_qualified_name(relid),
+					 quote_identifier(table), joins ? joins : "");
+	forboth(lc, keys, lv, values)
+	{
+		int			i = foreach_current_index(lc);
+
+		appendStringInfo(&buf, "%s%s %s %s", i > 0 ? " AND " : "",
+						 (char *) lfirst(lc),
+						 rp_equality_operator(key->typid[i]),
+						 (char *) lfirst(lv));
+	}
+	appendStringInfo(&buf, ") AS %s ON true", quote_identifier(as));
+	return buf.data;
+}
+
+/* The value a join of rp_sql_related_join gives */
+char *
+rp_sql_related_ref(const char *as)
+{
+	return psprintf("%s.%s", quote_identifier(as), quote_identifier(as));
+}
+
+/* A column, as SQL: its name, qualified by qualifier unless NULL */
+char *
+rp_sql_column_ref(const char *qualifier, const char *name)
+{
+	if (qualifier == NULL)
+		return (char *) quote_identifier(name);
+	return psprintf("%s.%s", quote_identifier(qualifier),
+					quote_identifier(name));
+}
+
+/* One item of an ORDER BY list */
+char *
+rp_sql_order_item(const char *value, bool desc, int nulls)
+{
+	return psprintf("%s%s%s", value, desc ? " DESC" : "",
+					nulls == 1 ? " NULLS FIRST" :
+					nulls == 2 ? " NULLS LAST" : "");
+}
+
+/* An ORDER BY list of items */
+char *
+rp_sql_order_list(List *items)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, items)
+		appendStringInfo(&buf, "%s%s", foreach_current_index(lc) > 0 ? ", " : "",
+						 (char *) lfirst(lc));
+	return buf.data;
 }

@@ -696,6 +696,23 @@ rp_fingerprint(const char *s, int len, RpConstSpan *spans, int *nspans)
 				pos = sc.pos;
 			}
 		}
+		else if (cls & RP_CC_DIGIT)
+		{
+			/* a number, the commonest constant: what rp_lex would find */
+			pos = rp_skip_number(s, len, pos);
+			prev = RP_TOK_CONST;
+			hash = rp_hash_token(hash, "?", 1);
+			rp_note_span(spans, nspans, RP_CONST_LITERAL, start, pos - start);
+		}
+		else if (c == '=' &&
+				 (pos + 1 >= len ||
+				  (rp_char_class[(unsigned char) s[pos + 1]] & RP_CC_OP) == 0))
+		{
+			/* "=" alone, the commonest operator: what rp_lex would find */
+			pos++;
+			prev = RP_TOK_OTHER;
+			hash = rp_hash_token(hash, "=", 1);
+		}
 		else
 		{
 			/* not a word: the rest of rp_lex, then hash what it found */

@@ -39,8 +39,11 @@
 #include "rp_stats.h"
 #include "rp_unit.h"
 
-/* Columns of stats() and info(); the SQL of 0.2.0 has one fewer each */
-#define RP_STATS_COLS			17
+/*
+ * Columns of stats() and info(); the SQL of 0.2.0 has two fewer in stats()
+ * (proof, suggested_call) and one fewer in info()
+ */
+#define RP_STATS_COLS			18
 #define RP_UNIT_QUERIES_COLS	5
 #define RP_INFO_COLS			5
 
@@ -116,10 +119,19 @@ rp_stats_row(const RpStatsSnapshot *snap, void *arg)
 	i++;
 	values[i++] = TimestampTzGetDatum(snap->counters.first_seen);
 	values[i++] = TimestampTzGetDatum(snap->counters.last_seen);
-	if (scan->rsinfo->setDesc->natts >= RP_STATS_COLS)
+	if (scan->rsinfo->setDesc->natts >= RP_STATS_COLS - 1)
 	{
 		values[i] = rp_text_or_null(show_text ? snap->proof : NULL,
 									&nulls[i]);
+		i++;
+	}
+	if (scan->rsinfo->setDesc->natts >= RP_STATS_COLS)
+	{
+		nulls[i] = !show_text || snap->desc.call_len == 0;
+		if (!nulls[i])
+			values[i] = PointerGetDatum(cstring_to_text_with_len(snap->desc.suggestion +
+																 snap->desc.call_start,
+																 snap->desc.call_len));
 		i++;
 	}
 	Assert(i == scan->rsinfo->setDesc->natts);

@@ -32,6 +32,8 @@
  *	- only statements that set the command tag: the extra statements that
  *	  rules add to a client statement are not counted again;
  *	- never in parallel workers: the leader counts the statement once;
+ *	- never in the sessions Citus opens from other nodes (what it sends to
+ *	  its shards is its own work, whatever the client asked);
  *	- never for EXPLAIN without ANALYZE, which does not run the statement.
  * Detection runs no SQL of its own (catalog rows are read directly).  The
  * fetch functions do (rp_fetch_exec.c): their queries have texts of their
@@ -59,6 +61,7 @@
 #include "tcop/utility.h"
 #include "utils/guc.h"
 
+#include "rp_citus.h"
 #include "rp_compat.h"
 #include "rp_fetch.h"
 #include "rp_fingerprint.h"
@@ -76,6 +79,7 @@ typedef struct RpInflight
 	bool		linked;			/* in rp_inflight */
 	bool		pooled;			/* from rp_inflight_pool */
 	MemoryContextCallback callback;
+	RpCaptureReceiver receiver; /* its rows' way to the proof */
 } RpInflight;
 
 /* What relprefetch.track accepts */
@@ -308,6 +312,7 @@ rp_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	if (rp_enabled &&
 		(eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
 		!IsParallelWorker() &&
+		!rp_citus_internal_session() &&
 		queryDesc->plannedstmt->canSetTag &&
 		(text = rp_counted_text(queryDesc, &len)) != NULL)
 	{
@@ -338,8 +343,20 @@ rp_ExecutorRun(RP_EXECUTOR_RUN_ARGS)
 
 	if (rp_require_proof && !dlist_is_empty(&rp_inflight) &&
 		(inflight = rp_inflight_find(queryDesc)) != NULL)
-		rp_proof_capture(queryDesc, rp_unit_current(),
-						 inflight->exec.fingerprint, inflight->exec.seq);
+	{
+		RpCaptureLayout *layout = rp_unit_layout(&inflight->exec);
+		RpCaptureLayout scratch;
+
+		if (layout == NULL)
+		{
+			rp_proof_layout_init(&scratch);
+			layout = &scratch;
+		}
+		if (!rp_proof_capture(queryDesc, &inflight->receiver, layout,
+							  rp_unit_current(), inflight->exec.fingerprint,
+							  inflight->exec.seq))
+			inflight = NULL;
+	}
 
 	if (prev_ExecutorRun)
 		prev_ExecutorRun(RP_EXECUTOR_RUN_PASS);

@@ -85,8 +85,7 @@
 #include "rp_relationship.h"
 
 /* Bounds of what is kept of the rows a unit read */
-#define RP_PROOF_COLUMNS	8	/* columns of one statement */
-#define RP_PROOF_ROWS		1000	/* rows of one statement */
+#define RP_PROOF_ROWS		256 /* rows of one statement */
 #define RP_PROOF_CAPTURES	1024	/* statements of one unit */
 #define RP_PROOF_VALUES		32768	/* values of one unit (256 kB) */
 
@@ -113,19 +112,8 @@ typedef struct RpProofStore
 	uint64		values[RP_PROOF_VALUES];	/* row after row */
 } RpProofStore;
 
-/* The receiver a counted statement's rows go through */
-typedef struct RpCaptureReceiver
-{
-	DestReceiver pub;
-	DestReceiver *inner;		/* where the rows go */
-	QueryDesc  *queryDesc;
-	uint64		unit_id;
-	uint64		fingerprint;
-	uint64		seq;
-	RpCapture  *capture;		/* NULL when nothing is kept */
-} RpCaptureReceiver;
 
-bool		rp_require_proof = false;
+bool		rp_require_proof = true;
 
 static RpProofStore *rp_store = NULL;
 
@@ -148,13 +136,31 @@ rp_hash_int(int64 value)
 	return h != 0 ? h : 1;
 }
 
+/*
+ * A 64-bit hash of bytes, eight at a time: the values hashed are short (a
+ * key in text, a uuid), and every row a statement returns may have some.
+ */
 static inline uint64
 rp_hash_bytes(const char *data, int len, uint64 seed)
 {
-	uint64		h = hash_bytes_extended((const unsigned char *) data, len,
-										seed);
+	uint64		h = seed ^ ((uint64) len * UINT64CONST(0x9e3779b97f4a7c15));
+	uint64		word;
 
-	return h != 0 ? h : 1;
+	while (len >= 8)
+	{
+		memcpy(&word, data, 8);
+		h = (h ^ word) * UINT64CONST(0xff51afd7ed558ccd);
+		h ^= h >> 32;
+		data += 8;
+		len -= 8;
+	}
+	if (len > 0)
+	{
+		word = 0;
+		memcpy(&word, data, len);
+		h = (h ^ word) * UINT64CONST(0xff51afd7ed558ccd);
+	}
+	return rp_hash_int((int64) h);
 }
 
 /* Does text spell an integer of int8's range?  Then *value is it */
@@ -238,25 +244,6 @@ rp_hash_text(const char *s, int len)
 	return rp_hash_bytes(s, len, 0);
 }
 
-/* Is a value of this type looked at? */
-static inline bool
-rp_type_kept(Oid typid)
-{
-	switch (typid)
-	{
-		case INT2OID:
-		case INT4OID:
-		case INT8OID:
-		case OIDOID:
-		case TEXTOID:
-		case VARCHAROID:
-		case UUIDOID:
-			return true;
-		default:
-			return false;
-	}
-}
-
 /* The hash of a value of a kept type; 0 for a null */
 static uint64
 rp_hash_datum(Oid typid, Datum value, bool isnull)
@@ -301,10 +288,10 @@ rp_param_hash(ParamExternData *param)
 
 	if (param->isnull)
 		return 0;
-	if (rp_type_kept(param->ptype))
+	if (rp_proof_type_kept(param->ptype))
 		return rp_hash_datum(param->ptype, param->value, false);
 	elemtype = get_element_type(param->ptype);
-	if (OidIsValid(elemtype) && rp_type_kept(elemtype))
+	if (OidIsValid(elemtype) && rp_proof_type_kept(elemtype))
 	{
 		ArrayType  *array = DatumGetArrayTypeP(param->value);
 		Datum	   *elems;
@@ -377,7 +364,7 @@ rp_plan_keys_walker(Node *node, RpPlanKeys *found)
 	{
 		Const	   *c = (Const *) node;
 
-		if (rp_type_kept(c->consttype))
+		if (rp_proof_type_kept(c->consttype))
 			rp_plan_key_add(found, rp_hash_datum(c->consttype,
 												 c->constvalue,
 												 c->constisnull));
@@ -571,72 +558,25 @@ rp_store_for(uint64 unit_id)
 	return rp_store;
 }
 
-/* Which columns of the rows to keep, and where each comes from */
-static void
-rp_capture_columns(RpCapture *capture, TupleDesc desc, PlannedStmt *stmt)
+/*
+ * Keep one row's values, while the rows go on being kept one after the
+ * other: a nested statement's rows in between (a function called by the
+ * query) end the capture.  Then pass the row on.
+ */
+static pg_noinline bool
+rp_capture_row(RpCaptureReceiver *r, TupleTableSlot *slot)
 {
-	List	   *tlist = stmt->planTree ? stmt->planTree->targetlist : NIL;
+	RpCapture  *capture = r->capture;
 	int			i;
 
-	capture->ncolumns = 0;
-	for (i = 0; i < desc->natts && capture->ncolumns < RP_PROOF_COLUMNS; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-		TargetEntry *tle = NULL;
-		int			c = capture->ncolumns;
-
-		if (att->attisdropped || !rp_type_kept(att->atttypid))
-			continue;
-		if (stmt->commandType == CMD_SELECT && i < list_length(tlist))
-			tle = list_nth_node(TargetEntry, tlist, i);
-		capture->attnum[c] = i + 1;
-		capture->typid[c] = att->atttypid;
-		capture->origin_rel[c] = tle != NULL ? tle->resorigtbl : InvalidOid;
-		capture->origin_col[c] = tle != NULL ? tle->resorigcol : 0;
-		capture->ncolumns++;
-	}
-}
-
-static void
-rp_capture_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
-{
-	RpCaptureReceiver *r = (RpCaptureReceiver *) self;
-	RpProofStore *store = rp_store_for(r->unit_id);
-
-	r->capture = NULL;
-	if (store->ncaptures < RP_PROOF_CAPTURES &&
-		store->nvalues < RP_PROOF_VALUES)
-	{
-		RpCapture  *capture = &store->captures[store->ncaptures];
-
-		rp_capture_columns(capture, typeinfo, r->queryDesc->plannedstmt);
-		if (capture->ncolumns > 0)
-		{
-			capture->fingerprint = r->fingerprint;
-			capture->seq = r->seq;
-			capture->nrows = 0;
-			capture->first = store->nvalues;
-			store->ncaptures++;
-			r->capture = capture;
-		}
-	}
-	r->inner->rStartup(r->inner, operation, typeinfo);
-}
-
-static bool
-rp_capture_receive(TupleTableSlot *slot, DestReceiver *self)
-{
-	RpCaptureReceiver *r = (RpCaptureReceiver *) self;
-	RpCapture  *capture = r->capture;
-
-	if (capture != NULL && capture->nrows < RP_PROOF_ROWS &&
-		rp_store->unit_id == r->unit_id &&
-		rp_store->nvalues + capture->ncolumns <= RP_PROOF_VALUES &&
-		capture->first + capture->nrows * capture->ncolumns ==
+	if (rp_store->unit_id != r->unit_id ||
+		rp_store->nvalues + capture->ncolumns > RP_PROOF_VALUES ||
+		capture->first + capture->nrows * capture->ncolumns !=
 		rp_store->nvalues)
+		r->rows_left = 0;
+	else
 	{
 		uint64	   *out = &rp_store->values[rp_store->nvalues];
-		int			i;
 
 		for (i = 0; i < capture->ncolumns; i++)
 		{
@@ -648,8 +588,31 @@ rp_capture_receive(TupleTableSlot *slot, DestReceiver *self)
 		}
 		rp_store->nvalues += capture->ncolumns;
 		capture->nrows++;
+		r->rows_left--;
 	}
 	return r->inner->receiveSlot(slot, r->inner);
+}
+
+/*
+ * Past the rows kept, a row costs a test and the call it is passed on by:
+ * both ways out are tail calls, so that this needs no frame of its own.
+ */
+static bool
+rp_capture_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	RpCaptureReceiver *r = (RpCaptureReceiver *) self;
+
+	if (unlikely(r->rows_left > 0))
+		return rp_capture_row(r, slot);
+	return r->inner->receiveSlot(slot, r->inner);
+}
+
+static void
+rp_capture_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+	RpCaptureReceiver *r = (RpCaptureReceiver *) self;
+
+	r->inner->rStartup(r->inner, operation, typeinfo);
 }
 
 static void
@@ -663,35 +626,63 @@ rp_capture_shutdown(DestReceiver *self)
 static void
 rp_capture_destroy(DestReceiver *self)
 {
-	/* the receiver lives in the query's memory; the inner one is not ours */
+	/* the receiver is the caller's; the inner one is not ours */
 }
 
 /*
  * Have the rows of this run of queryDesc (a counted statement, execution
  * seq of shape fingerprint in unit unit_id) kept on their way to their
- * destination, until rp_proof_capture_done.  Called before ExecutorRun.
+ * destination, through receiver r, until rp_proof_capture_done.  layout
+ * is the shape's (rp_proof_layout is given it to bring up to date).
+ * Called before ExecutorRun.  Returns false, and leaves the destination
+ * alone, when none of the rows' columns is kept or the unit's store is
+ * full.
  */
-void
-rp_proof_capture(QueryDesc *queryDesc, uint64 unit_id, uint64 fingerprint,
+bool
+rp_proof_capture(QueryDesc *queryDesc, RpCaptureReceiver *r,
+				 RpCaptureLayout *layout, uint64 unit_id, uint64 fingerprint,
 				 uint64 seq)
 {
-	RpCaptureReceiver *r;
+	RpProofStore *store;
+	RpCapture  *capture;
 
-	if (queryDesc->dest == NULL || queryDesc->dest->mydest == DestNone)
-		return;
-	r = MemoryContextAllocZero(queryDesc->estate->es_query_cxt,
-							   sizeof(RpCaptureReceiver));
+	if (queryDesc->dest == NULL || queryDesc->dest->mydest == DestNone ||
+		queryDesc->tupDesc == NULL || queryDesc->tupDesc->natts == 0)
+		return false;
+	layout = rp_proof_layout(layout, queryDesc->tupDesc,
+							 queryDesc->plannedstmt);
+	if (layout->ncolumns == 0)
+		return false;
+	store = rp_store_for(unit_id);
+	if (store->ncaptures >= RP_PROOF_CAPTURES ||
+		store->nvalues >= RP_PROOF_VALUES)
+		return false;
+
+	capture = &store->captures[store->ncaptures++];
+	capture->fingerprint = fingerprint;
+	capture->seq = seq;
+	capture->nrows = 0;
+	capture->first = store->nvalues;
+	capture->ncolumns = layout->ncolumns;
+	memcpy(capture->attnum, layout->attnum,
+		   sizeof(AttrNumber) * layout->ncolumns);
+	memcpy(capture->typid, layout->typid, sizeof(Oid) * layout->ncolumns);
+	memcpy(capture->origin_rel, layout->origin_rel,
+		   sizeof(Oid) * layout->ncolumns);
+	memcpy(capture->origin_col, layout->origin_col,
+		   sizeof(AttrNumber) * layout->ncolumns);
+
 	r->pub.receiveSlot = rp_capture_receive;
 	r->pub.rStartup = rp_capture_startup;
 	r->pub.rShutdown = rp_capture_shutdown;
 	r->pub.rDestroy = rp_capture_destroy;
 	r->pub.mydest = queryDesc->dest->mydest;
 	r->inner = queryDesc->dest;
-	r->queryDesc = queryDesc;
+	r->capture = capture;
 	r->unit_id = unit_id;
-	r->fingerprint = fingerprint;
-	r->seq = seq;
+	r->rows_left = RP_PROOF_ROWS;
 	queryDesc->dest = (DestReceiver *) r;
+	return true;
 }
 
 /* After ExecutorRun: the rows go straight to their destination again */
@@ -936,11 +927,12 @@ rp_proof_describe(const RpProof *proof)
 void
 rp_proof_init(void)
 {
+	rp_proof_columns_init();
 	DefineCustomBoolVariable("relprefetch.require_proof",
 							 "Records a repeat only when its key values came from rows the unit of work read.",
 							 "Off records every repeated query shape, as before version 0.3.0.",
 							 &rp_require_proof,
-							 false,
+							 true,
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);

@@ -19,6 +19,7 @@
 
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "executor/execdesc.h"
 #include "nodes/params.h"
 #include "nodes/plannodes.h"
@@ -30,6 +31,37 @@
 
 /* Executions of one shape kept per unit to prove it by */
 #define RP_PROOF_EXECS		32
+
+/* Columns of one statement's rows kept */
+#define RP_PROOF_COLUMNS	8
+
+/*
+ * Which columns of a query shape's rows are kept (rp_proof_columns.c): made
+ * once per shape, again when the catalogs or the rows' shape change.
+ */
+typedef struct RpCaptureLayout
+{
+	uint64		generation;		/* rp_relation_generation it was made at */
+	int			natts;			/* of the rows; -1 when never made */
+	int			ncolumns;
+	AttrNumber	attnum[RP_PROOF_COLUMNS];	/* in the rows */
+	Oid			typid[RP_PROOF_COLUMNS];
+	Oid			origin_rel[RP_PROOF_COLUMNS];	/* where the column is from */
+	AttrNumber	origin_col[RP_PROOF_COLUMNS];
+} RpCaptureLayout;
+
+/*
+ * The receiver a counted statement's rows go through, in memory of the
+ * caller's (rp_hooks.c keeps one with each execution it counts).
+ */
+typedef struct RpCaptureReceiver
+{
+	DestReceiver pub;
+	DestReceiver *inner;		/* where the rows go */
+	struct RpCapture *capture;	/* in the store; NULL when nothing is kept */
+	uint64		unit_id;
+	int			rows_left;		/* rows still to keep */
+} RpCaptureReceiver;
 
 /* The key values of one execution, hashed; 0 is "unknown" */
 typedef struct RpExecKeys
@@ -60,6 +92,31 @@ typedef bool (*RpColumnFits) (Oid relid, AttrNumber attnum, void *arg);
 /* relprefetch.require_proof */
 extern bool rp_require_proof;
 
+/* Is a value of this type looked at? */
+static inline bool
+rp_proof_type_kept(Oid typid)
+{
+	switch (typid)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case OIDOID:
+		case TEXTOID:
+		case VARCHAROID:
+		case UUIDOID:
+			return true;
+		default:
+			return false;
+	}
+}
+
+static inline void
+rp_proof_layout_init(RpCaptureLayout *layout)
+{
+	layout->natts = -1;
+}
+
 extern void rp_proof_init(void);
 extern bool rp_proof_is_batch(const char *text, const RpConstSpan *spans,
 							  int nspans);
@@ -69,7 +126,11 @@ extern void rp_proof_keys_from_plan(PlannedStmt *stmt, ParamListInfo params,
 extern void rp_proof_keys_from_text(const char *text,
 									const RpConstSpan *spans, int nspans,
 									RpExecKeys *keys);
-extern void rp_proof_capture(QueryDesc *queryDesc, uint64 unit_id,
+extern void rp_proof_columns_init(void);
+extern RpCaptureLayout *rp_proof_layout(RpCaptureLayout *layout,
+										TupleDesc desc, PlannedStmt *stmt);
+extern bool rp_proof_capture(QueryDesc *queryDesc, RpCaptureReceiver *r,
+							 RpCaptureLayout *layout, uint64 unit_id,
 							 uint64 fingerprint, uint64 seq);
 extern void rp_proof_capture_done(QueryDesc *queryDesc);
 extern bool rp_proof_find(uint64 unit_id, uint64 fingerprint,

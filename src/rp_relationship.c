@@ -7,14 +7,19 @@
  * From a table, three kinds of relationship are found:
  *	- forward: a foreign key of the table; gives one related row (or none);
  *	- reverse: a foreign key of another table (or of the same one, for a
- *	  self-reference) that references it; gives any number of rows;
+ *	  self-reference) that references it; gives any number of rows, or
+ *	  one or none when a primary or unique key of the referencing table
+ *	  holds only the foreign key's columns (reverse one-to-one);
  *	- many-to-many: a junction table with a foreign key to this table and
- *	  another one to the target, whose columns together make up the
- *	  junction's primary key or one of its unique keys.
+ *	  another one to the target, whose columns are all part of one of the
+ *	  junction's keys, primary or unique (which may hold other columns:
+ *	  PostgREST's rule).
  * Any of them may be composite (a foreign key of several columns) and
  * self-referencing.  Each kind is made by one constructor below, which
  * sets the properties callers go by (RpRelationship): a new kind is added
- * here alone.
+ * here alone.  A partition has its ancestors' foreign keys as well, and a
+ * simple view its table's relationships, for the columns it shows
+ * (rp_relationship_catalog.c reads both; rp_view_relations below).
  *
  * Names, matched exactly (identifiers as stored, unquoted):
  *	- forward: the FK column (single-column FKs), with or without its
@@ -22,19 +27,22 @@
  *	  bare or schema-qualified, unless the FK references its own table (a
  *	  comment's "parent" is named by its column only; the table's name and
  *	  the constraint's mean its replies);
- *	- reverse: the referencing table's name, bare or schema-qualified, and
- *	  the constraint's name.  A junction table's name means the
- *	  many-to-many relationship, not the junction's rows (those remain
- *	  reachable by the constraint's name);
+ *	- reverse: the referencing table's name, bare or schema-qualified, the
+ *	  constraint's name, and the referenced column of the source
+ *	  (single-column FKs; PostgREST's "country?select=id(name)").  A
+ *	  junction table's name means the many-to-many relationship, not the
+ *	  junction's rows (those remain reachable by the constraint's name);
  *	- many-to-many: the target's name, the junction's name, the junction's
  *	  name without the source table's name and "_" in front of it (Django
  *	  names blog_post.tags' junction "blog_post_tags", so "tags" works),
  *	  the name of the junction's FK to the target and that FK's column,
  *	  with or without "_id".
- * "via" chooses among relationships that share a name: a constraint name,
- * an FK column (with or without "_id"), or a junction table's name; for a
- * many-to-many relationship, the constraint and columns of the junction's
- * FK to the target.
+ * Column names are the source's own (a view's, for a view).  "via" chooses
+ * among relationships that share a name, of any kinds: a constraint name,
+ * a column of the FK on either side (single-column FKs: the referencing
+ * one with or without "_id", or the referenced one), or a junction
+ * table's name; for a many-to-many relationship, the constraint and
+ * columns of the junction's FK to the target.
  *
  * Invalidations: the relcache and the pg_constraint and pg_namespace
  * caches tell of every change that can alter a relationship or its names.
@@ -55,7 +63,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/pg_constraint.h"
-#include "utils/array.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/fmgroids.h"
@@ -68,6 +76,9 @@
 /* What ends a foreign key's column, the field being the rest */
 #define RP_FK_COLUMN_SUFFIX			"_id"
 
+/* Views over views followed, at most */
+#define RP_VIEW_MAX_DEPTH			16
+
 /* Callbacks that rp_relation_on_change can hold */
 #define RP_RELATION_MAX_LISTENERS	4
 
@@ -76,6 +87,11 @@ uint64		rp_relation_generation = 0;
 static RpRelationChangeCallback rp_listeners[RP_RELATION_MAX_LISTENERS];
 static int	rp_nlisteners = 0;
 static bool rp_callbacks_registered = false;
+
+static List *rp_add_column_names(List *names, Oid relid,
+								 const AttrNumber *cols, int n,
+								 bool with_field);
+static List *rp_relation_list_at(Oid relid, int depth);
 
 static void
 rp_relation_changed(Oid relid)
@@ -125,108 +141,10 @@ rp_relation_on_change(RpRelationChangeCallback callback)
 	rp_listeners[rp_nlisteners++] = callback;
 }
 
-/* Read an int2[] column of a pg_constraint row into keys; return its length */
-static int
-rp_read_keys(HeapTuple tuple, TupleDesc desc, int attnum, AttrNumber *keys)
-{
-	bool		isnull;
-	Datum		datum = heap_getattr(tuple, attnum, desc, &isnull);
-	ArrayType  *arr;
-	int			n;
-
-	if (isnull)
-		return 0;
-	arr = DatumGetArrayTypeP(datum);
-	if (ARR_NDIM(arr) != 1 || ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != INT2OID)
-		return 0;
-	n = Min(ARR_DIMS(arr)[0], INDEX_MAX_KEYS);
-	memcpy(keys, ARR_DATA_PTR(arr), n * sizeof(AttrNumber));
-	return n;
-}
-
-/* list_sort comparator: constraints by OID */
-static int
-rp_constraint_oid_cmp(const ListCell *a, const ListCell *b)
-{
-	Oid			oa = ((const RpConstraint *) lfirst(a))->oid;
-	Oid			ob = ((const RpConstraint *) lfirst(b))->oid;
-
-	return (oa > ob) - (oa < ob);
-}
-
 /*
- * Primary key, unique and foreign key constraints of a table (referencing
- * false), or the foreign keys that reference it (referencing true).  Only
- * constraints declared on the table itself: those that partitioning cloned
- * onto partitions are left out.  The caller holds a lock on pg_constraint.
- * The order is fixed: the index's (by name) for a table's own constraints,
- * by OID (the order they were made in) for those that reference it, which
- * a heap scan returns in whatever order pg_constraint's pages hold them.
+ * Are the columns of a and b (two foreign keys of one table) all part of
+ * one of its keys, primary or unique, which may hold other columns too?
  */
-static List *
-rp_relation_constraints(Oid relid, bool referencing)
-{
-	Relation	rel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tuple;
-	List	   *result = NIL;
-
-	rel = table_open(ConstraintRelationId, NoLock);
-	if (referencing)
-	{
-		/* no index on confrelid: a scan of pg_constraint, on a rare path */
-		ScanKeyInit(&key, Anum_pg_constraint_confrelid, BTEqualStrategyNumber,
-					F_OIDEQ, ObjectIdGetDatum(relid));
-		scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
-	}
-	else
-	{
-		ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
-					F_OIDEQ, ObjectIdGetDatum(relid));
-		scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true,
-								  NULL, 1, &key);
-	}
-
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
-		RpConstraint *c;
-		int			i;
-
-		if (OidIsValid(con->conparentid))
-			continue;
-		if (referencing ? con->contype != CONSTRAINT_FOREIGN :
-			(con->contype != CONSTRAINT_PRIMARY &&
-			 con->contype != CONSTRAINT_UNIQUE &&
-			 con->contype != CONSTRAINT_FOREIGN))
-			continue;
-
-		c = palloc0(sizeof(RpConstraint));
-		c->oid = con->oid;
-		c->name = pstrdup(NameStr(con->conname));
-		c->contype = con->contype;
-		c->conrelid = con->conrelid;
-		c->confrelid = con->confrelid;
-		c->nkeys = rp_read_keys(tuple, RelationGetDescr(rel),
-								Anum_pg_constraint_conkey, c->conkey);
-		if (c->contype == CONSTRAINT_FOREIGN)
-			(void) rp_read_keys(tuple, RelationGetDescr(rel),
-								Anum_pg_constraint_confkey, c->confkey);
-		for (i = 0; i < c->nkeys; i++)
-			c->keyset = bms_add_member(c->keyset, c->conkey[i]);
-		if (c->nkeys > 0)
-			result = lappend(result, c);
-	}
-
-	systable_endscan(scan);
-	table_close(rel, NoLock);
-	if (referencing)
-		list_sort(result, rp_constraint_oid_cmp);
-	return result;
-}
-
-/* Do the columns of a and b together make up a primary or unique key? */
 static bool
 rp_pair_is_key(List *constraints, RpConstraint *a, RpConstraint *b)
 {
@@ -239,7 +157,28 @@ rp_pair_is_key(List *constraints, RpConstraint *a, RpConstraint *b)
 
 		if ((key->contype == CONSTRAINT_PRIMARY ||
 			 key->contype == CONSTRAINT_UNIQUE) &&
-			bms_equal(key->keyset, both))
+			bms_is_subset(both, key->keyset))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Does a key of the table, primary or unique, hold only columns of fk?
+ * Then at most one of its rows references a row.
+ */
+static bool
+rp_fk_is_unique(List *constraints, RpConstraint *fk)
+{
+	ListCell   *lc;
+
+	foreach(lc, constraints)
+	{
+		RpConstraint *key = (RpConstraint *) lfirst(lc);
+
+		if ((key->contype == CONSTRAINT_PRIMARY ||
+			 key->contype == CONSTRAINT_UNIQUE) &&
+			bms_is_subset(key->keyset, fk->keyset))
 			return true;
 	}
 	return false;
@@ -306,32 +245,33 @@ rp_add_table_names(List *names, Oid relid)
 char *
 rp_relation_field_name(const RpConstraint *fk)
 {
+	List	   *names = rp_add_column_names(NIL, fk->conrelid, fk->conkey,
+											fk->nkeys, true);
+
+	return names != NIL ? (char *) llast(names) : NULL;
+}
+
+/*
+ * Column attnum of relid, with and without its "_id" suffix (with_field),
+ * when n is 1: a single column
+ */
+static List *
+rp_add_column_names(List *names, Oid relid, const AttrNumber *cols, int n,
+					bool with_field)
+{
 	char	   *attname;
 	size_t		len;
 	size_t		suffix = strlen(RP_FK_COLUMN_SUFFIX);
 
-	if (fk->nkeys != 1 ||
-		(attname = get_attname(fk->conrelid, fk->conkey[0], true)) == NULL)
-		return NULL;
-	len = strlen(attname);
-	if (len <= suffix ||
-		strcmp(attname + len - suffix, RP_FK_COLUMN_SUFFIX) != 0)
-		return attname;
-	return pnstrdup(attname, len - suffix);
-}
-
-/* A single-column FK's column, with and without its "_id" suffix */
-static List *
-rp_add_column_names(List *names, RpConstraint *fk)
-{
-	char	   *field = rp_relation_field_name(fk);
-	char	   *attname;
-
 	/* detection reads the catalogs without locking the tables */
-	if (field == NULL ||
-		(attname = get_attname(fk->conrelid, fk->conkey[0], true)) == NULL)
+	if (n != 1 || (attname = get_attname(relid, cols[0], true)) == NULL)
 		return names;
-	return rp_add_name(rp_add_name(names, attname), field);
+	names = rp_add_name(names, attname);
+	len = strlen(attname);
+	if (with_field && len > suffix &&
+		strcmp(attname + len - suffix, RP_FK_COLUMN_SUFFIX) == 0)
+		names = rp_add_name(names, pnstrdup(attname, len - suffix));
+	return names;
 }
 
 bool
@@ -347,92 +287,118 @@ rp_relation_name_matches(List *names, const char *name)
 	return false;
 }
 
-/* The properties every kind has alike */
-static void
-rp_set_shape(RpRelationship *r)
-{
-	r->self_reference = r->fk->conrelid == r->fk->confrelid;
-	r->composite = r->fk->nkeys > 1;
-	r->nkeys = r->fk->nkeys;
-}
-
+/* A relationship of source, matched on its columns source_cols */
 static RpRelationship *
-rp_forward(Oid relid, RpConstraint *fk)
+rp_relation_new(RpRelationKind kind, Oid source, const AttrNumber *source_cols,
+				RpConstraint *fk)
 {
 	RpRelationship *r = palloc0(sizeof(RpRelationship));
 
-	r->kind = RP_RELATION_FORWARD;
-	r->source = relid;
-	r->target = fk->confrelid;
+	r->kind = kind;
+	r->source = source;
 	r->fk = fk;
+	r->source_cols = source_cols;
+	r->self_reference = rp_relation_same_table(fk->conrelid, fk->confrelid);
+	r->composite = fk->nkeys > 1;
+	r->nkeys = fk->nkeys;
+	return r;
+}
+
+static RpRelationship *
+rp_forward(Oid source, const AttrNumber *cols, RpConstraint *fk)
+{
+	RpRelationship *r = rp_relation_new(RP_RELATION_FORWARD, source, cols, fk);
+
+	r->target = fk->confrelid;
 	r->to_one = true;
-	r->source_cols = fk->conkey;
+	r->own_key = true;
 	r->keyed_rel = r->target;
 	r->keyed_cols = fk->confkey;
-	rp_set_shape(r);
 	/* a self-reference's constraint name means the reverse direction */
 	r->names = !r->self_reference ? list_make1(fk->name) : NIL;
-	r->names = rp_add_column_names(r->names, fk);
+	r->names = rp_add_column_names(r->names, source, cols, fk->nkeys, true);
 	if (!r->self_reference)
 		r->names = rp_add_table_names(r->names, r->target);
 	r->vias = rp_add_column_names(!r->self_reference ? list_make1(fk->name) : NIL,
-								  fk);
+								  source, cols, fk->nkeys, true);
+	r->vias = rp_add_column_names(r->vias, r->target, fk->confkey, fk->nkeys,
+								  false);
 	r->description = psprintf("%s (forward, foreign key %s)",
 							  rp_relation_qualified_name(r->target),
 							  quote_identifier(fk->name));
 	return r;
 }
 
+/*
+ * to_one: a key of the referencing table holds only the foreign key's
+ * columns (reverse one-to-one)
+ */
 static RpRelationship *
-rp_reverse(Oid relid, RpConstraint *fk, bool junction)
+rp_reverse(Oid source, const AttrNumber *cols, RpConstraint *fk,
+		   bool junction, bool to_one)
 {
-	RpRelationship *r = palloc0(sizeof(RpRelationship));
+	RpRelationship *r = rp_relation_new(RP_RELATION_REVERSE, source, cols, fk);
 
-	r->kind = RP_RELATION_REVERSE;
-	r->source = relid;
 	r->target = fk->conrelid;
-	r->fk = fk;
-	r->source_cols = fk->confkey;
+	r->to_one = to_one;
+	r->junction_rows = junction;
 	r->keyed_rel = r->target;
 	r->keyed_cols = fk->conkey;
-	rp_set_shape(r);
 	r->names = list_make1(fk->name);
 	if (!junction)
 		r->names = rp_add_table_names(r->names, r->target);
-	r->vias = rp_add_column_names(list_make1(fk->name), fk);
-	r->description = psprintf("%s (reverse, foreign key %s)",
+	/* the referenced column, PostgREST's "country?select=id(name)" */
+	r->names = rp_add_column_names(r->names, source, cols, fk->nkeys, false);
+	r->vias = rp_add_column_names(list_make1(fk->name), fk->conrelid,
+								  fk->conkey, fk->nkeys, true);
+	r->vias = rp_add_column_names(r->vias, source, cols, fk->nkeys, false);
+	r->description = psprintf("%s (%s, foreign key %s)",
 							  rp_relation_qualified_name(r->target),
+							  to_one ? "reverse one-to-one" : "reverse",
 							  quote_identifier(fk->name));
 	return r;
 }
 
-static RpRelationship *
-rp_many_to_many(Oid relid, RpConstraint *fk, RpConstraint *target_fk)
+/* names with the junction's name less "<table>_" for a table of source's */
+static List *
+rp_add_field_name(List *names, const char *jname, Oid source, Oid referenced)
 {
-	RpRelationship *r = palloc0(sizeof(RpRelationship));
-	Oid			junction = fk->conrelid;
-	char	   *jname = get_rel_name(junction);
-	char	   *sname = get_rel_name(relid);
-	size_t		slen = sname ? strlen(sname) : 0;
+	Oid			tables[2] = {source, referenced};
+	int			i;
 
-	r->kind = RP_RELATION_MANY_TO_MANY;
-	r->source = relid;
+	for (i = 0; i < 2 && jname != NULL; i++)
+	{
+		char	   *sname = get_rel_name(tables[i]);
+		size_t		slen = sname ? strlen(sname) : 0;
+
+		if (sname != NULL && strncmp(jname, sname, slen) == 0 &&
+			jname[slen] == '_' && jname[slen + 1] != '\0')
+			names = rp_add_name(names, pstrdup(jname + slen + 1));
+	}
+	return names;
+}
+
+static RpRelationship *
+rp_many_to_many(Oid source, const AttrNumber *cols, RpConstraint *fk,
+				RpConstraint *target_fk)
+{
+	RpRelationship *r = rp_relation_new(RP_RELATION_MANY_TO_MANY, source,
+										cols, fk);
+	Oid			junction = fk->conrelid;
+
 	r->target = target_fk->confrelid;
-	r->fk = fk;
 	r->target_fk = target_fk;
+	r->target_cols = target_fk->confkey;
 	r->junction = true;
-	r->source_cols = fk->confkey;
 	r->keyed_rel = junction;
 	r->keyed_cols = fk->conkey;
-	rp_set_shape(r);
 	r->names = rp_add_table_names(NIL, r->target);
 	r->names = rp_add_table_names(r->names, junction);
-	if (jname != NULL && sname != NULL &&
-		strncmp(jname, sname, slen) == 0 && jname[slen] == '_' &&
-		jname[slen + 1] != '\0')
-		r->names = rp_add_name(r->names, pstrdup(jname + slen + 1));
+	r->names = rp_add_field_name(r->names, get_rel_name(junction), source,
+								 fk->confrelid);
 	r->names = rp_add_column_names(rp_add_name(r->names, target_fk->name),
-								   target_fk);
+								   junction, target_fk->conkey,
+								   target_fk->nkeys, true);
 
 	/*
 	 * the junction's FK to the target tells apart the two ways of a junction
@@ -440,7 +406,8 @@ rp_many_to_many(Oid relid, RpConstraint *fk, RpConstraint *target_fk)
 	 */
 	r->vias = rp_add_table_names(NIL, junction);
 	r->vias = rp_add_column_names(rp_add_name(r->vias, target_fk->name),
-								  target_fk);
+								  junction, target_fk->conkey,
+								  target_fk->nkeys, true);
 	r->description = psprintf("%s (many-to-many through %s, foreign keys %s and %s)",
 							  rp_relation_qualified_name(r->target),
 							  rp_relation_qualified_name(junction),
@@ -450,22 +417,76 @@ rp_many_to_many(Oid relid, RpConstraint *fk, RpConstraint *target_fk)
 }
 
 /*
- * Every relationship of table relid: forward ones first, then for each
- * table referencing it, the many-to-many ones through it and the reverse
- * one.
+ * The relationships of a view that qualifies (rp_relationship_catalog.c):
+ * those of the relation it reads, base, whose columns on the view's side
+ * it shows (map: the base column of each of its columns), matched on its
+ * own columns.
  */
-List *
-rp_relation_list(Oid relid)
+static List *
+rp_view_relations(Oid view, Oid base, const AttrNumber *map, int natts,
+				  int depth)
 {
 	List	   *result = NIL;
 	ListCell   *lc;
+
+	foreach(lc, rp_relation_list_at(base, depth + 1))
+	{
+		RpRelationship *r = (RpRelationship *) lfirst(lc);
+		AttrNumber *cols = palloc0(sizeof(AttrNumber) * r->nkeys);
+		int			i;
+		int			j;
+
+		for (i = 0; i < r->nkeys; i++)
+		{
+			for (j = 0; j < natts && map[j] != r->source_cols[i]; j++)
+				;
+			if (j == natts)
+				break;
+			cols[i] = j + 1;
+		}
+		if (i < r->nkeys)
+			continue;			/* the view does not show its columns */
+		if (r->kind == RP_RELATION_FORWARD)
+			result = lappend(result, rp_forward(view, cols, r->fk));
+		else if (r->kind == RP_RELATION_REVERSE)
+			result = lappend(result,
+							 rp_reverse(view, cols, r->fk,
+										!rp_relation_name_matches(r->names,
+																  get_rel_name(r->target)),
+										r->to_one));
+		else
+			result = lappend(result,
+							 rp_many_to_many(view, cols, r->fk, r->target_fk));
+	}
+	return result;
+}
+
+/*
+ * Every relationship of table relid: forward ones first, then for each
+ * table referencing it, the many-to-many ones through it and the reverse
+ * one.  A view that qualifies has its relation's (rp_view_relations);
+ * depth counts the views on the way, so that a broken chain cannot loop.
+ */
+static List *
+rp_relation_list_at(Oid relid, int depth)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+	Oid			base;
+	AttrNumber *map;
+	int			natts;
+
+	check_stack_depth();
+	if (depth < RP_VIEW_MAX_DEPTH &&
+		rp_relation_view_columns(relid, &base, &map, &natts))
+		return rp_view_relations(relid, base, map, natts, depth);
 
 	foreach(lc, rp_relation_constraints(relid, false))
 	{
 		RpConstraint *fk = (RpConstraint *) lfirst(lc);
 
 		if (fk->contype == CONSTRAINT_FOREIGN)
-			result = lappend(result, rp_forward(relid, fk));
+			result = lappend(result, rp_forward(relid, fk->conkey, fk));
 	}
 
 	foreach(lc, rp_relation_constraints(relid, true))
@@ -486,6 +507,9 @@ rp_relation_list(Oid relid)
 		}
 		if (fk == NULL)
 			continue;
+		/* referencing an ancestor of partition relid, as relid's columns */
+		fk->confrelid = ref->confrelid;
+		memcpy(fk->confkey, ref->confkey, sizeof(AttrNumber) * fk->nkeys);
 		foreach(lc2, theirs)
 		{
 			RpConstraint *other = (RpConstraint *) lfirst(lc2);
@@ -493,11 +517,93 @@ rp_relation_list(Oid relid)
 			if (other != fk && other->contype == CONSTRAINT_FOREIGN &&
 				rp_pair_is_key(theirs, fk, other))
 			{
-				result = lappend(result, rp_many_to_many(relid, fk, other));
+				result = lappend(result,
+								 rp_many_to_many(relid, fk->confkey, fk, other));
 				junction = true;
 			}
 		}
-		result = lappend(result, rp_reverse(relid, fk, junction));
+		result = lappend(result,
+						 rp_reverse(relid, fk->confkey, fk, junction,
+									rp_fk_is_unique(theirs, fk)));
+	}
+	return result;
+}
+
+List *
+rp_relation_list(Oid relid)
+{
+	return rp_relation_list_at(relid, 0);
+}
+
+/*
+ * r, led to view, a view over its target that qualifies: NULL if the view
+ * does not show the target's columns r is matched on.  Named by the
+ * view's name alone, so that a view's coming cannot make a name that
+ * meant the table's relationship ambiguous.
+ */
+static RpRelationship *
+rp_view_target(const RpRelationship *r, Oid view)
+{
+	Oid			base;
+	AttrNumber *map;
+	int			natts;
+	const AttrNumber *cols = r->junction ? r->target_cols : r->keyed_cols;
+	AttrNumber *mapped = palloc0(sizeof(AttrNumber) * r->nkeys);
+	RpRelationship *v;
+	int			i;
+	int			j;
+
+	if (!rp_relation_view_columns(view, &base, &map, &natts))
+		return NULL;
+	for (i = 0; i < r->nkeys; i++)
+	{
+		for (j = 0; j < natts && map[j] != cols[i]; j++)
+			;
+		if (j == natts)
+			return NULL;
+		mapped[i] = j + 1;
+	}
+	v = palloc(sizeof(RpRelationship));
+	*v = *r;
+	v->target = view;
+	v->target_view = true;
+	if (r->junction)
+		v->target_cols = mapped;
+	else
+	{
+		v->keyed_rel = view;
+		v->keyed_cols = mapped;
+	}
+	v->names = rp_add_table_names(NIL, view);
+	v->description = psprintf("%s (a view of %s)",
+							  rp_relation_qualified_name(view),
+							  r->description);
+	return v;
+}
+
+/*
+ * relations, and each of them again led to every view over its target
+ * that qualifies and shows its columns.  For the fetch functions only:
+ * views are opened (detection locks no table).
+ */
+static List *
+rp_add_view_targets(List *relations)
+{
+	List	   *result = list_copy(relations);
+	ListCell   *lc;
+
+	foreach(lc, relations)
+	{
+		RpRelationship *r = (RpRelationship *) lfirst(lc);
+		ListCell   *lc2;
+
+		foreach(lc2, rp_relation_views_over(r->target))
+		{
+			RpRelationship *v = rp_view_target(r, lfirst_oid(lc2));
+
+			if (v != NULL)
+				result = lappend(result, v);
+		}
 	}
 	return result;
 }
@@ -518,6 +624,57 @@ rp_relation_find(List *relationships, RpRelationKind kind, Oid fk,
 			return r;
 	}
 	return NULL;
+}
+
+/*
+ * Is name r's referenced column (single-column keys)?  It names and
+ * chooses r, but reads as a column: hints and short names leave it out.
+ */
+static bool
+rp_is_referenced_column(const RpRelationship *r, const char *name, bool via)
+{
+	char	   *referenced;
+	char	   *referencing;
+
+	if (r->nkeys != 1 || r->kind == RP_RELATION_MANY_TO_MANY)
+		return false;
+	if (r->kind == RP_RELATION_FORWARD)
+	{
+		referenced = get_attname(r->fk->confrelid, r->fk->confkey[0], true);
+		referencing = get_attname(r->source, r->source_cols[0], true);
+	}
+	else
+	{
+		referenced = get_attname(r->source, r->source_cols[0], true);
+		referencing = get_attname(r->fk->conrelid, r->fk->conkey[0], true);
+	}
+
+	/*
+	 * among the names, only a reverse relationship's; among the vias, a name
+	 * both columns have is the referencing column's too
+	 */
+	if (!via)
+		return r->kind == RP_RELATION_REVERSE && referenced != NULL &&
+			strcmp(referenced, name) == 0;
+	return referenced != NULL && strcmp(referenced, name) == 0 &&
+		(referencing == NULL || strcmp(referencing, name) != 0);
+}
+
+/* Has r a name other than its constraint's and its referenced column? */
+static bool
+rp_has_other_name(const RpRelationship *r)
+{
+	ListCell   *lc;
+
+	foreach(lc, r->names)
+	{
+		const char *name = (const char *) lfirst(lc);
+
+		if (strcmp(name, r->fk->name) != 0 &&
+			!rp_is_referenced_column(r, name, false))
+			return true;
+	}
+	return false;
 }
 
 /* "author_id / author / blog_author: public.blog_author (forward, ...)" */
@@ -541,9 +698,10 @@ rp_relations_hint(List *relations, bool vias)
 			char	   *name = (char *) lfirst(lc2);
 
 			/* the bare names read best; the others are in the README */
-			if (!vias && (strchr(name, '.') != NULL ||
-						  (strcmp(name, r->fk->name) == 0 &&
-						   list_length(r->names) > 1)))
+			if (rp_is_referenced_column(r, name, vias) ||
+				(!vias && (strchr(name, '.') != NULL ||
+						   (strcmp(name, r->fk->name) == 0 &&
+							rp_has_other_name(r)))))
 				continue;
 			appendStringInfo(&buf, "%s%s", n++ > 0 ? " / " : "", name);
 		}
@@ -561,7 +719,7 @@ RpRelationship *
 rp_relation_resolve(Oid relid, const char *name, Oid only_target,
 					const char *via)
 {
-	List	   *all = rp_relation_list(relid);
+	List	   *all = rp_add_view_targets(rp_relation_list(relid));
 	List	   *named = NIL;
 	List	   *chosen = NIL;
 	ListCell   *lc;
@@ -737,7 +895,9 @@ rp_relation_short_name(const RpRelationship *r)
 		ListCell   *lc2;
 		int			matches = 0;
 
-		if (strchr(name, '.') != NULL || strlen(name) >= strlen(best))
+		/* a reverse one by the referenced column reads as a column */
+		if (strchr(name, '.') != NULL || strlen(name) >= strlen(best) ||
+			rp_is_referenced_column(r, name, false))
 			continue;
 		foreach(lc2, all)
 			matches += rp_relation_name_matches(((RpRelationship *) lfirst(lc2))->names,

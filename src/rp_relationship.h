@@ -70,13 +70,19 @@ typedef struct RpRelationship
 
 	/* properties, for callers */
 	bool		to_one;			/* gives one related row or none */
+	bool		own_key;		/* fk is the source's own (to_one too) */
 	bool		junction;		/* through a junction table (keyed_rel) */
 	bool		self_reference; /* fk references the table it is on */
+	bool		junction_rows;	/* reverse: the rows of a junction table */
 	bool		composite;		/* fk has several columns */
 	int			nkeys;			/* columns of fk */
 	const AttrNumber *source_cols;
 	Oid			keyed_rel;
 	const AttrNumber *keyed_cols;
+	const AttrNumber *target_cols;	/* many-to-many: the target's columns
+									 * target_fk's columns equal */
+	bool		target_view;	/* the target is a view over the table the
+								 * foreign key names */
 
 	List	   *names;			/* what the relationship is called (char *) */
 	List	   *vias;			/* what "via" may name to choose it */
@@ -97,6 +103,11 @@ extern void rp_relationship_init(void);
 extern void rp_relation_on_change(RpRelationChangeCallback callback);
 
 extern List *rp_relation_list(Oid relid);
+extern List *rp_relation_constraints(Oid relid, bool referencing);
+extern bool rp_relation_view_columns(Oid relid, Oid *base, AttrNumber **map,
+									 int *natts);
+extern bool rp_relation_same_table(Oid a, Oid b);
+extern List *rp_relation_views_over(Oid relid);
 extern RpRelationship *rp_relation_resolve(Oid relid, const char *name,
 										   Oid only_target, const char *via);
 extern RpRelationship *rp_relation_for_lookup(Oid relid, Bitmapset *attnos,

@@ -419,16 +419,19 @@ rp_set_text(RpStatsEntry *entry, int slot, const char *text)
 }
 
 /*
- * A shape has reached the threshold in a unit: count the unit, the calls so
- * far and their time, and keep the latest description of the repeat.
+ * Count a unit's repeat in the shared table: calls executions so far,
+ * taking total_time ms, described by info; sets *removals to the stats
+ * removals count it was recorded at.  When info is NULL, an existing
+ * entry's description is kept, and if there is no entry nothing is done
+ * and false is returned, for the caller to describe the repeat and call
+ * again (describing costs more than the rest, and is done outside the
+ * lock).
  */
-uint64
+bool
 rp_stats_record_repeat(const RpStatsKey *key, int64 calls, double total_time,
 					   TimestampTz now, const RpRepeatInfo *info,
-					   RpStatsRef *ref)
+					   RpStatsRef *ref, uint64 *removals)
 {
-	uint64		gen;
-
 	RpStatsEntry *entry;
 
 	Assert(rp_stats_available());
@@ -438,6 +441,11 @@ rp_stats_record_repeat(const RpStatsKey *key, int64 calls, double total_time,
 	entry = rp_entry_find(key, ref);
 	if (entry == NULL)
 	{
+		if (info == NULL)
+		{
+			LWLockRelease(rp_shared->lock);
+			return false;
+		}
 		entry = rp_entry_create(key, now);
 		*ref = entry;
 	}
@@ -451,16 +459,19 @@ rp_stats_record_repeat(const RpStatsKey *key, int64 calls, double total_time,
 	entry->usage += 1.0;
 	SpinLockRelease(&entry->mutex);
 
-	entry->queryid = info->queryid;
-	entry->desc = info->desc;
-	strlcpy(entry->proof, info->proof ? info->proof : "",
-			sizeof(entry->proof));
-	rp_set_text(entry, 0, info->query);
-	rp_set_text(entry, 1, info->source_query);
+	if (info != NULL)
+	{
+		entry->queryid = info->queryid;
+		entry->desc = info->desc;
+		strlcpy(entry->proof, info->proof ? info->proof : "",
+				sizeof(entry->proof));
+		rp_set_text(entry, 0, info->query);
+		rp_set_text(entry, 1, info->source_query);
+	}
 
-	gen = pg_atomic_read_u64(&rp_shared->removals);
+	*removals = pg_atomic_read_u64(&rp_shared->removals);
 	LWLockRelease(rp_shared->lock);
-	return gen;
+	return true;
 }
 
 /*

@@ -44,8 +44,10 @@ typedef struct RpCounters
 
 /*
  * What a repeat is about: the relation it reads, the foreign key it
- * follows and the call that would replace it (empty strings when unknown).
- * Kept as it is in shared memory and in the stats file.
+ * follows and the advice to replace it (empty strings when unknown).  The
+ * advice holds, from byte call_start and call_len bytes long, the SQL call
+ * that replaces the loop (call_len 0 when there is none).  Kept as it is
+ * in shared memory; the stats file keeps the same fields.
  */
 typedef struct RpRepeatDesc
 {
@@ -53,6 +55,8 @@ typedef struct RpRepeatDesc
 	char		relation[RP_RELATION_LEN];
 	char		foreign_key[NAMEDATALEN];
 	char		suggestion[RP_SUGGESTION_LEN];
+	uint16		call_start;
+	uint16		call_len;
 } RpRepeatDesc;
 
 /* What a detection knows about the repeated statement, besides counters */
@@ -97,10 +101,10 @@ typedef struct RpStatsEntry *RpStatsRef;
 
 extern void rp_stats_init(void);
 extern bool rp_stats_available(void);
-extern uint64 rp_stats_record_repeat(const RpStatsKey *key, int64 calls,
-									 double total_time, TimestampTz now,
-									 const RpRepeatInfo *info,
-									 RpStatsRef *ref);
+extern bool rp_stats_record_repeat(const RpStatsKey *key, int64 calls,
+								   double total_time, TimestampTz now,
+								   const RpRepeatInfo *info,
+								   RpStatsRef *ref, uint64 *removals);
 extern bool rp_stats_add(const RpStatsKey *key, uint64 gen, int64 calls,
 						 double ms, int64 repeats, TimestampTz now,
 						 RpStatsRef *ref, uint64 *removals);

@@ -8,9 +8,10 @@
  * survive clean restarts.  After a crash the server starts with an empty
  * table, as pg_stat_statements does.  The file ends with a CRC; a file that
  * is truncated, corrupted or of another format is ignored with a LOG line.
- * Format 2 (version 0.3.0) adds, after the header, the count of unproven
- * repeats and, after each entry's texts, its proof; format 1 files
- * (version 0.2.0) are still read.
+ * Format 2 adds, after the header, the count of unproven repeats and,
+ * after each entry's texts, its proof; format 3 (version 0.3.0), after
+ * the proof, where the suggested call is in the suggestion.  Format 1
+ * (version 0.2.0) and 2 files are still read.
  *
  * rp_stats_load runs while shared memory is set up, under
  * AddinShmemInitLock; rp_stats_save at the postmaster's shutdown, when no
@@ -31,7 +32,17 @@
 #define RP_STATS_FILE		PGSTAT_STAT_PERMANENT_DIRECTORY "/relprefetch.stat"
 #define RP_STATS_FILE_TMP	RP_STATS_FILE ".tmp"
 #define RP_FILE_MAGIC		0x52504653	/* "RPFS" */
-#define RP_FILE_FORMAT		2	/* 2: unproven, and each entry's proof */
+#define RP_FILE_FORMAT		3	/* 2: unproven, and each entry's proof; 3:
+								 * where its call is */
+
+/* The description of a repeat as every format keeps it */
+typedef struct RpFileDesc
+{
+	Oid			relid;
+	char		relation[RP_RELATION_LEN];
+	char		foreign_key[NAMEDATALEN];
+	char		suggestion[RP_SUGGESTION_LEN];
+} RpFileDesc;
 
 /* Fixed part of an entry in the stats file; texts follow it */
 typedef struct RpFileEntry
@@ -40,10 +51,17 @@ typedef struct RpFileEntry
 	RpCounters	counters;
 	double		usage;
 	uint64		queryid;
-	RpRepeatDesc desc;			/* same layout as format 1's four fields */
+	RpFileDesc	desc;
 	int32		query_len;
 	int32		source_len;
 } RpFileEntry;
+
+/* Where the call is in the suggestion (format 3), after the proof */
+typedef struct RpFileCall
+{
+	uint16		start;
+	uint16		len;
+} RpFileCall;
 
 typedef struct RpFileHeader
 {
@@ -102,13 +120,22 @@ rp_stats_save(void)
 		const char *query = rp_entry_text(entry, 0);
 		const char *source = rp_entry_text(entry, 1);
 		int32		proof_len = strlen(entry->proof);
+		RpFileCall	call;
 
 		memset(&fe, 0, sizeof(fe));
 		fe.key = entry->key;
 		fe.counters = entry->counters;
 		fe.usage = entry->usage;
 		fe.queryid = entry->queryid;
-		fe.desc = entry->desc;
+		fe.desc.relid = entry->desc.relid;
+		memcpy(fe.desc.relation, entry->desc.relation,
+			   sizeof(fe.desc.relation));
+		memcpy(fe.desc.foreign_key, entry->desc.foreign_key,
+			   sizeof(fe.desc.foreign_key));
+		memcpy(fe.desc.suggestion, entry->desc.suggestion,
+			   sizeof(fe.desc.suggestion));
+		call.start = entry->desc.call_start;
+		call.len = entry->desc.call_len;
 		fe.query_len = entry->query_len;
 		fe.source_len = entry->source_len;
 
@@ -118,12 +145,14 @@ rp_stats_save(void)
 			COMP_CRC32C(crc, source, fe.source_len);
 		COMP_CRC32C(crc, &proof_len, sizeof(proof_len));
 		COMP_CRC32C(crc, entry->proof, proof_len);
+		COMP_CRC32C(crc, &call, sizeof(call));
 		if (fwrite(&fe, sizeof(fe), 1, file) != 1 ||
 			fwrite(query, 1, fe.query_len, file) != (size_t) fe.query_len ||
 			(fe.source_len > 0 &&
 			 fwrite(source, 1, fe.source_len, file) != (size_t) fe.source_len) ||
 			fwrite(&proof_len, sizeof(proof_len), 1, file) != 1 ||
-			fwrite(entry->proof, 1, proof_len, file) != (size_t) proof_len)
+			fwrite(entry->proof, 1, proof_len, file) != (size_t) proof_len ||
+			fwrite(&call, sizeof(call), 1, file) != 1)
 			goto error;
 	}
 
@@ -232,7 +261,7 @@ rp_stats_load_buffer(const char *buf, Size size)
 		memcpy(&header, buf, sizeof(header));
 		if (header.magic != RP_FILE_MAGIC)
 			problem = "it is not a relprefetch statistics file";
-		else if (header.format != RP_FILE_FORMAT && header.format != 1)
+		else if (header.format < 1 || header.format > RP_FILE_FORMAT)
 			problem = "it was written by another version of relprefetch";
 		else if (!EQ_CRC32C(crc, stored_crc))
 			problem = "its checksum does not match: the file is corrupted";
@@ -268,6 +297,7 @@ rp_stats_load_buffer(const char *buf, Size size)
 		char	   *source = NULL;
 		int32		proof_len = 0;
 		const char *proof = "";
+		RpFileCall	call = {0, 0};
 
 		if (pos + sizeof(fe) > size - sizeof(pg_crc32c))
 			break;
@@ -296,6 +326,15 @@ rp_stats_load_buffer(const char *buf, Size size)
 			proof = pnstrdup(buf + pos, proof_len);
 			pos += proof_len;
 		}
+		if (header.format >= 3)
+		{
+			if (pos + sizeof(call) > size - sizeof(pg_crc32c))
+				break;
+			memcpy(&call, buf + pos, sizeof(call));
+			pos += sizeof(call);
+			if (call.start + call.len >= RP_SUGGESTION_LEN)
+				call.len = 0;
+		}
 
 		/* names were NUL-terminated when written; make sure of it */
 		fe.desc.relation[sizeof(fe.desc.relation) - 1] = '\0';
@@ -309,7 +348,15 @@ rp_stats_load_buffer(const char *buf, Size size)
 			entry->counters = fe.counters;
 			entry->usage = fe.usage;
 			entry->queryid = fe.queryid;
-			entry->desc = fe.desc;
+			entry->desc.relid = fe.desc.relid;
+			memcpy(entry->desc.relation, fe.desc.relation,
+				   sizeof(entry->desc.relation));
+			memcpy(entry->desc.foreign_key, fe.desc.foreign_key,
+				   sizeof(entry->desc.foreign_key));
+			memcpy(entry->desc.suggestion, fe.desc.suggestion,
+				   sizeof(entry->desc.suggestion));
+			entry->desc.call_start = call.start;
+			entry->desc.call_len = call.len;
 			strlcpy(entry->proof, proof, sizeof(entry->proof));
 			rp_set_text(entry, 0, query);
 			rp_set_text(entry, 1, source);

@@ -37,6 +37,7 @@
 
 #include "access/transam.h"
 #include "access/xact.h"
+#include "common/hashfn.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
@@ -48,8 +49,9 @@
 #include "utils/timestamp.h"
 
 #include "rp_describe.h"
-#include "rp_fingerprint.h"
 #include "rp_compat.h"
+#include "rp_fingerprint.h"
+#include "rp_relationship.h"
 #include "rp_stats.h"
 #include "rp_unit.h"
 
@@ -267,6 +269,9 @@ rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 
 	q->unit_id = 0;
 	q->ref = NULL;
+	q->described = 0;
+	q->fits_relid = InvalidOid;
+	rp_proof_layout_init(&q->layout);
 	q->execs = NULL;
 
 	/* keep what the view shows of a query: the server's query text size */
@@ -277,6 +282,7 @@ rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 	memcpy(q->text, text, len);
 	q->text[len] = '\0';
 	q->text_len = len;
+	q->text_unit = rp_unit.id;
 
 	q->nrelids = 0;
 	foreach(lc, stmt->relationOids)
@@ -284,6 +290,19 @@ rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 		if (q->nrelids == RP_MAX_SOURCE_RELS)
 			break;
 		q->relids[q->nrelids++] = lfirst_oid(lc);
+	}
+	/* Citus's plans list none: its range table has them */
+	if (stmt->relationOids == NIL)
+	{
+		foreach(lc, stmt->rtable)
+		{
+			RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+
+			if (q->nrelids == RP_MAX_SOURCE_RELS)
+				break;
+			if (rte->rtekind == RTE_RELATION)
+				q->relids[q->nrelids++] = rte->relid;
+		}
 	}
 }
 
@@ -312,6 +331,23 @@ rp_unit_current(void)
 }
 
 /*
+ * The layout of the rows of a counted execution's shape, for the proof;
+ * NULL when its entry is gone (the unit ended, or the table was made
+ * afresh, under a statement that is still running).
+ */
+RpCaptureLayout *
+rp_unit_layout(const RpExecution *exec)
+{
+	RpUnitQuery *q;
+
+	if (exec->unit_id != rp_unit.id)
+		return NULL;
+	q = (exec->generation == rp_unit.generation) ? exec->query :
+		rpunit_lookup(rp_unit.queries, exec->fingerprint);
+	return q != NULL ? &q->layout : NULL;
+}
+
+/*
  * Does a statement read a table of the user's, or call a function of the
  * user's (which may)?  Statements that read only system catalogs (an
  * ORM's introspection) or nothing at all (a "SELECT 1" ping) are never
@@ -332,6 +368,18 @@ rp_unit_reads_user_data(PlannedStmt *stmt)
 	{
 		if (((PlanInvalItem *) lfirst(lc))->cacheId == PROCOID)
 			return true;
+	}
+	/* a plan that lists no relations may still read some (Citus's) */
+	if (stmt->relationOids == NIL)
+	{
+		foreach(lc, stmt->rtable)
+		{
+			RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+
+			if (rte->rtekind == RTE_RELATION &&
+				rte->relid >= FirstNormalObjectId)
+				return true;
+		}
 	}
 	return false;
 }
@@ -377,11 +425,34 @@ rp_unit_is_proven(uint64 fingerprint)
 	return q != NULL && q->unit_id == rp_unit.id && q->proven;
 }
 
-/* For rp_proof_find: does the column relate to the statement's keys? */
+/* What rp_unit_column_fits is asked about: a statement of a shape */
+typedef struct RpFitsArg
+{
+	RpUnitQuery *q;
+	const RpStatement *st;
+} RpFitsArg;
+
+/*
+ * For rp_proof_find: does the column relate to the statement's keys?  The
+ * answer is kept with the shape: a loop proven in every request asks about
+ * the same column each time, and the answer walks the plan and the
+ * catalogs.
+ */
 static bool
 rp_unit_column_fits(Oid relid, AttrNumber attnum, void *arg)
 {
-	return rp_describe_key_relates((PlannedStmt *) arg, relid, attnum);
+	RpFitsArg  *fa = (RpFitsArg *) arg;
+	RpUnitQuery *q = fa->q;
+
+	if (q->fits_generation != rp_relation_generation ||
+		q->fits_relid != relid || q->fits_attnum != attnum)
+	{
+		q->fits = rp_describe_key_relates(fa->st, relid, attnum);
+		q->fits_relid = relid;
+		q->fits_attnum = attnum;
+		q->fits_generation = rp_relation_generation;
+	}
+	return q->fits;
 }
 
 /*
@@ -392,17 +463,21 @@ rp_unit_column_fits(Oid relid, AttrNumber attnum, void *arg)
  * one is counted once per unit (relprefetch.info.unproven).
  */
 static bool
-rp_unit_proven(RpUnitQuery *q, PlannedStmt *stmt)
+rp_unit_proven(RpUnitQuery *q, const RpStatement *st)
 {
+	RpFitsArg	fits_arg;
+
 	if (!rp_require_proof || q->proven)
 		return true;
 	if (q->calls != q->next_check || q->calls > RP_PROOF_EXECS)
 		return false;
 	q->next_check = q->calls * 2;
+	fits_arg.q = q;
+	fits_arg.st = st;
 	if (q->nexecs > 0 &&
 		rp_proof_find(rp_unit.id, q->fingerprint, q->execs, q->nexecs,
 					  rp_threshold, rp_unit_is_proven, rp_unit_column_fits,
-					  stmt, &q->proof))
+					  &fits_arg, &q->proof))
 	{
 		q->proven = true;
 		return true;
@@ -471,8 +546,13 @@ rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 
 	if (q->repeated)
 		rp_unit_repeat_again(q, queryDesc, text, len, exec);
-	else if (q->calls >= rp_threshold && rp_unit_proven(q, queryDesc->plannedstmt))
-		rp_unit_repeat(q, queryDesc, text, len, exec);
+	else if (q->calls >= rp_threshold)
+	{
+		RpStatement st = {queryDesc->plannedstmt, text, len};
+
+		if (rp_unit_proven(q, &st))
+			rp_unit_repeat(q, queryDesc, text, len, exec);
+	}
 	return true;
 }
 
@@ -495,7 +575,8 @@ rp_unit_repeat(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 
 	/* if this fails (say, a timeout reading the catalogs), the next retries */
 	q->gen = rp_unit_record(q, exec->userid, queryDesc, text, len, q->calls,
-							q->total_time, &info);
+							q->total_time,
+							rp_on_detect != RP_ON_DETECT_NONE ? &info : NULL);
 
 	q->repeated = true;
 	q->userid = exec->userid;
@@ -504,7 +585,8 @@ rp_unit_repeat(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 	exec->gen = q->gen;
 	exec->ref = q->ref;
 
-	rp_unit_notify(q, &info);
+	if (rp_on_detect != RP_ON_DETECT_NONE)
+		rp_unit_notify(q, &info);
 }
 
 /* One more execution of a shape already in the shared table in this unit */
@@ -532,12 +614,10 @@ rp_unit_repeat_again(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 		if (!rp_stats_add(&key, q->gen, 1, 0.0, q->calls - q->shared_base,
 						  now, &q->ref, &removals))
 		{
-			RpRepeatInfo info;
-
 			q->shared_base = q->calls - 1;
 			q->pending_hint = -1;
 			q->gen = rp_unit_record(q, q->userid, queryDesc, text, len, 1,
-									0.0, &info);
+									0.0, NULL);
 		}
 		else
 			q->gen = removals;
@@ -557,8 +637,46 @@ rp_unit_repeat_again(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 }
 
 /*
+ * What a repeat's description depends on, as one number: the user it is
+ * recorded for, its source, its proof, and the catalogs (a change of a
+ * relationship may change the wording).  Never 0, which is "not described".
+ */
+static uint64
+rp_unit_description_sig(RpUnitQuery *q, Oid userid, RpUnitQuery *source)
+{
+	uint64		sig = hash_combine64(q->fingerprint, rp_relation_generation);
+
+	sig = hash_combine64(sig, userid);
+	sig = hash_combine64(sig, source ? source->fingerprint : 0);
+	if (q->proven)
+	{
+		/* the call's scope: the source's kept text, and whose constants */
+		if (source != NULL && source->text != NULL)
+		{
+			sig = hash_combine64(sig, (uint64) (uintptr_t) source->text);
+			sig = hash_combine64(sig, rp_source_constants_current(source));
+		}
+		sig = hash_combine64(sig, q->proof.position);
+		sig = hash_combine64(sig, q->proof.relid);
+		sig = hash_combine64(sig, q->proof.attnum);
+		sig = hash_combine64(sig, q->proof.matched);
+		sig = hash_combine64(sig, q->proof.executions);
+		sig = hash_combine64(sig, q->proof.nested);
+	}
+	return sig != 0 ? sig : 1;
+}
+
+/*
  * Describe a repeat and record it in the shared table; returns the stats
  * removals count it was recorded at.
+ *
+ * Describing costs more than the rest of a loop's bookkeeping (the texts
+ * are normalized, the plan walked, the proof worded), and a loop in a web
+ * request is recorded again in every request.  So a repeat that this
+ * backend described the same way before (same user, source, proof and
+ * catalogs) only adds to its entry's counters, and keeps the entry's
+ * description; it is described again when the entry is gone (a reset, an
+ * eviction) or when info is wanted (relprefetch.on_detect).
  */
 static uint64
 rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
@@ -570,24 +688,31 @@ rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 	int			maxlen = pgstat_track_activity_query_size - 1;
 	const Oid  *source_relids = NULL;
 	int			nsource = 0;
+	uint64		sig;
+	uint64		removals;
+	TimestampTz now = GetCurrentStatementStartTimestamp();
+	RpRepeatInfo local;
+	RpStatement st;
 
 	/* a proven loop's source is the statement its keys came from */
-	if (q->proven)
+	source = q->proven ? rpunit_lookup(rp_unit.queries, q->proof.source) :
+		rp_unit_source(q);
+	sig = rp_unit_description_sig(q, userid, source);
+	rp_unit_key(&key, userid, q->fingerprint);
+	if (info == NULL && q->described == sig &&
+		rp_stats_record_repeat(&key, calls, total_time, now, NULL, &q->ref,
+							   &removals))
+		return removals;
+
+	if (info == NULL)
+		info = &local;
+	info->proof = q->proven ? rp_proof_describe(&q->proof) : NULL;
+	if (q->proven && OidIsValid(q->proof.relid))
 	{
-		source = rpunit_lookup(rp_unit.queries, q->proof.source);
-		info->proof = rp_proof_describe(&q->proof);
-		if (OidIsValid(q->proof.relid))
-		{
-			source_relids = &q->proof.relid;
-			nsource = 1;
-		}
+		source_relids = &q->proof.relid;
+		nsource = 1;
 	}
-	else
-	{
-		source = rp_unit_source(q);
-		info->proof = NULL;
-	}
-	if (source != NULL && nsource == 0)
+	else if (source != NULL)
 	{
 		source_relids = source->relids;
 		nsource = source->nrelids;
@@ -597,14 +722,17 @@ rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 	info->query = rp_normalize(text, len, maxlen);
 	info->source_query = source ?
 		rp_normalize(source->text, source->text_len, maxlen) : NULL;
-	rp_describe_repeat(queryDesc->plannedstmt, q->fingerprint,
-					   source ? source->fingerprint : 0,
+	st.stmt = queryDesc->plannedstmt;
+	st.text = text;
+	st.len = len;
+	rp_describe_repeat(&st, q->fingerprint, source,
+					   q->proven ? &q->proof : NULL,
 					   source_relids, nsource, &info->desc);
 
-	rp_unit_key(&key, userid, q->fingerprint);
-	return rp_stats_record_repeat(&key, calls, total_time,
-								  GetCurrentStatementStartTimestamp(), info,
-								  &q->ref);
+	(void) rp_stats_record_repeat(&key, calls, total_time, now, info,
+								  &q->ref, &removals);
+	q->described = sig;
+	return removals;
 }
 
 /*

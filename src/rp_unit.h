@@ -44,9 +44,12 @@ typedef struct RpUnitQuery
 	double		total_time;		/* ms of finished executions not yet shared */
 	uint64		predecessor;	/* shape that ran just before its first run */
 	RpStatsRef	ref;			/* where its shared entry was last found */
+	uint64		described;		/* what its entry's description was made from
+								 * (rp_unit_description_sig), 0 if none */
 	char	   *text;			/* text of one execution: the shape's, though
 								 * its comments and spacing are that one's */
 	int			text_len;
+	uint64		text_unit;		/* the unit whose execution text is */
 	int			nrelids;
 	Oid			relids[RP_MAX_SOURCE_RELS]; /* relations it reads */
 
@@ -58,6 +61,11 @@ typedef struct RpUnitQuery
 	RpExecKeys *execs;			/* its first RP_PROOF_EXECS executions */
 	int			nexecs;
 	RpProof		proof;
+	Oid			fits_relid;		/* the source column asked about last, */
+	AttrNumber	fits_attnum;
+	uint64		fits_generation;	/* at this rp_relation_generation, */
+	bool		fits;			/* and whether it fits (rp_unit_column_fits) */
+	RpCaptureLayout layout;		/* which columns of its rows are kept */
 } RpUnitQuery;
 
 /* What ExecutorEnd needs to know about an execution that was counted */
@@ -78,6 +86,7 @@ typedef void (*RpUnitVisitor) (const RpUnitQuery *query, void *arg);
 
 extern void rp_unit_init(void);
 extern uint64 rp_unit_current(void);
+extern RpCaptureLayout *rp_unit_layout(const RpExecution *exec);
 extern bool rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 						  RpExecution *exec);
 extern void rp_unit_note_begin(void);

@@ -20,7 +20,9 @@
 #     found (recall), and the false positives, wrong sources and wrong
 #     foreign keys are printed, not failed on (today's detector flags some
 #     clean runs: what proven loops are for).
-# The report, one table per mode, is printed and written to
+# With require_proof on, every suggested_call of the stats rows is run as it
+# is and must not fail. The report, one table per mode and the suggested
+# calls with the rows each returned, is printed and written to
 # tmp_check/corpus_report.md.
 #
 # The servers' relprefetch.unit_gap is 200 ms rather than 50 ms, so that a
@@ -182,9 +184,13 @@ note(
 
 my $stats_sql = q{
 	SELECT json_agg(json_build_object('query', query, 'source', source_query,
-		'relation', relation, 'foreign_key', foreign_key, 'calls', calls)
+		'relation', relation, 'foreign_key', foreign_key, 'calls', calls,
+		'call', suggested_call)
 		ORDER BY query COLLATE "C")
 	FROM relprefetch.stats};
+
+# the suggested calls of proven loops, each run once (in the report)
+my @calls;
 
 my @report;
 foreach my $mode (@modes)
@@ -293,6 +299,19 @@ sub run_scenario
 			  . ($r->{relation} // 'NULL');
 		}
 	}
+	# Every suggested call of a proven loop runs as it is.
+	if ($strict)
+	{
+		foreach my $r (grep { defined $_->{call} } @$stats)
+		{
+			my ($crc, $cout, $cerr) = $node->psql('corpus',
+				"SELECT count(*) FROM ($r->{call}) s");
+			is($crc, 0, "$name: the suggested call runs: $r->{call}")
+			  or diag($cerr);
+			push @calls, "| $s->{name} | `$r->{call}` | $cout |";
+		}
+	}
+
 	$row{found} = grep { $_ } @found;
 	$row{missed} = @loops - $row{found};
 	for my $i (0 .. $#loops)
@@ -427,6 +446,10 @@ sub sum_fp_clean
 	return $n;
 }
 
+$text .= "Suggested calls of the proven loops (each run; rows it returns):\n\n"
+  . "| scenario | suggested_call | rows |\n|---|---|---|\n"
+  . join("\n", @calls) . "\n"
+  if @calls;
 my $file = "$PostgreSQL::Test::Utils::tmp_check/corpus_report.md";
 open(my $fh, '>', $file) or die "$file: $!";
 print $fh $text;

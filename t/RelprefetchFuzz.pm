@@ -7,6 +7,8 @@
 #             truncation, duplication, deep nesting, huge numbers,
 #             unicode, \u0000, very long strings), wrong types for
 #             every key, unknown keys, include paths with __, via names,
+#             column aliases, includes as arrays of one-key objects, inner,
+#             spread and "order" items (related columns, wrong words),
 #             limits and offsets at the integer boundaries, odd parent
 #             relations, several call forms (materialized, streaming,
 #             LIMIT, correlated, EXPLAIN ANALYZE);
@@ -36,7 +38,8 @@
 #             texts, multi-statement strings), so that the shared table
 #             fills up and evicts;
 #   oracle    fetch_json / fetch_children calls with deterministic
-#             fragments, compared with the same data built in plain SQL:
+#             fragments (inner includes and "order" too), compared with the
+#             same data built in plain SQL:
 #             a difference raises SQLSTATE FZ001.
 #
 # Each session gets its own stream: RelprefetchFuzz->new(seed => S,
@@ -161,21 +164,21 @@ my %COLUMNS = (
 	post_mv          => [qw(id author_id)],);
 
 my %RELS = (
-	country => [qw(author author_country_id_fkey region)],
+	country => [qw(author author_country_id_fkey region id code)],
 	author  => [
 		qw(country country_id author_country_id_fkey mentor mentor_id
 		  author_mentor_id_fkey author post post_author_id_fkey
-		  post_editor_id_fkey)
+		  post_editor_id_fkey id post_v)
 	],
 	post => [
 		qw(author author_id editor editor_id post_author_id_fkey
 		  post_editor_id_fkey comment tags tag post_tags
 		  post_tags_post_id_fkey post_tags_tag_id_fkey tag_id event
-		  event_post_id_fkey empty_t comment_post_id_fkey)
+		  event_post_id_fkey empty_t comment_post_id_fkey id)
 	],
 	tag => [
 		qw(post post_tags tags tag_links links tag tag_links_from_id_fkey
-		  tag_links_to_id_fkey from_id to_id from to)
+		  tag_links_to_id_fkey from_id to_id from to id)
 	],
 	post_tags => [
 		qw(post tag post_id tag_id post_tags_post_id_fkey
@@ -197,13 +200,13 @@ my %RELS = (
 	fl               => [qw(flref flref_f_fkey)],
 	flref            => [qw(fl f flref_f_fkey)],
 	event            => [qw(post post_id event_post_id_fkey)],
-	ev_a             => [qw(post post_id)],
+	ev_a             => [qw(post post_id event_post_id_fkey)],
 	'"Odd ""Name"""' =>
 	  [ 'odd_child', 'odd_child_odd_id_fkey', 'Odd "Name"' ],
 	odd_child => [ 'odd', 'odd_id', 'Odd "Name"', 'odd_child_odd_id_fkey' ],
 	empty_t   => [qw(post post_id)],
 	nokey     => [qw(a b)],
-	post_v    => [qw(author author_id comment)],
+	post_v    => [qw(author author_id comment tags post_tags id)],
 	post_mv   => [qw(author author_id)],);
 
 my @TABLES = sort keys %COLUMNS;
@@ -570,13 +573,16 @@ sub gen_spec
 {
 	my ($self, $table, $depth, $is_root) = @_;
 	my @pairs;
-	my @keys = qw(columns where order_by limit offset include path via bogus);
+	my @keys =
+	  qw(columns where order_by order limit offset include path via inner spread bogus);
 	for my $k (@keys)
 	{
 		my $p =
 			$k eq 'include'               ? ($depth < 3 ? 0.55 : 0.15)
 		  : $k eq 'bogus'                 ? 0.04
 		  : ($k eq 'path' || $k eq 'via') ? ($is_root ? 0.03 : 0.25)
+		  : ($k eq 'inner' || $k eq 'spread') ? ($is_root ? 0.03 : 0.2)
+		  : $k eq 'order'                     ? 0.15
 		  : ($k eq 'offset' && !$is_root) ? 0.04
 		  :                                 0.25;
 		next unless $self->chance($p);
@@ -596,9 +602,26 @@ sub gen_spec
 			$v = '[' . join(
 				', ',
 				map {
-					json_string(
-						$self->column($table) =~ s/^"(.*)"$/$1/r =~ s/""/"/gr)
+					my $c = json_string(
+						$self->column($table) =~ s/^"(.*)"$/$1/r =~ s/""/"/gr);
+					# renamed: {"output key": "column"}
+					$self->chance(0.2)
+					  ? '{'
+					  . json_string(
+						$self->pick(
+							'x', 'id', 'name', 'author', '', 'a b',
+							$self->odd_string))
+					  . ": $c}"
+					  : $c
 				} 1 .. $n) . ']';
+		}
+		elsif ($k eq 'order')
+		{
+			$v = $self->gen_order($table);
+		}
+		elsif ($k eq 'inner' || $k eq 'spread')
+		{
+			$v = $self->pick('true', 'true', 'false', 'null', '1', '"true"');
 		}
 		elsif ($k eq 'where')
 		{
@@ -650,10 +673,27 @@ sub gen_include
 		[ 40, 1 ]);
 	if ($self->chance(0.45))
 	{
-		return
-			'['
-		  . join(', ', map { json_string($self->rel_path($table)) } 1 .. $n)
-		  . ']';
+		# paths, and now and then {"key": sub-spec} objects, in order
+		return '[' . join(
+			', ',
+			map {
+				if ($self->chance(0.25))
+				{
+					my $key = $self->rel_name($table);
+					my $sub =
+					  $depth >= 9
+					  ? '{}'
+					  : $self->gen_spec($self->guess_target($table, $key),
+						$depth + 1, 0);
+					$self->chance(0.05)
+					  ? "{\"$key\": $sub, \"x\": {}}"
+					  : '{' . json_string($key) . ": $sub}";
+				}
+				else
+				{
+					json_string($self->rel_path($table));
+				}
+			} 1 .. $n) . ']';
 	}
 	my @pairs;
 	for (1 .. $n)
@@ -669,6 +709,35 @@ sub gen_include
 		push @pairs, json_string($key) . ': ' . $sub;
 	}
 	return '{' . join(', ', @pairs) . '}';
+}
+
+# An "order" value: items of [path.]column [asc|desc] [nulls first|last]
+sub gen_order
+{
+	my ($self, $table) = @_;
+	my @items;
+	for (1 .. $self->pick(1, 1, 2, 3))
+	{
+		my $item = $self->column($table) =~ s/^"(.*)"$/$1/r =~ s/""/"/gr;
+		if ($self->chance(0.4))
+		{
+			my $name = $self->chance(0.8) ? $self->rel_name($table) : $self->rel_path($table);
+			$item =
+			  $name . '.'
+			  . ($self->column($self->guess_target($table, $name)) =~
+				  s/^"(.*)"$/$1/r =~ s/""/"/gr);
+		}
+		$item .= $self->pick('', '', ' desc', ' ASC', ' up', ' desc nulls last',
+			' nulls first', ' nulls');
+		# a quoted name, as in SQL, or a broken one
+		$item = '"' . ($item =~ s/"/""/gr) . '"' if $self->chance(0.1);
+		$item = $self->pick('', ',', 'a b c d e f', '.x', 'x.', 'author..id',
+			'"x', '"".id', 'id"x"', '"a""b"."c')
+		  if $self->chance(0.05);
+		push @items, $item;
+	}
+	return json_string(join(', ', @items)) if $self->chance(0.6);
+	return '[' . join(', ', map { json_string($_) } @items) . ']';
 }
 
 # The table a relationship name probably leads to
@@ -1475,7 +1544,9 @@ sub gen_children
 			[qw(post ev_a)],      [qw(wallet purse)],
 			[qw(fl flref)],       [qw(post empty_t)],
 			[qw(post author)],    [qw(tag post)],
-			[qw(author comment)], [qw(nokey nokey)])
+			[qw(author comment)], [qw(nokey nokey)],
+			[qw(post_v comment)], [qw(post_v tag)],
+			[qw(author post_v)])
 	};
 	($p, $c) = ($self->table, $self->table) if $self->chance(0.1);
 	my $opt = sub { my ($p, $v) = @_; return $self->chance($p) ? $v : undef };
@@ -2354,6 +2425,7 @@ sub gen_oracle
 	my $offset = $self->pick(undef, undef, 0, 2, 59);
 	my @inc;
 	my @sql;
+	my @inner;    # the inner includes' conditions on the parent rows
 	my @incs =
 	  $table eq 'post'
 	  ? (
@@ -2422,20 +2494,41 @@ sub gen_oracle
 			$spec =~ s/TAGWHERE/$tw/;
 			$sql  =~ s/TAGWHERE/$tw/;
 		}
+		# inner: only the parent rows that have one of its rows
+		if (($key eq 'a' || $key eq 'c' || $key eq 't') && $self->chance(0.3))
+		{
+			$spec =~ s/^\{/{"inner": true, /;
+			push @inner,
+			  $key eq 'a'
+			  ? "p.author_id IN (SELECT id FROM fz.author)"
+			  : "$sql NOT IN ('[]'::jsonb)";
+		}
 		push @inc, "\"$key\": $spec";
 		push @sql, "'$key', $sql";
 	}
+	# "order" by a column of a to-one related row, now and then
+	my $byrel = $self->chance(0.3) ? $self->pick(
+		$table eq 'post'
+		? (
+			[ 'author_id.name desc nulls last', '(SELECT a.name FROM fz.author a WHERE a.id = p.author_id)', 'fz_rel DESC NULLS LAST' ],
+			[ 'editor__country.code', '(SELECT c.code FROM fz.author a JOIN fz.country c ON c.id = a.country_id WHERE a.id = p.editor_id)', 'fz_rel' ])
+		: ([ 'mentor.name nulls first', '(SELECT m.name FROM fz.author m WHERE m.id = p.mentor_id)', 'fz_rel NULLS FIRST' ])) : undef;
+	my $sqlrel   = $byrel ? $byrel->[1] : 'NULL::text';
+	my $sqlorder = ($byrel ? "$byrel->[2], " : '') . "p.id$desc";
 	my $spec =
 		'{"where": '
 	  . json_string($w)
-	  . ", \"order_by\": \"id$desc\""
+	  . (
+		  $byrel ? ", \"order\": \"$byrel->[0], id$desc\""
+		: $self->chance(0.5) ? ", \"order_by\": \"id$desc\""
+		:                      ", \"order\": \"id$desc\"")
 	  . (defined $limit  ? ", \"limit\": $limit"          : '')
 	  . (defined $offset ? ", \"offset\": $offset"        : '')
 	  . (@inc ? ', "include": {' . join(', ', @inc) . '}' : '') . '}';
 	my $obj =
 	  @sql
-	  ? "to_jsonb(p) || jsonb_build_object(" . join(', ', @sql) . ')'
-	  : 'to_jsonb(p)';
+	  ? "(to_jsonb(p) - 'fz_rel') || jsonb_build_object(" . join(', ', @sql) . ')'
+	  : "(to_jsonb(p) - 'fz_rel')";
 	my $form = $self->pick('from', 'tlist');
 	my $got =
 	  $form eq 'from'
@@ -2446,7 +2539,9 @@ sub gen_oracle
 	  . $self->ql($spec)
 	  . ")::jsonb AS x) f)";
 	push @stmts, "SELECT fz.fz_check($got =
-  (SELECT coalesce(jsonb_agg($obj ORDER BY p.id$desc), '[]') FROM (SELECT * FROM fz.$table p WHERE $w ORDER BY id$desc"
+  (SELECT coalesce(jsonb_agg($obj ORDER BY $sqlorder), '[]') FROM (SELECT *, $sqlrel AS fz_rel FROM fz.$table p WHERE ($w)"
+	  . join('', map { " AND $_" } @inner)
+	  . " ORDER BY $sqlorder"
 	  . (defined $limit  ? " LIMIT $limit"   : '')
 	  . (defined $offset ? " OFFSET $offset" : '') . ") p),
   " . $self->ql("fetch_json $table $spec") . ')';

@@ -45,12 +45,17 @@ sub start_node
 }
 
 # The same with relprefetch in shared_preload_libraries and the extension
-# created in the database postgres.
+# created in the database postgres.  relprefetch.require_proof is off, as
+# in regress.conf: these tests are about counting and recording, with loops
+# of their own making; a test of proofs, or of the defaults, says so in its
+# settings (a later line of postgresql.conf wins).
 sub start_relprefetch_node
 {
 	my (@settings) = @_;
-	my $node =
-	  start_node(shared_preload_libraries => "'relprefetch'", @settings);
+	my $node = start_node(
+		shared_preload_libraries => "'relprefetch'",
+		'relprefetch.require_proof' => 'off',
+		@settings);
 	$node->safe_psql('postgres', 'CREATE EXTENSION relprefetch');
 	return $node;
 }

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The memory an idle backend keeps after a big fetch, and what bounding it
+# costs: relprefetch.fetch_pool_size at its default (1MB) against 32MB (what
+# the pool kept before the setting existed) and 0, with the hand-written
+# statement for comparison, on the demo blog schema.
+#
+# Usage: bash bench/idle.sh [--scale N] [--runs N] [--out FILE] [--no-setup]
+#   --scale N   posts to load with demo/blog.sql (default 100000)
+#   --runs N    rounds (default 5)
+#   --out FILE  Markdown report (default bench/out/idle.md)
+#   --no-setup  measure the relprefetch already installed instead of running
+#               scripts/setup.sh (build + install)
+#
+# Each round runs every contender, in an order that rotates from round to
+# round, in a new session of its own: the whole graph (every post with its
+# author and country, active tags and comments) three times, each call its
+# own transaction, timed by EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON)
+# (planning + execution; the rows are built, not sent), then, idle after the
+# last call's transaction, the session's memory: the total of its memory
+# contexts (pg_backend_memory_contexts), the context "relprefetch arena
+# blocks", and RssAnon, the backend's private resident memory, from its own
+# /proc/self/status (blocks mapped outside the contexts count there, and so
+# does what malloc keeps after a free). The minor page faults of each call
+# come from /proc/self/stat. The machine may be shared: compare figures of
+# the same round only.
+set -euo pipefail
+
+# shellcheck source=bench/lib.sh source-path=SCRIPTDIR/..
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+scale=100000
+runs=5
+out="$RP_ROOT/bench/out/idle.md"
+setup=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--scale | --runs | --out)
+		[ $# -ge 2 ] || rp_die "$1 needs a value"
+		printf -v "${1#--}" '%s' "$2"
+		shift 2
+		;;
+	--no-setup)
+		setup=0
+		shift
+		;;
+	-h | --help)
+		rp_help "${BASH_SOURCE[0]}"
+		exit 0
+		;;
+	*) rp_die "unknown option: $1 (try --help)" ;;
+	esac
+done
+bench_uint --scale "$scale" 70
+bench_uint --runs "$runs" 1
+out=$(bench_abspath "$out")
+
+if [ "$setup" -eq 1 ]; then
+	bash "$RP_ROOT/scripts/setup.sh"
+fi
+
+rp_workdir idle
+work=$RP_WORK
+data=$work/data
+rp_sockdir "$work"
+sockdir=$RP_SOCKDIR
+sock_temp=$RP_SOCKDIR_TEMP
+cleanup() {
+	rp_stop_server $? "$work" "$data" benchmark
+	rp_stop_clusters "$work"
+	rm -rf "$data"
+	if [ "$RP_WORK_TEMP" -eq 1 ]; then
+		rm -rf "$work"
+	fi
+	if [ "$sock_temp" -eq 1 ]; then
+		rm -rf "$sockdir"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+rp_say "creating the cluster"
+bench_initdb "$work" "$data" "$sockdir" bench/idle.sh
+echo "shared_buffers = 512MB" >>"$data/postgresql.conf"
+bench_start "$work" "$data" "$sockdir"
+bench_load_blog "$work" bench "$scale"
+bench_fetch_sql "$work/sql"
+
+# contender name, the statement's file, the session's setting
+contenders=(pool_1MB pool_32MB pool_0 hand)
+declare -A file=([pool_1MB]=A-rp [pool_32MB]=A-rp [pool_0]=A-rp [hand]=A-hand)
+declare -A setting=([pool_1MB]=1MB [pool_32MB]=32MB [pool_0]=0 [hand]=1MB)
+faults="SELECT 'F', split_part(split_part(pg_read_file('/proc/self/stat'), ') ', 2), ' ', 8);"
+
+echo 'contender round call ms faults' >"$work/calls.txt"
+echo 'contender round contexts_kB pool_kB rssanon_kB' >"$work/idle.txt"
+for r in $(seq 1 "$runs"); do
+	k=${#contenders[@]}
+	for i in $(seq 0 $((k - 1))); do
+		c=${contenders[$(((r - 1 + i) % k))]}
+		{
+			echo "SET relprefetch.fetch_pool_size = '${setting[$c]}';"
+			echo "$faults"
+			for _ in 1 2 3; do
+				echo "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON)"
+				cat "$work/sql/${file[$c]}.sql"
+				echo ";"
+				echo "$faults"
+			done
+			cat <<'EOF'
+SELECT 'M', (SELECT sum(total_bytes) / 1024 FROM pg_backend_memory_contexts),
+       (SELECT coalesce(sum(total_bytes), 0) / 1024 FROM pg_backend_memory_contexts
+        WHERE name = 'relprefetch arena blocks'),
+       (regexp_match(pg_read_file('/proc/self/status'), 'RssAnon:\s+(\d+)'))[1];
+EOF
+		} >"$work/session.sql"
+		bench_psql -d bench -At -f "$work/session.sql" >"$work/session.log" 2>&1 ||
+			rp_die "a session failed; see $work/session.log"
+		awk -v c="$c" -v r="$r" '
+			/^Planning Time:/ { p = $3 }
+			/^Execution Time:/ { e = $3 }
+			/^F\|/ { split($0, a, "|"); if (f != "") print c, r, n, p + e, a[2] - f; f = a[2]; n++ }
+		' "$work/session.log" >>"$work/calls.txt"
+		awk -v c="$c" -v r="$r" -F'|' '/^M\|/ { printf "%s %s %d %d %s\n", c, r, $2, $3, $4 }' \
+			"$work/session.log" >>"$work/idle.txt"
+	done
+done
+
+# median (min-max) of column COL of FILE's lines where the filter holds
+med() {
+	awk -v col="$2" "NR > 1 && $3 { print \$col }" "$1" | bench_stats |
+		awk '{ printf "%s (%s–%s)", $2, $1, $3 }'
+}
+mkdir -p "$(dirname "$out")"
+{
+	printf '# Idle backend memory after a big fetch, and its cost\n\n'
+	# shellcheck disable=SC2016 # backquotes for Markdown
+	printf 'Generated by `bash bench/idle.sh --scale %s --runs %s` on %s.\n\n' "$scale" "$runs" "$(date -u '+%Y-%m-%d %H:%M UTC')"
+	bench_machine
+	printf -- '- load average at the end: %s\n\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '| contender | idle after: contexts, kB | arena context, kB | RssAnon, kB | first call: ms | faults | third call: ms | faults |\n'
+	printf '|---|---:|---:|---:|---:|---:|---:|---:|\n'
+	for c in "${contenders[@]}"; do
+		label="fetch_json, fetch_pool_size = ${setting[$c]}"
+		[ "$c" = hand ] && label="hand-written SQL"
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" \
+			"$(med "$work/idle.txt" 3 "\$1 == \"$c\"")" \
+			"$(med "$work/idle.txt" 4 "\$1 == \"$c\"")" \
+			"$(med "$work/idle.txt" 5 "\$1 == \"$c\"")" \
+			"$(med "$work/calls.txt" 4 "\$1 == \"$c\" && \$3 == 1")" \
+			"$(med "$work/calls.txt" 5 "\$1 == \"$c\" && \$3 == 1")" \
+			"$(med "$work/calls.txt" 4 "\$1 == \"$c\" && \$3 == 3")" \
+			"$(med "$work/calls.txt" 5 "\$1 == \"$c\" && \$3 == 3")"
+	done
+	printf '\nEvery call:\n\n| contender | round | call | ms | minor faults |\n|---|---:|---:|---:|---:|\n'
+	awk 'NR > 1 { printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5 }' "$work/calls.txt"
+} >"$out"
+cat "$out"

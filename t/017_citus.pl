@@ -1,0 +1,226 @@
+# Tests relprefetch on Citus (distributed PostgreSQL): a coordinator and two
+# workers, shared_preload_libraries = 'citus,relprefetch', the demo's blog
+# schema as Citus tables (demo/blog_citus.sql: reference tables for
+# countries, authors and tags; posts distributed by id, comments and
+# post-tag links by post_id, colocated), and a plain PostgreSQL node with
+# the same tables for comparison:
+#   1. detection on the coordinator: a unit of work with two N+1 loops
+#      (each post's comments, each post's author), require_proof on, gives
+#      the same relprefetch.stats rows as on plain PostgreSQL (query,
+#      calls, source query, relation, foreign key, suggestion, proof),
+#      although the plans are one Custom Scan;
+#   2. what Citus sends never counts: with on_detect = error on the
+#      workers, create_distributed_table, DDL propagated to every shard,
+#      EXPLAIN ANALYZE and repeated fetches from the coordinator all work,
+#      and the workers record nothing; a client querying the distributed
+#      tables on a worker (Citus MX) gets its loop reported under the
+#      distributed table and its foreign key, never a shard's, and the
+#      shard queries Citus runs for it are not counted, even with
+#      relprefetch.track = all;
+#   3. keyed fetches work: fetch_json returns the same JSON as on plain
+#      PostgreSQL for a page and for every post, on the coordinator and on
+#      a worker, also with plan_cache_mode = force_generic_plan;
+#   4. a page's includes read only the shards that hold its keys (Citus's
+#      remote commands, logged), the whole graph reads every shard.
+# Skipped, with the reason, when Citus is not installed (no citus.control
+# in the server's extension folder).  Tested with Citus 13.2 on
+# PostgreSQL 15.
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $sharedir = PostgreSQL::Test::Cluster->new('probe')->config_data('--sharedir');
+if (!-f "$sharedir/extension/citus.control")
+{
+	plan skip_all =>
+	  "Citus is not installed ($sharedir/extension/citus.control not found)";
+}
+
+my $blog_sql = slurp_file("$FindBin::RealBin/../demo/blog.sql");
+my $citus_sql = slurp_file("$FindBin::RealBin/../demo/blog_citus.sql");
+(my $plain_sql = $citus_sql) =~ s/^.*-- citus\n//mg;
+
+# A started node; Citus's nodes listen on 127.0.0.1 for each other.
+sub make_node
+{
+	my ($name, $preload) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init;
+	$node->append_conf('postgresql.conf', qq{
+lc_messages = 'C'
+shared_preload_libraries = '$preload'
+listen_addresses = '127.0.0.1'
+max_connections = 60
+jit = off
+});
+	$node->append_conf('pg_hba.conf', "host all all 127.0.0.1/32 trust\n");
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE EXTENSION relprefetch');
+	return $node;
+}
+
+my $coord = make_node('coordinator', 'citus,relprefetch');
+my @workers = map { make_node("worker$_", 'citus,relprefetch') } (1, 2);
+my $plain = make_node('plain', 'relprefetch');
+
+for my $node ($coord, @workers)
+{
+	$node->safe_psql('postgres', 'CREATE EXTENSION citus');
+}
+$coord->safe_psql('postgres',
+	"SELECT citus_set_coordinator_host('127.0.0.1', " . $coord->port . ")");
+$coord->safe_psql('postgres',
+	"SELECT citus_add_node('127.0.0.1', " . $_->port . ")")
+  for @workers;
+
+# 200 posts, 20 authors, 1,000 comments, 600 post-tag links
+$coord->safe_psql('postgres', $blog_sql . $citus_sql,
+	extra_params => [ '-v', 'scale=200' ]);
+$plain->safe_psql('postgres', $blog_sql . $plain_sql,
+	extra_params => [ '-v', 'scale=200' ]);
+is( $coord->safe_psql(
+		'postgres',
+		"SELECT string_agg(table_name || ':' || citus_table_type, ' ' ORDER BY table_name::text) FROM citus_tables"
+	),
+	'blog_author:reference blog_comment:distributed blog_country:reference '
+	  . 'blog_post:distributed blog_post_tags:distributed blog_tag:reference',
+	'the blog tables are Citus tables');
+
+# ---------------------------------------------------------------------------
+# 1. Detection on the coordinator, as on plain PostgreSQL
+my $authors = $plain->safe_psql('postgres',
+	'SELECT string_agg(author_id::text, \' \' ORDER BY id) FROM blog_post WHERE id <= 6');
+my $unit = "SET relprefetch.require_proof = on;\nBEGIN;\n"
+  . "SELECT id, title, author_id FROM blog_post WHERE id <= 6 ORDER BY id;\n";
+$unit .= "SELECT id, body FROM blog_comment WHERE post_id = $_ ORDER BY id;\n"
+  for 1 .. 6;
+$unit .= "SELECT id, name FROM blog_author WHERE id = $_;\n"
+  for split(/ /, $authors);
+$unit .= "COMMIT;\n";
+my $stats = q{SELECT query, calls, source_query, relation, foreign_key,
+       suggestion, proof
+FROM relprefetch.stats ORDER BY query COLLATE "C"};
+
+for my $node ($coord, $plain)
+{
+	$node->safe_psql('postgres', 'SELECT relprefetch.reset()');
+	$node->safe_psql('postgres', $unit);
+}
+my $coord_stats = $coord->safe_psql('postgres', $stats);
+is($coord_stats, $plain->safe_psql('postgres', $stats),
+	'the coordinator records the same rows as plain PostgreSQL');
+like(
+	$coord_stats,
+	qr/blog_comment WHERE post_id = \$1 ORDER BY id\|6\|.*\|public\.blog_comment\|blog_comment_post_id_fkey\|.*fetch_children\(NULL::public\.blog_post, NULL::public\.blog_comment\[\], parent_where => 'id <= 6'\) ORDER BY \(parent\)\.id .*\|5 of 5 values of \$1 came from public\.blog_post\.id/,
+	'the comments loop: its foreign key, suggested call and proof');
+like(
+	$coord_stats,
+	qr/blog_author WHERE id = \$1\|6\|.*\|public\.blog_author\|blog_post_author_id_fkey\|.*fetch_json\('public\.blog_post', '\{"where": "id <= 6", "order_by": "id", "include": \["author"\]\}'\).*\|5 of 5 values of \$1 came from public\.blog_post\.author_id/,
+	'the authors loop: its foreign key, suggested call and proof');
+
+# ---------------------------------------------------------------------------
+# 2. What Citus sends to the workers never counts
+for my $worker (@workers)
+{
+	$worker->safe_psql('postgres',
+		"ALTER SYSTEM SET relprefetch.on_detect = 'error'");
+	$worker->reload;
+	$worker->safe_psql('postgres', 'SELECT relprefetch.reset()');
+}
+my $fetch_page = q{SELECT relprefetch.fetch_json('blog_post', '{"where": "author_id = 7", "order_by": "published DESC, id DESC", "limit": 20, "include": {"author": {"include": ["country"]}, "active_tags": {"path": "tags", "where": "active", "order_by": "name"}, "comments": {"path": "blog_comment", "order_by": "id"}}}')};
+my $citus_work = q{
+CREATE TABLE note (post_id bigint, id bigint, body text, PRIMARY KEY (post_id, id));
+SELECT create_distributed_table('note', 'post_id', colocate_with => 'blog_post');
+INSERT INTO note SELECT id, 1, title FROM blog_post;
+CREATE INDEX ON note (body);
+ALTER TABLE note ADD COLUMN extra int;
+BEGIN;
+};
+$citus_work .=
+  "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM blog_comment WHERE post_id = $_;\n"
+  for 1 .. 6;
+$citus_work .=
+  "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM blog_comment;\n"
+  for 1 .. 6;
+$citus_work .= "SELECT count(*) FROM ($fetch_page) f;\n" for 1 .. 6;
+$citus_work .= "COMMIT;\nDROP TABLE note;\n";
+my ($ret, $stdout, $stderr) = $coord->psql('postgres', $citus_work,
+	on_error_stop => 1);
+is($ret, 0, 'Citus operations work with on_detect = error on the workers')
+  or diag($stderr);
+for my $i (0, 1)
+{
+	is($workers[$i]->safe_psql('postgres', 'SELECT count(*) FROM relprefetch.stats'),
+		'0', 'worker ' . ($i + 1) . ' recorded nothing of what Citus sent');
+}
+
+# A client on a worker (Citus MX) querying the distributed tables
+my $worker_unit = "SET relprefetch.on_detect = 'none';\nBEGIN;\n"
+  . "SELECT id, title FROM blog_post WHERE id <= 6 ORDER BY id;\n";
+$worker_unit .= "SELECT id, body FROM blog_comment WHERE post_id = $_ ORDER BY id;\n"
+  for 1 .. 6;
+$worker_unit .= "COMMIT;\n";
+$workers[0]->safe_psql('postgres', $worker_unit);
+is( $workers[0]->safe_psql(
+		'postgres', 'SELECT calls, relation, foreign_key FROM relprefetch.stats'),
+	'6|public.blog_comment|blog_comment_post_id_fkey',
+	'a loop on a worker is reported under the distributed table');
+
+# The shard queries Citus runs for them (on other nodes, or on this one
+# through a connection of its own) are not counted, even with track = all
+$workers[0]->safe_psql('postgres', 'SELECT relprefetch.reset()');
+$worker_unit .=
+  "SELECT count(*) FROM blog_comment WHERE body <> '';\n" for 1 .. 6;
+$workers[0]->safe_psql('postgres',
+	"SET relprefetch.track = 'all';\n" . $worker_unit);
+is( $workers[0]->safe_psql(
+		'postgres', 'SELECT calls, relation, foreign_key FROM relprefetch.stats ORDER BY foreign_key NULLS FIRST'),
+	"6|public.blog_comment|\n6|public.blog_comment|blog_comment_post_id_fkey",
+	'with track = all, only the client\'s statements on a worker');
+
+# ---------------------------------------------------------------------------
+# 3. Keyed fetches: the same JSON as on plain PostgreSQL
+my $fetch_all = q{SELECT relprefetch.fetch_json('blog_post', '{"order_by": "id", "include": {"author": {"include": ["country"]}, "active_tags": {"path": "tags", "where": "active", "order_by": "name"}, "comments": {"path": "blog_comment", "order_by": "id"}}}')};
+my $fetch_children = q{SELECT (t.parent).id, t.children FROM relprefetch.fetch_children(NULL::blog_post, NULL::blog_comment[], parent_where => 'id <= 3', child_order_by => 'id') t ORDER BY 1};
+for my $case ([ 'a page', $fetch_page ], [ 'every post', $fetch_all ],
+	[ 'fetch_children', $fetch_children ])
+{
+	my ($what, $sql) = @$case;
+	my $want = $plain->safe_psql('postgres', $sql);
+	is($coord->safe_psql('postgres', $sql), $want,
+		"$what: the coordinator's JSON is plain PostgreSQL's");
+	is($workers[1]->safe_psql('postgres', "SET relprefetch.on_detect = 'none'; $sql"),
+		$want, "$what: a worker's JSON is plain PostgreSQL's");
+}
+is( $coord->safe_psql(
+		'postgres', "SET plan_cache_mode = force_generic_plan; $fetch_page"),
+	$plain->safe_psql('postgres', $fetch_page),
+	'a page with plan_cache_mode = force_generic_plan');
+is( $coord->safe_psql(
+		'postgres',
+		"BEGIN; UPDATE blog_comment SET body = body WHERE id % 10 = 0; $fetch_page; COMMIT;"
+	),
+	$plain->safe_psql('postgres', $fetch_page),
+	'a page after a write to every shard in the transaction');
+
+# ---------------------------------------------------------------------------
+# 4. A page reads the shards of its keys; the whole graph, every shard
+sub comment_shards
+{
+	my ($sql) = @_;
+	my ($r, $out, $err) = $coord->psql('postgres',
+		"SET citus.log_remote_commands = on; SET client_min_messages = log; $sql");
+	my %shards = map { $_ => 1 } ($err =~ /\bFROM public\.(blog_comment_\d+)/g);
+	return scalar(keys %shards);
+}
+my $page_shards = comment_shards($fetch_page);
+ok($page_shards >= 1 && $page_shards <= 10,
+	"a page's comments are read from the shards of its posts only ($page_shards of 32)");
+is(comment_shards($fetch_all), 32, 'every post: every shard is read');
+
+done_testing();
