@@ -650,28 +650,11 @@ rp_unit_description_sig(RpUnitQuery *q, Oid userid, RpUnitQuery *source)
 	sig = hash_combine64(sig, source ? source->fingerprint : 0);
 	if (q->proven)
 	{
-		/*
-		 * The call's scope: the source's kept text, and whether its constants
-		 * are this unit's.  A source run once in the unit is decided by its
-		 * keys and whether the text is this unit's, cheaper to hash than to
-		 * compare with the text; a source run more than once is asked.
-		 */
+		/* the call's scope: the source's kept text, and whose constants */
 		if (source != NULL && source->text != NULL)
 		{
-			int			i;
-
 			sig = hash_combine64(sig, (uint64) (uintptr_t) source->text);
-			if (source->calls > 1)
-				sig = hash_combine64(sig,
-									 2 + rp_source_constants_current(source));
-			else
-			{
-				sig = hash_combine64(sig,
-									 source->text_unit == source->unit_id);
-				sig = hash_combine64(sig, source->first_keys.nkeys);
-				for (i = 0; i < source->first_keys.nkeys; i++)
-					sig = hash_combine64(sig, source->first_keys.hash[i]);
-			}
+			sig = hash_combine64(sig, rp_source_constants_current(source));
 		}
 		sig = hash_combine64(sig, q->proof.position);
 		sig = hash_combine64(sig, q->proof.relid);
