@@ -77,7 +77,7 @@ static int	rp_fetch_pool_size = RP_FETCH_POOL_DEFAULT;
 
 static void rp_pool_xact_callback(XactEvent event, void *arg);
 
-/* Define relprefetch.fetch_pool_size, and watch the ends of transactions */
+/* Define relprefetch.fetch_pool_size */
 void
 rp_arena_init_module(void)
 {
@@ -90,7 +90,6 @@ rp_arena_init_module(void)
 							PGC_USERSET,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
-	RegisterXactCallback(rp_pool_xact_callback, NULL);
 }
 
 /* ------------------------------------------------------------------------
@@ -251,13 +250,24 @@ rp_arena_init(RpArena *arena, MemoryContext cxt)
 	arena->cxt = cxt;
 }
 
-/* A new block for the arena, from the pool if it has one */
+/*
+ * A new block for the arena, from the pool if it has one.  The ends of
+ * transactions are watched from a session's first block on: a backend
+ * that never fetches pays nothing at each commit.
+ */
 static void
 rp_arena_new_block(RpArena *arena)
 {
+	static bool watching = false;
 	RpBlock    *block = NULL;
 	bool		large = arena->nsmall >= RP_ARENA_SMALL_MAX;
 	RpPool	   *pool = large ? &rp_pool_large : &rp_pool_small;
+
+	if (!watching)
+	{
+		RegisterXactCallback(rp_pool_xact_callback, NULL);
+		watching = true;
+	}
 
 	if (!arena->armed)
 	{
