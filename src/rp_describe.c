@@ -169,7 +169,7 @@ rp_description_slot(uint64 fingerprint, uint64 source_fingerprint)
 
 void
 rp_describe_repeat(const RpStatement *st, uint64 fingerprint,
-				   const RpUnitQuery *source, const RpProof *proof,
+				   RpUnitQuery *source, const RpProof *proof,
 				   const Oid *source_relids, int nsource, RpRepeatDesc *desc)
 {
 	uint64		source_fingerprint = source ? source->fingerprint : 0;

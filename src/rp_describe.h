@@ -50,7 +50,7 @@ typedef struct RpSourceScope
  * keys; nsource may be 0.  Descriptions are cached per backend.
  */
 extern void rp_describe_repeat(const RpStatement *st, uint64 fingerprint,
-							   const RpUnitQuery *source,
+							   RpUnitQuery *source,
 							   const RpProof *proof,
 							   const Oid *source_relids, int nsource,
 							   RpRepeatDesc *desc);
@@ -59,7 +59,7 @@ extern bool rp_describe_key_relates(const RpStatement *st, Oid relid,
 									AttrNumber attnum);
 
 /* rp_describe_source.c */
-extern bool rp_source_constants_current(const RpUnitQuery *source);
+extern bool rp_source_constants_current(RpUnitQuery *source);
 extern void rp_source_scope(const char *source, bool cut_short,
 							bool constants_current, Oid parent,
 							RpSourceScope *scope);

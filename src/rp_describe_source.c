@@ -55,30 +55,23 @@ typedef struct RpDeparse
 static bool rp_deparse_expr(Node *node, RpDeparse *d, StringInfo buf);
 
 /*
- * Are the constants of the source's kept text those of its executions in
- * this unit?  The text kept is that of the shape's first execution while
- * the backend keeps the shape, perhaps units ago.  It is, when the shape
- * was first seen in this unit and ran once.  Otherwise, under the simple
- * protocol each execution's first constants are kept (hashed) for the
- * proof: all of the source's executions in this unit must have had the
- * kept text's constants, and the text no more constants than are kept.
+ * The keys of the source's kept text, as the proof hashes an execution's
+ * (rp_proof_keys_from_text); RP_TEXT_KEYS_NONE when the text has a
+ * parameter or a list (its values are unknown) or more constants than are
+ * kept.
  */
-bool
-rp_source_constants_current(const RpUnitQuery *source)
+static char
+rp_source_text_keys(const RpUnitQuery *source, RpExecKeys *keys)
 {
 	RpConstSpan spans[RP_MAX_CONST_SPANS];
 	int			nspans;
-	RpExecKeys	text_keys;
 	int			i;
-	int			n;
 
-	if (source->text_unit == source->unit_id && source->calls == 1)
-		return true;
 	(void) rp_fingerprint(source->text, source->text_len, spans, &nspans);
 	for (i = 0; i < nspans; i++)
 	{
 		if (spans[i].kind != RP_CONST_LITERAL)
-			return false;		/* a parameter, or a list: unknown */
+			return RP_TEXT_KEYS_NONE;	/* a parameter, or a list: unknown */
 	}
 	if (nspans == RP_MAX_CONST_SPANS)
 	{
@@ -89,9 +82,40 @@ rp_source_constants_current(const RpUnitQuery *source)
 		(void) rp_fingerprint(source->text + end, source->text_len - end,
 							  more, &nmore);
 		if (nmore > 0)
-			return false;		/* constants past those kept */
+			return RP_TEXT_KEYS_NONE;	/* constants past those kept */
 	}
-	rp_proof_keys_from_text(source->text, spans, nspans, &text_keys);
+	rp_proof_keys_from_text(source->text, spans, nspans, keys);
+	return RP_TEXT_KEYS_KNOWN;
+}
+
+/*
+ * Are the constants of the source's kept text those of its executions in
+ * this unit?  The text kept is that of the shape's first execution while
+ * the backend keeps the shape, perhaps units ago.  It is, when the shape
+ * was first seen in this unit and ran once.  Otherwise, under the simple
+ * protocol each execution's first constants are kept (hashed) for the
+ * proof: all of the source's executions in this unit must have had the
+ * kept text's constants, and the text no more constants than are kept.
+ */
+bool
+rp_source_constants_current(RpUnitQuery *source)
+{
+	RpExecKeys *text_keys = &source->text_keys;
+	int			i;
+	int			n;
+
+	if (source->text_unit == source->unit_id && source->calls == 1)
+		return true;
+
+	/*
+	 * The kept text's constants, hashed once: the text does not change while
+	 * the shape is kept, and every unit that records a loop of this source
+	 * asks.
+	 */
+	if (source->text_keys_state == RP_TEXT_KEYS_UNKNOWN)
+		source->text_keys_state = rp_source_text_keys(source, text_keys);
+	if (source->text_keys_state != RP_TEXT_KEYS_KNOWN)
+		return false;
 
 	/* its first execution, then the others kept, which must be all */
 	n = source->calls > 1 ? source->nexecs : 1;
@@ -103,11 +127,11 @@ rp_source_constants_current(const RpUnitQuery *source)
 		&source->first_keys : &source->execs[i];
 		int			j;
 
-		if (k->nkeys != text_keys.nkeys)
+		if (k->nkeys != text_keys->nkeys)
 			return false;
 		for (j = 0; j < k->nkeys; j++)
 		{
-			if (k->hash[j] != text_keys.hash[j] || k->hash[j] == 0)
+			if (k->hash[j] != text_keys->hash[j] || k->hash[j] == 0)
 				return false;
 		}
 	}

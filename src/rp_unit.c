@@ -283,6 +283,7 @@ rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 	q->text[len] = '\0';
 	q->text_len = len;
 	q->text_unit = rp_unit.id;
+	q->text_keys_state = RP_TEXT_KEYS_UNKNOWN;
 
 	q->nrelids = 0;
 	foreach(lc, stmt->relationOids)

@@ -24,6 +24,11 @@
 /* Relations of a statement remembered to explain a later loop */
 #define RP_MAX_SOURCE_RELS	4
 
+/* Whether the keys of a shape's kept text are known (RpUnitQuery) */
+#define RP_TEXT_KEYS_UNKNOWN	0	/* not worked out yet */
+#define RP_TEXT_KEYS_KNOWN		1
+#define RP_TEXT_KEYS_NONE		2	/* a parameter, a list, too many */
+
 /*
  * A query shape seen by this backend.  Entries outlive units: the counters
  * belong to the unit numbered unit_id, and count as zero in any other.
@@ -50,6 +55,8 @@ typedef struct RpUnitQuery
 								 * its comments and spacing are that one's */
 	int			text_len;
 	uint64		text_unit;		/* the unit whose execution text is */
+	char		text_keys_state;	/* RP_TEXT_KEYS_*: are text_keys known? */
+	RpExecKeys	text_keys;		/* the keys of text's constants, when known */
 	int			nrelids;
 	Oid			relids[RP_MAX_SOURCE_RELS]; /* relations it reads */
 
