@@ -6,6 +6,7 @@ OBJS = \
 	src/relprefetch.o \
 	src/rp_citus.o \
 	src/rp_describe.o \
+	src/rp_describe_plan.o \
 	src/rp_describe_source.o \
 	src/rp_fetch_arena.o \
 	src/rp_fetch_cache.o \
