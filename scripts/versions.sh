@@ -9,7 +9,7 @@
 #      RP_CHROOT_MAX_AGE days, or made by an older recipe of this script;
 #   3. copy the checkout into it, install the packages with
 #      scripts/setup.sh --no-build and run scripts/test.sh --no-valgrind
-#      there (the servers run as the chroot's unprivileged postgres user).
+#      --no-assert there (the assert-enabled build is the host's) (the servers run as the chroot's unprivileged postgres user).
 # The chroots come from the archive the host's own apt uses (read from
 # /etc/apt/sources.list and /etc/apt/sources.list.d/ each run) and take its
 # Acquire::Check-Valid-Until / Check-Date settings.
@@ -39,7 +39,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 versions="17"
-test_args=(--no-valgrind --no-format)
+test_args=(--no-valgrind --no-format --no-assert)
 refresh=0
 list_only=0
 shell_major=
