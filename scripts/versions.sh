@@ -9,7 +9,8 @@
 #      RP_CHROOT_MAX_AGE days, or made by an older recipe of this script;
 #   3. copy the checkout into it, install the packages with
 #      scripts/setup.sh --no-build and run scripts/test.sh --no-valgrind
-#      --no-assert there (the assert-enabled build is the host's) (the servers run as the chroot's unprivileged postgres user).
+#      --no-assert there (the servers run as the chroot's unprivileged
+#      postgres user; the assert-enabled build is the host's only).
 # The chroots come from the archive the host's own apt uses (read from
 # /etc/apt/sources.list and /etc/apt/sources.list.d/ each run) and take its
 # Acquire::Check-Valid-Until / Check-Date settings.
