@@ -16,6 +16,7 @@ OBJS = \
 	src/rp_fetch_spec.o \
 	src/rp_fetch_sql.o \
 	src/rp_fingerprint.o \
+	src/rp_fingerprint_cache.o \
 	src/rp_fragment.o \
 	src/rp_funcs.o \
 	src/rp_hooks.o \

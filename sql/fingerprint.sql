@@ -46,6 +46,29 @@ SELECT name FROM blog_author WHERE id IN (1, (SELECT 2));
 SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
 ROLLBACK;
 
+-- the statement texts a backend keeps (rp_fingerprint_cache.c): a text that
+-- differs from a kept one only in its numbers and plain strings has its
+-- shape without being lexed; anything else is lexed, and near misses are
+-- told apart as the lexer tells them
+BEGIN;
+SELECT name FROM blog_author WHERE id = 1 AND name <> 'a';
+SELECT name FROM blog_author WHERE id = 22 AND name <> 'bb';
+SELECT name FROM blog_author WHERE id = 333 AND name <> '';
+-- constants of other forms: the same shape
+SELECT name FROM blog_author WHERE id = 4.5 AND name <> 'it''s';
+SELECT name FROM blog_author WHERE id = 5e0 AND name <> E'c';
+SELECT name FROM blog_author WHERE id = -6 AND name <> $$d$$;
+-- one string that holds what looks like a second condition, and one that
+-- holds what looks like a comment: the same shape
+SELECT name FROM blog_author WHERE id = 7 AND name <> 'x'' AND name <> ''y';
+SELECT name FROM blog_author WHERE id = 8 AND name <> '-- no comment';
+-- a second condition, a cast: other shapes
+SELECT name FROM blog_author WHERE id = 9 AND name <> 'x' AND name <> 'y';
+SELECT name FROM blog_author WHERE id = 10 AND name <> 'z'::text;
+SELECT name FROM blog_author WHERE id = 11 AND name <> 'z' AND name <> 'y';
+SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
+ROLLBACK;
+
 -- prepared statements: every EXECUTE counts as the prepared statement, the
 -- same shape as the statement sent with literals
 PREPARE author_by_id (int) AS SELECT name FROM blog_author WHERE id = $1;

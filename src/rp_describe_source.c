@@ -124,7 +124,7 @@ rp_source_constants_current(RpUnitQuery *source)
 	for (i = 0; i < n; i++)
 	{
 		const RpExecKeys *k = i == 0 && source->calls <= 1 ?
-		&source->first_keys : &source->execs[i];
+		rp_unit_first_keys(source) : &source->execs[i];
 		int			j;
 
 		if (k->nkeys != text_keys->nkeys)

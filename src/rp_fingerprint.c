@@ -593,6 +593,35 @@ rp_hash_any_constant(uint64 hash)
 	return rp_hash_token(hash, ")", 1);
 }
 
+/* Note a constant, a parameter or a list; *nspans counts them all */
+static inline void
+rp_note_span(RpConstSpan *spans, int maxspans, int *nspans, RpConstKind kind,
+			 int start, int len)
+{
+	if (spans != NULL)
+	{
+		if (*nspans < maxspans)
+		{
+			spans[*nspans].kind = kind;
+			spans[*nspans].start = start;
+			spans[*nspans].len = len;
+			spans[*nspans].is_number = false;
+		}
+		(*nspans)++;
+	}
+}
+
+uint64
+rp_fingerprint(const char *s, int len, RpConstSpan *spans, int *nspans)
+{
+	uint64		fingerprint = rp_fingerprint_scan(s, len, spans,
+												  RP_MAX_CONST_SPANS, nspans);
+
+	if (nspans != NULL && *nspans > RP_MAX_CONST_SPANS)
+		*nspans = RP_MAX_CONST_SPANS;
+	return fingerprint;
+}
+
 /*
  * The hash of the statement's tokens: words lower-cased, constants,
  * parameters and ARRAY[...] lists as "?", IN (...) lists as "= any (?)",
@@ -603,21 +632,9 @@ rp_hash_any_constant(uint64 hash)
  * everything but words and blanks it calls the helpers rp_lex uses, in the
  * same order, so that both see the same tokens.
  */
-static inline void
-rp_note_span(RpConstSpan *spans, int *nspans, RpConstKind kind, int start,
-			 int len)
-{
-	if (spans != NULL && *nspans < RP_MAX_CONST_SPANS)
-	{
-		spans[*nspans].kind = kind;
-		spans[*nspans].start = start;
-		spans[*nspans].len = len;
-		(*nspans)++;
-	}
-}
-
 uint64
-rp_fingerprint(const char *s, int len, RpConstSpan *spans, int *nspans)
+rp_fingerprint_scan(const char *s, int len, RpConstSpan *spans, int maxspans,
+					int *nspans)
 {
 	uint64		hash = RP_FNV_OFFSET;
 	RpTokenKind prev = RP_TOK_END;	/* for signs, as RpScanner.prev */
@@ -691,7 +708,7 @@ rp_fingerprint(const char *s, int len, RpConstSpan *spans, int *nspans)
 				else if (prev == RP_TOK_ARRAY_LIST)
 					hash = rp_hash_token(before, "?", 1);
 				if (prev == RP_TOK_IN_LIST || prev == RP_TOK_ARRAY_LIST)
-					rp_note_span(spans, nspans, RP_CONST_LIST, start,
+					rp_note_span(spans, maxspans, nspans, RP_CONST_LIST, start,
 								 sc.pos - start);
 				pos = sc.pos;
 			}
@@ -702,7 +719,7 @@ rp_fingerprint(const char *s, int len, RpConstSpan *spans, int *nspans)
 			pos = rp_skip_number(s, len, pos);
 			prev = RP_TOK_CONST;
 			hash = rp_hash_token(hash, "?", 1);
-			rp_note_span(spans, nspans, RP_CONST_LITERAL, start, pos - start);
+			rp_note_span(spans, maxspans, nspans, RP_CONST_LITERAL, start, pos - start);
 		}
 		else if (c == '=' &&
 				 (pos + 1 >= len ||
@@ -727,7 +744,7 @@ rp_fingerprint(const char *s, int len, RpConstSpan *spans, int *nspans)
 			if (tok.kind == RP_TOK_CONST || tok.kind == RP_TOK_PARAM)
 			{
 				hash = rp_hash_token(hash, "?", 1);
-				rp_note_span(spans, nspans,
+				rp_note_span(spans, maxspans, nspans,
 							 tok.kind == RP_TOK_CONST ? RP_CONST_LITERAL :
 							 RP_CONST_PARAM, tok.start, tok.len);
 			}

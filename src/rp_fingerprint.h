@@ -45,6 +45,8 @@ typedef struct RpConstSpan
 	RpConstKind kind;
 	int			start;
 	int			len;
+	bool		is_number;		/* digits alone, at most 18 of them, whose */
+	int64		number;			/* value this is (set by a cache match only) */
 } RpConstSpan;
 
 /*
@@ -54,6 +56,27 @@ typedef struct RpConstSpan
  */
 extern uint64 rp_fingerprint(const char *text, int len, RpConstSpan *spans,
 							 int *nspans);
+
+/*
+ * The same, with room for maxspans spans; *nspans counts all the text has,
+ * which may be more than were put in spans (for rp_fingerprint_cache.c).
+ */
+extern uint64 rp_fingerprint_scan(const char *text, int len,
+								  RpConstSpan *spans, int maxspans,
+								  int *nspans);
+
+/*
+ * The fingerprint of a statement about to be counted, as rp_fingerprint
+ * gives it (spans, when not NULL, with room for RP_MAX_CONST_SPANS).  A
+ * statement whose text differs from one fingerprinted before in this
+ * session only in its numbers and plain strings is matched against that
+ * one's text instead of being lexed (rp_fingerprint_cache.c).  hint is
+ * anything the caller knows that tells statements apart (where to look;
+ * the answer does not depend on it).
+ */
+extern uint64 rp_fingerprint_statement(const char *text, int len,
+									   uint32 hint, RpConstSpan *spans,
+									   int *nspans);
 
 /*
  * Statement text with constants replaced by $1, $2, ... and constant lists

@@ -180,9 +180,11 @@ rp_text_integer(const char *s, int len, int64 *value)
 		return false;
 	for (; i < len; i++)
 	{
-		if (s[i] < '0' || s[i] > '9')
+		unsigned char digit = (unsigned char) (s[i] - '0');
+
+		if (digit > 9)
 			return false;
-		v = v * 10 + (s[i] - '0');
+		v = v * 10 + digit;
 	}
 	*value = negative ? -(int64) v : (int64) v;
 	return true;
@@ -525,7 +527,9 @@ rp_proof_keys_from_text(const char *text, const RpConstSpan *spans,
 	{
 		const char *s = text + spans[i].start;
 
-		if (spans[i].kind == RP_CONST_LITERAL)
+		if (spans[i].is_number)
+			keys->hash[i] = rp_hash_int(spans[i].number);	/* as parsed */
+		else if (spans[i].kind == RP_CONST_LITERAL)
 			keys->hash[i] = rp_literal_hash(s, spans[i].len);
 		else if (spans[i].kind == RP_CONST_LIST)
 			keys->hash[i] = rp_list_hash(s, spans[i].len);

@@ -273,6 +273,8 @@ rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 	q->fits_relid = InvalidOid;
 	rp_proof_layout_init(&q->layout);
 	q->execs = NULL;
+	q->first_pending = false;
+	q->first_keys.nkeys = 0;
 
 	/* keep what the view shows of a query: the server's query text size */
 	if (len >= pgstat_track_activity_query_size)
@@ -385,6 +387,24 @@ rp_unit_reads_user_data(PlannedStmt *stmt)
 	return false;
 }
 
+/*
+ * What tells statements apart before their text is read, for the
+ * fingerprint cache: the command, how many relations and the first one.
+ */
+static inline uint32
+rp_unit_shape_hint(PlannedStmt *stmt)
+{
+	uint32		hint = (uint32) stmt->commandType << 24;
+
+	hint ^= (uint32) list_length(stmt->rtable) << 16;
+	if (stmt->relationOids != NIL)
+		hint ^= linitial_oid(stmt->relationOids);
+	return hint;
+}
+
+static bool rp_unit_defer_keys(RpUnitQuery *q, const char *text,
+							   const RpConstSpan *spans, int nspans);
+
 /* Keep the key values of the shape's execution, for its proof */
 static void
 rp_unit_keep_keys(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
@@ -393,14 +413,17 @@ rp_unit_keep_keys(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 	RpExecKeys *keys;
 
 	if (q->calls == 1)
+	{
 		keys = &q->first_keys;
+		q->first_pending = false;
+	}
 	else
 	{
 		if (q->execs == NULL)
 			q->execs = MemoryContextAlloc(rp_unit.text_cxt,
 										  sizeof(RpExecKeys) * RP_PROOF_EXECS);
 		if (q->nexecs == 0)
-			q->execs[q->nexecs++] = q->first_keys;
+			q->execs[q->nexecs++] = *rp_unit_first_keys(q);
 		if (q->nexecs >= RP_PROOF_EXECS)
 			return;
 		keys = &q->execs[q->nexecs++];
@@ -413,8 +436,53 @@ rp_unit_keep_keys(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 								keys);
 	else if (queryDesc->params != NULL && queryDesc->params->numParams > 0)
 		rp_proof_keys_from_params(queryDesc->params, keys);
-	else
+	else if (q->calls > 1 || !rp_unit_defer_keys(q, text, spans, nspans))
 		rp_proof_keys_from_text(text, spans, nspans, keys);
+}
+
+/*
+ * A shape's first execution in a unit: keep the bytes of its constants
+ * rather than their hashes, which are wanted only if it runs again (most
+ * shapes do not).  False when they do not fit, or when they are all numbers
+ * the fingerprint cache parsed, which cost less to hash than to copy.
+ */
+static bool
+rp_unit_defer_keys(RpUnitQuery *q, const char *text, const RpConstSpan *spans,
+				   int nspans)
+{
+	int			used = 0;
+	int			i;
+
+	nspans = Min(nspans, RP_PROOF_KEYS);
+	for (i = 0; i < nspans && spans[i].is_number; i++)
+		;
+	if (i == nspans)
+		return false;
+	for (i = 0; i < nspans; i++)
+	{
+		if (spans[i].len > RP_UNIT_FIRST_TEXT - used)
+			return false;
+		memcpy(q->first_text + used, text + spans[i].start, spans[i].len);
+		q->first_spans[i] = spans[i];
+		q->first_spans[i].start = used;
+		used += spans[i].len;
+	}
+	q->first_nspans = nspans;
+	q->first_pending = true;
+	return true;
+}
+
+/* The keys of a shape's first execution in its unit, hashed when first asked */
+const RpExecKeys *
+rp_unit_first_keys(RpUnitQuery *q)
+{
+	if (q->first_pending)
+	{
+		rp_proof_keys_from_text(q->first_text, q->first_spans,
+								q->first_nspans, &q->first_keys);
+		q->first_pending = false;
+	}
+	return &q->first_keys;
 }
 
 /* For rp_proof_find: is this shape a proven loop of the current unit? */
@@ -508,8 +576,10 @@ rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 
 	if (len == 0 || !rp_unit_reads_user_data(queryDesc->plannedstmt))
 		return false;
-	fingerprint = rp_fingerprint(text, len, rp_require_proof ? spans : NULL,
-								 &nspans);
+	fingerprint = rp_fingerprint_statement(text, len,
+										   rp_unit_shape_hint(queryDesc->plannedstmt),
+										   rp_require_proof ? spans : NULL,
+										   &nspans);
 
 	if (rp_unit.queries == NULL)
 		rp_unit_setup();

@@ -30,6 +30,13 @@
 #define RP_TEXT_KEYS_NONE		2	/* a parameter, a list, too many */
 
 /*
+ * The bytes of a shape's first execution's constants kept unhashed: most
+ * shapes run once in a unit, and their keys are only wanted when they run
+ * again.
+ */
+#define RP_UNIT_FIRST_TEXT		64
+
+/*
  * A query shape seen by this backend.  Entries outlive units: the counters
  * belong to the unit numbered unit_id, and count as zero in any other.
  */
@@ -64,7 +71,11 @@ typedef struct RpUnitQuery
 	bool		proven;			/* its keys came from rows read */
 	bool		unproven_counted;	/* counted as a repeat without proof */
 	int64		next_check;		/* calls at which to look for a proof */
-	RpExecKeys	first_keys;		/* its first execution's keys */
+	RpExecKeys	first_keys;		/* its first execution's keys, unless */
+	bool		first_pending;	/* they are still the constants below */
+	int			first_nspans;	/* (rp_unit_first_keys hashes them) */
+	RpConstSpan first_spans[RP_PROOF_KEYS];
+	char		first_text[RP_UNIT_FIRST_TEXT];
 	RpExecKeys *execs;			/* its first RP_PROOF_EXECS executions */
 	int			nexecs;
 	RpProof		proof;
@@ -100,5 +111,6 @@ extern void rp_unit_note_begin(void);
 extern void rp_unit_finish(const RpExecution *exec, double ms);
 extern void rp_unit_end(void);
 extern void rp_unit_foreach(RpUnitVisitor visitor, void *arg);
+extern const RpExecKeys *rp_unit_first_keys(RpUnitQuery *q);
 
 #endif							/* RP_UNIT_H */

@@ -1,0 +1,351 @@
+/*-------------------------------------------------------------------------
+ *
+ * rp_fingerprint_cache.c
+ *	  Statement texts each backend remembers, so that a statement that
+ *	  differs from one seen before only in its constants is fingerprinted
+ *	  without being lexed.
+ *
+ * An application sends the same few shapes again and again, with other
+ * numbers and strings in them, or (through the extended protocol) the very
+ * same text.  Lexing the text is most of what counting a statement costs,
+ * so the backend keeps the texts it lexed last, each with its fingerprint
+ * and where its constants are.  A statement is first matched against the
+ * texts kept for statements like it: the same bytes between the constants,
+ * a run of digits where the kept text has a run of digits, a '...' string
+ * with no quote inside where the kept text has one, and the same parameter
+ * symbols.  A match has the kept text's fingerprint, and its constants are
+ * where the match found them.
+ *
+ * Why a match has the kept text's fingerprint: the lexer reads a text from
+ * left to right, and where a token ends depends on its own bytes and the
+ * byte after it, never on what comes later.  Both texts have the same bytes
+ * up to a constant, so the lexer is in the same state there; a run of
+ * digits followed by the same byte is one number token in both, whatever
+ * its digits (the kept run is maximal and followed by neither a fraction
+ * nor an exponent, or it would not be a run of digits alone), and a string
+ * with no quote inside, not followed by a quote, is one string token.
+ * Constants all hash alike, so both texts make the same hash.  Texts whose
+ * constants are of other forms (signed, decimal, E'...', dollar-quoted,
+ * lists after IN or ARRAY), with more than RP_FPC_SPANS of them or longer
+ * than RP_FPC_MAX_TEXT bytes are lexed every time.  Assert-enabled builds
+ * check every match against the lexer.
+ *
+ * The texts are kept in a set-associative table: RP_FPC_SETS sets of
+ * RP_FPC_WAYS texts, a set chosen by the caller's hint and the text's first
+ * bytes, the text used last first in its set and the one used least long
+ * ago replaced.  The texts are in a memory context of their own under
+ * TopMemoryContext, at most RP_FPC_SETS * RP_FPC_WAYS * RP_FPC_MAX_TEXT
+ * bytes (128 kB) a backend.  The table is the backend's own: no lock.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/memutils.h"
+
+#include "rp_fingerprint.h"
+
+#define RP_FPC_SETS			16
+#define RP_FPC_WAYS			4
+#define RP_FPC_SPANS		16	/* constants of a text that can be kept */
+#define RP_FPC_MAX_TEXT		2048
+
+/* What stands at a kept text's constant, and what matches it */
+typedef enum RpFpcConst
+{
+	RP_FPC_DIGITS,				/* a run of digits */
+	RP_FPC_STRING,				/* '...' with no quote inside */
+	RP_FPC_SAME					/* a parameter symbol: the same bytes */
+} RpFpcConst;
+
+typedef struct RpFpcEntry
+{
+	uint64		fingerprint;	/* 0: the entry is empty */
+	uint32		hint;			/* the set's key, in full */
+	int			len;
+	int			nspans;
+	RpConstSpan spans[RP_FPC_SPANS];
+	uint8		what[RP_FPC_SPANS]; /* RpFpcConst of each span */
+	char	   *text;			/* len bytes, in rp_fpc_cxt */
+	int			capacity;		/* bytes allocated for text */
+} RpFpcEntry;
+
+/* Each set's entries, the one used last first */
+typedef struct RpFpcSet
+{
+	RpFpcEntry *way[RP_FPC_WAYS];
+} RpFpcSet;
+
+static RpFpcEntry rp_fpc_entries[RP_FPC_SETS * RP_FPC_WAYS];
+static RpFpcSet rp_fpc_sets[RP_FPC_SETS];
+static MemoryContext rp_fpc_cxt = NULL;
+
+/* The set's key: the caller's hint and up to 8 first bytes of the text */
+static inline uint32
+rp_fpc_key(const char *text, int len, uint32 hint)
+{
+	uint64		head = 0;
+
+	memcpy(&head, text, Min(len, 8));
+	head = (head ^ hint) * UINT64CONST(0x9e3779b97f4a7c15);
+	return (uint32) (head >> 32);
+}
+
+/*
+ * Does text match the kept one?  Then its constants go to spans (when not
+ * NULL, the first RP_MAX_CONST_SPANS of them) and their number to *nspans.
+ */
+static bool
+rp_fpc_match(const RpFpcEntry *e, const char *text, int len,
+			 RpConstSpan *spans, int *nspans)
+{
+	int			kept = 0;		/* where we are in the kept text */
+	int			pos = 0;		/* and in text */
+	int			i;
+
+	for (i = 0; i < e->nspans; i++)
+	{
+		const RpConstSpan *sp = &e->spans[i];
+		int			same = sp->start - kept;
+		int			n = 0;
+		uint64		number = 0;
+
+		if (pos + same > len || memcmp(text + pos, e->text + kept, same) != 0)
+			return false;
+		pos += same;
+		switch ((RpFpcConst) e->what[i])
+		{
+			case RP_FPC_DIGITS:
+				{
+					const char *p = text + pos;
+					const char *end = text + len;
+
+					unsigned char digit;
+
+					while (p < end && (digit = (unsigned char) (*p - '0')) <= 9)
+					{
+						number = number * 10 + digit;
+						p++;
+					}
+					n = p - (text + pos);
+					if (n == 0)
+						return false;
+				}
+				break;
+			case RP_FPC_STRING:
+				{
+					const char *close;
+
+					if (pos >= len || text[pos] != '\'')
+						return false;
+					close = memchr(text + pos + 1, '\'', len - pos - 1);
+					if (close == NULL)
+						return false;
+					n = close - (text + pos) + 1;
+					if (pos + n < len && text[pos + n] == '\'')
+						return false;	/* a doubled quote: not plain */
+				}
+				break;
+			case RP_FPC_SAME:
+				n = sp->len;
+				if (pos + n > len || memcmp(text + pos, e->text + sp->start, n) != 0)
+					return false;
+				break;
+		}
+		if (spans != NULL && i < RP_MAX_CONST_SPANS)
+		{
+			spans[i].kind = sp->kind;
+			spans[i].start = pos;
+			spans[i].len = n;
+			/* its value, for the proof's keys: beyond 18 digits, its text */
+			spans[i].is_number = e->what[i] == RP_FPC_DIGITS && n <= 18;
+			spans[i].number = (int64) number;
+		}
+		pos += n;
+		kept = sp->start + sp->len;
+	}
+	if (len - pos != e->len - kept ||
+		memcmp(text + pos, e->text + kept, len - pos) != 0)
+		return false;
+	if (nspans != NULL)
+		*nspans = Min(e->nspans, RP_MAX_CONST_SPANS);
+	return true;
+}
+
+/* What a constant the lexer found can be matched by, or -1 for nothing */
+static int
+rp_fpc_const(const char *text, const RpConstSpan *sp)
+{
+	const char *s = text + sp->start;
+	int			i;
+
+	if (sp->kind == RP_CONST_PARAM)
+		return RP_FPC_SAME;
+	if (sp->kind != RP_CONST_LITERAL || sp->len == 0)
+		return -1;
+	if (s[0] == '\'')
+	{
+		if (sp->len < 2 || s[sp->len - 1] != '\'' ||
+			memchr(s + 1, '\'', sp->len - 2) != NULL)
+			return -1;
+		return RP_FPC_STRING;
+	}
+	for (i = 0; i < sp->len; i++)
+	{
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+	}
+	return RP_FPC_DIGITS;
+}
+
+/* Make a set's entry the first, as the one used last */
+static inline void
+rp_fpc_touch(RpFpcSet *set, int way)
+{
+	RpFpcEntry *used = set->way[way];
+
+	memmove(&set->way[1], &set->way[0], sizeof(RpFpcEntry *) * way);
+	set->way[0] = used;
+}
+
+/*
+ * Keep a text just lexed in the set's least recently used entry, unless one
+ * of its constants is of a form a match cannot check.
+ */
+static void
+rp_fpc_keep(RpFpcSet *set, uint32 key, const char *text, int len,
+			uint64 fingerprint, const RpConstSpan *spans, int nspans)
+{
+	RpFpcEntry *e = set->way[RP_FPC_WAYS - 1];
+	uint8		what[RP_FPC_SPANS];
+	int			i;
+
+	if (nspans > RP_FPC_SPANS)
+		return;
+	for (i = 0; i < nspans; i++)
+	{
+		int			w = rp_fpc_const(text, &spans[i]);
+
+		if (w < 0)
+			return;
+		what[i] = (uint8) w;
+	}
+
+	if (e->capacity < len)
+	{
+		if (rp_fpc_cxt == NULL)
+			rp_fpc_cxt = AllocSetContextCreate(TopMemoryContext,
+											   "relprefetch statement texts",
+											   ALLOCSET_SMALL_SIZES);
+		e->fingerprint = 0;
+		if (e->text != NULL)
+			pfree(e->text);
+		e->text = NULL;
+		e->capacity = Max(len, 64);
+		e->text = MemoryContextAlloc(rp_fpc_cxt, e->capacity);
+	}
+	memcpy(e->text, text, len);
+	e->len = len;
+	e->hint = key;
+	e->fingerprint = fingerprint;
+	e->nspans = nspans;
+	memcpy(e->spans, spans, sizeof(RpConstSpan) * nspans);
+	memcpy(e->what, what, nspans);
+	rp_fpc_touch(set, RP_FPC_WAYS - 1);
+}
+
+/* Give each set its entries, all empty */
+static void
+rp_fpc_setup(void)
+{
+	int			i;
+	int			w;
+
+	for (i = 0; i < RP_FPC_SETS; i++)
+		for (w = 0; w < RP_FPC_WAYS; w++)
+			rp_fpc_sets[i].way[w] = &rp_fpc_entries[i * RP_FPC_WAYS + w];
+}
+
+#ifdef USE_ASSERT_CHECKING
+/* A match must be what the lexer would have made of the text */
+static void
+rp_fpc_check(const char *text, int len, uint64 fingerprint,
+			 const RpConstSpan *spans, int nspans)
+{
+	RpConstSpan lexed[RP_MAX_CONST_SPANS];
+	int			nlexed;
+
+	Assert(rp_fingerprint(text, len, lexed, &nlexed) == fingerprint);
+	if (spans != NULL)
+	{
+		int			i;
+
+		Assert(nlexed == nspans);
+		for (i = 0; i < nspans; i++)
+		{
+			Assert(lexed[i].kind == spans[i].kind &&
+				   lexed[i].start == spans[i].start &&
+				   lexed[i].len == spans[i].len);
+			Assert(!spans[i].is_number ||
+				   spans[i].number == strtoi64(text + spans[i].start, NULL, 10));
+		}
+	}
+}
+#endif
+
+/*
+ * No kept text matched: lex the text, and keep it.  Out of line, so that
+ * the path of a match carries no array of spans.
+ */
+static pg_noinline uint64
+rp_fpc_lex(RpFpcSet *set, uint32 key, const char *text, int len,
+		   RpConstSpan *spans, int *nspans)
+{
+	RpConstSpan lexed[RP_FPC_SPANS];
+	int			nlexed;
+	uint64		fingerprint;
+
+	fingerprint = rp_fingerprint_scan(text, len, lexed, RP_FPC_SPANS, &nlexed);
+	if (spans != NULL)
+	{
+		*nspans = Min(nlexed, RP_MAX_CONST_SPANS);
+		memcpy(spans, lexed, sizeof(RpConstSpan) * *nspans);
+	}
+	if (set != NULL)
+		rp_fpc_keep(set, key, text, len, fingerprint, lexed, nlexed);
+	return fingerprint;
+}
+
+uint64
+rp_fingerprint_statement(const char *text, int len, uint32 hint,
+						 RpConstSpan *spans, int *nspans)
+{
+	uint32		key;
+	RpFpcSet   *set;
+	int			way;
+
+	if (len > RP_FPC_MAX_TEXT)
+		return rp_fpc_lex(NULL, 0, text, len, spans, nspans);
+
+	key = rp_fpc_key(text, len, hint);
+	set = &rp_fpc_sets[key % RP_FPC_SETS];
+	if (unlikely(set->way[0] == NULL))
+		rp_fpc_setup();
+	for (way = 0; way < RP_FPC_WAYS; way++)
+	{
+		RpFpcEntry *e = set->way[way];
+
+		if (e->hint == key && e->fingerprint != 0 &&
+			rp_fpc_match(e, text, len, spans, nspans))
+		{
+			if (way > 0)
+				rp_fpc_touch(set, way);
+#ifdef USE_ASSERT_CHECKING
+			rp_fpc_check(text, len, e->fingerprint, spans,
+						 spans != NULL ? *nspans : 0);
+#endif
+			return e->fingerprint;
+		}
+	}
+	return rp_fpc_lex(set, key, text, len, spans, nspans);
+}
