@@ -33,13 +33,16 @@
 #                   the repeat path, at most +1% per 10,000-row SELECT
 #                   (rows and copy)
 #
-# Four inputs, each run with the same configurations (no library;
+# Five inputs, each run with the same configurations (no library;
 # relprefetch with require_proof = off; relprefetch with its defaults,
 # require_proof on; pg_stat_statements; relprefetch and
 # pg_stat_statements):
 #   point  SELECT v FROM t WHERE id = <k> (10,000-row table, index scan on
 #          t_pkey), every statement its own autocommit unit of work
 #          (relprefetch.unit_gap = 0): relprefetch's common path
+#   fresh  the same, its keywords spelled 256 ways in turn (sElEcT ...), so
+#          that no statement's text is one the backend keeps: the common
+#          path of a text relprefetch has not seen, lexed and then kept
 #   loop   point SELECTs as short N+1 loops: BEGIN, SELECT id FROM t WHERE
 #          id BETWEEN <k> AND <k + 9> ORDER BY id, a point SELECT for each id
 #          returned, COMMIT (with --loop 10); per point SELECT, the source,
@@ -255,6 +258,28 @@ point_input() {
 			printf "SELECT v FROM t WHERE id = %d;\n", (i * 7919) % 10000 + 1
 	}'
 }
+# fresh_input N: the same point SELECTs, their keywords spelled in 256
+# ways in turn (select, SELECT, sElEcT...), so that no text is one a
+# backend keeps (it keeps 64): every statement is lexed, and kept.
+fresh_input() {
+	awk -v n="$1" '
+	function spell(word, bits,   out, i, c) {
+		out = ""
+		for (i = 1; i <= length(word); i++) {
+			c = substr(word, i, 1)
+			out = out ((int(bits / 2 ^ (i - 1)) % 2) ? toupper(c) : c)
+		}
+		return out
+	}
+	BEGIN {
+		for (i = 1; i <= n; i++) {
+			v = i % 256
+			printf "%s v %s t %s id = %d;\n", spell("select", v % 64),
+				spell("from", int(v / 64)), spell("where", int(v / 16)),
+				(i * 7919) % 10000 + 1
+		}
+	}'
+}
 # loop_input N: N point SELECTs as short N+1 loops of $loop lookups, each in
 # a transaction with its source: BEGIN, the SELECT that reads the $loop keys,
 # a lookup for each of them in the order it returned them, COMMIT (the
@@ -283,14 +308,17 @@ copy_input() {
 	}'
 }
 
-inputs=(point loop rows copy)
+inputs=(point fresh loop rows copy)
 declare -A input_label n_short n_long
 input_label[point]="point SELECT, common path (every statement its own unit)"
+input_label[fresh]="the same point SELECT, its text not kept (keywords spelled 256 ways in turn: every statement lexed)"
 input_label[loop]="point SELECT, repeat path (an N+1 loop of $loop lookups in each transaction)"
 input_label[rows]="SELECT of 10,000 rows, printed by the single-user backend (every statement its own unit)"
 input_label[copy]="the same SELECT in COPY ... TO '/dev/null' (every statement its own unit)"
 n_short[point]=$point_n1
 n_long[point]=$point_n2
+n_short[fresh]=$point_n1
+n_long[fresh]=$point_n2
 n_short[loop]=$((point_n1 / loop * loop))
 n_long[loop]=$((point_n2 / loop * loop))
 n_short[rows]=$rows_n1
@@ -515,7 +543,7 @@ for cfg in "${configs[@]}"; do
 	for in in "${inputs[@]}"; do
 		run_gucs=$gucs
 		case ",$preload,:$in" in
-		*,relprefetch,*:point | *,relprefetch,*:rows | *,relprefetch,*:copy)
+		*,relprefetch,*:point | *,relprefetch,*:fresh | *,relprefetch,*:rows | *,relprefetch,*:copy)
 			run_gucs="relprefetch.unit_gap=0${gucs:+ $gucs}"
 			;;
 		esac
@@ -542,7 +570,7 @@ for cfg in "${configs[@]}"; do
 			# (the rows input, the loops' sources; after a sort, the
 			# single-user backend prints the id column without its name).
 			case $in in
-			point) expect="$n 0" ;;
+			point | fresh) expect="$n 0" ;;
 			loop) expect="$n $n" ;;
 			rows) expect="$((n * 10000)) $((n * 10000))" ;;
 			copy) expect="0 0" ;;
@@ -821,6 +849,10 @@ Inputs:
 - **point**: $point_n1 and $point_n2 statements \`SELECT v FROM t WHERE id = <k>;\`
   (10,000-row table, index scan on \`t_pkey\`), each its own autocommit unit of
   work (relprefetch runs with \`relprefetch.unit_gap = 0\`): the common path.
+- **fresh**: the same statements, their keywords spelled 256 ways in turn
+  (\`sElEcT v FrOm t wHeRe id = <k>;\`), so that no text is one the backend
+  keeps (it keeps 64): every statement is lexed and then kept, the cost of a
+  text relprefetch has not seen (on \`point\`, the text matches a kept one).
 - **loop**: ${n_short[loop]} and ${n_long[loop]} point SELECTs as short N+1 loops of $loop, each
   transaction \`BEGIN; SELECT id FROM t WHERE id BETWEEN <k> AND <k + $((loop - 1))> ORDER BY id;\`,
   \`SELECT v FROM t WHERE id = <id>;\` for each id returned in that order,

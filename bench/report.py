@@ -50,7 +50,7 @@ MEMORY_LABELS = {
 }
 
 # bench/overhead.sh's inputs, in the order of the columns
-OVERHEAD_INPUTS = ["point", "loop", "rows", "copy"]
+OVERHEAD_INPUTS = ["point", "fresh", "loop", "rows", "copy"]
 
 NOT_RUN = "(not run: --only)"
 
@@ -656,6 +656,8 @@ out (issue 11's method; this benchmark used to count only inside
 `exec_simple_query`). The inputs: a primary-key point SELECT (`SELECT v
 FROM t WHERE id = <k>`, 10,000-row table, index scan), each statement its
 own unit of work (`relprefetch.unit_gap = 0`): the common path; the same
+SELECT with its keywords spelled 256 ways in turn, so that every statement
+is lexed rather than matched against a text the backend keeps; the same
 SELECTs as short N+1 loops, each transaction `BEGIN`, `SELECT id FROM t
 WHERE id BETWEEN <k> AND <k + 9> ORDER BY id`, a point SELECT for each id
 returned, `COMMIT`, figures per point SELECT with the source, BEGIN and

@@ -68,6 +68,19 @@ SELECT name FROM blog_author WHERE id = 10 AND name <> 'z'::text;
 SELECT name FROM blog_author WHERE id = 11 AND name <> 'z' AND name <> 'y';
 SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
 ROLLBACK;
+-- comments that change with every request (sqlcommenter's trace ids), in
+-- kept texts too: one shape
+BEGIN;
+SELECT name FROM blog_country WHERE id = 1 /*traceparent='00-a1-01'*/;
+SELECT name FROM blog_country WHERE id = 2 /*traceparent='00-b22-01'*/;
+SELECT name FROM blog_country WHERE id = 3 /*traceparent='00-c333-01'*/ /* x */;
+SELECT name FROM blog_country WHERE id = 4 -- a comment
+;
+SELECT name FROM blog_country WHERE id = 5 /* nested /* comment */ */;
+SELECT name FROM blog_country WHERE id = 6;
+SELECT /* here */ name FROM blog_country WHERE id = 7 /*traceparent='00-d-01'*/;
+SELECT query, calls, repeated FROM rp_unit ORDER BY query COLLATE "C";
+ROLLBACK;
 
 -- prepared statements: every EXECUTE counts as the prepared statement, the
 -- same shape as the statement sent with literals

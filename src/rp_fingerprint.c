@@ -593,6 +593,16 @@ rp_hash_any_constant(uint64 hash)
 	return rp_hash_token(hash, ")", 1);
 }
 
+/*
+ * The end of the whitespace and comments from pos: where the lexer's next
+ * token starts (for rp_fingerprint_cache.c).
+ */
+int
+rp_fingerprint_blank_end(const char *text, int len, int pos)
+{
+	return rp_skip_blank(text, len, pos);
+}
+
 /* Note a constant, a parameter or a list; *nspans counts them all */
 static inline void
 rp_note_span(RpConstSpan *spans, int maxspans, int *nspans, RpConstKind kind,
@@ -615,7 +625,8 @@ uint64
 rp_fingerprint(const char *s, int len, RpConstSpan *spans, int *nspans)
 {
 	uint64		fingerprint = rp_fingerprint_scan(s, len, spans,
-												  RP_MAX_CONST_SPANS, nspans);
+												  RP_MAX_CONST_SPANS, nspans,
+												  NULL, 0, NULL);
 
 	if (nspans != NULL && *nspans > RP_MAX_CONST_SPANS)
 		*nspans = RP_MAX_CONST_SPANS;
@@ -634,7 +645,8 @@ rp_fingerprint(const char *s, int len, RpConstSpan *spans, int *nspans)
  */
 uint64
 rp_fingerprint_scan(const char *s, int len, RpConstSpan *spans, int maxspans,
-					int *nspans)
+					int *nspans, RpConstSpan *blanks, int maxblanks,
+					int *nblanks)
 {
 	uint64		hash = RP_FNV_OFFSET;
 	RpTokenKind prev = RP_TOK_END;	/* for signs, as RpScanner.prev */
@@ -649,6 +661,8 @@ rp_fingerprint_scan(const char *s, int len, RpConstSpan *spans, int maxspans,
 
 	if (nspans != NULL)
 		*nspans = 0;
+	if (nblanks != NULL)
+		*nblanks = 0;
 
 	while (pos < len)
 	{
@@ -664,6 +678,8 @@ rp_fingerprint_scan(const char *s, int len, RpConstSpan *spans, int maxspans,
 		if ((cls & RP_CC_COMMENT) && rp_skip_blank(s, len, pos) != pos)
 		{
 			pos = rp_skip_blank(s, len, pos);
+			rp_note_span(blanks, maxblanks, nblanks, RP_CONST_BLANK, start,
+						 pos - start);
 			continue;
 		}
 

@@ -37,7 +37,9 @@ typedef enum RpConstKind
 {
 	RP_CONST_LITERAL,			/* a number or a string */
 	RP_CONST_PARAM,				/* $n */
-	RP_CONST_LIST				/* IN (...) or ARRAY[...]: one, unknown */
+	RP_CONST_LIST,				/* IN (...) or ARRAY[...]: one, unknown */
+	RP_CONST_BLANK				/* not a constant: whitespace and comments
+								 * (rp_fingerprint_scan's blanks only) */
 } RpConstKind;
 
 typedef struct RpConstSpan
@@ -58,12 +60,18 @@ extern uint64 rp_fingerprint(const char *text, int len, RpConstSpan *spans,
 							 int *nspans);
 
 /*
- * The same, with room for maxspans spans; *nspans counts all the text has,
- * which may be more than were put in spans (for rp_fingerprint_cache.c).
+ * For rp_fingerprint_cache.c: the same, with room for maxspans spans, and
+ * *nspans counting all the text has (which may be more than were put in
+ * spans); when blanks is not NULL, the stretches of whitespace that hold a
+ * comment go there, as RP_CONST_BLANK spans, counted in *nblanks.
  */
 extern uint64 rp_fingerprint_scan(const char *text, int len,
 								  RpConstSpan *spans, int maxspans,
-								  int *nspans);
+								  int *nspans, RpConstSpan *blanks,
+								  int maxblanks, int *nblanks);
+
+/* Where the whitespace and comments from pos end, as the lexer sees them */
+extern int	rp_fingerprint_blank_end(const char *text, int len, int pos);
 
 /*
  * The fingerprint of a statement about to be counted, as rp_fingerprint

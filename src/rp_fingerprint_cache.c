@@ -6,29 +6,34 @@
  *	  without being lexed.
  *
  * An application sends the same few shapes again and again, with other
- * numbers and strings in them, or (through the extended protocol) the very
- * same text.  Lexing the text is most of what counting a statement costs,
- * so the backend keeps the texts it lexed last, each with its fingerprint
- * and where its constants are.  A statement is first matched against the
- * texts kept for statements like it: the same bytes between the constants,
- * a run of digits where the kept text has a run of digits, a '...' string
- * with no quote inside where the kept text has one, and the same parameter
- * symbols.  A match has the kept text's fingerprint, and its constants are
- * where the match found them.
+ * numbers and strings in them, other comments (sqlcommenter's and
+ * OpenTelemetry's trace ids change with every request), or (through the
+ * extended protocol) the very same text.  Lexing the text is most of what
+ * counting a statement costs, so the backend keeps the texts it lexed last,
+ * each with its fingerprint and where its constants and comments are.  A
+ * statement is first matched against the texts kept for statements like
+ * it: the same bytes between the parts, a run of digits where the kept text
+ * has a run of digits, a '...' string with no quote inside where it has
+ * one, the same parameter symbols, and whitespace holding comments, of any
+ * length but not none, where it has some.  A match has the kept text's
+ * fingerprint, and its constants are where the match found them.
  *
  * Why a match has the kept text's fingerprint: the lexer reads a text from
  * left to right, and where a token ends depends on its own bytes and the
  * byte after it, never on what comes later.  Both texts have the same bytes
- * up to a constant, so the lexer is in the same state there; a run of
- * digits followed by the same byte is one number token in both, whatever
- * its digits (the kept run is maximal and followed by neither a fraction
- * nor an exponent, or it would not be a run of digits alone), and a string
- * with no quote inside, not followed by a quote, is one string token.
- * Constants all hash alike, so both texts make the same hash.  Texts whose
- * constants are of other forms (signed, decimal, E'...', dollar-quoted,
- * lists after IN or ARRAY), with more than RP_FPC_SPANS of them or longer
- * than RP_FPC_MAX_TEXT bytes are lexed every time.  Assert-enabled builds
- * check every match against the lexer.
+ * up to a part, so the lexer is in the same state there; a run of digits
+ * followed by the same byte is one number token in both, whatever its
+ * digits (the kept run is maximal and followed by neither a fraction nor an
+ * exponent, or it would not be a run of digits alone), and a string with no
+ * quote inside, not followed by a quote, is one string token.  Whitespace
+ * and comments are found by the lexer's own function, and a stretch of them
+ * that is not empty separates the same tokens as the kept one does.
+ * Constants all hash alike and comments not at all, so both texts make the
+ * same hash.  Texts whose constants are of other forms (signed, decimal,
+ * E'...', dollar-quoted, lists after IN or ARRAY), with more than
+ * RP_FPC_PARTS constants and comments, or longer than RP_FPC_MAX_TEXT bytes
+ * are lexed every time.  Assert-enabled builds check every match against
+ * the lexer.
  *
  * The texts are kept in a set-associative table: RP_FPC_SETS sets of
  * RP_FPC_WAYS texts, a set chosen by the caller's hint and the text's first
@@ -47,15 +52,16 @@
 
 #define RP_FPC_SETS			16
 #define RP_FPC_WAYS			4
-#define RP_FPC_SPANS		16	/* constants of a text that can be kept */
+#define RP_FPC_PARTS		16	/* constants and comments of a kept text */
 #define RP_FPC_MAX_TEXT		2048
 
-/* What stands at a kept text's constant, and what matches it */
+/* What stands at a part of a kept text, and what matches it */
 typedef enum RpFpcConst
 {
 	RP_FPC_DIGITS,				/* a run of digits */
 	RP_FPC_STRING,				/* '...' with no quote inside */
-	RP_FPC_SAME					/* a parameter symbol: the same bytes */
+	RP_FPC_SAME,				/* a parameter symbol: the same bytes */
+	RP_FPC_BLANK				/* whitespace with comments: any, not none */
 } RpFpcConst;
 
 typedef struct RpFpcEntry
@@ -63,9 +69,9 @@ typedef struct RpFpcEntry
 	uint64		fingerprint;	/* 0: the entry is empty */
 	uint32		hint;			/* the set's key, in full */
 	int			len;
-	int			nspans;
-	RpConstSpan spans[RP_FPC_SPANS];
-	uint8		what[RP_FPC_SPANS]; /* RpFpcConst of each span */
+	int			nparts;			/* its constants and comments, in order */
+	RpConstSpan parts[RP_FPC_PARTS];
+	uint8		what[RP_FPC_PARTS]; /* RpFpcConst of each part */
 	char	   *text;			/* len bytes, in rp_fpc_cxt */
 	int			capacity;		/* bytes allocated for text */
 } RpFpcEntry;
@@ -101,12 +107,13 @@ rp_fpc_match(const RpFpcEntry *e, const char *text, int len,
 {
 	int			kept = 0;		/* where we are in the kept text */
 	int			pos = 0;		/* and in text */
+	int			nconst = 0;
 	int			i;
 
-	for (i = 0; i < e->nspans; i++)
+	for (i = 0; i < e->nparts; i++)
 	{
-		const RpConstSpan *sp = &e->spans[i];
-		int			same = sp->start - kept;
+		const RpConstSpan *part = &e->parts[i];
+		int			same = part->start - kept;
 		int			n = 0;
 		uint64		number = 0;
 
@@ -119,7 +126,6 @@ rp_fpc_match(const RpFpcEntry *e, const char *text, int len,
 				{
 					const char *p = text + pos;
 					const char *end = text + len;
-
 					unsigned char digit;
 
 					while (p < end && (digit = (unsigned char) (*p - '0')) <= 9)
@@ -147,28 +153,38 @@ rp_fpc_match(const RpFpcEntry *e, const char *text, int len,
 				}
 				break;
 			case RP_FPC_SAME:
-				n = sp->len;
-				if (pos + n > len || memcmp(text + pos, e->text + sp->start, n) != 0)
+				n = part->len;
+				if (pos + n > len ||
+					memcmp(text + pos, e->text + part->start, n) != 0)
 					return false;
 				break;
+			case RP_FPC_BLANK:
+				/* none would join the tokens on either side */
+				n = rp_fingerprint_blank_end(text, len, pos) - pos;
+				if (n == 0)
+					return false;
+				pos += n;
+				kept = part->start + part->len;
+				continue;
 		}
-		if (spans != NULL && i < RP_MAX_CONST_SPANS)
+		if (spans != NULL && nconst < RP_MAX_CONST_SPANS)
 		{
-			spans[i].kind = sp->kind;
-			spans[i].start = pos;
-			spans[i].len = n;
+			spans[nconst].kind = part->kind;
+			spans[nconst].start = pos;
+			spans[nconst].len = n;
 			/* its value, for the proof's keys: beyond 18 digits, its text */
-			spans[i].is_number = e->what[i] == RP_FPC_DIGITS && n <= 18;
-			spans[i].number = (int64) number;
+			spans[nconst].is_number = e->what[i] == RP_FPC_DIGITS && n <= 18;
+			spans[nconst].number = (int64) number;
 		}
+		nconst++;
 		pos += n;
-		kept = sp->start + sp->len;
+		kept = part->start + part->len;
 	}
 	if (len - pos != e->len - kept ||
 		memcmp(text + pos, e->text + kept, len - pos) != 0)
 		return false;
 	if (nspans != NULL)
-		*nspans = Min(e->nspans, RP_MAX_CONST_SPANS);
+		*nspans = Min(nconst, RP_MAX_CONST_SPANS);
 	return true;
 }
 
@@ -209,26 +225,40 @@ rp_fpc_touch(RpFpcSet *set, int way)
 }
 
 /*
- * Keep a text just lexed in the set's least recently used entry, unless one
- * of its constants is of a form a match cannot check.
+ * Keep a text just lexed in the set's least recently used entry, its
+ * constants and its comments merged in the order of the text, unless one of
+ * its constants is of a form a match cannot check.
  */
 static void
 rp_fpc_keep(RpFpcSet *set, uint32 key, const char *text, int len,
-			uint64 fingerprint, const RpConstSpan *spans, int nspans)
+			uint64 fingerprint, const RpConstSpan *spans, int nspans,
+			const RpConstSpan *blanks, int nblanks)
 {
 	RpFpcEntry *e = set->way[RP_FPC_WAYS - 1];
-	uint8		what[RP_FPC_SPANS];
-	int			i;
+	RpConstSpan parts[RP_FPC_PARTS];
+	uint8		what[RP_FPC_PARTS];
+	int			c = 0;
+	int			b = 0;
+	int			n;
 
-	if (nspans > RP_FPC_SPANS)
+	if (nspans + nblanks > RP_FPC_PARTS)
 		return;
-	for (i = 0; i < nspans; i++)
+	for (n = 0; n < nspans + nblanks; n++)
 	{
-		int			w = rp_fpc_const(text, &spans[i]);
+		if (b < nblanks && (c == nspans || blanks[b].start < spans[c].start))
+		{
+			parts[n] = blanks[b++];
+			what[n] = RP_FPC_BLANK;
+		}
+		else
+		{
+			int			w = rp_fpc_const(text, &spans[c]);
 
-		if (w < 0)
-			return;
-		what[i] = (uint8) w;
+			if (w < 0)
+				return;
+			parts[n] = spans[c++];
+			what[n] = (uint8) w;
+		}
 	}
 
 	if (e->capacity < len)
@@ -248,9 +278,9 @@ rp_fpc_keep(RpFpcSet *set, uint32 key, const char *text, int len,
 	e->len = len;
 	e->hint = key;
 	e->fingerprint = fingerprint;
-	e->nspans = nspans;
-	memcpy(e->spans, spans, sizeof(RpConstSpan) * nspans);
-	memcpy(e->what, what, nspans);
+	e->nparts = n;
+	memcpy(e->parts, parts, sizeof(RpConstSpan) * n);
+	memcpy(e->what, what, n);
 	rp_fpc_touch(set, RP_FPC_WAYS - 1);
 }
 
@@ -301,18 +331,23 @@ static pg_noinline uint64
 rp_fpc_lex(RpFpcSet *set, uint32 key, const char *text, int len,
 		   RpConstSpan *spans, int *nspans)
 {
-	RpConstSpan lexed[RP_FPC_SPANS];
+	RpConstSpan lexed[RP_FPC_PARTS];
+	RpConstSpan blanks[RP_FPC_PARTS];
 	int			nlexed;
+	int			nblanks;
 	uint64		fingerprint;
 
-	fingerprint = rp_fingerprint_scan(text, len, lexed, RP_FPC_SPANS, &nlexed);
+	fingerprint = rp_fingerprint_scan(text, len, lexed, RP_FPC_PARTS, &nlexed,
+									  set != NULL ? blanks : NULL,
+									  RP_FPC_PARTS, &nblanks);
 	if (spans != NULL)
 	{
 		*nspans = Min(nlexed, RP_MAX_CONST_SPANS);
 		memcpy(spans, lexed, sizeof(RpConstSpan) * *nspans);
 	}
 	if (set != NULL)
-		rp_fpc_keep(set, key, text, len, fingerprint, lexed, nlexed);
+		rp_fpc_keep(set, key, text, len, fingerprint, lexed, nlexed,
+					blanks, nblanks);
 	return fingerprint;
 }
 

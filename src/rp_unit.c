@@ -389,16 +389,27 @@ rp_unit_reads_user_data(PlannedStmt *stmt)
 
 /*
  * What tells statements apart before their text is read, for the
- * fingerprint cache: the command, how many relations and the first one.
+ * fingerprint cache to choose where to look: the command, the relations,
+ * and the plan's top nodes and columns.  An ORM's statements on one table
+ * begin with the same column list, so the text's first bytes alone would
+ * put them all in one place.
  */
 static inline uint32
 rp_unit_shape_hint(PlannedStmt *stmt)
 {
-	uint32		hint = (uint32) stmt->commandType << 24;
+	Plan	   *plan = stmt->planTree;
+	uint32		hint = (uint32) stmt->commandType << 28;
 
-	hint ^= (uint32) list_length(stmt->rtable) << 16;
+	hint ^= (uint32) list_length(stmt->rtable) << 24;
+	if (plan != NULL)
+	{
+		hint ^= (uint32) nodeTag(plan) << 16;
+		hint ^= (uint32) list_length(plan->targetlist) << 8;
+		if (plan->lefttree != NULL)
+			hint ^= (uint32) nodeTag(plan->lefttree) << 12;
+	}
 	if (stmt->relationOids != NIL)
-		hint ^= linitial_oid(stmt->relationOids);
+		hint ^= linitial_oid(stmt->relationOids) * 0x9e3779b1;
 	return hint;
 }
 
