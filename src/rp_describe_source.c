@@ -100,12 +100,13 @@ rp_source_text_keys(const RpUnitQuery *source, RpExecKeys *keys)
 bool
 rp_source_constants_current(RpUnitQuery *source)
 {
-	RpExecKeys *text_keys = &source->text_keys;
+	RpExecKeys *text_keys;
 	int			i;
 	int			n;
 
 	if (source->text_unit == source->unit_id && source->calls == 1)
 		return true;
+	text_keys = rp_unit_text_keys(source);
 
 	/*
 	 * The kept text's constants, hashed once: the text does not change while

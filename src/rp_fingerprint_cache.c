@@ -208,7 +208,7 @@ rp_fpc_const(const char *text, const RpConstSpan *sp)
 	}
 	for (i = 0; i < sp->len; i++)
 	{
-		if (s[i] < '0' || s[i] > '9')
+		if ((unsigned char) (s[i] - '0') > 9)
 			return -1;
 	}
 	return RP_FPC_DIGITS;
@@ -235,7 +235,6 @@ rp_fpc_keep(RpFpcSet *set, uint32 key, const char *text, int len,
 			const RpConstSpan *blanks, int nblanks)
 {
 	RpFpcEntry *e = set->way[RP_FPC_WAYS - 1];
-	RpConstSpan parts[RP_FPC_PARTS];
 	uint8		what[RP_FPC_PARTS];
 	int			c = 0;
 	int			b = 0;
@@ -243,21 +242,28 @@ rp_fpc_keep(RpFpcSet *set, uint32 key, const char *text, int len,
 
 	if (nspans + nblanks > RP_FPC_PARTS)
 		return;
-	for (n = 0; n < nspans + nblanks; n++)
+	for (c = 0; c < nspans; c++)
+	{
+		int			w = rp_fpc_const(text, &spans[c]);
+
+		if (w < 0)
+			return;
+		what[c] = (uint8) w;
+	}
+
+	/* the constants and the comments, in the order of the text */
+	e->fingerprint = 0;			/* empty until it is whole */
+	for (c = 0, n = 0; n < nspans + nblanks; n++)
 	{
 		if (b < nblanks && (c == nspans || blanks[b].start < spans[c].start))
 		{
-			parts[n] = blanks[b++];
-			what[n] = RP_FPC_BLANK;
+			e->parts[n] = blanks[b++];
+			e->what[n] = RP_FPC_BLANK;
 		}
 		else
 		{
-			int			w = rp_fpc_const(text, &spans[c]);
-
-			if (w < 0)
-				return;
-			parts[n] = spans[c++];
-			what[n] = (uint8) w;
+			e->parts[n] = spans[c];
+			e->what[n] = what[c++];
 		}
 	}
 
@@ -267,7 +273,6 @@ rp_fpc_keep(RpFpcSet *set, uint32 key, const char *text, int len,
 			rp_fpc_cxt = AllocSetContextCreate(TopMemoryContext,
 											   "relprefetch statement texts",
 											   ALLOCSET_SMALL_SIZES);
-		e->fingerprint = 0;
 		if (e->text != NULL)
 			pfree(e->text);
 		e->text = NULL;
@@ -279,8 +284,6 @@ rp_fpc_keep(RpFpcSet *set, uint32 key, const char *text, int len,
 	e->hint = key;
 	e->fingerprint = fingerprint;
 	e->nparts = n;
-	memcpy(e->parts, parts, sizeof(RpConstSpan) * n);
-	memcpy(e->what, what, n);
 	rp_fpc_touch(set, RP_FPC_WAYS - 1);
 }
 

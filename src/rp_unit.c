@@ -286,6 +286,7 @@ rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 	q->text_len = len;
 	q->text_unit = rp_unit.id;
 	q->text_keys_state = RP_TEXT_KEYS_UNKNOWN;
+	q->text_keys = NULL;
 
 	q->nrelids = 0;
 	foreach(lc, stmt->relationOids)
@@ -474,11 +475,12 @@ rp_unit_defer_keys(RpUnitQuery *q, const char *text, const RpConstSpan *spans,
 		if (spans[i].len > RP_UNIT_FIRST_TEXT - used)
 			return false;
 		memcpy(q->first_text + used, text + spans[i].start, spans[i].len);
-		q->first_spans[i] = spans[i];
-		q->first_spans[i].start = used;
+		q->first_consts[i].kind = (uint8) spans[i].kind;
+		q->first_consts[i].start = (uint8) used;
+		q->first_consts[i].len = (uint8) spans[i].len;
 		used += spans[i].len;
 	}
-	q->first_nspans = nspans;
+	q->first_nconsts = (uint8) nspans;
 	q->first_pending = true;
 	return true;
 }
@@ -489,11 +491,31 @@ rp_unit_first_keys(RpUnitQuery *q)
 {
 	if (q->first_pending)
 	{
-		rp_proof_keys_from_text(q->first_text, q->first_spans,
-								q->first_nspans, &q->first_keys);
+		RpConstSpan spans[RP_PROOF_KEYS];
+		int			i;
+
+		for (i = 0; i < q->first_nconsts; i++)
+		{
+			spans[i].kind = (RpConstKind) q->first_consts[i].kind;
+			spans[i].start = q->first_consts[i].start;
+			spans[i].len = q->first_consts[i].len;
+			spans[i].is_number = false;
+		}
+		rp_proof_keys_from_text(q->first_text, spans, q->first_nconsts,
+								&q->first_keys);
 		q->first_pending = false;
 	}
 	return &q->first_keys;
+}
+
+/* Where a shape's text's keys are kept once hashed (rp_describe_source.c) */
+RpExecKeys *
+rp_unit_text_keys(RpUnitQuery *q)
+{
+	if (q->text_keys == NULL)
+		q->text_keys = MemoryContextAlloc(rp_unit.text_cxt,
+										  sizeof(RpExecKeys));
+	return q->text_keys;
 }
 
 /* For rp_proof_find: is this shape a proven loop of the current unit? */

@@ -34,7 +34,15 @@
  * shapes run once in a unit, and their keys are only wanted when they run
  * again.
  */
-#define RP_UNIT_FIRST_TEXT		64
+#define RP_UNIT_FIRST_TEXT		40	/* a quoted uuid fits */
+
+/* Where one of them is in first_text (RpConstSpan, made small) */
+typedef struct RpUnitConst
+{
+	uint8		kind;			/* RpConstKind */
+	uint8		start;
+	uint8		len;
+} RpUnitConst;
 
 /*
  * A query shape seen by this backend.  Entries outlive units: the counters
@@ -63,7 +71,8 @@ typedef struct RpUnitQuery
 	int			text_len;
 	uint64		text_unit;		/* the unit whose execution text is */
 	char		text_keys_state;	/* RP_TEXT_KEYS_*: are text_keys known? */
-	RpExecKeys	text_keys;		/* the keys of text's constants, when known */
+	RpExecKeys *text_keys;		/* the keys of text's constants, when known
+								 * (rp_unit_text_keys) */
 	int			nrelids;
 	Oid			relids[RP_MAX_SOURCE_RELS]; /* relations it reads */
 
@@ -73,8 +82,8 @@ typedef struct RpUnitQuery
 	int64		next_check;		/* calls at which to look for a proof */
 	RpExecKeys	first_keys;		/* its first execution's keys, unless */
 	bool		first_pending;	/* they are still the constants below */
-	int			first_nspans;	/* (rp_unit_first_keys hashes them) */
-	RpConstSpan first_spans[RP_PROOF_KEYS];
+	uint8		first_nconsts;	/* (rp_unit_first_keys hashes them) */
+	RpUnitConst first_consts[RP_PROOF_KEYS];
 	char		first_text[RP_UNIT_FIRST_TEXT];
 	RpExecKeys *execs;			/* its first RP_PROOF_EXECS executions */
 	int			nexecs;
@@ -112,5 +121,6 @@ extern void rp_unit_finish(const RpExecution *exec, double ms);
 extern void rp_unit_end(void);
 extern void rp_unit_foreach(RpUnitVisitor visitor, void *arg);
 extern const RpExecKeys *rp_unit_first_keys(RpUnitQuery *q);
+extern RpExecKeys *rp_unit_text_keys(RpUnitQuery *q);
 
 #endif							/* RP_UNIT_H */
