@@ -39,8 +39,10 @@
  * RP_FPC_WAYS texts, a set chosen by the caller's hint and the text's first
  * bytes, the text used last first in its set and the one used least long
  * ago replaced.  The texts are in a memory context of their own under
- * TopMemoryContext, at most RP_FPC_SETS * RP_FPC_WAYS * RP_FPC_MAX_TEXT
- * bytes (128 kB) a backend.  The table is the backend's own: no lock.
+ * TopMemoryContext: at most RP_FPC_SETS * RP_FPC_WAYS * RP_FPC_MAX_TEXT
+ * bytes (128 kB) of texts kept, and less than as much again of chunks an
+ * entry outgrew, which the context reuses.  The table is the backend's
+ * own: no lock.
  *
  *-------------------------------------------------------------------------
  */
