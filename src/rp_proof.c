@@ -94,13 +94,9 @@ typedef struct RpCapture
 {
 	uint64		fingerprint;
 	uint64		seq;			/* the statement's execution in the unit */
-	int			ncolumns;
 	int			nrows;
 	int			first;			/* its first value in rp_store.values */
-	AttrNumber	attnum[RP_PROOF_COLUMNS];	/* in the rows */
-	Oid			typid[RP_PROOF_COLUMNS];
-	Oid			origin_rel[RP_PROOF_COLUMNS];	/* where the column is from */
-	AttrNumber	origin_col[RP_PROOF_COLUMNS];
+	RpCaptureColumns cols;		/* the layout's, when it ran */
 } RpCapture;
 
 typedef struct RpProofStore
@@ -574,23 +570,23 @@ rp_capture_row(RpCaptureReceiver *r, TupleTableSlot *slot)
 	int			i;
 
 	if (rp_store->unit_id != r->unit_id ||
-		rp_store->nvalues + capture->ncolumns > RP_PROOF_VALUES ||
-		capture->first + capture->nrows * capture->ncolumns !=
+		rp_store->nvalues + capture->cols.ncolumns > RP_PROOF_VALUES ||
+		capture->first + capture->nrows * capture->cols.ncolumns !=
 		rp_store->nvalues)
 		r->rows_left = 0;
 	else
 	{
 		uint64	   *out = &rp_store->values[rp_store->nvalues];
 
-		for (i = 0; i < capture->ncolumns; i++)
+		for (i = 0; i < capture->cols.ncolumns; i++)
 		{
 			bool		isnull;
-			Datum		value = slot_getattr(slot, capture->attnum[i],
+			Datum		value = slot_getattr(slot, capture->cols.attnum[i],
 											 &isnull);
 
-			out[i] = rp_hash_datum(capture->typid[i], value, isnull);
+			out[i] = rp_hash_datum(capture->cols.typid[i], value, isnull);
 		}
-		rp_store->nvalues += capture->ncolumns;
+		rp_store->nvalues += capture->cols.ncolumns;
 		capture->nrows++;
 		r->rows_left--;
 	}
@@ -655,7 +651,7 @@ rp_proof_capture(QueryDesc *queryDesc, RpCaptureReceiver *r,
 		return false;
 	layout = rp_proof_layout(layout, queryDesc->tupDesc,
 							 queryDesc->plannedstmt);
-	if (layout->ncolumns == 0)
+	if (layout->cols.ncolumns == 0)
 		return false;
 	store = rp_store_for(unit_id);
 	if (store->ncaptures >= RP_PROOF_CAPTURES ||
@@ -667,14 +663,7 @@ rp_proof_capture(QueryDesc *queryDesc, RpCaptureReceiver *r,
 	capture->seq = seq;
 	capture->nrows = 0;
 	capture->first = store->nvalues;
-	capture->ncolumns = layout->ncolumns;
-	memcpy(capture->attnum, layout->attnum,
-		   sizeof(AttrNumber) * layout->ncolumns);
-	memcpy(capture->typid, layout->typid, sizeof(Oid) * layout->ncolumns);
-	memcpy(capture->origin_rel, layout->origin_rel,
-		   sizeof(Oid) * layout->ncolumns);
-	memcpy(capture->origin_col, layout->origin_col,
-		   sizeof(AttrNumber) * layout->ncolumns);
+	capture->cols = layout->cols;
 
 	r->pub.receiveSlot = rp_capture_receive;
 	r->pub.rStartup = rp_capture_startup;
@@ -759,7 +748,7 @@ rp_find_row(RpProofStore *store, int from, int to, int column, uint64 hash,
 			continue;
 		for (r = Max(row - base, 0); r < c->nrows; r++)
 		{
-			if (store->values[c->first + r * c->ncolumns + column] == hash)
+			if (store->values[c->first + r * c->cols.ncolumns + column] == hash)
 				return base + r;
 		}
 		base += c->nrows;
@@ -861,7 +850,7 @@ rp_proof_find(uint64 unit_id, uint64 fingerprint, const RpExecKeys *execs,
 		cand.fingerprint = c->fingerprint;
 		for (cand.position = 0; cand.position < RP_PROOF_KEYS; cand.position++)
 		{
-			for (cand.column = 0; cand.column < c->ncolumns; cand.column++)
+			for (cand.column = 0; cand.column < c->cols.ncolumns; cand.column++)
 			{
 				bool		nested;
 				int			distinct;
@@ -874,8 +863,8 @@ rp_proof_find(uint64 unit_id, uint64 fingerprint, const RpExecKeys *execs,
 
 				if (matched < threshold || matched < best || distinct < 2)
 					continue;
-				fit = fits(c->origin_rel[cand.column],
-						   c->origin_col[cand.column], fits_arg);
+				fit = fits(c->cols.origin_rel[cand.column],
+						   c->cols.origin_col[cand.column], fits_arg);
 				/* among equals, the later source: it is later captures */
 				if (matched == best &&
 					(best_fit > fit ||
@@ -890,8 +879,8 @@ rp_proof_find(uint64 unit_id, uint64 fingerprint, const RpExecKeys *execs,
 				proof->position = cand.position;
 				proof->matched = matched;
 				proof->executions = nexecs;
-				proof->relid = c->origin_rel[cand.column];
-				proof->attnum = c->origin_col[cand.column];
+				proof->relid = c->cols.origin_rel[cand.column];
+				proof->attnum = c->cols.origin_col[cand.column];
 				proof->nested = nested;
 			}
 		}

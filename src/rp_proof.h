@@ -39,15 +39,20 @@
  * Which columns of a query shape's rows are kept (rp_proof_columns.c): made
  * once per shape, again when the catalogs or the rows' shape change.
  */
-typedef struct RpCaptureLayout
+typedef struct RpCaptureColumns
 {
-	uint64		generation;		/* rp_relation_generation it was made at */
-	int			natts;			/* of the rows; -1 when never made */
 	int			ncolumns;
 	AttrNumber	attnum[RP_PROOF_COLUMNS];	/* in the rows */
 	Oid			typid[RP_PROOF_COLUMNS];
 	Oid			origin_rel[RP_PROOF_COLUMNS];	/* where the column is from */
 	AttrNumber	origin_col[RP_PROOF_COLUMNS];
+} RpCaptureColumns;
+
+typedef struct RpCaptureLayout
+{
+	uint64		generation;		/* rp_relation_generation it was made at */
+	int			natts;			/* of the rows; -1 when never made */
+	RpCaptureColumns cols;
 } RpCaptureLayout;
 
 /*

@@ -178,12 +178,12 @@ rp_layout_make(RpCaptureLayout *layout, TupleDesc desc, PlannedStmt *stmt)
 		tlist = stmt->planTree->targetlist;
 	layout->generation = rp_relation_generation;
 	layout->natts = desc->natts;
-	layout->ncolumns = 0;
-	for (i = 0; i < desc->natts && layout->ncolumns < RP_PROOF_COLUMNS; i++)
+	layout->cols.ncolumns = 0;
+	for (i = 0; i < desc->natts && layout->cols.ncolumns < RP_PROOF_COLUMNS; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 		TargetEntry *tle = NULL;
-		int			c = layout->ncolumns;
+		int			c = layout->cols.ncolumns;
 
 		if (att->attisdropped || !rp_proof_type_kept(att->atttypid))
 			continue;
@@ -192,11 +192,11 @@ rp_layout_make(RpCaptureLayout *layout, TupleDesc desc, PlannedStmt *stmt)
 		if (tle != NULL && OidIsValid(tle->resorigtbl) &&
 			!rp_is_key_column(tle->resorigtbl, tle->resorigcol))
 			continue;
-		layout->attnum[c] = i + 1;
-		layout->typid[c] = att->atttypid;
-		layout->origin_rel[c] = tle != NULL ? tle->resorigtbl : InvalidOid;
-		layout->origin_col[c] = tle != NULL ? tle->resorigcol : 0;
-		layout->ncolumns++;
+		layout->cols.attnum[c] = i + 1;
+		layout->cols.typid[c] = att->atttypid;
+		layout->cols.origin_rel[c] = tle != NULL ? tle->resorigtbl : InvalidOid;
+		layout->cols.origin_col[c] = tle != NULL ? tle->resorigcol : 0;
+		layout->cols.ncolumns++;
 	}
 	/* an invalidation while reading the catalogs: make it again next time */
 	if (rp_keycols_stale)
@@ -219,10 +219,10 @@ rp_proof_layout(RpCaptureLayout *layout, TupleDesc desc, PlannedStmt *stmt)
 		rp_layout_make(layout, desc, stmt);
 		return layout;
 	}
-	for (c = 0; c < layout->ncolumns; c++)
+	for (c = 0; c < layout->cols.ncolumns; c++)
 	{
-		if (TupleDescAttr(desc, layout->attnum[c] - 1)->atttypid !=
-			layout->typid[c])
+		if (TupleDescAttr(desc, layout->cols.attnum[c] - 1)->atttypid !=
+			layout->cols.typid[c])
 		{
 			rp_layout_make(layout, desc, stmt);
 			break;
