@@ -25,6 +25,8 @@
  *	  returns void (the bool of 18's beta was reverted); neither is called
  *	  here other than through the hooks' unchanged signatures.
  *	- 19: standard_conforming_strings is always on, and its variable is gone;
+ *	  PlannedStmt's list resultRelations became the Bitmapset
+ *	  resultRelationRelids;
  *	  ShmemInitHash takes one size; funcapi.h and postgres.h no longer bring
  *	  utils/tuplestore.h and varatt.h (varatt.h exists from 16).
  *
@@ -38,7 +40,9 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/bitmapset.h"
 #include "nodes/parsenodes.h"
+#include "nodes/plannodes.h"
 #include "storage/ipc.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
@@ -206,6 +210,28 @@ rp_standard_conforming_strings(void)
 	return true;
 #else
 	return standard_conforming_strings;
+#endif
+}
+
+/*
+ * The range table index of a planned statement's first result relation (an
+ * INSERT, UPDATE, DELETE or MERGE target), or 0 when it has none.  Before
+ * 19 PlannedStmt lists them in resultRelations, in plan order (an inherited
+ * or partitioned target's members, its root last); 19 keeps them in the
+ * Bitmapset resultRelationRelids, where the first is the lowest index: the
+ * target as written, whose index precedes those of its partitions.
+ */
+static inline Index
+rp_first_result_relation(const PlannedStmt *stmt)
+{
+#if PG_VERSION_NUM >= 190000
+	int			rti = bms_next_member(stmt->resultRelationRelids, -1);
+
+	return rti < 0 ? 0 : (Index) rti;
+#else
+	if (stmt->resultRelations == NIL)
+		return 0;
+	return (Index) linitial_int(stmt->resultRelations);
 #endif
 }
 

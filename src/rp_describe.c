@@ -50,6 +50,7 @@
 #include "utils/ruleutils.h"
 
 #include "rp_citus.h"
+#include "rp_compat.h"
 #include "rp_describe.h"
 #include "rp_describe_internal.h"
 #include "rp_relationship.h"
@@ -643,12 +644,10 @@ rp_word_relationship(const RpRelationship *r, PlannedStmt *stmt,
 static void
 rp_word_write(PlannedStmt *stmt, Oid source, RpRepeatDesc *desc)
 {
-	Index		rti = 0;
+	Index		rti = rp_first_result_relation(stmt);
 	char	   *target;
 	char	   *from;
 
-	if (stmt->resultRelations != NIL)
-		rti = linitial_int(stmt->resultRelations);
 	if (rti == 0 || rti > list_length(stmt->rtable))
 		return;
 	rp_set_relation(desc, rt_fetch(rti, stmt->rtable)->relid);
