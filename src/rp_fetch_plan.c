@@ -677,12 +677,26 @@ rp_plan_finish(RpFetchPlan *plan)
 	rp_fetch_cache_add(plan);
 }
 
+/*
+ * A plan's memory context takes blocks of 2 kB, then 4 kB, then 8 kB (a
+ * plan is some 60 kB).  Not ALLOCSET_SMALL_SIZES: PostgreSQL keeps freed
+ * contexts of the standard small (and default) sizes and hands them to the
+ * next context created with the same initial size, and a context reused so
+ * keeps the largest chunk size of the one it was made for (8 kB for the
+ * plan cache's contexts, 1 kB for a small one).  The size of each plan
+ * would then depend on which context was freed last, a block more or less,
+ * and the cache's total would wander by some 200 kB from call to call (as
+ * it did on PostgreSQL 18 in t/014_memory.pl).  No standard pair of sizes,
+ * no reuse: every plan of the same spec takes the same memory.
+ */
+#define RP_PLAN_CXT_SIZES	0, 2 * 1024, 8 * 1024
+
 static RpFetchPlan *
 rp_plan_start(const char *cachekey, uint32 hash)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
 											  "relprefetch fetch plan",
-											  ALLOCSET_SMALL_SIZES);
+											  RP_PLAN_CXT_SIZES);
 	RpFetchPlan *plan = MemoryContextAllocZero(cxt, sizeof(RpFetchPlan));
 
 	/* relationships are read from pg_constraint */

@@ -517,6 +517,9 @@ RESET relprefetch.track;});
 # block boundary takes one block more.  So both measuring points (a
 # tenth of the calls and the last call) come at a multiple of 80 calls,
 # when the cache holds the same 64 specs: the counts are multiples of 800.
+# A plan of a given spec takes the same memory every time it is made (its
+# context is of sizes that PostgreSQL does not recycle: see rp_plan_start),
+# so the plans' total is the same at both points, on every major.
 sub churn_calls
 {
 	my ($calls) = @_;
