@@ -15,10 +15,10 @@
 # /etc/apt/sources.list and /etc/apt/sources.list.d/ each run) and take its
 # Acquire::Check-Valid-Until / Check-Date settings.
 #
-# Usage: scripts/versions.sh [--versions "17 18 19"] [--regress-only |
+# Usage: scripts/versions.sh [--versions "17 18"] [--regress-only |
 #                            --tap-only] [--refresh] [--list] [--shell NN]
-#   --versions LIST  the majors to test (default: 17; 18 and 19's release
-#                    candidate on request, see the README)
+#   --versions LIST  the majors to test (default: 17 18 19, 19 being
+#                    Debian experimental's release candidate)
 #   --regress-only   only the pg_regress suite
 #   --tap-only       only the TAP suite
 #   --refresh        rebuild the chroots even when they are fresh
@@ -39,7 +39,7 @@ set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-versions="17"
+versions="17 18 19"
 test_args=(--no-valgrind --no-format --no-assert)
 refresh=0
 list_only=0
