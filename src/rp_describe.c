@@ -647,6 +647,9 @@ rp_word_write(PlannedStmt *stmt, Oid source, RpRepeatDesc *desc)
 	Index		rti = rp_first_result_relation(stmt);
 	char	   *target;
 	char	   *from;
+	const char *action;
+	const char *verb;
+	char		example[sizeof(desc->suggestion)];
 
 	if (rti == 0 || rti > list_length(stmt->rtable))
 		return;
@@ -659,27 +662,29 @@ rp_word_write(PlannedStmt *stmt, Oid source, RpRepeatDesc *desc)
 	switch (stmt->commandType)
 	{
 		case CMD_INSERT:
-			snprintf(desc->suggestion, sizeof(desc->suggestion),
-					 "This statement inserts into %s once per row of an "
-					 "earlier result: insert all the rows in one statement "
-					 "(INSERT INTO %s (...) SELECT ... FROM %s WHERE ...)",
-					 target, target, from);
+			action = "inserts into";
+			verb = "insert";
+			snprintf(example, sizeof(example),
+					 "INSERT INTO %s (...) SELECT ... FROM %s WHERE ...",
+					 target, from);
 			break;
 		case CMD_UPDATE:
-			snprintf(desc->suggestion, sizeof(desc->suggestion),
-					 "This statement updates %s once per row of an earlier "
-					 "result: update all the rows in one statement "
-					 "(UPDATE %s SET ... FROM %s WHERE ...)",
-					 target, target, from);
+			action = "updates";
+			verb = "update";
+			snprintf(example, sizeof(example),
+					 "UPDATE %s SET ... FROM %s WHERE ...", target, from);
 			break;
 		default:
-			snprintf(desc->suggestion, sizeof(desc->suggestion),
-					 "This statement deletes from %s once per row of an "
-					 "earlier result: delete all the rows in one statement "
-					 "(DELETE FROM %s USING %s WHERE ...)",
-					 target, target, from);
+			action = "deletes from";
+			verb = "delete";
+			snprintf(example, sizeof(example),
+					 "DELETE FROM %s USING %s WHERE ...", target, from);
 			break;
 	}
+	snprintf(desc->suggestion, sizeof(desc->suggestion),
+			 "This statement %s %s once per row of an earlier result: %s "
+			 "all the rows in one statement (%s)",
+			 action, target, verb, example);
 	strlcat(desc->suggestion, ".", sizeof(desc->suggestion));
 }
 
