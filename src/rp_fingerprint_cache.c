@@ -238,6 +238,7 @@ rp_fpc_keep(RpFpcSet *set, uint32 key, const char *text, int len,
 {
 	RpFpcEntry *e = set->way[RP_FPC_WAYS - 1];
 	uint8		what[RP_FPC_PARTS];
+	char	   *bigger;
 	int			c = 0;
 	int			b = 0;
 	int			n;
@@ -275,11 +276,12 @@ rp_fpc_keep(RpFpcSet *set, uint32 key, const char *text, int len,
 			rp_fpc_cxt = AllocSetContextCreate(TopMemoryContext,
 											   "relprefetch statement texts",
 											   ALLOCSET_SMALL_SIZES);
+		/* the old text goes only once the new one is had (out of memory) */
+		bigger = MemoryContextAlloc(rp_fpc_cxt, Max(len, 64));
 		if (e->text != NULL)
 			pfree(e->text);
-		e->text = NULL;
+		e->text = bigger;
 		e->capacity = Max(len, 64);
-		e->text = MemoryContextAlloc(rp_fpc_cxt, e->capacity);
 	}
 	memcpy(e->text, text, len);
 	e->len = len;
