@@ -100,6 +100,38 @@ rp_fpc_key(const char *text, int len, uint32 hint)
 }
 
 /*
+ * Are n bytes at a and b the same?  The bytes between a kept text's parts
+ * are mostly a few dozen: compared here a word at a time, without a call.
+ */
+static inline bool
+rp_fpc_same(const char *a, const char *b, int n)
+{
+	uint64		x;
+	uint64		y;
+
+	if (n >= 8)
+	{
+		for (; n > 8; a += 8, b += 8, n -= 8)
+		{
+			memcpy(&x, a, 8);
+			memcpy(&y, b, 8);
+			if (x != y)
+				return false;
+		}
+		/* the last word, overlapping the one before it */
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	for (; n > 0; a++, b++, n--)
+	{
+		if (*a != *b)
+			return false;
+	}
+	return true;
+}
+
+/*
  * Does text match the kept one?  Then its constants go to spans (when not
  * NULL, the first RP_MAX_CONST_SPANS of them) and their number to *nspans.
  */
@@ -119,7 +151,7 @@ rp_fpc_match(const RpFpcEntry *e, const char *text, int len,
 		int			n = 0;
 		uint64		number = 0;
 
-		if (pos + same > len || memcmp(text + pos, e->text + kept, same) != 0)
+		if (pos + same > len || !rp_fpc_same(text + pos, e->text + kept, same))
 			return false;
 		pos += same;
 		switch ((RpFpcConst) e->what[i])
@@ -157,7 +189,7 @@ rp_fpc_match(const RpFpcEntry *e, const char *text, int len,
 			case RP_FPC_SAME:
 				n = part->len;
 				if (pos + n > len ||
-					memcmp(text + pos, e->text + part->start, n) != 0)
+					!rp_fpc_same(text + pos, e->text + part->start, n))
 					return false;
 				break;
 			case RP_FPC_BLANK:
@@ -183,7 +215,7 @@ rp_fpc_match(const RpFpcEntry *e, const char *text, int len,
 		kept = part->start + part->len;
 	}
 	if (len - pos != e->len - kept ||
-		memcmp(text + pos, e->text + kept, len - pos) != 0)
+		!rp_fpc_same(text + pos, e->text + kept, len - pos))
 		return false;
 	if (nspans != NULL)
 		*nspans = Min(nconst, RP_MAX_CONST_SPANS);

@@ -352,7 +352,8 @@ rp_ExecutorRun(RP_EXECUTOR_RUN_ARGS)
 			rp_proof_layout_init(&scratch);
 			layout = &scratch;
 		}
-		if (!rp_proof_capture(queryDesc, &inflight->receiver, layout,
+		if (rp_proof_layout_keeps_none(layout, queryDesc->tupDesc) ||
+			!rp_proof_capture(queryDesc, &inflight->receiver, layout,
 							  rp_unit_current(), inflight->exec.fingerprint,
 							  inflight->exec.seq))
 			inflight = NULL;

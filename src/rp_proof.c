@@ -825,10 +825,13 @@ rp_proof_find(uint64 unit_id, uint64 fingerprint, const RpExecKeys *execs,
 	int			best = 0;
 	bool		best_fit = false;
 	int			best_skipped = 0;
+	int			npositions = 0;
 
 	if (rp_store == NULL || rp_store->unit_id != unit_id || nexecs == 0)
 		return false;
 	store = rp_store;
+	for (i = 0; i < nexecs; i++)
+		npositions = Max(npositions, execs[i].nkeys);
 
 	for (i = 0; i < store->ncaptures; i++)
 	{
@@ -848,7 +851,7 @@ rp_proof_find(uint64 unit_id, uint64 fingerprint, const RpExecKeys *execs,
 			continue;
 
 		cand.fingerprint = c->fingerprint;
-		for (cand.position = 0; cand.position < RP_PROOF_KEYS; cand.position++)
+		for (cand.position = 0; cand.position < npositions; cand.position++)
 		{
 			for (cand.column = 0; cand.column < c->cols.ncolumns; cand.column++)
 			{

@@ -25,6 +25,7 @@
 #include "nodes/plannodes.h"
 
 #include "rp_fingerprint.h"
+#include "rp_relationship.h"
 
 /* Key values kept per execution: the first ones of the statement */
 #define RP_PROOF_KEYS		4
@@ -120,6 +121,19 @@ static inline void
 rp_proof_layout_init(RpCaptureLayout *layout)
 {
 	layout->natts = -1;
+}
+
+/*
+ * Is a layout up to date for rows of desc, and keeps none of their
+ * columns?  (What rp_proof_layout would find, without the call: most
+ * lookups return no column that can hold a key.)
+ */
+static inline bool
+rp_proof_layout_keeps_none(const RpCaptureLayout *layout, TupleDesc desc)
+{
+	return layout->cols.ncolumns == 0 && desc != NULL &&
+		layout->natts == desc->natts &&
+		layout->generation == rp_relation_generation;
 }
 
 extern void rp_proof_init(void);

@@ -636,7 +636,8 @@ rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 	q->runner = GetUserId();
 	rp_unit.last_fingerprint = fingerprint;
 	rp_unit.seq++;
-	if (rp_require_proof)
+	/* a loop proven in this unit wants no more keys: its proof is made */
+	if (rp_require_proof && !q->proven)
 		rp_unit_keep_keys(q, queryDesc, text, spans, nspans, rp_unit.seq);
 
 	exec->fingerprint = fingerprint;
