@@ -189,6 +189,20 @@ END
 $$;
 RESET relprefetch.track;
 SELECT query, source_query, foreign_key, proof FROM pr_stats;
+-- its key compared with no column of a table: named by its place in the plan
+SELECT relprefetch.reset() IS NOT NULL AS reset;
+SET relprefetch.track = 'all';
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT id, author_id FROM pr.post ORDER BY id LOOP
+        PERFORM name FROM pr.author WHERE id + 0 = r.author_id;
+    END LOOP;
+END
+$$;
+RESET relprefetch.track;
+SELECT query, proof FROM pr_stats;
 
 -- 11. A write per row read
 SELECT relprefetch.reset() IS NOT NULL AS reset;

@@ -72,6 +72,7 @@
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/plannodes.h"
+#include "parser/parsetree.h"
 #include "tcop/dest.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -324,18 +325,60 @@ rp_proof_keys_from_params(ParamListInfo params, RpExecKeys *keys)
 	}
 }
 
-/* Keys collected from a plan */
+/*
+ * Keys collected from a plan; when want is a key position, also the column
+ * the plan compares that key with (relid 0 when it is not a table's).
+ */
 typedef struct RpPlanKeys
 {
 	ParamListInfo params;
 	RpExecKeys *keys;
+	List	   *rtable;
+	Plan	   *scan;			/* the plan node whose quals are walked */
+	Var		   *compared;		/* the Var of the comparison walked, if any */
+	int			want;			/* -1: no column wanted */
+	Oid			relid;
+	AttrNumber	attnum;
 } RpPlanKeys;
+
+/* The table column a Var of a scan's quals stands for, if it is one */
+static void
+rp_plan_key_column(RpPlanKeys *found, Var *var)
+{
+	RangeTblEntry *rte;
+
+	/* an index-only scan's quals name the index's columns */
+	if (var->varno == INDEX_VAR && found->scan != NULL &&
+		IsA(found->scan, IndexOnlyScan))
+	{
+		List	   *indextlist = ((IndexOnlyScan *) found->scan)->indextlist;
+		TargetEntry *te;
+
+		if (var->varattno < 1 || var->varattno > list_length(indextlist))
+			return;
+		te = list_nth_node(TargetEntry, indextlist, var->varattno - 1);
+		if (!IsA(te->expr, Var))
+			return;
+		var = (Var *) te->expr;
+	}
+	if (IS_SPECIAL_VARNO(var->varno) || var->varno < 1 ||
+		var->varno > list_length(found->rtable) || var->varattno <= 0)
+		return;
+	rte = rt_fetch(var->varno, found->rtable);
+	if (rte->rtekind != RTE_RELATION)
+		return;
+	found->relid = rte->relid;
+	found->attnum = var->varattno;
+}
 
 static void
 rp_plan_key_add(RpPlanKeys *found, uint64 hash)
 {
-	if (found->keys->nkeys < RP_PROOF_KEYS)
-		found->keys->hash[found->keys->nkeys++] = hash;
+	if (found->keys->nkeys >= RP_PROOF_KEYS)
+		return;
+	if (found->keys->nkeys == found->want && found->compared != NULL)
+		rp_plan_key_column(found, found->compared);
+	found->keys->hash[found->keys->nkeys++] = hash;
 }
 
 static bool
@@ -368,6 +411,26 @@ rp_plan_keys_walker(Node *node, RpPlanKeys *found)
 												 c->constisnull));
 		return false;
 	}
+	if (found->want >= 0 && (IsA(node, OpExpr) || IsA(node, ScalarArrayOpExpr)))
+	{
+		/* a comparison: the values in it are compared with its column */
+		List	   *args = IsA(node, OpExpr) ? ((OpExpr *) node)->args :
+		((ScalarArrayOpExpr *) node)->args;
+		Var		   *outer = found->compared;
+		bool		done;
+
+		if (list_length(args) == 2)
+		{
+			Node	   *left = strip_implicit_coercions(linitial(args));
+			Node	   *right = strip_implicit_coercions(lsecond(args));
+
+			found->compared = IsA(left, Var) ? (Var *) left :
+				IsA(right, Var) ? (Var *) right : NULL;
+		}
+		done = expression_tree_walker(node, rp_plan_keys_walker, found);
+		found->compared = outer;
+		return done;
+	}
 	return expression_tree_walker(node, rp_plan_keys_walker, found);
 }
 
@@ -380,6 +443,7 @@ rp_plan_keys(Plan *plan, RpPlanKeys *found)
 	if (plan == NULL)
 		return;
 	check_stack_depth();
+	found->scan = plan;
 	switch (nodeTag(plan))
 	{
 		case T_IndexScan:
@@ -404,6 +468,7 @@ rp_plan_keys(Plan *plan, RpPlanKeys *found)
 		default:
 			break;
 	}
+	found->scan = plan;
 	rp_plan_keys_walker((Node *) plan->qual, found);
 	rp_plan_keys(plan->lefttree, found);
 	rp_plan_keys(plan->righttree, found);
@@ -419,10 +484,35 @@ void
 rp_proof_keys_from_plan(PlannedStmt *stmt, ParamListInfo params,
 						RpExecKeys *keys)
 {
-	RpPlanKeys	found = {params, keys};
+	RpPlanKeys	found = {0};
 
+	found.params = params;
+	found.keys = keys;
+	found.want = -1;
 	keys->nkeys = 0;
 	rp_plan_keys(stmt->planTree, &found);
+}
+
+/*
+ * The table column a statement's plan compares its key at position with,
+ * for the keys of rp_proof_keys_from_plan.  False when it is not a column
+ * of a table the plan scans (a join's condition, an expression).
+ */
+static bool
+rp_proof_plan_key_column(PlannedStmt *stmt, int position, Oid *relid,
+						 AttrNumber *attnum)
+{
+	RpExecKeys	keys;
+	RpPlanKeys	found = {0};
+
+	found.keys = &keys;
+	found.rtable = stmt->rtable;
+	found.want = position;
+	keys.nkeys = 0;
+	rp_plan_keys(stmt->planTree, &found);
+	*relid = found.relid;
+	*attnum = found.attnum;
+	return OidIsValid(found.relid);
 }
 
 /*
@@ -891,26 +981,49 @@ rp_proof_find(uint64 unit_id, uint64 fingerprint, const RpExecKeys *execs,
 	return best > 0;
 }
 
+/* "public.author.id", or NULL when the column is gone */
+static char *
+rp_proof_column_name(Oid relid, AttrNumber attnum)
+{
+	char	   *relname = rp_relation_qualified_name(relid);
+	char	   *attname;
+
+	if (relname == NULL ||
+		(attname = get_attname(relid, attnum, true)) == NULL)
+		return NULL;
+	return psprintf("%s.%s", relname, quote_identifier(attname));
+}
+
 /*
  * "20 of 20 values of $1 came from public.blog_post.author_id in the
- * source query": the first executions looked at, the key's place among the
- * statement's parameters or constants, and the column.
+ * source query": the first executions looked at, the key, and the column.
+ * The key is named by its place among the statement's parameters or
+ * constants ($1, as in the normalized query), or, when plan_keys is the
+ * plan the keys were taken from (a statement of PL/pgSQL, whose parameters
+ * are the function's variables), by the column the plan compares it with.
  */
 char *
-rp_proof_describe(const RpProof *proof)
+rp_proof_describe(const RpProof *proof, PlannedStmt *plan_keys)
 {
-	char	   *relname = NULL;
-	char	   *attname = NULL;
+	char	   *source = NULL;
+	char	   *key;
+	Oid			relid;
+	AttrNumber	attnum;
 
-	if (OidIsValid(proof->relid) &&
-		(relname = rp_relation_qualified_name(proof->relid)) != NULL)
-		attname = get_attname(proof->relid, proof->attnum, true);
+	if (OidIsValid(proof->relid))
+		source = rp_proof_column_name(proof->relid, proof->attnum);
+	if (plan_keys == NULL)
+		key = psprintf("values of $%d", proof->position + 1);
+	else if (rp_proof_plan_key_column(plan_keys, proof->position,
+									  &relid, &attnum) &&
+			 (key = rp_proof_column_name(relid, attnum)) != NULL)
+		key = psprintf("values compared with %s", key);
+	else
+		key = psprintf("values of key %d of its plan", proof->position + 1);
 
-	return psprintf("%d of %d values of $%d came from %s in the %s",
-					proof->matched, proof->executions, proof->position + 1,
-					attname ? psprintf("%s.%s", relname,
-									   quote_identifier(attname)) :
-					"a column",
+	return psprintf("%d of %d %s came from %s in the %s",
+					proof->matched, proof->executions, key,
+					source ? source : "a column",
 					proof->nested ? "rows of each execution of the source" :
 					"source query");
 }

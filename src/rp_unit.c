@@ -414,6 +414,16 @@ rp_unit_shape_hint(PlannedStmt *stmt)
 	return hint;
 }
 
+/*
+ * Are a statement's keys the values its plan compares with?  So for
+ * PL/pgSQL, whose parameters are all the function's variables.
+ */
+static inline bool
+rp_unit_keys_from_plan(QueryDesc *queryDesc)
+{
+	return queryDesc->params != NULL && queryDesc->params->paramFetch != NULL;
+}
+
 static bool rp_unit_defer_keys(RpUnitQuery *q, const char *text,
 							   const RpConstSpan *spans, int nspans);
 
@@ -443,7 +453,7 @@ rp_unit_keep_keys(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 	keys->seq = seq;
 	if (rp_proof_is_batch(text, spans, nspans))
 		keys->nkeys = 0;		/* fetches many keys at once: no loop */
-	else if (queryDesc->params != NULL && queryDesc->params->paramFetch != NULL)
+	else if (rp_unit_keys_from_plan(queryDesc))
 		rp_proof_keys_from_plan(queryDesc->plannedstmt, queryDesc->params,
 								keys);
 	else if (queryDesc->params != NULL && queryDesc->params->numParams > 0)
@@ -811,7 +821,9 @@ rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 
 	if (info == NULL)
 		info = &local;
-	info->proof = q->proven ? rp_proof_describe(&q->proof) : NULL;
+	info->proof = q->proven ?
+		rp_proof_describe(&q->proof, rp_unit_keys_from_plan(queryDesc) ?
+						  queryDesc->plannedstmt : NULL) : NULL;
 	if (q->proven && OidIsValid(q->proof.relid))
 	{
 		source_relids = &q->proof.relid;
