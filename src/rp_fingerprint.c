@@ -645,7 +645,7 @@ rp_fingerprint(const char *s, int len, RpConstSpan *spans, int *nspans)
  */
 uint64
 rp_fingerprint_scan(const char *s, int len, RpConstSpan *spans, int maxspans,
-					int *nspans, RpConstSpan *blanks, int maxblanks,
+					int *nspans, RpTextSpan *blanks, int maxblanks,
 					int *nblanks)
 {
 	uint64		hash = RP_FNV_OFFSET;
@@ -678,8 +678,15 @@ rp_fingerprint_scan(const char *s, int len, RpConstSpan *spans, int maxspans,
 		if ((cls & RP_CC_COMMENT) && rp_skip_blank(s, len, pos) != pos)
 		{
 			pos = rp_skip_blank(s, len, pos);
-			rp_note_span(blanks, maxblanks, nblanks, RP_CONST_BLANK, start,
-						 pos - start);
+			if (blanks != NULL)
+			{
+				if (*nblanks < maxblanks)
+				{
+					blanks[*nblanks].start = start;
+					blanks[*nblanks].len = pos - start;
+				}
+				(*nblanks)++;
+			}
 			continue;
 		}
 

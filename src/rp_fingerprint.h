@@ -37,9 +37,7 @@ typedef enum RpConstKind
 {
 	RP_CONST_LITERAL,			/* a number or a string */
 	RP_CONST_PARAM,				/* $n */
-	RP_CONST_LIST,				/* IN (...) or ARRAY[...]: one, unknown */
-	RP_CONST_BLANK				/* not a constant: whitespace and comments
-								 * (rp_fingerprint_scan's blanks only) */
+	RP_CONST_LIST				/* IN (...) or ARRAY[...]: one, unknown */
 } RpConstKind;
 
 typedef struct RpConstSpan
@@ -50,6 +48,13 @@ typedef struct RpConstSpan
 	bool		is_number;		/* digits alone, at most 18 of them, whose */
 	int64		number;			/* value this is (set by a cache match only) */
 } RpConstSpan;
+
+/* A stretch of a statement's text: whitespace holding a comment */
+typedef struct RpTextSpan
+{
+	int			start;
+	int			len;
+} RpTextSpan;
 
 /*
  * Fingerprint of a statement's text; never 0.  When spans is not NULL, the
@@ -63,11 +68,11 @@ extern uint64 rp_fingerprint(const char *text, int len, RpConstSpan *spans,
  * For rp_fingerprint_cache.c: the same, with room for maxspans spans, and
  * *nspans counting all the text has (which may be more than were put in
  * spans); when blanks is not NULL, the stretches of whitespace that hold a
- * comment go there, as RP_CONST_BLANK spans, counted in *nblanks.
+ * comment go there, counted in *nblanks.
  */
 extern uint64 rp_fingerprint_scan(const char *text, int len,
 								  RpConstSpan *spans, int maxspans,
-								  int *nspans, RpConstSpan *blanks,
+								  int *nspans, RpTextSpan *blanks,
 								  int maxblanks, int *nblanks);
 
 /* Where the whitespace and comments from pos end, as the lexer sees them */

@@ -66,14 +66,22 @@ typedef enum RpFpcConst
 	RP_FPC_BLANK				/* whitespace with comments: any, not none */
 } RpFpcConst;
 
+/* A constant or a comment of a kept text */
+typedef struct RpFpcPart
+{
+	int			start;
+	int			len;
+	uint8		what;			/* RpFpcConst */
+	uint8		kind;			/* RpConstKind, of a constant */
+} RpFpcPart;
+
 typedef struct RpFpcEntry
 {
 	uint64		fingerprint;	/* 0: the entry is empty */
 	uint32		hint;			/* the set's key, in full */
 	int			len;
 	int			nparts;			/* its constants and comments, in order */
-	RpConstSpan parts[RP_FPC_PARTS];
-	uint8		what[RP_FPC_PARTS]; /* RpFpcConst of each part */
+	RpFpcPart	parts[RP_FPC_PARTS];
 	char	   *text;			/* len bytes, in rp_fpc_cxt */
 	int			capacity;		/* bytes allocated for text */
 } RpFpcEntry;
@@ -146,7 +154,7 @@ rp_fpc_match(const RpFpcEntry *e, const char *text, int len,
 
 	for (i = 0; i < e->nparts; i++)
 	{
-		const RpConstSpan *part = &e->parts[i];
+		const RpFpcPart *part = &e->parts[i];
 		int			same = part->start - kept;
 		int			n = 0;
 		uint64		number = 0;
@@ -154,7 +162,7 @@ rp_fpc_match(const RpFpcEntry *e, const char *text, int len,
 		if (pos + same > len || !rp_fpc_same(text + pos, e->text + kept, same))
 			return false;
 		pos += same;
-		switch ((RpFpcConst) e->what[i])
+		switch ((RpFpcConst) part->what)
 		{
 			case RP_FPC_DIGITS:
 				{
@@ -203,11 +211,11 @@ rp_fpc_match(const RpFpcEntry *e, const char *text, int len,
 		}
 		if (spans != NULL && nconst < RP_MAX_CONST_SPANS)
 		{
-			spans[nconst].kind = part->kind;
+			spans[nconst].kind = (RpConstKind) part->kind;
 			spans[nconst].start = pos;
 			spans[nconst].len = n;
 			/* its value, for the proof's keys: beyond 18 digits, its text */
-			spans[nconst].is_number = e->what[i] == RP_FPC_DIGITS && n <= 18;
+			spans[nconst].is_number = part->what == RP_FPC_DIGITS && n <= 18;
 			spans[nconst].number = (int64) number;
 		}
 		nconst++;
@@ -266,7 +274,7 @@ rp_fpc_touch(RpFpcSet *set, int way)
 static void
 rp_fpc_keep(RpFpcSet *set, uint32 key, const char *text, int len,
 			uint64 fingerprint, const RpConstSpan *spans, int nspans,
-			const RpConstSpan *blanks, int nblanks)
+			const RpTextSpan *blanks, int nblanks)
 {
 	RpFpcEntry *e = set->way[RP_FPC_WAYS - 1];
 	uint8		what[RP_FPC_PARTS];
@@ -290,15 +298,20 @@ rp_fpc_keep(RpFpcSet *set, uint32 key, const char *text, int len,
 	e->fingerprint = 0;			/* empty until it is whole */
 	for (c = 0, n = 0; n < nspans + nblanks; n++)
 	{
+		RpFpcPart  *part = &e->parts[n];
+
 		if (b < nblanks && (c == nspans || blanks[b].start < spans[c].start))
 		{
-			e->parts[n] = blanks[b++];
-			e->what[n] = RP_FPC_BLANK;
+			part->start = blanks[b].start;
+			part->len = blanks[b++].len;
+			part->what = RP_FPC_BLANK;
 		}
 		else
 		{
-			e->parts[n] = spans[c];
-			e->what[n] = what[c++];
+			part->start = spans[c].start;
+			part->len = spans[c].len;
+			part->kind = (uint8) spans[c].kind;
+			part->what = what[c++];
 		}
 	}
 
@@ -371,7 +384,7 @@ rp_fpc_lex(RpFpcSet *set, uint32 key, const char *text, int len,
 		   RpConstSpan *spans, int *nspans)
 {
 	RpConstSpan lexed[RP_FPC_PARTS];
-	RpConstSpan blanks[RP_FPC_PARTS];
+	RpTextSpan	blanks[RP_FPC_PARTS];
 	int			nlexed;
 	int			nblanks;
 	uint64		fingerprint;
