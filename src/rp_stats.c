@@ -27,9 +27,13 @@
  * written only by its owner): the owner bumps the slot's changecount
  * before and after each change (odd while it writes), and readers copy the
  * slot until they see the same even count on both sides.  The owner folds
- * its slot into the table, under the exclusive lock, when its unit ends
- * and when it exits; readers hold the shared lock while they add the slots
- * to the table's counters, so a fold is never seen twice or half.
+ * its slot into the table, under the exclusive lock, when a unit ends with
+ * the slot half full or entries removed since its last fold, and when it
+ * exits; readers hold the shared lock while they add the slots to the
+ * table's counters, so a fold is never seen twice or half.  (Folding at
+ * every unit's end would lock the table twice per unit that repeats a
+ * shape; the slot of a loop run in every request holds one delta, which
+ * the view adds in.)
  *	- RpSharedState->removals counts removed entries (resets, evictions),
  *	  and an entry remembers its value when it was created: deltas gathered
  *	  before an entry of the same key was removed and created again belong
@@ -102,6 +106,8 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 RpSharedState *rp_shared = NULL;
 HTAB	   *rp_hash = NULL;
 static RpPendingSlot *rp_slots = NULL;	/* MaxBackends of them */
+static uint64 rp_folded_removals = 0;	/* removals when our slot was last
+										 * folded */
 
 /* Bytes kept of each text, NUL included: the server's own query text size */
 int			rp_text_size = 0;
@@ -627,8 +633,23 @@ rp_stats_pending_fold(void)
 		return;
 
 	LWLockAcquire(rp_shared->lock, LW_EXCLUSIVE);
+	rp_folded_removals = pg_atomic_read_u64(&rp_shared->removals);
 	rp_slot_fold(slot);
 	LWLockRelease(rp_shared->lock);
+}
+
+/*
+ * Should the slot be folded now that a unit ended?  When it is half full
+ * (a full slot sends deltas to the table under the lock), or when entries
+ * were removed since it was last folded: the deltas of removed entries are
+ * dropped at a fold, and should not take up the slot.
+ */
+bool
+rp_stats_pending_due(void)
+{
+	return !rp_stats_available() || rp_my_backend_index() < 0 ||
+		rp_my_slot()->npending >= RP_PENDING_MAX / 2 ||
+		rp_stats_removals() != rp_folded_removals;
 }
 
 /*

@@ -7,7 +7,8 @@
  * of work.  Backends add to an entry when a shape reaches the threshold in
  * their unit (rp_stats_record_repeat); further executions in that unit go
  * to the backend's pending slot (rp_stats_pending_add), folded into the
- * table when the unit ends (rp_stats_pending_fold).  The table survives clean
+ * table when a unit ends and the slot is due (rp_stats_pending_due,
+ * rp_stats_pending_fold), and at exit.  The table survives clean
  * restarts through a file in pg_stat/.  Locking rules: see rp_stats.c.
  *
  *-------------------------------------------------------------------------
@@ -112,6 +113,7 @@ extern uint64 rp_stats_removals(void);
 extern bool rp_stats_pending_add(const RpStatsKey *key, uint64 gen,
 								 int64 calls, double ms, int64 repeats,
 								 TimestampTz now, int *hint);
+extern bool rp_stats_pending_due(void);
 extern void rp_stats_pending_fold(void);
 extern void rp_stats_at_exit(void);
 extern void rp_stats_foreach(RpStatsVisitor visitor, void *arg);

@@ -80,6 +80,12 @@
 #define RP_UNIT_KEEP_QUERIES	1024
 #define RP_UNIT_INITIAL_SIZE	64
 
+/*
+ * Shapes of a unit whose executions' time waits in their entries, to go to
+ * the pending slot with their next execution or when the unit ends
+ */
+#define RP_UNIT_TIMED			4
+
 /* What relprefetch.on_detect accepts */
 typedef enum RpOnDetect
 {
@@ -128,11 +134,14 @@ typedef struct RpUnitState
 	MemoryContext cxt;			/* holds queries */
 	MemoryContext text_cxt;		/* holds the texts of queries */
 	bool		pending;		/* deltas wait in the pending slot */
+	int			ntimed;
+	uint64		timed[RP_UNIT_TIMED];	/* shapes whose total_time waits */
 } RpUnitState;
 
 static RpUnitState rp_unit = {RP_UNIT_NONE, 0, 0, 0, 1};
 
 static void rp_unit_setup(void);
+static void rp_unit_flush_times(void);
 static void rp_unit_boundary(void);
 static void rp_unit_begin(RpUnitKind kind);
 static void rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
@@ -203,7 +212,9 @@ rp_unit_setup(void)
 void
 rp_unit_end(void)
 {
-	if (rp_unit.pending)
+	if (rp_unit.ntimed > 0)
+		rp_unit_flush_times();
+	if (rp_unit.pending && rp_stats_pending_due())
 	{
 		rp_stats_pending_fold();
 		rp_unit.pending = false;
@@ -268,6 +279,7 @@ rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 	ListCell   *lc;
 
 	q->unit_id = 0;
+	q->timed = false;
 	q->ref = NULL;
 	q->described = 0;
 	q->fits_relid = InvalidOid;
@@ -726,29 +738,77 @@ rp_unit_repeat_again(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 		 * to, go on from the removals count read under the lock; if it is
 		 * gone, or someone created it again, count the unit afresh.
 		 */
-		if (!rp_stats_add(&key, q->gen, 1, 0.0, q->calls - q->shared_base,
-						  now, &q->ref, &removals))
+		if (!rp_stats_add(&key, q->gen, 1, q->total_time,
+						  q->calls - q->shared_base, now, &q->ref, &removals))
 		{
 			q->shared_base = q->calls - 1;
 			q->pending_hint = -1;
 			q->gen = rp_unit_record(q, q->userid, queryDesc, text, len, 1,
-									0.0, NULL);
+									q->total_time, NULL);
 		}
 		else
 			q->gen = removals;
+		q->total_time = 0.0;
 		exec->gen = q->gen;
 		exec->ref = q->ref;
 		return;
 	}
 
-	if (rp_stats_pending_add(&key, q->gen, 1, 0.0, q->calls - q->shared_base,
-							 now, &q->pending_hint))
+	/* with the time of the executions finished since the last one */
+	if (rp_stats_pending_add(&key, q->gen, 1, q->total_time,
+							 q->calls - q->shared_base, now, &q->pending_hint))
 		rp_unit.pending = true;
 	else
-		(void) rp_stats_add(&key, q->gen, 1, 0.0, q->calls - q->shared_base,
-							now, &q->ref, NULL);
+		(void) rp_stats_add(&key, q->gen, 1, q->total_time,
+							q->calls - q->shared_base, now, &q->ref, NULL);
+	q->total_time = 0.0;
 	exec->gen = q->gen;
 	exec->ref = q->ref;
+}
+
+/*
+ * May the time of a finished execution of a repeated shape wait in its
+ * entry, to be shared with the shape's next execution or when the unit
+ * ends (one write to the pending slot per execution, not two)?
+ */
+static inline bool
+rp_unit_time_waits(RpUnitQuery *q)
+{
+	if (q->timed)
+		return true;
+	if (rp_unit.ntimed == RP_UNIT_TIMED)
+		return false;
+	rp_unit.timed[rp_unit.ntimed++] = q->fingerprint;
+	q->timed = true;
+	return true;
+}
+
+/* The unit ends: the time still waiting goes to the pending slot */
+static void
+rp_unit_flush_times(void)
+{
+	int			i;
+
+	for (i = 0; i < rp_unit.ntimed; i++)
+	{
+		RpUnitQuery *q = rpunit_lookup(rp_unit.queries, rp_unit.timed[i]);
+		RpStatsKey	key;
+
+		if (q == NULL || !q->timed)
+			continue;
+		q->timed = false;
+		if (q->unit_id != rp_unit.id || !q->repeated || q->total_time == 0.0)
+			continue;
+		rp_unit_key(&key, q->userid, q->fingerprint);
+		if (rp_stats_pending_add(&key, q->gen, 0, q->total_time, 0, 0,
+								 &q->pending_hint))
+			rp_unit.pending = true;
+		else
+			(void) rp_stats_add(&key, q->gen, 0, q->total_time, 0, 0,
+								&q->ref, NULL);
+		q->total_time = 0.0;
+	}
+	rp_unit.ntimed = 0;
 }
 
 /*
@@ -927,6 +987,8 @@ rp_unit_notify(RpUnitQuery *q, const RpRepeatInfo *info)
 static void
 rp_unit_at_exit(int code, Datum arg)
 {
+	if (rp_unit.ntimed > 0)
+		rp_unit_flush_times();
 	rp_stats_at_exit();
 }
 
@@ -952,7 +1014,10 @@ rp_unit_finish(const RpExecution *exec, double ms)
 		}
 	}
 
-	if (exec->shared || (q != NULL && q->repeated))
+	if (q != NULL && q->repeated && exec->shared && exec->gen == q->gen &&
+		rp_unit_time_waits(q))
+		q->total_time += ms;
+	else if (exec->shared || (q != NULL && q->repeated))
 	{
 		/*
 		 * its time goes where its call went (or, if it started before the

@@ -53,6 +53,7 @@ typedef struct RpUnitQuery
 	uint64		fingerprint;	/* hash key */
 	char		status;			/* used by simplehash */
 	bool		repeated;		/* counted in the shared table in its unit */
+	bool		timed;			/* its total_time waits to be shared */
 	uint64		unit_id;		/* the unit the counters below belong to */
 	Oid			userid;			/* user it was shared for */
 	Oid			runner;			/* user who ran it last */
@@ -61,7 +62,9 @@ typedef struct RpUnitQuery
 								 * last created (by a reset mid-unit) */
 	uint64		gen;			/* stats removals when it was shared */
 	int			pending_hint;	/* its place in the pending slot, or -1 */
-	double		total_time;		/* ms of finished executions not yet shared */
+	double		total_time;		/* ms of finished executions not yet shared
+								 * (before it repeated; since, of those in
+								 * rp_unit's timed list) */
 	uint64		predecessor;	/* shape that ran just before its first run */
 	RpStatsRef	ref;			/* where its shared entry was last found */
 	uint64		described;		/* what its entry's description was made from

@@ -1,6 +1,7 @@
 # Tests the pending slots: executions of a repeated shape are counted in the
 # session's own slot of shared memory, seen by the view at once and folded
-# into the table when the unit ends.
+# into the table later (when the slot is half full or entries were removed,
+# and at exit).
 #   - a reset of the shape during a unit, then another session creating its
 #     entry again: the first session's unit counts afresh in that entry (a
 #     unit more, the calls since the reset), never with the calls from
