@@ -54,5 +54,16 @@ include $(PGXS)
 # from PGXS; REGRESS is expanded when used.)
 REGRESS_SCS_OFF = $(if $(shell test "$(MAJORVERSION)" -lt 19 2>/dev/null && echo y),scs_off)
 
+# Only the module's entry points are visible outside the library, as
+# PostgreSQL 16 and later build modules (CFLAGS_SL_MODULE): before 16 every
+# call from one of its files to another, and every read of a variable of
+# another file, went through the library's PLT and GOT, on the path of
+# every statement.  PGDLLEXPORT, which marks the entry points, is empty
+# there: it is given the visibility here.
+ifeq ($(filter -fvisibility=hidden,$(CFLAGS_SL_MODULE)),)
+override CPPFLAGS += -DPGDLLEXPORT='__attribute__((visibility("default")))'
+override CFLAGS += -fvisibility=hidden
+endif
+
 # PGXS tracks no header dependencies: every object depends on every header
 $(OBJS): $(wildcard src/*.h)

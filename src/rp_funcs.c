@@ -47,6 +47,19 @@
 #define RP_UNIT_QUERIES_COLS	5
 #define RP_INFO_COLS			5
 
+/*
+ * The SQL functions are looked up by name: visible outside the library,
+ * which hides the rest (see the Makefile; PostgreSQL 16's
+ * PG_FUNCTION_INFO_V1 declares them so itself)
+ */
+extern PGDLLEXPORT Datum relprefetch_stats(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum relprefetch_reset(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum relprefetch_unit_queries(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum relprefetch_end_unit(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum relprefetch_info(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum relprefetch_fetch_json(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum relprefetch_fetch_children(PG_FUNCTION_ARGS);
+
 PG_FUNCTION_INFO_V1(relprefetch_stats);
 PG_FUNCTION_INFO_V1(relprefetch_reset);
 PG_FUNCTION_INFO_V1(relprefetch_unit_queries);
