@@ -306,6 +306,23 @@ rp_plan_order(RpFetchPlan *plan, const RpSpec *spec, Oid relid, char **joins)
 }
 
 /*
+ * A to-many spread's rows are written key by key (rp_fetch_output.c): it,
+ * and the spreads in it, keep where their columns end
+ */
+static void
+rp_plan_columnar(RpNode *node)
+{
+	int			i;
+
+	node->columnar = true;
+	for (i = 0; i < node->nincludes; i++)
+	{
+		if (node->includes[i]->spread)
+			rp_plan_columnar(node->includes[i]);
+	}
+}
+
+/*
  * Plan include index of parent: resolve it, plan its node, and write its
  * queries, keyed by the parent's columns.  Returns, for an inner include,
  * its condition on the parent's rows (NULL otherwise), and in *keys the
@@ -344,18 +361,12 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 				 errmsg("%s gives one row, so \"order_by\", \"order\" and \"limit\" do not apply",
 						spec->context),
 				 errdetail("It follows %s.", r->description)));
-	if (spec->spread && !r->to_one)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s gives several rows, so \"spread\" does not apply",
-						spec->context),
-				 errdetail("It follows %s; only a relationship that gives one row can be spread into its parent's object.",
-						   r->description)));
-
 	child = rp_plan_node(plan, spec, r->target, &body, &where, keys);
 	/* fetch_children gives arrays, of one row or none for a one-to-one */
 	child->to_one = r->to_one && !spec->typed;
 	child->spread = spec->spread;
+	if (spec->spread && !child->to_one)
+		rp_plan_columnar(child);
 	child->junction = r->junction;
 	child->label = rp_json_label(spec->key ? spec->key : "", plan->cxt,
 								 &child->labellen);

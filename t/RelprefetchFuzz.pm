@@ -2444,6 +2444,14 @@ sub gen_oracle
 			't',
 			'{"path": "tags", "order_by": "id", "where": "TAGWHERE"}',
 "coalesce((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.id) FROM fz.tag t JOIN fz.post_tags pt ON pt.tag_id = t.id WHERE pt.post_id = p.id AND (TAGWHERE)), '[]')"
+		],
+		# a spread of several rows: a key per column, arrays of values
+		[
+			'...ts',
+			'{"path": "tags", "spread": true, "columns": [{"tag_ids": "id"}, {"tag_names": "name"}], "order_by": "name DESC, id", "where": "TAGWHERE", "include": [{"tag_posts": {"path": "post", "columns": ["id"], "order_by": "id", "limit": 2}}]}',
+"'tag_ids', coalesce((SELECT jsonb_agg(t.id ORDER BY t.name DESC, t.id) FROM fz.tag t JOIN fz.post_tags pt ON pt.tag_id = t.id WHERE pt.post_id = p.id AND (TAGWHERE)), '[]'), "
+			  . "'tag_names', coalesce((SELECT jsonb_agg(t.name ORDER BY t.name DESC, t.id) FROM fz.tag t JOIN fz.post_tags pt ON pt.tag_id = t.id WHERE pt.post_id = p.id AND (TAGWHERE)), '[]'), "
+			  . "'tag_posts', coalesce((SELECT jsonb_agg((SELECT coalesce(jsonb_agg(jsonb_build_object('id', q.id) ORDER BY q.id), '[]') FROM (SELECT q.id FROM fz.post_tags qt JOIN fz.post q ON q.id = qt.post_id WHERE qt.tag_id = t.id ORDER BY q.id LIMIT 2) q) ORDER BY t.name DESC, t.id) FROM fz.tag t JOIN fz.post_tags pt ON pt.tag_id = t.id WHERE pt.post_id = p.id AND (TAGWHERE)), '[]')"
 		])
 	  : (
 		[
@@ -2460,6 +2468,12 @@ sub gen_oracle
 			'pupils',
 			'{"path": "author", "order_by": "id"}',
 "coalesce((SELECT jsonb_agg(to_jsonb(x) ORDER BY x.id) FROM fz.author x WHERE x.mentor_id = p.id), '[]')"
+		],
+		[
+			'...ps',
+'{"path": "post", "via": "post_author_id_fkey", "spread": true, "columns": [{"post_ids": "id"}], "order_by": "id DESC", "limit": 2, "include": [{"editor_id": {"spread": true, "columns": [{"editors": "name"}]}}]}',
+"'post_ids', coalesce((SELECT jsonb_agg(x.id ORDER BY x.id DESC) FROM (SELECT * FROM fz.post x WHERE x.author_id = p.id ORDER BY x.id DESC LIMIT 2) x), '[]'), "
+			  . "'editors', coalesce((SELECT jsonb_agg((SELECT e.name FROM fz.author e WHERE e.id = x.editor_id) ORDER BY x.id DESC) FROM (SELECT * FROM fz.post x WHERE x.author_id = p.id ORDER BY x.id DESC LIMIT 2) x), '[]')"
 		]);
 
 	for my $i (@incs)
@@ -2492,7 +2506,14 @@ sub gen_oracle
 		{
 			my $tw = $self->pick(@{ $ORACLE_WHERE{tag} });
 			$spec =~ s/TAGWHERE/$tw/;
-			$sql  =~ s/TAGWHERE/$tw/;
+			$sql  =~ s/TAGWHERE/$tw/g;
+		}
+		# a spread: its keys are the SQL's own pairs
+		if ($key =~ s/^\.\.\.//)
+		{
+			push @inc, "\"$key\": $spec";
+			push @sql, $sql;
+			next;
 		}
 		# inner: only the parent rows that have one of its rows
 		if (($key eq 'a' || $key eq 'c' || $key eq 't') && $self->chance(0.3))
