@@ -265,6 +265,41 @@ SELECT got('addresses', '{"order_by": "id", "include": {"billing_orders": {"path
                 'billing_orders', coalesce((SELECT jsonb_agg(to_jsonb(o) ORDER BY o.id) FROM orders o WHERE o.billing_address_id = a.id), '[]'),
                 'shipping_orders', coalesce((SELECT jsonb_agg(to_jsonb(o) ORDER BY o.id) FROM orders o WHERE o.shipping_address_id = a.id), '[]'))
              FROM addresses a ORDER BY id) AS several_keys;
+-- "order" through an ambiguous name: by an include's key (its path and
+-- via), or with "!" and a via (PostgREST's addresses!billing)
+SELECT j FROM relprefetch.fetch_json('orders', '{"columns": ["name"], "order": "billing.name, id", "include": {"billing": {"path": "addresses", "via": "billing", "columns": ["name"]}}}') j;
+SELECT got('orders', '{"order": "addresses!shipping.name desc nulls last, billing.name, id", "include": {"billing": {"path": "addresses", "via": "billing"}}}')
+     = ARRAY(SELECT to_jsonb(o) || jsonb_build_object('billing', to_jsonb(b))
+             FROM orders o LEFT JOIN addresses b ON b.id = o.billing_address_id
+                  LEFT JOIN addresses s ON s.id = o.shipping_address_id
+             ORDER BY s.name DESC NULLS LAST, b.name, o.id) AS order_via;
+-- quoted, schema-qualified, through several steps, and in an include's
+-- "order" (its own includes' keys)
+SELECT got('addresses', '{"order_by": "id", "include": {"billed": {"path": "orders", "via": "billing", "order": "\"emb\".\"addresses\"!\"shipping\".name desc, ship.id, id", "include": {"ship": {"path": "addresses", "via": "shipping_address_id"}}}}}')
+     = ARRAY(SELECT to_jsonb(a) || jsonb_build_object('billed',
+                coalesce((SELECT jsonb_agg(to_jsonb(o) || jsonb_build_object('ship', to_jsonb(s)) ORDER BY s.name DESC, s.id, o.id)
+                          FROM orders o LEFT JOIN addresses s ON s.id = o.shipping_address_id
+                          WHERE o.billing_address_id = a.id), '[]'))
+             FROM addresses a ORDER BY id) AS order_via_in_include;
+CREATE TABLE shipments (id int PRIMARY KEY, order_id int REFERENCES orders);
+INSERT INTO shipments VALUES (1, 1), (2, 2), (3, 3), (4, NULL);
+SELECT got('shipments', '{"order": "orders__addresses!billing.name, o__ship.name, id", "include": {"o": {"path": "orders", "include": {"ship": {"path": "addresses", "via": "shipping"}}}}}')
+     = ARRAY(SELECT to_jsonb(sh) || jsonb_build_object('o',
+                (SELECT to_jsonb(o) || jsonb_build_object('ship', (SELECT to_jsonb(s) FROM addresses s WHERE s.id = o.shipping_address_id))
+                 FROM orders o WHERE o.id = sh.order_id))
+             FROM shipments sh LEFT JOIN orders o ON o.id = sh.order_id
+                  LEFT JOIN addresses b ON b.id = o.billing_address_id
+                  LEFT JOIN addresses s ON s.id = o.shipping_address_id
+             ORDER BY b.name, s.name, sh.id) AS order_via_steps;
+-- errors: still ambiguous without them; a via that fits none; "!" without
+-- a via or a column; an include's key that gives several rows
+SELECT err('orders', '{"order": "addresses.name"}');
+SELECT err('orders', '{"order": "addresses!nope.name"}');
+SELECT err('orders', '{"order": "addresses!.name"}');
+SELECT err('orders', '{"order": "addresses!billing"}');
+SELECT err('orders', '{"order": "addresses!billing desc"}');
+SELECT err('addresses', '{"order": "billed.name", "include": {"billed": {"path": "orders", "via": "billing"}}}');
+DROP TABLE shipments;
 
 --
 -- partitions queried directly: their ancestors' foreign keys, both ways

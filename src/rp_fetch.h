@@ -60,11 +60,13 @@ extern int	rp_fetch_depth;
 
 /*
  * One item of "order": a column of the rows, or of a to-one related row
- * (path: the relationship names leading to it, from the rows' table)
+ * (path: the relationship names leading to it, from the rows' table, or
+ * the keys of includes that name them; vias: what chooses each)
  */
 typedef struct RpOrderItem
 {
 	List	   *path;			/* char *; NIL for the rows' own column */
+	List	   *vias;			/* char *, or NULL: the "via" of each */
 	char	   *column;
 	bool		desc;
 	int			nulls;			/* 0 default, 1 NULLS FIRST, 2 NULLS LAST */

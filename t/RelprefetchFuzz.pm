@@ -8,7 +8,8 @@
 #             unicode, \u0000, very long strings), wrong types for
 #             every key, unknown keys, include paths with __, via names,
 #             column aliases, includes as arrays of one-key objects, inner,
-#             spread and "order" items (related columns, wrong words),
+#             spread and "order" items (related columns, "!" vias, wrong
+#             words),
 #             limits and offsets at the integer boundaries, odd parent
 #             relations, several call forms (materialized, streaming,
 #             LIMIT, correlated, EXPLAIN ANALYZE);
@@ -722,8 +723,13 @@ sub gen_order
 		if ($self->chance(0.4))
 		{
 			my $name = $self->chance(0.8) ? $self->rel_name($table) : $self->rel_path($table);
+			# a relationship chosen with "!" and a via, now and then
+			my $via =
+			  $self->chance(0.15)
+			  ? '!' . $self->pick($self->rel_name($table), '', '!', '"x y"')
+			  : '';
 			$item =
-			  $name . '.'
+			  $name . $via . '.'
 			  . ($self->column($self->guess_target($table, $name)) =~
 				  s/^"(.*)"$/$1/r =~ s/""/"/gr);
 		}
@@ -732,7 +738,7 @@ sub gen_order
 		# a quoted name, as in SQL, or a broken one
 		$item = '"' . ($item =~ s/"/""/gr) . '"' if $self->chance(0.1);
 		$item = $self->pick('', ',', 'a b c d e f', '.x', 'x.', 'author..id',
-			'"x', '"".id', 'id"x"', '"a""b"."c')
+			'"x', '"".id', 'id"x"', '"a""b"."c', 'author!', '!author.id', 'a!b!c.id')
 		  if $self->chance(0.05);
 		push @items, $item;
 	}
@@ -2532,7 +2538,9 @@ sub gen_oracle
 		$table eq 'post'
 		? (
 			[ 'author_id.name desc nulls last', '(SELECT a.name FROM fz.author a WHERE a.id = p.author_id)', 'fz_rel DESC NULLS LAST' ],
-			[ 'editor__country.code', '(SELECT c.code FROM fz.author a JOIN fz.country c ON c.id = a.country_id WHERE a.id = p.editor_id)', 'fz_rel' ])
+			[ 'editor__country.code', '(SELECT c.code FROM fz.author a JOIN fz.country c ON c.id = a.country_id WHERE a.id = p.editor_id)', 'fz_rel' ],
+			# "author" fits two foreign keys: "!" and a via choose
+			[ 'author!post_editor_id_fkey.name desc', '(SELECT a.name FROM fz.author a WHERE a.id = p.editor_id)', 'fz_rel DESC' ])
 		: ([ 'mentor.name nulls first', '(SELECT m.name FROM fz.author m WHERE m.id = p.mentor_id)', 'fz_rel NULLS FIRST' ])) : undef;
 	my $sqlrel   = $byrel ? $byrel->[1] : 'NULL::text';
 	my $sqlorder = ($byrel ? "$byrel->[2], " : '') . "p.id$desc";
