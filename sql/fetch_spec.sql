@@ -232,6 +232,8 @@ SELECT same(
        'titles', coalesce((SELECT json_agg(p.title ORDER BY p.id) FROM post_tags pt JOIN post p ON p.id = pt.post_id WHERE pt.tag_id = t.id), '[]'))
      FROM tag t ORDER BY t.id$b$) AS spread_in_batches;
 RESET relprefetch.fetch_batch_size;
+-- README's example
+SELECT relprefetch.fetch_json('tag', '{"columns": ["name"], "where": "id = 1", "include": [{"post": {"spread": true, "columns": [{"titles": "title"}], "order_by": "id", "include": [{"comment": {"spread": true, "columns": [{"comment_ids": "id"}], "order_by": "id"}}]}}]}');
 -- inside it: a to-one spread gives a value or null per row, a to-many
 -- spread an array per row, an include its value per row (an object or
 -- null, an array of objects)
