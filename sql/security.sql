@@ -356,6 +356,8 @@ CREATE FUNCTION pg_temp.attack(target text, input text) RETURNS text LANGUAGE sq
                     jsonb_build_object('blog_comment', jsonb_build_object('columns', '["id"]'::jsonb, 'where', input)))
                 WHEN 'include order_by' THEN jsonb_build_object('columns', '["id"]'::jsonb, 'include',
                     jsonb_build_object('blog_comment', jsonb_build_object('columns', '["id"]'::jsonb, 'order_by', input)))
+                WHEN 'order via' THEN jsonb_build_object('columns', '["id"]'::jsonb, 'order',
+                    'author!"' || replace(input, '"', '""') || '".name, id')
                 WHEN 'spread where' THEN jsonb_build_object('columns', '["id"]'::jsonb, 'include',
                     jsonb_build_object('blog_comment', jsonb_build_object('spread', true, 'columns', '[{"comment_ids": "id"}]'::jsonb, 'where', input)))
                 WHEN 'spread columns' THEN jsonb_build_object('columns', '["id"]'::jsonb, 'include',
@@ -449,15 +451,17 @@ FROM (VALUES (1, 'spec order_by'), (2, 'include order_by'), (3, 'nested order_by
 ORDER BY t.n, p.n;
 
 -- names: of columns, of relationships (paths, in an array or an object,
--- nested), and via; and output keys (a to-many spread's), only JSON
+-- nested), and via (of an include, or in "order" after "!"); and output
+-- keys (a to-many spread's), only JSON
 INSERT INTO attempts (category, target, input, sql, expected)
 SELECT 'injection', t.target, p.input, pg_temp.attack(t.target, p.input),
        CASE t.kind WHEN 'column' THEN p.column_ WHEN 'path' THEN p.path
-                   WHEN 'key' THEN 'ok' ELSE p.via END
+                   WHEN 'key' THEN 'ok' WHEN 'order via' THEN '42704' ELSE p.via END
 FROM (VALUES (1, 'spec columns', 'column'), (2, 'nested columns', 'column'),
              (3, 'spec include[]', 'path'), (4, 'include path', 'path'), (5, 'nested include[]', 'path'),
              (6, 'include via', 'via'), (7, 'fetch_children via', 'via'),
-             (8, 'spread columns', 'column'), (9, 'spread key', 'key')) t(n, target, kind),
+             (8, 'spread columns', 'column'), (9, 'spread key', 'key'),
+             (10, 'order via', 'order via')) t(n, target, kind),
      (VALUES (1, 'rps.blog_comment', '42703', 'ok', '42704'),
              (2, 'blog_comment_post_id_fkey', '42703', 'ok', 'ok'),
              (3, 'id"; DROP TABLE rps.audit; --', '42703', '42704', '42704'),
