@@ -12,6 +12,7 @@ OBJS = \
 	src/rp_fetch_cache.o \
 	src/rp_fetch_exec.o \
 	src/rp_fetch_keys.o \
+	src/rp_fetch_output.o \
 	src/rp_fetch_plan.o \
 	src/rp_fetch_spec.o \
 	src/rp_fetch_sql.o \

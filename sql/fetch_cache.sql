@@ -135,8 +135,8 @@ INSERT INTO tag VALUES (1, 'db'), (2, 'web');
 INSERT INTO post_tag VALUES (1, 1), (1, 2), (2, 2);
 SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "order_by": "id", "include": {"post_tag": {"order_by": "tag_id"}}}') j;
 ALTER TABLE post_tag ADD PRIMARY KEY (post_id, tag_id);
--- the junction's name means the tags now
-SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "order_by": "id", "include": {"post_tag": {"order_by": "id"}}}') j;
+-- the junction's name still means its rows; the target's, the tags now
+SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "order_by": "id", "include": {"post_tag": {"order_by": "tag_id"}}}') j;
 SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "order_by": "id", "include": {"tag": {"order_by": "id"}}}') j;
 ALTER TABLE post_tag DROP CONSTRAINT post_tag_pkey;
 SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "order_by": "id", "include": {"tag": {"order_by": "id"}}}') j;

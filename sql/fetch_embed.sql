@@ -102,6 +102,44 @@ SELECT got('car_dealers', '{"order_by": "id", "include": {"car_models": {"order_
                           FROM car_models_car_dealers x JOIN car_models m ON m.id = x.car_model_id
                           WHERE x.car_dealer_id = d.id), '[]'))
              FROM car_dealers d ORDER BY id) AS unique_key_junction;
+-- the junction's own name: its rows, as in PostgREST (films_actors from
+-- films); the far table's name: the many-to-many
+SELECT j FROM relprefetch.fetch_json('car_models', '{"columns": ["name"], "order_by": "id", "include": {"car_models_car_dealers": {"columns": ["car_dealer_id", "quantity"], "order_by": "car_dealer_id"}}}') j;
+SELECT got('car_models', '{"order_by": "id", "include": {"car_models_car_dealers": {"order_by": "car_dealer_id"}, "car_dealers": {"order_by": "id"}}}')
+     = ARRAY(SELECT to_jsonb(m) || jsonb_build_object(
+                'car_models_car_dealers', coalesce((SELECT jsonb_agg(to_jsonb(x) ORDER BY x.car_dealer_id)
+                                                    FROM car_models_car_dealers x WHERE x.car_model_id = m.id), '[]'),
+                'car_dealers', coalesce((SELECT jsonb_agg(to_jsonb(d) ORDER BY d.id)
+                                         FROM car_models_car_dealers x JOIN car_dealers d ON d.id = x.car_dealer_id
+                                         WHERE x.car_model_id = m.id), '[]'))
+             FROM car_models m ORDER BY id) AS junction_name;
+-- a junction between a table and itself: its name fits its two foreign
+-- keys to the table, a clear ambiguity; "via" by column chooses
+CREATE TABLE car_models_similar (
+    car_model_id int REFERENCES car_models,
+    similar_id int REFERENCES car_models,
+    PRIMARY KEY (car_model_id, similar_id)
+);
+INSERT INTO car_models_similar VALUES (1, 2), (2, 1), (3, 1);
+SELECT err('car_models', '{"include": ["car_models_similar"]}');
+SELECT got('car_models', '{"order_by": "id", "include": {"links": {"path": "car_models_similar", "via": "similar_id", "order_by": "car_model_id"}, "similar": {"path": "car_models", "via": "similar_id", "order_by": "id"}}}')
+     = ARRAY(SELECT to_jsonb(m) || jsonb_build_object(
+                'links', coalesce((SELECT jsonb_agg(to_jsonb(x) ORDER BY x.car_model_id)
+                                   FROM car_models_similar x WHERE x.similar_id = m.id), '[]'),
+                'similar', coalesce((SELECT jsonb_agg(to_jsonb(o) ORDER BY o.id)
+                                     FROM car_models_similar x JOIN car_models o ON o.id = x.similar_id
+                                     WHERE x.car_model_id = m.id), '[]'))
+             FROM car_models m ORDER BY id) AS self_junction;
+-- Django's field name of a junction can be another table's name: "roles"
+-- is then both the reverse key of roles and the many-to-many through
+-- film_roles, a clear ambiguity
+CREATE TABLE film (id int PRIMARY KEY, title text);
+CREATE TABLE actor (id int PRIMARY KEY, name text);
+CREATE TABLE film_roles (film_id int REFERENCES film, actor_id int REFERENCES actor, PRIMARY KEY (film_id, actor_id));
+CREATE TABLE roles (id int PRIMARY KEY, film_id int REFERENCES film);
+SELECT err('film', '{"include": ["roles"]}');
+SELECT count(*) FROM relprefetch.fetch_json('film', '{"include": {"roles": {"via": "film_roles"}, "r": {"path": "roles", "via": "film_id"}}}');
+DROP TABLE film_roles, roles, film, actor;
 -- a table whose key holds not both foreign keys is no junction
 CREATE TABLE stock (
     id int PRIMARY KEY,
@@ -227,6 +265,41 @@ SELECT got('addresses', '{"order_by": "id", "include": {"billing_orders": {"path
                 'billing_orders', coalesce((SELECT jsonb_agg(to_jsonb(o) ORDER BY o.id) FROM orders o WHERE o.billing_address_id = a.id), '[]'),
                 'shipping_orders', coalesce((SELECT jsonb_agg(to_jsonb(o) ORDER BY o.id) FROM orders o WHERE o.shipping_address_id = a.id), '[]'))
              FROM addresses a ORDER BY id) AS several_keys;
+-- "order" through an ambiguous name: by an include's key (its path and
+-- via), or with "!" and a via (PostgREST's addresses!billing)
+SELECT j FROM relprefetch.fetch_json('orders', '{"columns": ["name"], "order": "billing.name, id", "include": {"billing": {"path": "addresses", "via": "billing", "columns": ["name"]}}}') j;
+SELECT got('orders', '{"order": "addresses!shipping.name desc nulls last, billing.name, id", "include": {"billing": {"path": "addresses", "via": "billing"}}}')
+     = ARRAY(SELECT to_jsonb(o) || jsonb_build_object('billing', to_jsonb(b))
+             FROM orders o LEFT JOIN addresses b ON b.id = o.billing_address_id
+                  LEFT JOIN addresses s ON s.id = o.shipping_address_id
+             ORDER BY s.name DESC NULLS LAST, b.name, o.id) AS order_via;
+-- quoted, schema-qualified, through several steps, and in an include's
+-- "order" (its own includes' keys)
+SELECT got('addresses', '{"order_by": "id", "include": {"billed": {"path": "orders", "via": "billing", "order": "\"emb\".\"addresses\"!\"shipping\".name desc, ship.id, id", "include": {"ship": {"path": "addresses", "via": "shipping_address_id"}}}}}')
+     = ARRAY(SELECT to_jsonb(a) || jsonb_build_object('billed',
+                coalesce((SELECT jsonb_agg(to_jsonb(o) || jsonb_build_object('ship', to_jsonb(s)) ORDER BY s.name DESC, s.id, o.id)
+                          FROM orders o LEFT JOIN addresses s ON s.id = o.shipping_address_id
+                          WHERE o.billing_address_id = a.id), '[]'))
+             FROM addresses a ORDER BY id) AS order_via_in_include;
+CREATE TABLE shipments (id int PRIMARY KEY, order_id int REFERENCES orders);
+INSERT INTO shipments VALUES (1, 1), (2, 2), (3, 3), (4, NULL);
+SELECT got('shipments', '{"order": "orders__addresses!billing.name, o__ship.name, id", "include": {"o": {"path": "orders", "include": {"ship": {"path": "addresses", "via": "shipping"}}}}}')
+     = ARRAY(SELECT to_jsonb(sh) || jsonb_build_object('o',
+                (SELECT to_jsonb(o) || jsonb_build_object('ship', (SELECT to_jsonb(s) FROM addresses s WHERE s.id = o.shipping_address_id))
+                 FROM orders o WHERE o.id = sh.order_id))
+             FROM shipments sh LEFT JOIN orders o ON o.id = sh.order_id
+                  LEFT JOIN addresses b ON b.id = o.billing_address_id
+                  LEFT JOIN addresses s ON s.id = o.shipping_address_id
+             ORDER BY b.name, s.name, sh.id) AS order_via_steps;
+-- errors: still ambiguous without them; a via that fits none; "!" without
+-- a via or a column; an include's key that gives several rows
+SELECT err('orders', '{"order": "addresses.name"}');
+SELECT err('orders', '{"order": "addresses!nope.name"}');
+SELECT err('orders', '{"order": "addresses!.name"}');
+SELECT err('orders', '{"order": "addresses!billing"}');
+SELECT err('orders', '{"order": "addresses!billing desc"}');
+SELECT err('addresses', '{"order": "billed.name", "include": {"billed": {"path": "orders", "via": "billing"}}}');
+DROP TABLE shipments;
 
 --
 -- partitions queried directly: their ancestors' foreign keys, both ways

@@ -140,8 +140,8 @@ SELECT * FROM fe('post', '{"include": ["author__contry"]}');
 -- names are matched exactly
 SELECT * FROM fe('post', '{"include": ["Author"]}');
 SELECT * FROM fe('post', '{"include": ["public.author"]}');
--- a junction's name means the many-to-many relationship; its rows are
--- named by the foreign key
+-- a junction's name means its rows, as its foreign key's name does: the
+-- two include them twice
 SELECT count(*) FROM fe('post', '{"include": ["post_tags", "post_tags_post_id_fkey"]}');
 -- the referenced table's name is not a name of a self-reference
 SELECT * FROM fe('comment', '{"include": {"c": {"path": "comment", "via": "comment_post_id_fkey"}}}');

@@ -157,16 +157,26 @@ SELECT j FROM relprefetch.fetch_json('country', '{"order_by": "id", "include": {
 -- many-to-many, through the junction
 --
 SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "order_by": "id", "include": {"tags": {"columns": ["name"], "order_by": "name"}}}') j;
-SELECT fj_same(fj_norm(fj_got('post', '{"order_by": "id", "include": ["tags", "tag", "fj.tag", "post_tags", "fj.post_tags", "post_tags_tag_id_fkey", "tag_id"]}')),
-               ARRAY(SELECT fj_norm(to_jsonb(p) || jsonb_build_object('tags', ts, 'tag', ts, 'fj.tag', ts, 'post_tags', ts,
-                                                                      'fj.post_tags', ts, 'post_tags_tag_id_fkey', ts, 'tag_id', ts))
+SELECT fj_same(fj_norm(fj_got('post', '{"order_by": "id", "include": ["tags", "tag", "fj.tag", "post_tags_tag_id_fkey", "tag_id"]}')),
+               ARRAY(SELECT fj_norm(to_jsonb(p) || jsonb_build_object('tags', ts, 'tag', ts, 'fj.tag', ts,
+                                                                      'post_tags_tag_id_fkey', ts, 'tag_id', ts))
                      FROM post p,
                           LATERAL (SELECT coalesce(jsonb_agg(to_jsonb(t)), '[]') AS ts
                                    FROM post_tags pt JOIN tag t ON t.id = pt.tag_id
                                    WHERE pt.post_id = p.id) l
                      ORDER BY p.id)) AS many_to_many_names;
--- the junction's own rows, by its foreign key's name
+-- the junction's own rows, by its name (as in PostgREST) or its foreign
+-- key's, bare or schema-qualified
 SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "where": "id <= 2", "order_by": "id", "include": {"post_tags_post_id_fkey": {"columns": ["post_id", "tag_id"], "order_by": "tag_id"}}}') j;
+SELECT fj_same(fj_got('post', '{"order_by": "id", "include": {"post_tags": {"order_by": "tag_id"}, "fj.post_tags": {"order_by": "tag_id"}, "post_tags_post_id_fkey": {"order_by": "tag_id"}}}'),
+               ARRAY(SELECT to_jsonb(p) || jsonb_build_object('post_tags', pts, 'fj.post_tags', pts, 'post_tags_post_id_fkey', pts)
+                     FROM post p,
+                          LATERAL (SELECT coalesce(jsonb_agg(to_jsonb(pt) ORDER BY pt.tag_id), '[]') AS pts
+                                   FROM post_tags pt WHERE pt.post_id = p.id) l
+                     ORDER BY p.id)) AS junction_rows;
+-- a junction's rows with their far row spread into them (PostgREST's
+-- films?select=roles(character,...actors(name)))
+SELECT j FROM relprefetch.fetch_json('post', '{"columns": ["id"], "where": "id <= 2", "order_by": "id", "include": {"post_tags": {"columns": ["tag_id"], "order_by": "tag_id", "include": {"tag": {"spread": true, "columns": ["name"]}}}}}') j;
 -- the other way: a tag's posts ("post" is the target's name)
 SELECT j FROM relprefetch.fetch_json('tag', '{"columns": ["name"], "order_by": "id", "include": {"post": {"columns": ["id"], "order_by": "id"}}}') j;
 -- where, order_by and limit on the targets; an inactive tag is filtered out
@@ -360,7 +370,7 @@ CREATE TABLE follows (
     PRIMARY KEY (follower_id, followee_id)
 );
 INSERT INTO follows VALUES (1, 2), (1, 3), (2, 3), (4, 1);
-SELECT j FROM relprefetch.fetch_json('author', '{"columns": ["id"], "order_by": "id", "include": {"followee": {"columns": ["id"], "order_by": "id"}, "follower": {"columns": ["id"], "order_by": "id"}, "follows": {"via": "followee_id", "columns": ["name"], "order_by": "name"}}}') j;
+SELECT j FROM relprefetch.fetch_json('author', '{"columns": ["id"], "order_by": "id", "include": {"followee": {"columns": ["id"], "order_by": "id"}, "follower": {"columns": ["id"], "order_by": "id"}, "followers": {"path": "follows", "via": "followee_id", "columns": ["follower_id"], "order_by": "follower_id"}}}') j;
 SELECT count(*) AS differ
 FROM relprefetch.fetch_json('author', '{"columns": ["id"], "include": {"followee": {"columns": ["id"], "order_by": "id"}}}') j
 WHERE ARRAY(SELECT (x->>'id')::int FROM json_array_elements(j->'followee') x) IS DISTINCT FROM

@@ -1,8 +1,9 @@
 --
 -- fetch_json's spec language beyond columns, filters and paths: column
--- aliases, inner includes, includes in the order written, spread to-one
--- includes, "order" by columns of to-one related rows; each result
--- checked against plain SQL computing the same thing, and every error
+-- aliases, inner includes, includes in the order written, spread includes
+-- (to-one and to-many), "order" by columns of to-one related rows; each
+-- result checked against plain SQL computing the same thing, and every
+-- error
 --
 CREATE SCHEMA fs;
 SET search_path = fs, public;
@@ -194,14 +195,73 @@ SELECT relprefetch.fetch_json('country', '{"columns": ["name"], "where": "id = 1
 SELECT same(
   $a$SELECT relprefetch.fetch_json('post', '{"columns": ["id"], "order_by": "id", "include": {"author": {"spread": true, "inner": true, "where": "name < ''C''", "columns": ["name"]}}}')$a$,
   $b$SELECT json_build_object('id', p.id, 'name', a.name) FROM post p JOIN author a ON a.id = p.author_id AND a.name < 'C' ORDER BY p.id$b$);
--- errors: to-many, a key twice, not a boolean
+-- errors: a key twice (a to-many spread's too), not a boolean
 SELECT * FROM fe('post', '{"include": {"comment": {"spread": true}}}');
 SELECT * FROM fe('post', '{"include": {"tag": {"spread": true}}}');
+SELECT * FROM fe('post', '{"columns": ["id"], "include": [{"comment": {"spread": true, "columns": ["body"], "include": [{"post": {"spread": true, "columns": [{"body": "title"}]}}]}}]}');
 SELECT * FROM fe('post', '{"include": {"author": {"spread": true}}}');
 SELECT * FROM fe('post', '{"columns": ["id"], "include": [{"author": {"spread": true, "columns": ["name"]}}, {"name": {"path": "comment"}}]}');
 SELECT * FROM fe('post', '{"columns": ["id"], "include": [{"author": {"spread": true, "columns": ["name"], "include": [{"country": {"spread": true, "columns": ["name"]}}]}}]}');
 SELECT * FROM fe('post', '{"include": {"author": {"spread": "yes"}}}');
 SELECT * FROM fe('post', '{"spread": true}');
+
+--
+-- Spread of a to-many relationship (PostgREST's ...films(title) from
+-- directors): each key of its rows' objects becomes a key of the parent
+-- holding the array of their values for it, one per row in the include's
+-- order (where, order_by and limit apply), [] without rows
+--
+SELECT relprefetch.fetch_json('post', '{"columns": ["id"], "where": "id IN (1, 5, 7)", "order_by": "id", "include": [{"comment": {"spread": true, "columns": [{"comment_ids": "id"}, {"bodies": "body"}], "order_by": "id"}}]}');
+SELECT same(
+  $a$SELECT relprefetch.fetch_json('post', '{"columns": ["id"], "order_by": "id", "include": [{"comment": {"spread": true, "columns": [{"comment_ids": "id"}, {"bodies": "body"}], "where": "body <> ''hm''", "order_by": "id desc", "limit": 1}}]}')$a$,
+  $b$SELECT json_build_object('id', p.id,
+       'comment_ids', coalesce((SELECT json_agg(c.id ORDER BY c.id DESC) FROM (SELECT * FROM comment c WHERE c.post_id = p.id AND c.body <> 'hm' ORDER BY c.id DESC LIMIT 1) c), '[]'),
+       'bodies', coalesce((SELECT json_agg(c.body ORDER BY c.id DESC) FROM (SELECT * FROM comment c WHERE c.post_id = p.id AND c.body <> 'hm' ORDER BY c.id DESC LIMIT 1) c), '[]'))
+     FROM post p ORDER BY p.id$b$) AS spread_reverse;
+-- many-to-many, with its limit; and in batches of two parent rows
+SELECT same(
+  $a$SELECT relprefetch.fetch_json('post', '{"columns": ["id"], "order_by": "id", "include": [{"tag": {"spread": true, "columns": [{"tags": "name"}, "active"], "order_by": "name desc", "limit": 1}}]}')$a$,
+  $b$SELECT json_build_object('id', p.id,
+       'tags', coalesce((SELECT json_agg(t.name ORDER BY t.name DESC) FROM (SELECT t.* FROM post_tags pt JOIN tag t ON t.id = pt.tag_id WHERE pt.post_id = p.id ORDER BY t.name DESC LIMIT 1) t), '[]'),
+       'active', coalesce((SELECT json_agg(t.active ORDER BY t.name DESC) FROM (SELECT t.* FROM post_tags pt JOIN tag t ON t.id = pt.tag_id WHERE pt.post_id = p.id ORDER BY t.name DESC LIMIT 1) t), '[]'))
+     FROM post p ORDER BY p.id$b$) AS spread_many_to_many;
+SET relprefetch.fetch_batch_size = 2;
+SELECT same(
+  $a$SELECT relprefetch.fetch_json('tag', '{"columns": ["name"], "order_by": "id", "include": [{"post": {"spread": true, "columns": [{"titles": "title"}], "order_by": "id"}}]}')$a$,
+  $b$SELECT json_build_object('name', t.name,
+       'titles', coalesce((SELECT json_agg(p.title ORDER BY p.id) FROM post_tags pt JOIN post p ON p.id = pt.post_id WHERE pt.tag_id = t.id), '[]'))
+     FROM tag t ORDER BY t.id$b$) AS spread_in_batches;
+RESET relprefetch.fetch_batch_size;
+-- README's example
+SELECT relprefetch.fetch_json('tag', '{"columns": ["name"], "where": "id = 1", "include": [{"post": {"spread": true, "columns": [{"titles": "title"}], "order_by": "id", "include": [{"comment": {"spread": true, "columns": [{"comment_ids": "id"}], "order_by": "id"}}]}}]}');
+-- inside it: a to-one spread gives a value or null per row, a to-many
+-- spread an array per row, an include its value per row (an object or
+-- null, an array of objects)
+SELECT relprefetch.fetch_json('tag', '{"columns": ["name"], "where": "id = 1", "include": [{"post": {"spread": true, "columns": [{"titles": "title"}], "order_by": "id", "include": [{"author": {"spread": true, "columns": [{"by": "name"}]}}, {"comment": {"spread": true, "columns": [{"comment_ids": "id"}], "order_by": "id"}}]}}]}');
+SELECT same(
+  $a$SELECT relprefetch.fetch_json('tag', '{"columns": ["name"], "order_by": "id", "include": [{"post": {"spread": true, "columns": [{"titles": "title"}], "order_by": "id", "include": [{"author": {"spread": true, "columns": [{"by": "name"}], "include": [{"country": {"spread": true, "columns": ["code"]}}]}}, {"comment": {"spread": true, "columns": [{"comment_ids": "id"}], "order_by": "id"}}, {"comments": {"path": "comment", "columns": ["body"], "order_by": "id"}}, {"writer": {"path": "author", "columns": ["id"]}}]}}]}')$a$,
+  $b$SELECT json_build_object('name', t.name,
+       'titles', coalesce((SELECT json_agg(p.title ORDER BY p.id) FROM post_tags pt JOIN post p ON p.id = pt.post_id WHERE pt.tag_id = t.id), '[]'),
+       'by', coalesce((SELECT json_agg(a.name ORDER BY p.id) FROM post_tags pt JOIN post p ON p.id = pt.post_id LEFT JOIN author a ON a.id = p.author_id WHERE pt.tag_id = t.id), '[]'),
+       'code', coalesce((SELECT json_agg(c.code ORDER BY p.id) FROM post_tags pt JOIN post p ON p.id = pt.post_id LEFT JOIN author a ON a.id = p.author_id LEFT JOIN country c ON c.id = a.country_id WHERE pt.tag_id = t.id), '[]'),
+       'comment_ids', coalesce((SELECT json_agg((SELECT coalesce(json_agg(m.id ORDER BY m.id), '[]') FROM comment m WHERE m.post_id = p.id) ORDER BY p.id) FROM post_tags pt JOIN post p ON p.id = pt.post_id WHERE pt.tag_id = t.id), '[]'),
+       'comments', coalesce((SELECT json_agg((SELECT coalesce(json_agg(json_build_object('body', m.body) ORDER BY m.id), '[]') FROM comment m WHERE m.post_id = p.id) ORDER BY p.id) FROM post_tags pt JOIN post p ON p.id = pt.post_id WHERE pt.tag_id = t.id), '[]'),
+       'writer', coalesce((SELECT json_agg((SELECT json_build_object('id', a.id) FROM author a WHERE a.id = p.author_id) ORDER BY p.id) FROM post_tags pt JOIN post p ON p.id = pt.post_id WHERE pt.tag_id = t.id), '[]'))
+     FROM tag t ORDER BY t.id$b$) AS spread_nested;
+-- a to-many spread inside a to-one spread (its arrays empty without the
+-- row), and with inner: only the parent rows with a row that passes
+SELECT same(
+  $a$SELECT relprefetch.fetch_json('post', '{"columns": ["id"], "order_by": "id", "include": [{"author": {"spread": true, "columns": [], "include": [{"post": {"spread": true, "columns": [{"author_posts": "id"}], "order_by": "id"}}]}}]}')$a$,
+  $b$SELECT json_build_object('id', p.id,
+       'author_posts', coalesce((SELECT json_agg(q.id ORDER BY q.id) FROM post q WHERE q.author_id = p.author_id), '[]'))
+     FROM post p ORDER BY p.id$b$) AS spread_in_spread;
+SELECT same(
+  $a$SELECT relprefetch.fetch_json('post', '{"columns": ["id"], "order_by": "id", "include": [{"tag": {"spread": true, "inner": true, "where": "active", "columns": [{"tags": "name"}], "order_by": "name"}}]}')$a$,
+  $b$SELECT json_build_object('id', p.id,
+       'tags', (SELECT json_agg(t.name ORDER BY t.name) FROM post_tags pt JOIN tag t ON t.id = pt.tag_id AND t.active WHERE pt.post_id = p.id))
+     FROM post p WHERE EXISTS (SELECT FROM post_tags pt JOIN tag t ON t.id = pt.tag_id AND t.active WHERE pt.post_id = p.id) ORDER BY p.id$b$) AS spread_inner;
+-- no columns and no includes: no keys
+SELECT relprefetch.fetch_json('post', '{"columns": ["id"], "where": "id = 1", "include": [{"comment": {"spread": true, "columns": []}}]}');
 
 --
 -- "order": by the rows' columns and by columns of to-one related rows

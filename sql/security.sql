@@ -356,6 +356,14 @@ CREATE FUNCTION pg_temp.attack(target text, input text) RETURNS text LANGUAGE sq
                     jsonb_build_object('blog_comment', jsonb_build_object('columns', '["id"]'::jsonb, 'where', input)))
                 WHEN 'include order_by' THEN jsonb_build_object('columns', '["id"]'::jsonb, 'include',
                     jsonb_build_object('blog_comment', jsonb_build_object('columns', '["id"]'::jsonb, 'order_by', input)))
+                WHEN 'order via' THEN jsonb_build_object('columns', '["id"]'::jsonb, 'order',
+                    'author!"' || replace(input, '"', '""') || '".name, id')
+                WHEN 'spread where' THEN jsonb_build_object('columns', '["id"]'::jsonb, 'include',
+                    jsonb_build_object('blog_comment', jsonb_build_object('spread', true, 'columns', '[{"comment_ids": "id"}]'::jsonb, 'where', input)))
+                WHEN 'spread columns' THEN jsonb_build_object('columns', '["id"]'::jsonb, 'include',
+                    jsonb_build_object('blog_comment', jsonb_build_object('spread', true, 'columns', jsonb_build_array(input))))
+                WHEN 'spread key' THEN jsonb_build_object('columns', '["id"]'::jsonb, 'include',
+                    jsonb_build_object('blog_comment', jsonb_build_object('spread', true, 'columns', jsonb_build_array(jsonb_build_object(input, 'id')))))
                 WHEN 'many-to-many where' THEN jsonb_build_object('columns', '["id"]'::jsonb, 'include',
                     jsonb_build_object('tags', jsonb_build_object('columns', '["id"]'::jsonb, 'where', input)))
                 WHEN 'nested include[]' THEN jsonb_build_object('columns', '["id"]'::jsonb, 'include',
@@ -414,7 +422,8 @@ SELECT 'injection', t.target, p.input, pg_temp.attack(t.target, p.input),
        CASE WHEN t.target = 'definer spec where' THEN p.definer ELSE p.invoker END
 FROM (VALUES (1, 'spec where'), (2, 'include where'), (3, 'nested where'),
              (4, 'many-to-many where'), (5, 'fetch_children parent_where'),
-             (6, 'fetch_children child_where'), (7, 'definer spec where')) t(n, target),
+             (6, 'fetch_children child_where'), (7, 'definer spec where'),
+             (8, 'spread where')) t(n, target),
      where_payloads p
 ORDER BY t.n, p.n;
 
@@ -442,13 +451,17 @@ FROM (VALUES (1, 'spec order_by'), (2, 'include order_by'), (3, 'nested order_by
 ORDER BY t.n, p.n;
 
 -- names: of columns, of relationships (paths, in an array or an object,
--- nested), and via
+-- nested), and via (of an include, or in "order" after "!"); and output
+-- keys (a to-many spread's), only JSON
 INSERT INTO attempts (category, target, input, sql, expected)
 SELECT 'injection', t.target, p.input, pg_temp.attack(t.target, p.input),
-       CASE t.kind WHEN 'column' THEN p.column_ WHEN 'path' THEN p.path ELSE p.via END
+       CASE t.kind WHEN 'column' THEN p.column_ WHEN 'path' THEN p.path
+                   WHEN 'key' THEN 'ok' WHEN 'order via' THEN '42704' ELSE p.via END
 FROM (VALUES (1, 'spec columns', 'column'), (2, 'nested columns', 'column'),
              (3, 'spec include[]', 'path'), (4, 'include path', 'path'), (5, 'nested include[]', 'path'),
-             (6, 'include via', 'via'), (7, 'fetch_children via', 'via')) t(n, target, kind),
+             (6, 'include via', 'via'), (7, 'fetch_children via', 'via'),
+             (8, 'spread columns', 'column'), (9, 'spread key', 'key'),
+             (10, 'order via', 'order via')) t(n, target, kind),
      (VALUES (1, 'rps.blog_comment', '42703', 'ok', '42704'),
              (2, 'blog_comment_post_id_fkey', '42703', 'ok', 'ok'),
              (3, 'id"; DROP TABLE rps.audit; --', '42703', '42704', '42704'),

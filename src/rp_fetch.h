@@ -16,6 +16,7 @@
  *						columns they return;
  *	rp_fetch_cache.c	keeps planned fetches per backend;
  *	rp_fetch_exec.c		runs a plan, batch by batch;
+ *	rp_fetch_output.c	writes each parent row's JSON from a batch's rows;
  *	rp_fetch_arena.c	keeps a batch's rows, and a pool of their memory.
  *
  * A fetch plan is a tree of nodes.  The root reads the parent rows; every
@@ -59,11 +60,13 @@ extern int	rp_fetch_depth;
 
 /*
  * One item of "order": a column of the rows, or of a to-one related row
- * (path: the relationship names leading to it, from the rows' table)
+ * (path: the relationship names leading to it, from the rows' table, or
+ * the keys of includes that name them; vias: what chooses each)
  */
 typedef struct RpOrderItem
 {
 	List	   *path;			/* char *; NIL for the rows' own column */
+	List	   *vias;			/* char *, or NULL: the "via" of each */
 	char	   *column;
 	bool		desc;
 	int			nulls;			/* 0 default, 1 NULLS FIRST, 2 NULLS LAST */
@@ -145,7 +148,12 @@ typedef struct RpNode
 {
 	bool		root;			/* the parent rows themselves */
 	bool		to_one;			/* an object or null in its parent's */
-	bool		spread;			/* to_one, its fields in its parent's object */
+	bool		spread;			/* its keys in its parent's object: a to-one
+								 * row's values, or arrays of a to-many one's
+								 * rows' values */
+	bool		columnar;		/* read key by key (a to-many spread, or a
+								 * spread in one): its rows keep where their
+								 * columns end */
 	bool		junction;		/* read through a junction table (links) */
 	Oid			relid;
 	char	   *relname;		/* schema-qualified, for messages */
@@ -394,6 +402,60 @@ rp_arena_alloc(RpArena *arena, Size size)
 	arena->left -= size;
 	return result;
 }
+
+/* ------------------------------------------------------------------------
+ * A batch's rows (rp_fetch_exec.c reads them, rp_fetch_output.c writes
+ * the output from them)
+ * ------------------------------------------------------------------------
+ */
+
+typedef struct RpGroup RpGroup;
+
+/* A row read by a node */
+typedef struct RpRow
+{
+	struct RpRow *next;			/* the next row of its group */
+	const char *text;			/* fetch_json: "{own fields" (no closing); a
+								 * columnar node's rows are followed by where
+								 * each column's value ends */
+	int			len;
+	Datum		value;			/* fetch_children: the row */
+	int64		rank;			/* order of arrival */
+	Datum	   *keys;			/* what its includes are looked up by */
+	bool	   *keynulls;
+	RpGroup   **groups;			/* per include: its rows, or NULL */
+} RpRow;
+
+/* A many-to-many link from a parent's group to a target's group */
+typedef struct RpLinkItem
+{
+	struct RpLinkItem *next;
+	RpGroup    *target;
+} RpLinkItem;
+
+/* The rows of one node that share a key */
+struct RpGroup
+{
+	RpRow	   *head;
+	RpRow	   *tail;
+	int64		count;
+	RpLinkItem *links;			/* many-to-many: the parent's links */
+	int64		nlinks;
+};
+
+
+/*
+ * Where each column's value ends in the text of a row of a columnar node
+ * (RpNode.columnar), as offsets into it: they follow the text
+ */
+static inline const int32 *
+rp_row_column_ends(const RpRow *row)
+{
+	return (const int32 *) (row->text + MAXALIGN(row->len));
+}
+
+extern int	rp_linked_rows(RpNode *node, RpGroup *group, RpRow ***rows);
+extern void rp_emit(StringInfo out, RpNode *node, RpRow *row);
 
 /* ------------------------------------------------------------------------
  * Running a plan (rp_fetch_exec.c)

@@ -92,39 +92,6 @@
  */
 #define RP_KEYED_FRACTION	2
 
-typedef struct RpGroup RpGroup;
-
-/* A row read by a node */
-typedef struct RpRow
-{
-	struct RpRow *next;			/* the next row of its group */
-	const char *text;			/* fetch_json: "{own fields" (no closing) */
-	int			len;
-	Datum		value;			/* fetch_children: the row */
-	int64		rank;			/* order of arrival */
-	Datum	   *keys;			/* what its includes are looked up by */
-	bool	   *keynulls;
-	RpGroup   **groups;			/* per include: its rows, or NULL */
-} RpRow;
-
-/* A many-to-many link from a parent's group to a target's group */
-typedef struct RpLinkItem
-{
-	struct RpLinkItem *next;
-	RpGroup    *target;
-} RpLinkItem;
-
-/* The rows of one node that share a key */
-struct RpGroup
-{
-	RpRow	   *head;
-	RpRow	   *tail;
-	int64		count;
-	RpLinkItem *links;			/* many-to-many: the parent's links */
-	int64		nlinks;
-};
-
-
 typedef struct RpMapEntry
 {
 	RpKey		key;
@@ -163,6 +130,8 @@ struct RpFetch
 	MemoryContext batchcxt;		/* reset for each batch */
 	RpArena		arena;
 	StringInfoData scratch;		/* one row's own fields, being rendered */
+	int32	   *ends;			/* and where each column's value ends */
+	int			maxends;
 	RpRow	  **rows;			/* the batch's parent rows */
 	int			nrows;
 	int			next;			/* the next to return */
@@ -271,7 +240,15 @@ rp_row_make(RpFetch *fetch, RpNode *node, Datum *values, bool *nulls)
 	{
 		StringInfo	buf = &fetch->scratch;
 		char	   *text;
+		Size		size;
 
+		if (node->columnar && fetch->maxends < node->ncolumns)
+		{
+			fetch->ends = fetch->ends == NULL ?
+				MemoryContextAlloc(fetch->cxt, sizeof(int32) * node->ncolumns) :
+				repalloc(fetch->ends, sizeof(int32) * node->ncolumns);
+			fetch->maxends = node->ncolumns;
+		}
 		resetStringInfo(buf);
 		appendStringInfoCharMacro(buf, '{');
 		for (i = 0; i < node->ncolumns; i++)
@@ -283,11 +260,18 @@ rp_row_make(RpFetch *fetch, RpNode *node, Datum *values, bool *nulls)
 			appendBinaryStringInfo(buf, column->label, column->labellen);
 			rp_json_append_value(buf, column, values[payload + i],
 								 nulls[payload + i]);
+			if (node->columnar)
+				fetch->ends[i] = buf->len;
 		}
-		text = rp_arena_alloc(&fetch->arena, buf->len);
+		size = node->columnar ?
+			MAXALIGN(buf->len) + sizeof(int32) * node->ncolumns : buf->len;
+		text = rp_arena_alloc(&fetch->arena, size);
 		memcpy(text, buf->data, buf->len);
 		row->text = text;
 		row->len = buf->len;
+		if (node->columnar)
+			memcpy((char *) rp_row_column_ends(row), fetch->ends,
+				   sizeof(int32) * node->ncolumns);
 	}
 
 	for (i = 0; i < node->nrowkeys; i++)
@@ -815,134 +799,6 @@ rp_fetch_next_row(RpFetch *fetch)
  * Output
  * ------------------------------------------------------------------------
  */
-
-static int
-rp_rank_cmp(const void *a, const void *b)
-{
-	int64		ra = (*(RpRow *const *) a)->rank;
-	int64		rb = (*(RpRow *const *) b)->rank;
-
-	return (ra > rb) - (ra < rb);
-}
-
-/*
- * The targets a many-to-many group links to, in the targets' order, at
- * most limit of them; returns how many, in *rows (palloc'd).
- */
-static int
-rp_linked_rows(RpNode *node, RpGroup *group, RpRow ***rows)
-{
-	RpLinkItem *link;
-	int			n = 0;
-
-	if (group == NULL || group->nlinks == 0)
-		return 0;
-	*rows = palloc(sizeof(RpRow *) * group->nlinks);
-	for (link = group->links; link != NULL; link = link->next)
-	{
-		if (link->target->head != NULL)
-			(*rows)[n++] = link->target->head;
-	}
-	if (n > 1)
-		qsort(*rows, n, sizeof(RpRow *), rp_rank_cmp);
-	if (node->limit >= 0 && n > node->limit)
-		n = (int) node->limit;
-	return n;
-}
-
-static bool rp_emit_fields(StringInfo out, RpNode *node, RpRow *row,
-						   bool comma);
-
-static void
-rp_emit(StringInfo out, RpNode *node, RpRow *row)
-{
-	appendStringInfoCharMacro(out, '{');
-	(void) rp_emit_fields(out, node, row, false);
-	appendStringInfoCharMacro(out, '}');
-}
-
-/*
- * The keys of row's object, without its braces, after a comma when comma;
- * returns whether the object has keys so far.  A spread include's keys go
- * into its parent's object; without a row (NULL), its columns are null,
- * its to-one includes null and its other includes empty.
- */
-static bool
-rp_emit_fields(StringInfo out, RpNode *node, RpRow *row, bool comma)
-{
-	int			i;
-
-	for (i = 0; i < node->ncolumns && row == NULL; i++)
-	{
-		if (comma)
-			appendStringInfoCharMacro(out, ',');
-		comma = true;
-		appendBinaryStringInfo(out, node->columns[i].label,
-							   node->columns[i].labellen);
-		appendBinaryStringInfo(out, "null", 4);
-	}
-	if (node->ncolumns > 0 && row != NULL)
-	{
-		/* the row's own fields, rendered as "{..." */
-		if (comma)
-			appendStringInfoCharMacro(out, ',');
-		appendBinaryStringInfo(out, row->text + 1, row->len - 1);
-		comma = true;
-	}
-	for (i = 0; i < node->nincludes; i++)
-	{
-		RpNode	   *child = node->includes[i];
-		RpGroup    *group = row != NULL ? row->groups[i] : NULL;
-		RpRow	   *r;
-
-		if (child->spread)
-		{
-			comma = rp_emit_fields(out, child, group ? group->head : NULL,
-								   comma);
-			continue;
-		}
-		if (comma)
-			appendStringInfoCharMacro(out, ',');
-		comma = true;
-		appendBinaryStringInfo(out, child->label, child->labellen);
-		if (child->to_one)
-		{
-			if (group != NULL && group->head != NULL)
-				rp_emit(out, child, group->head);
-			else
-				appendBinaryStringInfo(out, "null", 4);
-		}
-		else if (child->junction)
-		{
-			RpRow	  **targets = NULL;
-			int			n = rp_linked_rows(child, group, &targets);
-			int			j;
-
-			appendStringInfoCharMacro(out, '[');
-			for (j = 0; j < n; j++)
-			{
-				if (j > 0)
-					appendStringInfoCharMacro(out, ',');
-				rp_emit(out, child, targets[j]);
-			}
-			appendStringInfoCharMacro(out, ']');
-			if (targets != NULL)
-				pfree(targets);
-		}
-		else
-		{
-			appendStringInfoCharMacro(out, '[');
-			for (r = group ? group->head : NULL; r != NULL; r = r->next)
-			{
-				if (r != group->head)
-					appendStringInfoCharMacro(out, ',');
-				rp_emit(out, child, r);
-			}
-			appendStringInfoCharMacro(out, ']');
-		}
-	}
-	return comma;
-}
 
 bool
 rp_fetch_next_json(RpFetch *fetch, Datum *result)

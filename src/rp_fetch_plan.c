@@ -180,14 +180,39 @@ rp_plan_error_context(void *arg)
 }
 
 /*
- * A relationship of relid that "order" names: one giving one row, not
- * through a junction
+ * A relationship of relid that "order" names, at step of its path: one
+ * giving one row, not through a junction.  Without a "via" written ("!"),
+ * a name that is the key of an include of *at (the spec of relid's rows,
+ * or NULL) means that include's relationship, chosen with its "via"; *at
+ * becomes that include (or NULL), whose includes the next step looks in.
  */
 static RpRelationship *
 rp_plan_order_step(const RpSpec *spec, const RpOrderItem *item, Oid relid,
-				   const char *name)
+				   int step, const RpSpec **at)
 {
-	RpRelationship *r = rp_relation_resolve(relid, name, InvalidOid, NULL);
+	const char *name = (const char *) list_nth(item->path, step);
+	const char *via = (const char *) list_nth(item->vias, step);
+	const RpSpec *include = NULL;
+	RpRelationship *r;
+	ListCell   *lc;
+
+	if (via == NULL && *at != NULL)
+	{
+		foreach(lc, (*at)->includes)
+		{
+			RpSpec	   *child = (RpSpec *) lfirst(lc);
+
+			if (strcmp(child->key, name) == 0)
+				include = child;
+		}
+	}
+	*at = include;
+	if (include != NULL)
+	{
+		name = include->path;
+		via = include->via;
+	}
+	r = rp_relation_resolve(relid, name, InvalidOid, via);
 
 	if (!r->to_one || r->junction)
 		ereport(ERROR,
@@ -208,7 +233,8 @@ rp_plan_order_step(const RpSpec *spec, const RpOrderItem *item, Oid relid,
 static char *
 rp_plan_order_value(RpFetchPlan *plan, const RpSpec *spec,
 					const RpOrderItem *item, Oid relid, int step,
-					const char *qualifier, const char *as, StringInfo joins)
+					const RpSpec *at, const char *qualifier, const char *as,
+					StringInfo joins)
 {
 	StringInfoData inner;
 	RpRelationship *r;
@@ -234,12 +260,11 @@ rp_plan_order_value(RpFetchPlan *plan, const RpSpec *spec,
 		}
 		return rp_sql_column_ref(qualifier, item->column);
 	}
-	r = rp_plan_order_step(spec, item, relid,
-						   (const char *) list_nth(item->path, step));
+	r = rp_plan_order_step(spec, item, relid, step, &at);
 	rp_plan_add_relid(plan, r->keyed_rel);
 	table = psprintf("?t%d?", step + 1);
 	initStringInfo(&inner);
-	value = rp_plan_order_value(plan, spec, item, r->keyed_rel, step + 1,
+	value = rp_plan_order_value(plan, spec, item, r->keyed_rel, step + 1, at,
 								table, psprintf("?v%d?", step + 1), &inner);
 	memset(&key, 0, sizeof(key));
 	rp_key_pair(&key, r->nkeys, relid, r->source_cols, r->keyed_rel,
@@ -295,14 +320,31 @@ rp_plan_order(RpFetchPlan *plan, const RpSpec *spec, Oid relid, char **joins)
 			as = psprintf("?%s", as);
 		items = lappend(items,
 						rp_sql_order_item(rp_plan_order_value(plan, spec, item,
-															  relid, 0, NULL,
-															  as, &buf),
+															  relid, 0, spec,
+															  NULL, as, &buf),
 										  item->desc, item->nulls));
 	}
 	error_context_stack = callback.previous;
 	if (buf.len > 0)
 		*joins = buf.data;
 	return rp_sql_order_list(items);
+}
+
+/*
+ * A to-many spread's rows are written key by key (rp_fetch_output.c): it,
+ * and the spreads in it, keep where their columns end
+ */
+static void
+rp_plan_columnar(RpNode *node)
+{
+	int			i;
+
+	node->columnar = true;
+	for (i = 0; i < node->nincludes; i++)
+	{
+		if (node->includes[i]->spread)
+			rp_plan_columnar(node->includes[i]);
+	}
 }
 
 /*
@@ -344,18 +386,12 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 				 errmsg("%s gives one row, so \"order_by\", \"order\" and \"limit\" do not apply",
 						spec->context),
 				 errdetail("It follows %s.", r->description)));
-	if (spec->spread && !r->to_one)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s gives several rows, so \"spread\" does not apply",
-						spec->context),
-				 errdetail("It follows %s; only a relationship that gives one row can be spread into its parent's object.",
-						   r->description)));
-
 	child = rp_plan_node(plan, spec, r->target, &body, &where, keys);
 	/* fetch_children gives arrays, of one row or none for a one-to-one */
 	child->to_one = r->to_one && !spec->typed;
 	child->spread = spec->spread;
+	if (spec->spread && !child->to_one)
+		rp_plan_columnar(child);
 	child->junction = r->junction;
 	child->label = rp_json_label(spec->key ? spec->key : "", plan->cxt,
 								 &child->labellen);

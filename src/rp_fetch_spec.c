@@ -220,7 +220,7 @@ rp_spec_order_error(const RpSpec *spec, const char *item, const char *why)
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("\"order\" of %s has an invalid item \"%s\": %s",
 					spec->context, item, why),
-			 errhint("An item is a column, or relationships joined by \"__\" then \".\" and a column (\"author__country.name\"), then optionally asc or desc and nulls first or nulls last; a name in double quotes may hold any character.")));
+			 errhint("An item is a column, or relationships joined by \"__\" then \".\" and a column (\"author__country.name\"), then optionally asc or desc and nulls first or nulls last; a relationship may be chosen with \"!\" and a \"via\" (\"addresses!billing.name\"); a name in double quotes may hold any character.")));
 }
 
 static bool
@@ -230,61 +230,101 @@ rp_spec_space(char c)
 }
 
 /*
+ * One name of an item of "order" at p, into seg: bare (up to a space, a
+ * ".", a "!" or a double quote) or in double quotes ("" for a quote
+ * inside).  Returns where it ends.
+ */
+static const char *
+rp_spec_order_name(const RpSpec *spec, const char *text, const char *p,
+				   StringInfo seg, bool *quoted)
+{
+	*quoted = *p == '"';
+	if (*quoted)
+	{
+		for (p++;; p++)
+		{
+			if (*p == '\0')
+				rp_spec_order_error(spec, text,
+									"a quoted name is not terminated");
+			if (*p == '"' && p[1] == '"')
+				appendStringInfoChar(seg, *p++);
+			else if (*p == '"')
+				break;
+			else
+				appendStringInfoChar(seg, *p);
+		}
+		p++;
+	}
+	else
+	{
+		while (*p && !rp_spec_space(*p) && *p != '.' && *p != '"' &&
+			   *p != '!')
+			appendStringInfoChar(seg, *p++);
+	}
+	if (seg->len == 0)
+		rp_spec_order_error(spec, text, "a name is empty");
+	return p;
+}
+
+/* Add the relationship name, chosen with via (or NULL), to item's path */
+static void
+rp_spec_order_step(const RpSpec *spec, const char *text, RpOrderItem *item,
+				   StringInfo name, const char *via)
+{
+	if (name->len == 0)
+		rp_spec_order_error(spec, text, "a relationship name is empty");
+	item->path = lappend(item->path, name->data);
+	item->vias = lappend(item->vias, (void *) via);
+	initStringInfo(name);
+}
+
+/*
  * The reference of an item of "order": names separated by ".", each bare
- * or in double quotes ("" for a quote inside), the last one the column.
- * The names before it are the path: joined by "." (a schema-qualified
- * name), bare ones split at "__".  Returns where the reference ends.
+ * or in double quotes, the last one the column.  The names before it are
+ * the path: joined by "." (a schema-qualified name), bare ones split at
+ * "__"; a name followed by "!" and another name (PostgREST's hint) is a
+ * relationship chosen by that "via", and ends it.  Returns where the
+ * reference ends.
  */
 static const char *
 rp_spec_order_ref(const RpSpec *spec, const char *text, RpOrderItem *item)
 {
 	const char *p = text;
 	StringInfoData name;
-	bool		started = false;
 
 	initStringInfo(&name);
 	for (;;)
 	{
 		StringInfoData seg;
-		bool		quoted = *p == '"';
+		bool		quoted;
+		char	   *via = NULL;
 
 		initStringInfo(&seg);
-		if (quoted)
+		p = rp_spec_order_name(spec, text, p, &seg, &quoted);
+		if (*p == '!')
 		{
-			for (p++;; p++)
-			{
-				if (*p == '\0')
-					rp_spec_order_error(spec, text,
-										"a quoted name is not terminated");
-				if (*p == '"' && p[1] == '"')
-					appendStringInfoChar(&seg, *p++);
-				else if (*p == '"')
-					break;
-				else
-					appendStringInfoChar(&seg, *p);
-			}
-			p++;
+			StringInfoData v;
+			bool		vquoted;
+
+			initStringInfo(&v);
+			p = rp_spec_order_name(spec, text, p + 1, &v, &vquoted);
+			via = v.data;
+			if (*p != '.')
+				rp_spec_order_error(spec, text,
+									"a relationship chosen with \"!\" must be followed by \".\" and a column");
 		}
-		else
-		{
-			while (*p && !rp_spec_space(*p) && *p != '.' && *p != '"')
-				appendStringInfoChar(&seg, *p++);
-		}
-		if (seg.len == 0)
-			rp_spec_order_error(spec, text, "a name is empty");
 		if (*p != '.')
 		{
 			/* the column; what came before is the path's last name */
 			item->column = seg.data;
-			if (started)
-				item->path = lappend(item->path, name.data);
+			if (name.len > 0)
+				rp_spec_order_step(spec, text, item, &name, NULL);
 			return p;
 		}
 		p++;
 		/* a name of the path, or a part of one ("schema.table") */
-		if (started)
+		if (name.len > 0)
 			appendStringInfoChar(&name, '.');
-		started = true;
 		if (quoted)
 			appendStringInfoString(&name, seg.data);
 		else
@@ -295,11 +335,7 @@ rp_spec_order_ref(const RpSpec *spec, const char *text, RpOrderItem *item)
 			while ((sep = strstr(part, "__")) != NULL)
 			{
 				appendBinaryStringInfo(&name, part, sep - part);
-				if (name.len == 0)
-					rp_spec_order_error(spec, text,
-										"a relationship name is empty");
-				item->path = lappend(item->path, name.data);
-				initStringInfo(&name);
+				rp_spec_order_step(spec, text, item, &name, NULL);
 				part = sep + 2;
 			}
 			appendStringInfoString(&name, part);
@@ -307,6 +343,8 @@ rp_spec_order_ref(const RpSpec *spec, const char *text, RpOrderItem *item)
 				rp_spec_order_error(spec, text,
 									"a relationship name is empty");
 		}
+		if (via != NULL)
+			rp_spec_order_step(spec, text, item, &name, via);
 	}
 }
 

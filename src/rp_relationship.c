@@ -30,13 +30,12 @@
  *	- reverse: the referencing table's name, bare or schema-qualified, the
  *	  constraint's name, and the referenced column of the source
  *	  (single-column FKs; PostgREST's "country?select=id(name)").  A
- *	  junction table's name means the many-to-many relationship, not the
- *	  junction's rows (those remain reachable by the constraint's name);
- *	- many-to-many: the target's name, the junction's name, the junction's
- *	  name without the source table's name and "_" in front of it (Django
- *	  names blog_post.tags' junction "blog_post_tags", so "tags" works),
- *	  the name of the junction's FK to the target and that FK's column,
- *	  with or without "_id".
+ *	  junction table's name means its own rows, as in PostgREST;
+ *	- many-to-many: the target's name, the junction's name without the
+ *	  source table's name and "_" in front of it (Django names
+ *	  blog_post.tags' junction "blog_post_tags", so "tags" works), the
+ *	  name of the junction's FK to the target and that FK's column, with
+ *	  or without "_id".  The junction's own name is a "via" only.
  * Column names are the source's own (a view's, for a view).  "via" chooses
  * among relationships that share a name, of any kinds: a constraint name,
  * a column of the FK on either side (single-column FKs: the referencing
@@ -344,9 +343,7 @@ rp_reverse(Oid source, const AttrNumber *cols, RpConstraint *fk,
 	r->junction_rows = junction;
 	r->keyed_rel = r->target;
 	r->keyed_cols = fk->conkey;
-	r->names = list_make1(fk->name);
-	if (!junction)
-		r->names = rp_add_table_names(r->names, r->target);
+	r->names = rp_add_table_names(list_make1(fk->name), r->target);
 	/* the referenced column, PostgREST's "country?select=id(name)" */
 	r->names = rp_add_column_names(r->names, source, cols, fk->nkeys, false);
 	r->vias = rp_add_column_names(list_make1(fk->name), fk->conrelid,
@@ -393,7 +390,6 @@ rp_many_to_many(Oid source, const AttrNumber *cols, RpConstraint *fk,
 	r->keyed_rel = junction;
 	r->keyed_cols = fk->conkey;
 	r->names = rp_add_table_names(NIL, r->target);
-	r->names = rp_add_table_names(r->names, junction);
 	r->names = rp_add_field_name(r->names, get_rel_name(junction), source,
 								 fk->confrelid);
 	r->names = rp_add_column_names(rp_add_name(r->names, target_fk->name),
@@ -450,9 +446,7 @@ rp_view_relations(Oid view, Oid base, const AttrNumber *map, int natts,
 			result = lappend(result, rp_forward(view, cols, r->fk));
 		else if (r->kind == RP_RELATION_REVERSE)
 			result = lappend(result,
-							 rp_reverse(view, cols, r->fk,
-										!rp_relation_name_matches(r->names,
-																  get_rel_name(r->target)),
+							 rp_reverse(view, cols, r->fk, r->junction_rows,
 										r->to_one));
 		else
 			result = lappend(result,
@@ -880,13 +874,15 @@ rp_relation_for_lookup(Oid relid, Bitmapset *attnos,
 
 /*
  * The shortest name that means only r among its source's relationships:
- * its constraint's name if no shorter one does.
+ * its constraint's name if no shorter one does (for a many-to-many one,
+ * the name of the junction's foreign key to the target: the other names
+ * the junction's rows).
  */
 const char *
 rp_relation_short_name(const RpRelationship *r)
 {
 	List	   *all = rp_relation_list(r->source);
-	const char *best = r->fk->name;
+	const char *best = r->junction ? r->target_fk->name : r->fk->name;
 	ListCell   *lc;
 
 	foreach(lc, r->names)

@@ -8,7 +8,8 @@
 #             unicode, \u0000, very long strings), wrong types for
 #             every key, unknown keys, include paths with __, via names,
 #             column aliases, includes as arrays of one-key objects, inner,
-#             spread and "order" items (related columns, wrong words),
+#             spread and "order" items (related columns, "!" vias, wrong
+#             words),
 #             limits and offsets at the integer boundaries, odd parent
 #             relations, several call forms (materialized, streaming,
 #             LIMIT, correlated, EXPLAIN ANALYZE);
@@ -722,8 +723,13 @@ sub gen_order
 		if ($self->chance(0.4))
 		{
 			my $name = $self->chance(0.8) ? $self->rel_name($table) : $self->rel_path($table);
+			# a relationship chosen with "!" and a via, now and then
+			my $via =
+			  $self->chance(0.15)
+			  ? '!' . $self->pick($self->rel_name($table), '', '!', '"x y"')
+			  : '';
 			$item =
-			  $name . '.'
+			  $name . $via . '.'
 			  . ($self->column($self->guess_target($table, $name)) =~
 				  s/^"(.*)"$/$1/r =~ s/""/"/gr);
 		}
@@ -732,7 +738,7 @@ sub gen_order
 		# a quoted name, as in SQL, or a broken one
 		$item = '"' . ($item =~ s/"/""/gr) . '"' if $self->chance(0.1);
 		$item = $self->pick('', ',', 'a b c d e f', '.x', 'x.', 'author..id',
-			'"x', '"".id', 'id"x"', '"a""b"."c')
+			'"x', '"".id', 'id"x"', '"a""b"."c', 'author!', '!author.id', 'a!b!c.id')
 		  if $self->chance(0.05);
 		push @items, $item;
 	}
@@ -2444,6 +2450,14 @@ sub gen_oracle
 			't',
 			'{"path": "tags", "order_by": "id", "where": "TAGWHERE"}',
 "coalesce((SELECT jsonb_agg(to_jsonb(t) ORDER BY t.id) FROM fz.tag t JOIN fz.post_tags pt ON pt.tag_id = t.id WHERE pt.post_id = p.id AND (TAGWHERE)), '[]')"
+		],
+		# a spread of several rows: a key per column, arrays of values
+		[
+			'...ts',
+			'{"path": "tags", "spread": true, "columns": [{"tag_ids": "id"}, {"tag_names": "name"}], "order_by": "name DESC, id", "where": "TAGWHERE", "include": [{"tag_posts": {"path": "post", "columns": ["id"], "order_by": "id", "limit": 2}}]}',
+"'tag_ids', coalesce((SELECT jsonb_agg(t.id ORDER BY t.name DESC, t.id) FROM fz.tag t JOIN fz.post_tags pt ON pt.tag_id = t.id WHERE pt.post_id = p.id AND (TAGWHERE)), '[]'), "
+			  . "'tag_names', coalesce((SELECT jsonb_agg(t.name ORDER BY t.name DESC, t.id) FROM fz.tag t JOIN fz.post_tags pt ON pt.tag_id = t.id WHERE pt.post_id = p.id AND (TAGWHERE)), '[]'), "
+			  . "'tag_posts', coalesce((SELECT jsonb_agg((SELECT coalesce(jsonb_agg(jsonb_build_object('id', q.id) ORDER BY q.id), '[]') FROM (SELECT q.id FROM fz.post_tags qt JOIN fz.post q ON q.id = qt.post_id WHERE qt.tag_id = t.id ORDER BY q.id LIMIT 2) q) ORDER BY t.name DESC, t.id) FROM fz.tag t JOIN fz.post_tags pt ON pt.tag_id = t.id WHERE pt.post_id = p.id AND (TAGWHERE)), '[]')"
 		])
 	  : (
 		[
@@ -2460,6 +2474,12 @@ sub gen_oracle
 			'pupils',
 			'{"path": "author", "order_by": "id"}',
 "coalesce((SELECT jsonb_agg(to_jsonb(x) ORDER BY x.id) FROM fz.author x WHERE x.mentor_id = p.id), '[]')"
+		],
+		[
+			'...ps',
+'{"path": "post", "via": "post_author_id_fkey", "spread": true, "columns": [{"post_ids": "id"}], "order_by": "id DESC", "limit": 2, "include": [{"editor_id": {"spread": true, "columns": [{"editors": "name"}]}}]}',
+"'post_ids', coalesce((SELECT jsonb_agg(x.id ORDER BY x.id DESC) FROM (SELECT * FROM fz.post x WHERE x.author_id = p.id ORDER BY x.id DESC LIMIT 2) x), '[]'), "
+			  . "'editors', coalesce((SELECT jsonb_agg((SELECT e.name FROM fz.author e WHERE e.id = x.editor_id) ORDER BY x.id DESC) FROM (SELECT * FROM fz.post x WHERE x.author_id = p.id ORDER BY x.id DESC LIMIT 2) x), '[]')"
 		]);
 
 	for my $i (@incs)
@@ -2492,7 +2512,14 @@ sub gen_oracle
 		{
 			my $tw = $self->pick(@{ $ORACLE_WHERE{tag} });
 			$spec =~ s/TAGWHERE/$tw/;
-			$sql  =~ s/TAGWHERE/$tw/;
+			$sql  =~ s/TAGWHERE/$tw/g;
+		}
+		# a spread: its keys are the SQL's own pairs
+		if ($key =~ s/^\.\.\.//)
+		{
+			push @inc, "\"$key\": $spec";
+			push @sql, $sql;
+			next;
 		}
 		# inner: only the parent rows that have one of its rows
 		if (($key eq 'a' || $key eq 'c' || $key eq 't') && $self->chance(0.3))
@@ -2511,7 +2538,9 @@ sub gen_oracle
 		$table eq 'post'
 		? (
 			[ 'author_id.name desc nulls last', '(SELECT a.name FROM fz.author a WHERE a.id = p.author_id)', 'fz_rel DESC NULLS LAST' ],
-			[ 'editor__country.code', '(SELECT c.code FROM fz.author a JOIN fz.country c ON c.id = a.country_id WHERE a.id = p.editor_id)', 'fz_rel' ])
+			[ 'editor__country.code', '(SELECT c.code FROM fz.author a JOIN fz.country c ON c.id = a.country_id WHERE a.id = p.editor_id)', 'fz_rel' ],
+			# "author" fits two foreign keys: "!" and a via choose
+			[ 'author!post_editor_id_fkey.name desc', '(SELECT a.name FROM fz.author a WHERE a.id = p.editor_id)', 'fz_rel DESC' ])
 		: ([ 'mentor.name nulls first', '(SELECT m.name FROM fz.author m WHERE m.id = p.mentor_id)', 'fz_rel NULLS FIRST' ])) : undef;
 	my $sqlrel   = $byrel ? $byrel->[1] : 'NULL::text';
 	my $sqlorder = ($byrel ? "$byrel->[2], " : '') . "p.id$desc";
