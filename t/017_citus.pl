@@ -8,7 +8,8 @@
 #      (each post's comments, each post's author), require_proof on, gives
 #      the same relprefetch.stats rows as on plain PostgreSQL (query,
 #      calls, source query, relation, foreign key, suggestion, proof),
-#      although the plans are one Custom Scan;
+#      although the plans are one Custom Scan; also when the loop reads
+#      its table through a view, a subquery or a CTE;
 #   2. what Citus sends never counts: with on_detect = error on the
 #      workers, create_distributed_table, DDL propagated to every shard,
 #      EXPLAIN ANALYZE and repeated fetches from the coordinator all work,
@@ -122,6 +123,54 @@ like(
 	$coord_stats,
 	qr/blog_author WHERE id = \$1\|6\|.*\|public\.blog_author\|blog_post_author_id_fkey\|.*fetch_json\('public\.blog_post', '\{"where": "id <= 6", "order_by": "id", "include": \["author"\]\}'\).*\|5 of 5 values of \$1 came from public\.blog_post\.author_id/,
 	'the authors loop: its foreign key, suggested call and proof');
+
+# Loops that reach the tables through a view (nested, with a column
+# renamed), a subquery or a CTE: the same rows as on plain PostgreSQL
+my $views = q{
+CREATE VIEW comment_v AS SELECT id, post_id, body FROM blog_comment;
+CREATE VIEW author_v AS SELECT id AS author_key, name FROM blog_author;
+CREATE VIEW author_vv AS SELECT * FROM author_v;
+CREATE VIEW visible_comment AS SELECT * FROM blog_comment WHERE body <> '';
+CREATE VIEW comment_post_v AS SELECT c.id, c.post_id, c.body, p.title
+  FROM blog_comment c JOIN blog_post p ON p.id = c.post_id;
+};
+my @through = (
+	[ 'a view', 'SELECT id, body FROM comment_v WHERE post_id = %s ORDER BY id', 'post' ],
+	[ 'a view of a join', 'SELECT id, title FROM comment_post_v WHERE post_id = %s ORDER BY id', 'post' ],
+	[ 'a view of a view, the key renamed', 'SELECT name FROM author_vv WHERE author_key = %s', 'author' ],
+	[ 'a subquery, the key renamed', 'SELECT s.id FROM (SELECT c.id, c.post_id AS pid FROM blog_comment c) s WHERE s.pid = %s ORDER BY s.id', 'post' ],
+	[ 'a CTE with column names', 'WITH c(cid, pid) AS (SELECT id, post_id FROM blog_comment) SELECT cid FROM c WHERE pid = %s ORDER BY cid', 'post' ],
+	[ 'a CTE holding the key', 'WITH c AS (SELECT id, body FROM blog_comment WHERE post_id = %s) SELECT * FROM c ORDER BY id', 'post' ],
+	[ 'a view with a condition', 'SELECT id FROM visible_comment WHERE post_id = %s ORDER BY id', 'post' ]);
+my $through_units = "SET relprefetch.require_proof = on;\n";
+for my $case (@through)
+{
+	my ($what, $loop, $keys) = @$case;
+	$through_units .= "BEGIN;\n"
+	  . "SELECT id, title, author_id FROM blog_post WHERE id <= 6 ORDER BY id;\n";
+	$through_units .= sprintf("$loop;\n", $_)
+	  for ($keys eq 'post' ? (1 .. 6) : split(/ /, $authors));
+	$through_units .= "COMMIT;\n";
+}
+for my $node ($coord, $plain)
+{
+	$node->safe_psql('postgres', $views);
+	$node->safe_psql('postgres', 'SELECT relprefetch.reset()');
+	$node->safe_psql('postgres', $through_units);
+}
+my $through_stats = q{SELECT query, relation, foreign_key, suggestion, proof
+FROM relprefetch.stats WHERE query %s '%%visible_comment%%' ORDER BY query COLLATE "C"};
+$coord_stats = $coord->safe_psql('postgres', sprintf($through_stats, 'NOT LIKE'));
+is($coord_stats, $plain->safe_psql('postgres', sprintf($through_stats, 'NOT LIKE')),
+	'through views, subqueries and CTEs: the rows of plain PostgreSQL');
+is( $coord->safe_psql(
+		'postgres', 'SELECT count(foreign_key) FROM relprefetch.stats'),
+	scalar(@through),
+	'through views, subqueries and CTEs: each loop has its foreign key');
+like(
+	$coord->safe_psql('postgres', sprintf($through_stats, 'LIKE')),
+	qr/\|public\.blog_comment\|blog_comment_post_id_fkey\|.*fetch_children\(NULL::public\.blog_post, NULL::public\.blog_comment\[\], parent_where => 'id <= 6'\).* add them to the call by hand\./,
+	"a view's own condition is left for the user to add");
 
 # ---------------------------------------------------------------------------
 # 2. What Citus sends to the workers never counts
