@@ -16,8 +16,11 @@
 #      and the workers record nothing; a client querying the distributed
 #      tables on a worker (Citus MX) gets its loop reported under the
 #      distributed table and its foreign key, never a shard's, and the
-#      shard queries Citus runs for it are not counted, even with
-#      relprefetch.track = all;
+#      shard queries Citus sends for it over connections are not counted,
+#      even with relprefetch.track = all; a table whose name is too long
+#      for Citus to add "_<shardid>" to it has its shards (their names cut
+#      and hashed) reported under its own name too, also the shard queries
+#      Citus runs in the client's session with track = all;
 #   3. keyed fetches work: fetch_json returns the same JSON as on plain
 #      PostgreSQL for a page and for every post, on the coordinator and on
 #      a worker, also with plan_cache_mode = force_generic_plan;
@@ -51,7 +54,7 @@ sub make_node
 {
 	my ($name, $preload) = @_;
 	my $node = PostgreSQL::Test::Cluster->new($name);
-	$node->init;
+	$node->init(extra => [ '--encoding=UTF8', '--locale=C' ]);
 	$node->append_conf('postgresql.conf', qq{
 lc_messages = 'C'
 shared_preload_libraries = '$preload'
@@ -234,6 +237,59 @@ is( $workers[0]->safe_psql(
 		'postgres', 'SELECT calls, relation, foreign_key FROM relprefetch.stats ORDER BY foreign_key NULLS FIRST'),
 	"6|public.blog_comment|\n6|public.blog_comment|blog_comment_post_id_fkey",
 	'with track = all, only the client\'s statements on a worker');
+
+# A table whose name is too long for Citus to add "_<shardid>": its shards'
+# names are cut (here in the middle of a two-byte character) and hashed.
+# A loop over one of its shards, queried directly on a worker, is reported
+# under the table and its foreign key; so are, with track = all, the
+# shard queries Citus runs in the client's session for a loop over it.
+my $long = q{U&"blog_comment_with_a_name_long_enough_for_citus\00e9_shard_names"};
+my $long_like = q{'blog\_comment\_with\_a\_name\_long\_enough%'};
+$coord->safe_psql(
+	'postgres', qq{
+CREATE TABLE $long (post_id bigint NOT NULL, id bigint NOT NULL, body text,
+  PRIMARY KEY (post_id, id));
+SELECT create_distributed_table(oid, 'post_id', colocate_with => 'blog_post')
+  FROM pg_class WHERE relname LIKE $long_like AND relkind = 'r';
+ALTER TABLE $long ADD CONSTRAINT long_comment_post_fkey
+  FOREIGN KEY (post_id) REFERENCES blog_post (id);
+INSERT INTO $long SELECT post_id, id, body FROM blog_comment;
+});
+my $shard = $workers[0]->safe_psql(
+	'postgres', qq{SET citus.override_table_visibility = off;
+SELECT format('%I', relname) FROM pg_class
+WHERE relname LIKE $long_like AND relkind = 'r' AND relname ~ '_[0-9]+\$'
+ORDER BY relname LIMIT 1});
+is(length($shard), 62,
+	"a shard's name is cut to 63 bytes, at a character boundary ($shard)");
+my $long_unit = "SET relprefetch.on_detect = 'none';\n"
+  . "SET relprefetch.require_proof = off;\nBEGIN;\n";
+$long_unit .= "SELECT id, body FROM $shard WHERE post_id = $_ ORDER BY id;\n"
+  for 1 .. 6;
+$long_unit .= "COMMIT;\n";
+$workers[0]->safe_psql('postgres', 'SELECT relprefetch.reset()');
+$workers[0]->safe_psql('postgres', $long_unit);
+my $long_stats = qq{SELECT s.calls,
+  s.relation = format('%I.%I', 'public', c.relname), s.foreign_key
+FROM relprefetch.stats s, pg_class c
+WHERE c.relname LIKE $long_like AND c.relkind = 'r'};
+is($workers[0]->safe_psql('postgres', $long_stats),
+	'6|t|long_comment_post_fkey',
+	'a loop over a shard with a cut name is reported under its table');
+
+$workers[0]->safe_psql('postgres', 'SELECT relprefetch.reset()');
+$long_unit = "SET relprefetch.on_detect = 'none';\nSET relprefetch.track = 'all';\n"
+  . "SET relprefetch.require_proof = off;\nBEGIN;\n";
+$long_unit .= "SELECT count(*) FROM $long WHERE body <> '';\n" for 1 .. 6;
+$long_unit .= "COMMIT;\n";
+$workers[0]->safe_psql('postgres', $long_unit);
+is( $workers[0]->safe_psql(
+		'postgres', qq{SELECT count(*) FILTER (WHERE s.query ~ '_[0-9a-f]{8}_[0-9]+ ') > 0,
+  bool_and(s.relation = format('%I.%I', 'public', c.relname))
+FROM relprefetch.stats s, pg_class c
+WHERE c.relname LIKE $long_like AND c.relkind = 'r'}),
+	't|t',
+	'with track = all, no shard with a cut name is reported as itself');
 
 # ---------------------------------------------------------------------------
 # 3. Keyed fetches: the same JSON as on plain PostgreSQL
