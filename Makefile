@@ -8,6 +8,7 @@ OBJS = \
 	src/rp_describe.o \
 	src/rp_describe_plan.o \
 	src/rp_describe_source.o \
+	src/rp_describe_text.o \
 	src/rp_fetch_arena.o \
 	src/rp_fetch_cache.o \
 	src/rp_fetch_exec.o \

@@ -22,6 +22,9 @@
 # session, after one warm-up execution), since EXPLAIN ANALYZE of a
 # distributed query times the workers' work differently; each round runs
 # the four contenders in turn, the second round in the reverse order.
+# Beside each time, the CPU time the three nodes used per execution (from
+# /proc: every process of each node, those that exited included), which
+# depends much less than the time on what else the machine runs.
 # The clusters live in tmp/citus (or a /tmp folder) and are removed on exit.
 set -euo pipefail
 
@@ -123,12 +126,32 @@ time_of() {
 		-U postgres -t "$1" -f "$work/sql/$2.sql" postgres 2>&1 |
 		awk '/latency average/ { print $4 }'
 }
+# cpu_ticks: CPU time the three nodes have used so far, in clock ticks:
+# each postmaster's own and its exited children's (which the kernel adds
+# to it as it reaps them), and its running children's (backends, Citus's
+# connections between nodes, background processes).
+cpu_ticks() {
+	local n pm sum=0 t
+	for n in "${nodes[@]}"; do
+		pm=$(head -1 "$work/$n/postmaster.pid")
+		t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$pm/stat")
+		sum=$((sum + t))
+		# fields after the command's name: 2 is the parent, 12 and 13 the times
+		t=$(cat /proc/[0-9]*/stat 2>/dev/null |
+			awk -v pm="$pm" '{ sub(/^.*\) /, "") } $2 == pm { t += $12 + $13 } END { print t + 0 }')
+		sum=$((sum + t))
+	done
+	echo "$sum"
+}
+ticks_per_s=$(getconf CLK_TCK)
+load_start=$(cut -d' ' -f1 /proc/loadavg)
 contenders=(A-rp A-hand B-rp B-hand)
-declare -A total
+declare -A total cpu
 for c in "${contenders[@]}"; do
 	rp_say "warming up $c"
 	time_of 1 "$c" >/dev/null
 	total[$c]=0
+	cpu[$c]=0
 done
 for round in 1 2; do
 	order=("${contenders[@]}")
@@ -136,10 +159,15 @@ for round in 1 2; do
 		order=(B-hand B-rp A-hand A-rp)
 	fi
 	for c in "${order[@]}"; do
+		before=$(cpu_ticks)
 		t=$(time_of "$runs" "$c")
 		[ -n "$t" ] || rp_die "pgbench failed on $c"
-		rp_say "round $round: $c $t ms"
+		sleep 1 # for the session's backend to exit and be reaped
+		u=$(awk -v a="$before" -v b="$(cpu_ticks)" -v hz="$ticks_per_s" -v n="$runs" \
+			'BEGIN { print (b - a) * 1000 / hz / n }')
+		rp_say "round $round: $c $t ms, CPU $u ms"
 		total[$c]=$(awk -v a="${total[$c]}" -v b="$t" 'BEGIN { print a + b / 2 }')
+		cpu[$c]=$(awk -v a="${cpu[$c]}" -v b="$u" 'BEGIN { print a + b / 2 }')
 	done
 done
 
@@ -147,14 +175,18 @@ mkdir -p "$(dirname "$out")"
 {
 	printf '# relprefetch on Citus %s, PostgreSQL %s\n\n' "$version" \
 		"$("$PG_CONFIG" --version | awk '{ print $2 }')"
-	printf 'bench/citus.sh --scale %s --runs %s: a coordinator and two workers on one machine, %s\n\n' \
-		"$scale" "$runs" "$(date -u '+%Y-%m-%d %H:%M UTC')"
-	printf '| workload | relprefetch ms | hand-written ms | hand-written / relprefetch |\n'
-	printf '|---|---:|---:|---:|\n'
+	printf 'bench/citus.sh --scale %s --runs %s: a coordinator and two workers on one machine, %s, load average %s at the start, %s at the end\n\n' \
+		"$scale" "$runs" "$(date -u '+%Y-%m-%d %H:%M UTC')" "$load_start" \
+		"$(cut -d' ' -f1 /proc/loadavg)"
+	printf 'Time: client-side, per execution. CPU: what the three nodes used per execution, all their processes.\n\n'
+	printf '| workload | relprefetch ms | hand-written ms | hand-written / relprefetch | relprefetch CPU ms | hand-written CPU ms | hand-written / relprefetch CPU |\n'
+	printf '|---|---:|---:|---:|---:|---:|---:|\n'
 	for w in A B; do
-		awk -v w="$w" -v rp="${total[$w-rp]}" -v hand="${total[$w-hand]}" 'BEGIN {
-			printf("| %s | %.1f | %.1f | %.2fx |\n",
-				w == "A" ? "A. whole graph" : "B. page", rp, hand, hand / rp) }'
+		awk -v w="$w" -v rp="${total[$w-rp]}" -v hand="${total[$w-hand]}" \
+			-v rpc="${cpu[$w-rp]}" -v handc="${cpu[$w-hand]}" 'BEGIN {
+			printf("| %s | %.1f | %.1f | %.2fx | %.0f | %.0f | %.2fx |\n",
+				w == "A" ? "A. whole graph" : "B. page", rp, hand, hand / rp,
+				rpc, handc, rpc > 0 ? handc / rpc : 0) }'
 	done
 } >"$out"
 cat "$out"

@@ -16,7 +16,8 @@
  *	  shards (citus_shard_sizes(), run through SPI), kept per backend for
  *	  RP_CITUS_SIZE_TTL seconds, so that a fetch chooses between keyed and
  *	  whole-table reads there too (rp_fetch_exec.c);
- *	- which distributed table a shard belongs to (pg_dist_shard), so that
+ *	- which distributed table a shard belongs to (pg_dist_shard, and the
+ *	  rule by which Citus names shards, long names included), so that
  *	  detection reports shards as the table the user declared.
  * Sessions that Citus opens itself (application_name "citus_internal
  * gpid=...") are told apart by rp_citus_internal_session (rp_citus.h).
@@ -36,7 +37,9 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
+#include "mb/pg_wchar.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/plancat.h"
 #include "parser/parse_func.h"
@@ -220,10 +223,35 @@ rp_citus_table(Oid relid)
 }
 
 /*
+ * The name Citus gives shard shardid of a table named name, into buf
+ * (NAMEDATALEN bytes): the name followed by "_<shardid>" when that fits in
+ * a name (NAMEDATALEN - 1 bytes); otherwise the name is cut, at a
+ * character boundary, to leave room for "_", the name's hash (hash_bytes,
+ * in 8 hexadecimal digits) and "_<shardid>", so that tables whose long
+ * names begin alike get shards of different names.
+ */
+static void
+rp_citus_shard_name(const char *name, int64 shardid, char *buf)
+{
+	char		suffix[32];		/* "_" and a 64-bit number */
+	int			len = strlen(name);
+	int			suffixlen;
+
+	suffixlen = snprintf(suffix, sizeof(suffix), "_" INT64_FORMAT, shardid);
+	if (len + suffixlen < NAMEDATALEN)
+		snprintf(buf, NAMEDATALEN, "%s%s", name, suffix);
+	else
+		snprintf(buf, NAMEDATALEN, "%.*s_%08x%s",
+				 pg_mbcliplen(name, len, NAMEDATALEN - 1 - 9 - suffixlen),
+				 name, hash_bytes((const unsigned char *) name, len), suffix);
+}
+
+/*
  * The distributed table whose shard relid is ("blog_comment_102178" is a
  * shard of "blog_comment" in the same schema, when pg_dist_shard says
- * shard 102178 is one of its), or InvalidOid.  With nowait, gives up
- * when Citus's catalog is locked.
+ * shard 102178 is one of its; a long name is cut and hashed, see
+ * rp_citus_shard_name), or InvalidOid.  With nowait, gives up when
+ * Citus's catalog is locked.
  */
 Oid
 rp_citus_shard_owner(Oid relid, bool nowait)
@@ -236,6 +264,7 @@ rp_citus_shard_owner(Oid relid, bool nowait)
 	bool		found;
 	Oid			owner;
 	char	   *ownername;
+	char		shardname[NAMEDATALEN];
 
 	if (name == NULL || (p = strrchr(name, '_')) == NULL ||
 		p[1] < '0' || p[1] > '9')
@@ -254,11 +283,10 @@ rp_citus_shard_owner(Oid relid, bool nowait)
 		return InvalidOid;
 	ownername = get_rel_name(owner);
 	if (ownername == NULL ||
-		get_rel_namespace(owner) != get_rel_namespace(relid) ||
-		strlen(ownername) != (size_t) (p - name) ||
-		strncmp(ownername, name, p - name) != 0)
+		get_rel_namespace(owner) != get_rel_namespace(relid))
 		return InvalidOid;
-	return owner;
+	rp_citus_shard_name(ownername, shardid, shardname);
+	return strcmp(shardname, name) == 0 ? owner : InvalidOid;
 }
 
 /* Read the sizes of every Citus table again; false if Citus has no way */

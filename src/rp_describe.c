@@ -11,9 +11,10 @@
  *	   Join conditions compare with other columns and do not count.  When
  *	   the plan hides its scans (one Custom Scan: Citus runs the statement
  *	   on other nodes), the lookups come from the statement's text instead,
- *	   parsed again (raw_parser only: no name is looked up but in the
- *	   plan's range table and the catalogs, so nothing can fail).  This
- *	   step is rp_describe_plan.c's.
+ *	   parsed again (raw_parser only, names only looked up, so nothing can
+ *	   fail), its columns followed through views, subqueries and CTEs to
+ *	   the tables the plan reads.  This step is rp_describe_plan.c's and
+ *	   rp_describe_text.c's.
  *	2. Ask the relationship model which relationship a lookup by those
  *	   columns follows (rp_relation_for_lookup).
  *	3. Word it: what the loop does, through which foreign key, and the

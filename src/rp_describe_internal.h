@@ -4,8 +4,8 @@
  *	  What the files of the describer share: the facts found in a
  *	  repeated statement's plan (or text), for rp_describe.c to word.
  *
- * For rp_describe.c and rp_describe_plan.c only; the rest of relprefetch
- * uses rp_describe.h.
+ * For rp_describe.c, rp_describe_plan.c and rp_describe_text.c only; the
+ * rest of relprefetch uses rp_describe.h.
  *
  *-------------------------------------------------------------------------
  */
@@ -50,5 +50,9 @@ extern void rp_collect(const RpStatement *st, bool subplans,
 extern bool rp_qual_key(Node *qual, PlannedStmt *stmt, IndexOnlyScan *ios,
 						Oid *relid, AttrNumber *attno);
 extern Oid	rp_declared_table(Oid relid, AttrNumber *attno);
+extern void rp_add_lookup(List **lookups, Oid relid, AttrNumber attno);
+
+/* rp_describe_text.c */
+extern void rp_text_lookups(const RpStatement *st, RpPlanFacts *facts);
 
 #endif							/* RP_DESCRIBE_INTERNAL_H */

@@ -3,22 +3,20 @@
  * rp_describe_plan.c
  *	  What a repeated statement compares and reads: its key lookups (the
  *	  columns compared with a value that changes from one execution to the
- *	  next) and its scans' conditions, from its plan, or from its text
- *	  when a Custom Scan (Citus's) hides what the plan reads.
+ *	  next) and its scans' conditions, from its plan; when a Custom Scan
+ *	  (Citus's) hides what the plan reads, the lookups come from the
+ *	  statement's text (rp_describe_text.c).
  *
  * Nothing here locks a table or waits for a lock: detection runs inside
- * the client's statement.  The text is only run through the raw parser,
- * and its names are looked up only among the plan's own tables.
+ * the client's statement.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
-#include "parser/parser.h"
 #include "parser/parsetree.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -26,20 +24,12 @@
 #include "rp_citus.h"
 #include "rp_describe_internal.h"
 
-/* A table of a statement's FROM, as its text names it */
-typedef struct RpTextRel
-{
-	const char *name;			/* its alias, or its name */
-	Oid			relid;
-} RpTextRel;
-
 static void rp_walk_plan(Plan *plan, PlannedStmt *stmt, RpPlanFacts *facts);
 static void rp_add_qual_lookups(List *quals, PlannedStmt *stmt,
 								IndexOnlyScan *ios, List **lookups);
 static bool rp_is_varying_value(Node *node);
 static Oid	rp_lookup_owner(PlannedStmt *stmt, Var *var, IndexOnlyScan *ios,
 							AttrNumber *attno);
-static void rp_add_lookup(List **lookups, Oid relid, AttrNumber attno);
 
 /* Keep the quals of a scan of a plain relation */
 static void
@@ -275,7 +265,7 @@ rp_lookup_owner(PlannedStmt *stmt, Var *var, IndexOnlyScan *ios,
 	return rp_declared_table(relid, attno);
 }
 
-static void
+void
 rp_add_lookup(List **lookups, Oid relid, AttrNumber attno)
 {
 	ListCell   *lc;
@@ -316,196 +306,6 @@ rp_declared_table(Oid relid, AttrNumber *attno)
 		(*attno = get_attnum(owner, attname)) == InvalidAttrNumber)
 		return InvalidOid;
 	return owner;
-}
-
-/* Does the plan's range table hold relid, or a Citus shard of it? */
-static bool
-rp_plan_reads(PlannedStmt *stmt, Oid relid)
-{
-	ListCell   *lc;
-
-	foreach(lc, stmt->rtable)
-	{
-		RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
-
-		if (rte->rtekind == RTE_RELATION &&
-			(rte->relid == relid ||
-			 rp_citus_shard_owner(rte->relid, true) == relid))
-			return true;
-	}
-	return false;
-}
-
-/* Collect the tables of a FROM clause, as named there, into rels */
-static void
-rp_text_from(List *from, PlannedStmt *stmt, List **rels)
-{
-	ListCell   *lc;
-
-	foreach(lc, from)
-	{
-		Node	   *item = (Node *) lfirst(lc);
-
-		if (IsA(item, JoinExpr))
-			rp_text_from(list_make2(((JoinExpr *) item)->larg,
-									((JoinExpr *) item)->rarg), stmt, rels);
-		else if (IsA(item, RangeVar))
-		{
-			RangeVar   *rv = (RangeVar *) item;
-			Oid			relid = RangeVarGetRelid(rv, NoLock, true);
-			RpTextRel  *rel;
-
-			/* only what the plan reads (the text was run, so it does) */
-			if (!OidIsValid(relid) || !rp_plan_reads(stmt, relid))
-				continue;
-			rel = palloc(sizeof(RpTextRel));
-			rel->name = rv->alias ? rv->alias->aliasname : rv->relname;
-			rel->relid = relid;
-			*rels = lappend(*rels, rel);
-		}
-	}
-}
-
-/* The table and column a column reference of the text names, or false */
-static bool
-rp_text_column(Node *node, List *rels, Oid *relid, AttrNumber *attno)
-{
-	ColumnRef  *ref;
-	int			nfields;
-	const char *colname;
-	const char *relname = NULL;
-	ListCell   *lc;
-	int			matches = 0;
-
-	while (node && IsA(node, TypeCast))
-		node = ((TypeCast *) node)->arg;
-	if (node == NULL || !IsA(node, ColumnRef))
-		return false;
-	ref = (ColumnRef *) node;
-	nfields = list_length(ref->fields);
-	if (!IsA(llast(ref->fields), String))
-		return false;
-	colname = strVal(llast(ref->fields));
-	if (nfields >= 2)
-		relname = strVal(list_nth(ref->fields, nfields - 2));
-	foreach(lc, rels)
-	{
-		RpTextRel  *rel = (RpTextRel *) lfirst(lc);
-		AttrNumber	a;
-
-		if (relname != NULL && strcmp(relname, rel->name) != 0)
-			continue;
-		a = get_attnum(rel->relid, colname);
-		if (a <= 0)
-			continue;
-		*relid = rel->relid;
-		*attno = a;
-		matches++;
-	}
-	return matches == 1;
-}
-
-/* A value that may change from one execution to the next, in the text */
-static bool
-rp_text_value(Node *node)
-{
-	ListCell   *lc;
-
-	while (node && IsA(node, TypeCast))
-		node = ((TypeCast *) node)->arg;
-	if (node == NULL)
-		return false;
-	if (IsA(node, A_ArrayExpr))
-	{
-		foreach(lc, ((A_ArrayExpr *) node)->elements)
-		{
-			if (!rp_text_value((Node *) lfirst(lc)))
-				return false;
-		}
-		return true;
-	}
-	return IsA(node, ParamRef) || IsA(node, A_Const);
-}
-
-/*
- * Add the key lookups of a WHERE clause of the text: "column = value",
- * "column IN (values)", "column = ANY(values)", ANDed; anything else is
- * one of the loop's other conditions.
- */
-static void
-rp_text_where(Node *node, List *rels, RpPlanFacts *facts)
-{
-	A_Expr	   *e;
-	Oid			relid;
-	AttrNumber	attno;
-	bool		key = false;
-
-	if (node == NULL)
-		return;
-	if (IsA(node, BoolExpr) && ((BoolExpr *) node)->boolop == AND_EXPR)
-	{
-		ListCell   *lc;
-
-		foreach(lc, ((BoolExpr *) node)->args)
-			rp_text_where((Node *) lfirst(lc), rels, facts);
-		return;
-	}
-	if (IsA(node, A_Expr) &&
-		(e = (A_Expr *) node)->name != NIL &&
-		IsA(llast(e->name), String) &&
-		strcmp(strVal(llast(e->name)), "=") == 0)
-	{
-		if (e->kind == AEXPR_OP || e->kind == AEXPR_OP_ANY)
-			key = (rp_text_column(e->lexpr, rels, &relid, &attno) &&
-				   rp_text_value(e->rexpr)) ||
-				(e->kind == AEXPR_OP &&
-				 rp_text_column(e->rexpr, rels, &relid, &attno) &&
-				 rp_text_value(e->lexpr));
-		else if (e->kind == AEXPR_IN && IsA(e->rexpr, List) &&
-				 rp_text_column(e->lexpr, rels, &relid, &attno))
-		{
-			ListCell   *lc;
-
-			key = true;
-			foreach(lc, (List *) e->rexpr)
-				key &= rp_text_value((Node *) lfirst(lc));
-		}
-	}
-	if (key && OidIsValid(relid = rp_declared_table(relid, &attno)))
-		rp_add_lookup(&facts->lookups, relid, attno);
-	else
-		facts->other_conds = true;
-}
-
-/*
- * The key lookups of a statement whose plan hides its scans, from its
- * text: a SELECT (also under EXPLAIN or DECLARE) of tables the plan
- * reads.  The text was parsed when it ran, so raw_parser cannot fail on
- * it; names are only looked up, never required.
- */
-static void
-rp_text_lookups(const RpStatement *st, RpPlanFacts *facts)
-{
-	List	   *raw = raw_parser(pnstrdup(st->text, st->len), RAW_PARSE_DEFAULT);
-	Node	   *node;
-	SelectStmt *select;
-	List	   *rels = NIL;
-
-	if (list_length(raw) != 1)
-		return;
-	node = ((RawStmt *) linitial(raw))->stmt;
-	if (IsA(node, ExplainStmt))
-		node = ((ExplainStmt *) node)->query;
-	else if (IsA(node, DeclareCursorStmt))
-		node = ((DeclareCursorStmt *) node)->query;
-	if (!IsA(node, SelectStmt))
-		return;
-	select = (SelectStmt *) node;
-	if (select->op != SETOP_NONE)
-		return;
-	rp_text_from(select->fromClause, st->stmt, &rels);
-	if (rels != NIL)
-		rp_text_where(select->whereClause, rels, facts);
 }
 
 /*

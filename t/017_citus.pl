@@ -8,15 +8,19 @@
 #      (each post's comments, each post's author), require_proof on, gives
 #      the same relprefetch.stats rows as on plain PostgreSQL (query,
 #      calls, source query, relation, foreign key, suggestion, proof),
-#      although the plans are one Custom Scan;
+#      although the plans are one Custom Scan; also when the loop reads
+#      its table through a view, a subquery or a CTE;
 #   2. what Citus sends never counts: with on_detect = error on the
 #      workers, create_distributed_table, DDL propagated to every shard,
 #      EXPLAIN ANALYZE and repeated fetches from the coordinator all work,
 #      and the workers record nothing; a client querying the distributed
 #      tables on a worker (Citus MX) gets its loop reported under the
 #      distributed table and its foreign key, never a shard's, and the
-#      shard queries Citus runs for it are not counted, even with
-#      relprefetch.track = all;
+#      shard queries Citus sends for it over connections are not counted,
+#      even with relprefetch.track = all; a table whose name is too long
+#      for Citus to add "_<shardid>" to it has its shards (their names cut
+#      and hashed) reported under its own name too, also the shard queries
+#      Citus runs in the client's session with track = all;
 #   3. keyed fetches work: fetch_json returns the same JSON as on plain
 #      PostgreSQL for a page and for every post, on the coordinator and on
 #      a worker, also with plan_cache_mode = force_generic_plan;
@@ -50,7 +54,7 @@ sub make_node
 {
 	my ($name, $preload) = @_;
 	my $node = PostgreSQL::Test::Cluster->new($name);
-	$node->init;
+	$node->init(extra => [ '--encoding=UTF8', '--locale=C' ]);
 	$node->append_conf('postgresql.conf', qq{
 lc_messages = 'C'
 shared_preload_libraries = '$preload'
@@ -123,6 +127,54 @@ like(
 	qr/blog_author WHERE id = \$1\|6\|.*\|public\.blog_author\|blog_post_author_id_fkey\|.*fetch_json\('public\.blog_post', '\{"where": "id <= 6", "order_by": "id", "include": \["author"\]\}'\).*\|5 of 5 values of \$1 came from public\.blog_post\.author_id/,
 	'the authors loop: its foreign key, suggested call and proof');
 
+# Loops that reach the tables through a view (nested, with a column
+# renamed), a subquery or a CTE: the same rows as on plain PostgreSQL
+my $views = q{
+CREATE VIEW comment_v AS SELECT id, post_id, body FROM blog_comment;
+CREATE VIEW author_v AS SELECT id AS author_key, name FROM blog_author;
+CREATE VIEW author_vv AS SELECT * FROM author_v;
+CREATE VIEW visible_comment AS SELECT * FROM blog_comment WHERE body <> '';
+CREATE VIEW comment_post_v AS SELECT c.id, c.post_id, c.body, p.title
+  FROM blog_comment c JOIN blog_post p ON p.id = c.post_id;
+};
+my @through = (
+	[ 'a view', 'SELECT id, body FROM comment_v WHERE post_id = %s ORDER BY id', 'post' ],
+	[ 'a view of a join', 'SELECT id, title FROM comment_post_v WHERE post_id = %s ORDER BY id', 'post' ],
+	[ 'a view of a view, the key renamed', 'SELECT name FROM author_vv WHERE author_key = %s', 'author' ],
+	[ 'a subquery, the key renamed', 'SELECT s.id FROM (SELECT c.id, c.post_id AS pid FROM blog_comment c) s WHERE s.pid = %s ORDER BY s.id', 'post' ],
+	[ 'a CTE with column names', 'WITH c(cid, pid) AS (SELECT id, post_id FROM blog_comment) SELECT cid FROM c WHERE pid = %s ORDER BY cid', 'post' ],
+	[ 'a CTE holding the key', 'WITH c AS (SELECT id, body FROM blog_comment WHERE post_id = %s) SELECT * FROM c ORDER BY id', 'post' ],
+	[ 'a view with a condition', 'SELECT id FROM visible_comment WHERE post_id = %s ORDER BY id', 'post' ]);
+my $through_units = "SET relprefetch.require_proof = on;\n";
+for my $case (@through)
+{
+	my ($what, $loop, $keys) = @$case;
+	$through_units .= "BEGIN;\n"
+	  . "SELECT id, title, author_id FROM blog_post WHERE id <= 6 ORDER BY id;\n";
+	$through_units .= sprintf("$loop;\n", $_)
+	  for ($keys eq 'post' ? (1 .. 6) : split(/ /, $authors));
+	$through_units .= "COMMIT;\n";
+}
+for my $node ($coord, $plain)
+{
+	$node->safe_psql('postgres', $views);
+	$node->safe_psql('postgres', 'SELECT relprefetch.reset()');
+	$node->safe_psql('postgres', $through_units);
+}
+my $through_stats = q{SELECT query, relation, foreign_key, suggestion, proof
+FROM relprefetch.stats WHERE query %s '%%visible_comment%%' ORDER BY query COLLATE "C"};
+$coord_stats = $coord->safe_psql('postgres', sprintf($through_stats, 'NOT LIKE'));
+is($coord_stats, $plain->safe_psql('postgres', sprintf($through_stats, 'NOT LIKE')),
+	'through views, subqueries and CTEs: the rows of plain PostgreSQL');
+is( $coord->safe_psql(
+		'postgres', 'SELECT count(foreign_key) FROM relprefetch.stats'),
+	scalar(@through),
+	'through views, subqueries and CTEs: each loop has its foreign key');
+like(
+	$coord->safe_psql('postgres', sprintf($through_stats, 'LIKE')),
+	qr/\|public\.blog_comment\|blog_comment_post_id_fkey\|.*fetch_children\(NULL::public\.blog_post, NULL::public\.blog_comment\[\], parent_where => 'id <= 6'\).* add them to the call by hand\./,
+	"a view's own condition is left for the user to add");
+
 # ---------------------------------------------------------------------------
 # 2. What Citus sends to the workers never counts
 for my $worker (@workers)
@@ -185,6 +237,59 @@ is( $workers[0]->safe_psql(
 		'postgres', 'SELECT calls, relation, foreign_key FROM relprefetch.stats ORDER BY foreign_key NULLS FIRST'),
 	"6|public.blog_comment|\n6|public.blog_comment|blog_comment_post_id_fkey",
 	'with track = all, only the client\'s statements on a worker');
+
+# A table whose name is too long for Citus to add "_<shardid>": its shards'
+# names are cut (here in the middle of a two-byte character) and hashed.
+# A loop over one of its shards, queried directly on a worker, is reported
+# under the table and its foreign key; so are, with track = all, the
+# shard queries Citus runs in the client's session for a loop over it.
+my $long = q{U&"blog_comment_with_a_name_long_enough_for_citus\00e9_shard_names"};
+my $long_like = q{'blog\_comment\_with\_a\_name\_long\_enough%'};
+$coord->safe_psql(
+	'postgres', qq{
+CREATE TABLE $long (post_id bigint NOT NULL, id bigint NOT NULL, body text,
+  PRIMARY KEY (post_id, id));
+SELECT create_distributed_table(oid, 'post_id', colocate_with => 'blog_post')
+  FROM pg_class WHERE relname LIKE $long_like AND relkind = 'r';
+ALTER TABLE $long ADD CONSTRAINT long_comment_post_fkey
+  FOREIGN KEY (post_id) REFERENCES blog_post (id);
+INSERT INTO $long SELECT post_id, id, body FROM blog_comment;
+});
+my $shard = $workers[0]->safe_psql(
+	'postgres', qq{SET citus.override_table_visibility = off;
+SELECT format('%I', relname) FROM pg_class
+WHERE relname LIKE $long_like AND relkind = 'r' AND relname ~ '_[0-9]+\$'
+ORDER BY relname LIMIT 1});
+is(length($shard), 62,
+	"a shard's name is cut to 63 bytes, at a character boundary ($shard)");
+my $long_unit = "SET relprefetch.on_detect = 'none';\n"
+  . "SET relprefetch.require_proof = off;\nBEGIN;\n";
+$long_unit .= "SELECT id, body FROM $shard WHERE post_id = $_ ORDER BY id;\n"
+  for 1 .. 6;
+$long_unit .= "COMMIT;\n";
+$workers[0]->safe_psql('postgres', 'SELECT relprefetch.reset()');
+$workers[0]->safe_psql('postgres', $long_unit);
+my $long_stats = qq{SELECT s.calls,
+  s.relation = format('%I.%I', 'public', c.relname), s.foreign_key
+FROM relprefetch.stats s, pg_class c
+WHERE c.relname LIKE $long_like AND c.relkind = 'r'};
+is($workers[0]->safe_psql('postgres', $long_stats),
+	'6|t|long_comment_post_fkey',
+	'a loop over a shard with a cut name is reported under its table');
+
+$workers[0]->safe_psql('postgres', 'SELECT relprefetch.reset()');
+$long_unit = "SET relprefetch.on_detect = 'none';\nSET relprefetch.track = 'all';\n"
+  . "SET relprefetch.require_proof = off;\nBEGIN;\n";
+$long_unit .= "SELECT count(*) FROM $long WHERE body <> '';\n" for 1 .. 6;
+$long_unit .= "COMMIT;\n";
+$workers[0]->safe_psql('postgres', $long_unit);
+is( $workers[0]->safe_psql(
+		'postgres', qq{SELECT count(*) FILTER (WHERE s.query ~ '_[0-9a-f]{8}_[0-9]+ ') > 0,
+  bool_and(s.relation = format('%I.%I', 'public', c.relname))
+FROM relprefetch.stats s, pg_class c
+WHERE c.relname LIKE $long_like AND c.relkind = 'r'}),
+	't|t',
+	'with track = all, no shard with a cut name is reported as itself');
 
 # ---------------------------------------------------------------------------
 # 3. Keyed fetches: the same JSON as on plain PostgreSQL
