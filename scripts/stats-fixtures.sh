@@ -22,10 +22,11 @@
 # For each commit: its tree (git archive) is built in a temporary folder
 # under /var/tmp and installed with `make PG_CONFIG=PATH install`; the
 # script checks that its RP_FILE_FORMAT is the expected one. A throwaway
-# cluster (shared_preload_libraries = relprefetch, lc_messages = C) runs
-# as the cluster owner: the extension is created, with two tables,
-# fixture_author and fixture_post (foreign key fixture_post_author_fk),
-# then two loops, each in one transaction, are recorded:
+# cluster (shared_preload_libraries = relprefetch, compute_query_id = on,
+# lc_messages = C) runs as the cluster owner: the extension is created,
+# with two tables, fixture_author and fixture_post (foreign key
+# fixture_post_author_fk), then two loops, each in one transaction, are
+# recorded:
 #   - forward: the posts query, then each post's author (6 lookups);
 #   - backward: the authors query, then each author's posts (5 lookups).
 # With format 2 the forward loop runs with relprefetch.require_proof on,
@@ -115,6 +116,7 @@ make_fixture() {
 	cat >>"$data/postgresql.conf" <<-EOF
 		shared_preload_libraries = 'relprefetch'
 		lc_messages = 'C'
+		compute_query_id = on
 		listen_addresses = ''
 		port = 5432
 		unix_socket_directories = '$work/fmt$format'
@@ -176,7 +178,8 @@ COMMIT;" >/dev/null
 
 	# what the views show, one JSON object a line: the columns every format
 	# has (and the proof from format 2 on)
-	sql="SELECT fingerprint, query, source_query, relation, foreign_key,
+	sql="SELECT userid, dbid, fingerprint, queryid, query, source_query, relid,
+  relation, foreign_key,
   units, calls, max_repeats, total_time, suggestion,
   extract(epoch FROM first_seen) AS first_seen,
   extract(epoch FROM last_seen) AS last_seen"

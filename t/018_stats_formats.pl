@@ -5,8 +5,9 @@
 # object per relprefetch.stats row, then relprefetch.info);
 # scripts/stats-fixtures.sh makes them again.  For each file:
 #   - a new node starts with it in place of its own: relprefetch.stats has
-#     exactly the recorded rows (fingerprint, texts, relation, foreign key,
-#     counters, times, suggestion and, from format 2, the proof), with what
+#     exactly the recorded rows (user, database, fingerprint, query id,
+#     texts, relation id and name, foreign key, counters, times, suggestion
+#     and, from format 2, the proof), with what
 #     the format did not keep as a reader must give it: no proof (NULL) in
 #     format 1, no suggested_call (NULL) before format 3, an unproven count
 #     of 0 in format 1;
@@ -39,7 +40,8 @@ my $data = "$FindBin::RealBin/data";
 sub rows_json
 {
 	my ($node, $with_proof) = @_;
-	my $columns = q{fingerprint, query, source_query, relation, foreign_key,
+	my $columns = q{userid, dbid, fingerprint, queryid, query, source_query, relid,
+  relation, foreign_key,
   units, calls, max_repeats, total_time, suggestion,
   extract(epoch FROM first_seen) AS first_seen,
   extract(epoch FROM last_seen) AS last_seen};
