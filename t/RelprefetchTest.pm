@@ -18,6 +18,7 @@ use PostgreSQL::Test::Cluster;
 use Test::More;
 
 our @EXPORT = qw(
+  init_node
   start_node
   start_relprefetch_node
   authors_posts_sql
@@ -25,21 +26,31 @@ our @EXPORT = qw(
   crash_restart
 );
 
-# A started node named 'main', with lc_messages = 'C' (the tests match
-# message texts) and then the given settings, a list of name => value pairs
-# written as they are to postgresql.conf (quote string values yourself).
+# A node named $name, initialized and not started, with lc_messages = 'C'
+# (the tests match message texts) and then the given settings, a list of
+# name => value pairs written as they are to postgresql.conf (quote string
+# values yourself): for a test that puts files in its data directory before
+# the first start.
+sub init_node
+{
+	my ($name, @settings) = @_;
+	my $conf = "\nlc_messages = 'C'\n";
+	while (my ($setting, $value) = splice(@settings, 0, 2))
+	{
+		$conf .= "$setting = $value\n";
+	}
+
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init;
+	$node->append_conf('postgresql.conf', $conf);
+	return $node;
+}
+
+# The same started, named 'main'
 sub start_node
 {
 	my (@settings) = @_;
-	my $conf = "\nlc_messages = 'C'\n";
-	while (my ($name, $value) = splice(@settings, 0, 2))
-	{
-		$conf .= "$name = $value\n";
-	}
-
-	my $node = PostgreSQL::Test::Cluster->new('main');
-	$node->init;
-	$node->append_conf('postgresql.conf', $conf);
+	my $node = init_node('main', @settings);
 	$node->start;
 	return $node;
 }
