@@ -101,8 +101,16 @@ static inline uint32
 rp_fpc_key(const char *text, int len, uint32 hint)
 {
 	uint64		head = 0;
+	int			i;
 
-	memcpy(&head, text, Min(len, 8));
+	/* a copy of a constant size is a load, not a call */
+	if (len >= 8)
+		memcpy(&head, text, 8);
+	else
+	{
+		for (i = 0; i < len; i++)
+			head |= (uint64) (unsigned char) text[i] << (8 * i);
+	}
 	head = (head ^ hint) * UINT64CONST(0x9e3779b97f4a7c15);
 	return (uint32) (head >> 32);
 }

@@ -119,20 +119,6 @@ static RpProofStore *rp_store = NULL;
  * ------------------------------------------------------------------------
  */
 
-/* A 64-bit mix (the finalizer of MurmurHash3); never 0 */
-static inline uint64
-rp_hash_int(int64 value)
-{
-	uint64		h = (uint64) value;
-
-	h ^= h >> 33;
-	h *= UINT64CONST(0xff51afd7ed558ccd);
-	h ^= h >> 33;
-	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
-	h ^= h >> 33;
-	return h != 0 ? h : 1;
-}
-
 /*
  * A 64-bit hash of bytes, eight at a time: the values hashed are short (a
  * key in text, a uuid), and every row a statement returns may have some.
@@ -157,7 +143,7 @@ rp_hash_bytes(const char *data, int len, uint64 seed)
 		memcpy(&word, data, len);
 		h = (h ^ word) * UINT64CONST(0xff51afd7ed558ccd);
 	}
-	return rp_hash_int((int64) h);
+	return rp_proof_hash_int((int64) h);
 }
 
 /* Does text spell an integer of int8's range?  Then *value is it */
@@ -237,7 +223,7 @@ rp_hash_text(const char *s, int len)
 	unsigned char uuid[UUID_LEN];
 
 	if (rp_text_integer(s, len, &integer))
-		return rp_hash_int(integer);
+		return rp_proof_hash_int(integer);
 	if (rp_text_uuid(s, len, uuid))
 		return rp_hash_bytes((const char *) uuid, UUID_LEN, UUIDOID);
 	return rp_hash_bytes(s, len, 0);
@@ -252,13 +238,13 @@ rp_hash_datum(Oid typid, Datum value, bool isnull)
 	switch (typid)
 	{
 		case INT2OID:
-			return rp_hash_int(DatumGetInt16(value));
+			return rp_proof_hash_int(DatumGetInt16(value));
 		case INT4OID:
-			return rp_hash_int(DatumGetInt32(value));
+			return rp_proof_hash_int(DatumGetInt32(value));
 		case INT8OID:
-			return rp_hash_int(DatumGetInt64(value));
+			return rp_proof_hash_int(DatumGetInt64(value));
 		case OIDOID:
-			return rp_hash_int(DatumGetObjectId(value));
+			return rp_proof_hash_int(DatumGetObjectId(value));
 		case TEXTOID:
 		case VARCHAROID:
 			{
@@ -614,7 +600,7 @@ rp_proof_keys_from_text(const char *text, const RpConstSpan *spans,
 		const char *s = text + spans[i].start;
 
 		if (spans[i].is_number)
-			keys->hash[i] = rp_hash_int(spans[i].number);	/* as parsed */
+			keys->hash[i] = rp_proof_hash_int(spans[i].number); /* as parsed */
 		else if (spans[i].kind == RP_CONST_LITERAL)
 			keys->hash[i] = rp_literal_hash(s, spans[i].len);
 		else if (spans[i].kind == RP_CONST_LIST)

@@ -117,6 +117,44 @@ rp_proof_type_kept(Oid typid)
 	}
 }
 
+/* The key of an integer: a 64-bit mix (MurmurHash3's finalizer); never 0 */
+static inline uint64
+rp_proof_hash_int(int64 value)
+{
+	uint64		h = (uint64) value;
+
+	h ^= h >> 33;
+	h *= UINT64CONST(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return h != 0 ? h : 1;
+}
+
+/*
+ * The keys of an execution whose constants are all numbers the fingerprint
+ * cache parsed (what most lookups sent as text have), without a call; false,
+ * leaving keys alone, for any other constants.  No list is a number: such
+ * an execution is never a batch.
+ */
+static inline bool
+rp_proof_keys_from_numbers(const RpConstSpan *spans, int nspans,
+						   RpExecKeys *keys)
+{
+	int			n = Min(nspans, RP_PROOF_KEYS);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (!spans[i].is_number)
+			return false;
+	}
+	keys->nkeys = n;
+	for (i = 0; i < n; i++)
+		keys->hash[i] = rp_proof_hash_int(spans[i].number);
+	return true;
+}
+
 static inline void
 rp_proof_layout_init(RpCaptureLayout *layout)
 {

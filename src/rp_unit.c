@@ -463,7 +463,10 @@ rp_unit_keep_keys(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 		keys = &q->execs[q->nexecs++];
 	}
 	keys->seq = seq;
-	if (rp_proof_is_batch(text, spans, nspans))
+	if (queryDesc->params == NULL &&
+		rp_proof_keys_from_numbers(spans, nspans, keys))
+		;						/* the common case, inline */
+	else if (rp_proof_is_batch(text, spans, nspans))
 		keys->nkeys = 0;		/* fetches many keys at once: no loop */
 	else if (rp_unit_keys_from_plan(queryDesc))
 		rp_proof_keys_from_plan(queryDesc->plannedstmt, queryDesc->params,
