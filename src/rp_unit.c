@@ -995,6 +995,29 @@ rp_unit_at_exit(int code, Datum arg)
 	rp_stats_at_exit();
 }
 
+/*
+ * The time of a finished execution that cannot wait in its entry goes to
+ * the shared table at once: where its call went (or, if it started before
+ * the shape was shared, where the calls go now).
+ */
+static pg_noinline void
+rp_unit_share_time(const RpExecution *exec, RpUnitQuery *q, double ms)
+{
+	RpStatsKey	key;
+	RpStatsRef	ref = exec->shared ? exec->ref : q->ref;
+	uint64		gen = exec->shared ? exec->gen : q->gen;
+	TimestampTz now = GetCurrentStatementStartTimestamp();
+	int			unknown = -1;
+
+	rp_unit_key(&key, exec->shared ? exec->userid : q->userid,
+				exec->fingerprint);
+	if (rp_stats_pending_add(&key, gen, 0, ms, 0, now,
+							 q != NULL ? &q->pending_hint : &unknown))
+		rp_unit.pending = true;
+	else
+		(void) rp_stats_add(&key, gen, 0, ms, 0, now, &ref, NULL);
+}
+
 /* An execution counted by rp_unit_count has finished after ms milliseconds */
 void
 rp_unit_finish(const RpExecution *exec, double ms)
@@ -1021,26 +1044,7 @@ rp_unit_finish(const RpExecution *exec, double ms)
 		rp_unit_time_waits(q))
 		q->total_time += ms;
 	else if (exec->shared || (q != NULL && q->repeated))
-	{
-		/*
-		 * its time goes where its call went (or, if it started before the
-		 * shape was shared, where the calls go now)
-		 */
-		RpStatsKey	key;
-		RpStatsRef	ref = exec->shared ? exec->ref : q->ref;
-		uint64		gen = exec->shared ? exec->gen : q->gen;
-		TimestampTz now = GetCurrentStatementStartTimestamp();
-
-		int			unknown = -1;
-
-		rp_unit_key(&key, exec->shared ? exec->userid : q->userid,
-					exec->fingerprint);
-		if (rp_stats_pending_add(&key, gen, 0, ms, 0, now,
-								 q != NULL ? &q->pending_hint : &unknown))
-			rp_unit.pending = true;
-		else
-			(void) rp_stats_add(&key, gen, 0, ms, 0, now, &ref, NULL);
-	}
+		rp_unit_share_time(exec, q, ms);
 	else if (q != NULL)
 		q->total_time += ms;
 }
