@@ -621,6 +621,22 @@ rp_note_span(RpConstSpan *spans, int maxspans, int *nspans, RpConstKind kind,
 	}
 }
 
+/* Note a stretch of whitespace holding a comment; *nblanks counts them all */
+static inline void
+rp_note_blank(RpTextSpan *blanks, int maxblanks, int *nblanks, int start,
+			  int len)
+{
+	if (blanks != NULL)
+	{
+		if (*nblanks < maxblanks)
+		{
+			blanks[*nblanks].start = start;
+			blanks[*nblanks].len = len;
+		}
+		(*nblanks)++;
+	}
+}
+
 uint64
 rp_fingerprint(const char *s, int len, RpConstSpan *spans, int *nspans)
 {
@@ -678,15 +694,7 @@ rp_fingerprint_scan(const char *s, int len, RpConstSpan *spans, int maxspans,
 		if ((cls & RP_CC_COMMENT) && rp_skip_blank(s, len, pos) != pos)
 		{
 			pos = rp_skip_blank(s, len, pos);
-			if (blanks != NULL)
-			{
-				if (*nblanks < maxblanks)
-				{
-					blanks[*nblanks].start = start;
-					blanks[*nblanks].len = pos - start;
-				}
-				(*nblanks)++;
-			}
+			rp_note_blank(blanks, maxblanks, nblanks, start, pos - start);
 			continue;
 		}
 

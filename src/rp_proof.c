@@ -229,22 +229,12 @@ rp_hash_text(const char *s, int len)
 	return rp_hash_bytes(s, len, 0);
 }
 
-/* The hash of a value of a kept type; 0 for a null */
-static uint64
-rp_hash_datum(Oid typid, Datum value, bool isnull)
+/* The hash of a value of a kept type that is not an integer */
+static pg_noinline uint64
+rp_hash_datum_bytes(Oid typid, Datum value)
 {
-	if (isnull)
-		return 0;
 	switch (typid)
 	{
-		case INT2OID:
-			return rp_proof_hash_int(DatumGetInt16(value));
-		case INT4OID:
-			return rp_proof_hash_int(DatumGetInt32(value));
-		case INT8OID:
-			return rp_proof_hash_int(DatumGetInt64(value));
-		case OIDOID:
-			return rp_proof_hash_int(DatumGetObjectId(value));
 		case TEXTOID:
 		case VARCHAROID:
 			{
@@ -260,20 +250,27 @@ rp_hash_datum(Oid typid, Datum value, bool isnull)
 	}
 }
 
-/* The same, with the integers, the keys most rows hold, without a call */
+/*
+ * The hash of a value of a kept type; 0 for a null.  Inline: every row a
+ * statement returns may have some, and most are integers.
+ */
 static inline uint64
-rp_hash_datum_inline(Oid typid, Datum value, bool isnull)
+rp_hash_datum(Oid typid, Datum value, bool isnull)
 {
 	if (isnull)
 		return 0;
 	switch (typid)
 	{
+		case INT2OID:
+			return rp_proof_hash_int(DatumGetInt16(value));
 		case INT4OID:
 			return rp_proof_hash_int(DatumGetInt32(value));
 		case INT8OID:
 			return rp_proof_hash_int(DatumGetInt64(value));
+		case OIDOID:
+			return rp_proof_hash_int(DatumGetObjectId(value));
 		default:
-			return rp_hash_datum(typid, value, false);
+			return rp_hash_datum_bytes(typid, value);
 	}
 }
 
@@ -677,8 +674,7 @@ rp_capture_row(RpCaptureReceiver *r, TupleTableSlot *slot)
 			Datum		value = slot_getattr(slot, capture->cols.attnum[i],
 											 &isnull);
 
-			out[i] = rp_hash_datum_inline(capture->cols.typid[i], value,
-										  isnull);
+			out[i] = rp_hash_datum(capture->cols.typid[i], value, isnull);
 		}
 		rp_store->nvalues += capture->cols.ncolumns;
 		capture->nrows++;

@@ -135,7 +135,8 @@ rp_proof_hash_int(int64 value)
  * The keys of an execution whose constants are all numbers the fingerprint
  * cache parsed (what most lookups sent as text have), without a call; false,
  * leaving keys alone, for any other constants.  No list is a number: such
- * an execution is never a batch.
+ * an execution is never a batch (as rp_proof_is_batch sees it: it too
+ * looks only at the first RP_MAX_CONST_SPANS constants).
  */
 static inline bool
 rp_proof_keys_from_numbers(const RpConstSpan *spans, int nspans,

@@ -653,16 +653,23 @@ rp_stats_pending_due(void)
 }
 
 /*
- * At exit: a FATAL error may have left our lock held (the transaction abort
- * that would release it runs after this), then fold.
+ * At exit, before anything else is added: a FATAL error may have left our
+ * lock held (the transaction abort that would release it runs after this).
  */
+void
+rp_stats_release_at_exit(void)
+{
+	if (rp_stats_available() && LWLockHeldByMe(rp_shared->lock))
+		LWLockRelease(rp_shared->lock);
+}
+
+/* At exit: fold what is pending */
 void
 rp_stats_at_exit(void)
 {
 	if (!rp_stats_available())
 		return;
-	if (LWLockHeldByMe(rp_shared->lock))
-		LWLockRelease(rp_shared->lock);
+	rp_stats_release_at_exit();
 	rp_stats_pending_fold();
 }
 

@@ -136,12 +136,14 @@ typedef struct RpUnitState
 	bool		pending;		/* deltas wait in the pending slot */
 	int			ntimed;
 	uint64		timed[RP_UNIT_TIMED];	/* shapes whose total_time waits */
+	bool		xact_callback;	/* rp_unit_xact_callback is registered */
 } RpUnitState;
 
 static RpUnitState rp_unit = {RP_UNIT_NONE, 0, 0, 0, 1};
 
 static void rp_unit_setup(void);
 static void rp_unit_flush_times(void);
+static void rp_unit_xact_callback(XactEvent event, void *arg);
 static void rp_unit_boundary(void);
 static void rp_unit_begin(RpUnitKind kind);
 static void rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
@@ -744,10 +746,11 @@ rp_unit_repeat_again(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 		if (!rp_stats_add(&key, q->gen, 1, q->total_time,
 						  q->calls - q->shared_base, now, &q->ref, &removals))
 		{
+			/* the time waiting was the removed entry's: it goes with it */
 			q->shared_base = q->calls - 1;
 			q->pending_hint = -1;
 			q->gen = rp_unit_record(q, q->userid, queryDesc, text, len, 1,
-									q->total_time, NULL);
+									0.0, NULL);
 		}
 		else
 			q->gen = removals;
@@ -781,9 +784,30 @@ rp_unit_time_waits(RpUnitQuery *q)
 		return true;
 	if (rp_unit.ntimed == RP_UNIT_TIMED)
 		return false;
+	if (unlikely(!rp_unit.xact_callback))
+	{
+		RegisterXactCallback(rp_unit_xact_callback, NULL);
+		rp_unit.xact_callback = true;
+	}
 	rp_unit.timed[rp_unit.ntimed++] = q->fingerprint;
 	q->timed = true;
 	return true;
+}
+
+/*
+ * A transaction ends: the time still waiting goes to the pending slot, so
+ * that an idle session's last executions show in the view.  Registered
+ * once a session has had time wait, and left so (a callback does not
+ * unregister itself while the callbacks are being called).
+ */
+static void
+rp_unit_xact_callback(XactEvent event, void *arg)
+{
+	if (rp_unit.ntimed > 0 &&
+		(event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		 event == XACT_EVENT_PARALLEL_COMMIT ||
+		 event == XACT_EVENT_PARALLEL_ABORT))
+		rp_unit_flush_times();
 }
 
 /* The unit ends: the time still waiting goes to the pending slot */
@@ -990,6 +1014,8 @@ rp_unit_notify(RpUnitQuery *q, const RpRepeatInfo *info)
 static void
 rp_unit_at_exit(int code, Datum arg)
 {
+	/* a FATAL error may have left the table's lock held: first let it go */
+	rp_stats_release_at_exit();
 	if (rp_unit.ntimed > 0)
 		rp_unit_flush_times();
 	rp_stats_at_exit();

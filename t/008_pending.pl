@@ -1,7 +1,8 @@
 # Tests the pending slots: executions of a repeated shape are counted in the
-# session's own slot of shared memory, seen by the view at once and folded
-# into the table later (when the slot is half full or entries were removed,
-# and at exit).
+# session's own slot of shared memory, seen by the view at once (their time
+# with the next execution, or when the transaction ends).
+#   - the time of a unit's last executions, a reset during the unit, and
+#     more repeated shapes than may have their time wait;
 #   - a reset of the shape during a unit, then another session creating its
 #     entry again: the first session's unit counts afresh in that entry (a
 #     unit more, the calls since the reset), never with the calls from
@@ -62,6 +63,52 @@ $c->quit;
 $node->start;
 is(counters(), '1|7|7',
 	'an immediate shutdown keeps the calls of the open unit');
+
+# The time of a repeated shape's executions: each one's goes to the slot
+# with the next execution, the last ones' when the transaction ends
+my $slow = 'SELECT name FROM authors, pg_sleep(%s) WHERE id = %d';
+sub time_of
+{
+	my ($pattern) = @_;
+	return $node->safe_psql('postgres',
+		"SELECT units, calls, total_time >= 300 FROM relprefetch.stats WHERE query LIKE '$pattern'");
+}
+$node->safe_psql('postgres', 'SELECT relprefetch.reset()');
+my $d = $node->background_psql('postgres');
+$d->query_safe('BEGIN');
+$d->query_safe(sprintf($slow, '0', $_)) for 1 .. 5;
+$d->query_safe(sprintf($slow, '0.3', 6));
+$d->query_safe('COMMIT');
+is(time_of('%pg_sleep%'), '1|6|t',
+	'the last execution\'s time is in the view once its transaction ends, the session idle');
+
+# a reset mid-unit: the time of executions before it went with the entry
+$node->safe_psql('postgres', 'SELECT relprefetch.reset()');
+$d->query_safe('BEGIN');
+$d->query_safe(sprintf($slow, '0', $_)) for 1 .. 5;
+$d->query_safe(sprintf($slow, '0.3', 6));
+$node->safe_psql('postgres', 'SELECT relprefetch.reset()');
+$d->query_safe(sprintf($slow, '0', 7));
+$d->query_safe('COMMIT');
+is(time_of('%pg_sleep%'), '1|1|f',
+	'after a reset, the new entry has only the time of the executions since');
+
+# more repeated shapes in one unit than wait: each one's time is kept
+$node->safe_psql('postgres', 'SELECT relprefetch.reset()');
+$d->query_safe('BEGIN');
+for my $shape (1 .. 6)
+{
+	my $sql = "SELECT name, $shape AS shape_$shape FROM authors, pg_sleep(%s) WHERE id = %d";
+	$d->query_safe(sprintf($sql, '0', $_)) for 1 .. 5;
+	$d->query_safe(sprintf($sql, '0.3', 6));
+}
+$d->query_safe('ROLLBACK');
+is( $node->safe_psql('postgres',
+		"SELECT count(*) FROM relprefetch.stats WHERE query LIKE '%pg_sleep%' AND calls = 6 AND total_time >= 300"
+	),
+	'6',
+	'six shapes in one rolled-back unit: each one\'s time, waiting or not');
+$d->quit;
 
 $node->stop;
 done_testing();
