@@ -69,6 +69,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/plancache.h"
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
@@ -515,6 +516,40 @@ rp_key_params(RpQuery *query, rpmap_hash *map, const RpKeyType *type)
 }
 
 /*
+ * Make sure the generic plan of a keyed query sorted by its key first
+ * (RpQuery.key_sorted) is made with enable_sort off.  Such a plan is made
+ * for "= ANY($1)" with an array of unknown length, which the planner takes
+ * for a few rows: it would sort the whole batch at once, which at ten
+ * thousand parents of five children each spills to disk every batch,
+ * rather than read the rows in key order from an index on the key and sort
+ * each key's rows on their own (an incremental sort: a few kB however big
+ * the batch).  Only the full sort is put off; a table without an index on
+ * the key still gets one, and before PostgreSQL 18 its cost then counts as
+ * huge, which would have the plan compiled by JIT at every run: jit is off
+ * too (a generic plan of a few estimated rows never qualifies for it
+ * anyway).  Done here, just before the query runs, rather
+ * than when it is prepared, so that a plan made again after an
+ * invalidation (an ANALYZE of the table) is made the same way; the setting
+ * holds only while the plan is checked or made, at a GUC nesting level of
+ * its own, so the query's own functions never see it.
+ */
+static void
+rp_plan_key_sorted(SPIPlanPtr plan)
+{
+	int			nest = NewGUCNestLevel();
+	CachedPlan *cplan;
+
+	(void) set_config_option("enable_sort", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("jit", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	cplan = SPI_plan_get_cached_plan(plan);
+	AtEOXact_GUC(true, nest);
+	if (cplan != NULL)
+		ReleaseCachedPlan(cplan, CurrentResourceOwner);
+}
+
+/*
  * Run query for the keys in map (every row when map is NULL), sending its
  * rows to dest
  */
@@ -535,6 +570,8 @@ rp_run_query(RpQuery *query, rpmap_hash *map, const RpKeyType *type,
 		keys * RP_KEYED_FRACTION < rows)
 	{
 		options.params = rp_key_params(query, map, type);
+		if (query->key_sorted && !citus)
+			rp_plan_key_sorted(query->plan_keyed);
 		rc = citus ? rp_citus_execute_keyed(query->plan_keyed, &options) :
 			SPI_execute_plan_extended(query->plan_keyed, &options);
 	}
