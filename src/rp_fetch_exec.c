@@ -39,9 +39,10 @@
  * together when it is returned, by following those pointers: an author
  * shared by ten posts is rendered once and copied ten times.
  *
- * Order: a node's query sorts its rows by the include's order_by, and rows
- * are kept in arrival order within each group, so each parent's rows come
- * out in that order.  Many-to-many targets are numbered in arrival order
+ * Order: a node's query sorts its rows by the include's order_by (by its
+ * key first, then order_by, when its rows go to groups by that key:
+ * rp_sql_grouped_order), and rows are kept in arrival order within each
+ * group, so each parent's rows come out in that order.  Many-to-many targets are numbered in arrival order
  * and each parent's links are sorted by that number.  Per-parent limits
  * are applied as rows arrive (reverse FK) or when output (many-to-many).
  *
