@@ -48,7 +48,8 @@
  *
  * Memory: a batch lives in one memory context, reset before the next
  * batch; rows go into an arena (rp_fetch_arena.c), whose blocks are kept
- * for the next batch in a per-backend pool.
+ * for the next batch in a per-backend pool.  The key maps are kept from
+ * batch to batch of a call, emptied (rp_batch_map).
  *
  *-------------------------------------------------------------------------
  */
@@ -118,6 +119,18 @@ static inline bool rp_key_equal(const RpKeyType *type, RpKey a, RpKey b);
 #define SH_DECLARE
 #include "lib/simplehash.h"
 
+/*
+ * A key map kept from batch to batch: the groups of include inc of node,
+ * or (targets) the many-to-many targets' groups of that include
+ */
+typedef struct RpMapSlot
+{
+	RpNode	   *node;
+	int			inc;
+	bool		targets;
+	rpmap_hash *map;
+} RpMapSlot;
+
 struct RpFetch
 {
 	RpFetchPlan *plan;
@@ -130,6 +143,10 @@ struct RpFetch
 	bool		released;		/* the plan is unpinned */
 	ExprContext *econtext;
 	MemoryContext batchcxt;		/* reset for each batch */
+	MemoryContext mapcxt;		/* the key maps, emptied for each batch */
+	RpMapSlot  *maps;
+	int			nmaps;
+	int			maxmaps;
 	RpArena		arena;
 	StringInfoData scratch;		/* one row's own fields, being rendered */
 	int32	   *ends;			/* and where each column's value ends */
@@ -296,6 +313,54 @@ rp_group_new(RpFetch *fetch)
 }
 
 /*
+ * An empty key map for include inc of node (its targets' map when
+ * targets), with room for size keys.  The maps of one call are kept from
+ * batch to batch and emptied, rather than made in the batch's memory: a
+ * batch of 10,000 parents needs maps of several hundred kB, which malloc
+ * takes from the kernel and gives back at every batch, so that every batch
+ * faulted them in again (most of a warm call's page faults once the sorts
+ * were per parent).  They are freed with the call (rp_fetch_end).
+ */
+static rpmap_hash *
+rp_batch_map(RpFetch *fetch, RpNode *node, int inc, bool targets,
+			 RpKeyType *type, int size)
+{
+	RpMapSlot  *slot;
+	int			i;
+
+	size = Max(size, RP_MAP_INITIAL_SIZE);
+	for (i = 0; i < fetch->nmaps; i++)
+	{
+		slot = &fetch->maps[i];
+		if (slot->node == node && slot->inc == inc &&
+			slot->targets == targets)
+		{
+			rpmap_hash *map = slot->map;
+			uint64		want = (uint64) (size / 0.9) + 1;
+
+			rpmap_reset(map);
+			if (size > map->grow_threshold && want > map->size)
+				rpmap_grow(map, want);
+			return map;
+		}
+	}
+	if (fetch->nmaps >= fetch->maxmaps)
+	{
+		fetch->maxmaps = Max(fetch->maxmaps * 2, 8);
+		fetch->maps = fetch->maps == NULL ?
+			MemoryContextAlloc(fetch->mapcxt,
+							   sizeof(RpMapSlot) * fetch->maxmaps) :
+			repalloc(fetch->maps, sizeof(RpMapSlot) * fetch->maxmaps);
+	}
+	slot = &fetch->maps[fetch->nmaps++];
+	slot->node = node;
+	slot->inc = inc;
+	slot->targets = targets;
+	slot->map = rpmap_create(fetch->mapcxt, size, (void *) type);
+	return slot->map;
+}
+
+/*
  * The groups of include inc of node, one per distinct key of rows; each
  * row points to its group (NULL when a key column is null).
  */
@@ -303,9 +368,7 @@ static rpmap_hash *
 rp_group_rows(RpFetch *fetch, RpNode *node, int inc, RpKeyType *type,
 			  RpRow **rows, int nrows)
 {
-	rpmap_hash *map = rpmap_create(fetch->batchcxt,
-								   Max(nrows, RP_MAP_INITIAL_SIZE),
-								   (void *) type);
+	rpmap_hash *map = rp_batch_map(fetch, node, inc, false, type, nrows);
 	int			off = node->include_keyoff[inc];
 	int			i;
 
@@ -618,8 +681,8 @@ rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
 				continue;
 			r.links = true;
 			r.map = map;
-			r.targets = rpmap_create(fetch->batchcxt, RP_TARGETS_INITIAL_SIZE,
-									 &child->key);
+			r.targets = rp_batch_map(fetch, node, i, true, &child->key,
+									 RP_TARGETS_INITIAL_SIZE);
 			rp_run_query(&child->links, map, &child->link_key,
 						 (DestReceiver *) &r);
 			if (r.targets->members == 0)
@@ -806,6 +869,9 @@ rp_fetch_begin(RpFetchPlan *plan, ExprContext *econtext)
 	fetch->batchcxt = AllocSetContextCreate(CurrentMemoryContext,
 											"relprefetch fetch batch",
 											ALLOCSET_DEFAULT_SIZES);
+	fetch->mapcxt = AllocSetContextCreate(CurrentMemoryContext,
+										  "relprefetch fetch key maps",
+										  ALLOCSET_DEFAULT_SIZES);
 	rp_arena_init(&fetch->arena, fetch->batchcxt);
 	initStringInfo(&fetch->scratch);
 	if (econtext != NULL)
@@ -822,6 +888,7 @@ rp_fetch_end(RpFetch *fetch)
 									  PointerGetDatum(fetch));
 	rp_fetch_shutdown(PointerGetDatum(fetch));
 	MemoryContextDelete(fetch->batchcxt);
+	MemoryContextDelete(fetch->mapcxt);
 }
 
 /* The next parent row of the batch, reading a batch if needed */
