@@ -112,12 +112,13 @@ FROM generate_series(1, :n_authors) AS i;
 
 -- 7919 is prime, so consecutive posts hop between authors (the first posts
 -- have different authors, as on a real front page) while each author still
--- gets about scale / n_authors posts.
+-- gets about scale / n_authors posts. (In bigint: at 1,000,000 posts the
+-- product passes the range of integer.)
 INSERT INTO blog_post (id, title, body, author_id, published)
 SELECT i,
        format('Post %s: notes on query number %s', i, (i * 13) % 97),
        repeat(format('Paragraph of post %s. ', i), 1 + i % 5),
-       1 + ((i - 1) * 7919) % :n_authors,
+       1 + ((i - 1)::bigint * 7919) % :n_authors,
        timestamptz '2024-01-01 08:00:00+00' + (i - 1) * interval '7 hours 13 minutes'
 FROM generate_series(1, :scale) AS i;
 

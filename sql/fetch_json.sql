@@ -621,6 +621,35 @@ DO $$ BEGIN PERFORM count(*) FROM fj.comment WHERE post_id = 1; END $$;
 SELECT query, calls FROM relprefetch.unit_queries() WHERE query LIKE '%fj.%';
 COMMIT;
 
+-- an include's rows are sorted by their key first, then by its order_by:
+-- each parent's rows keep order_by's order (DESC, NULLS FIRST, a
+-- collation, ties broken by id) in many batches, read through an index on
+-- the key (an incremental sort) or without one (a full sort, the plan made
+-- with enable_sort off: still right)
+CREATE TABLE sorted_parent (id int PRIMARY KEY);
+CREATE TABLE sorted_child (id int PRIMARY KEY, parent_id int REFERENCES sorted_parent,
+    score int, label text);
+CREATE TABLE unindexed_child (id int PRIMARY KEY, parent_id int REFERENCES sorted_parent,
+    score int);
+CREATE INDEX ON sorted_child (parent_id);
+INSERT INTO sorted_parent SELECT g FROM generate_series(1, 40) g;
+INSERT INTO sorted_child
+    SELECT g, 1 + g % 40, CASE WHEN g % 7 = 0 THEN NULL ELSE g % 5 END,
+           CASE g % 3 WHEN 0 THEN 'b' WHEN 1 THEN 'B' ELSE 'a' END
+    FROM generate_series(1, 400) g;
+INSERT INTO unindexed_child SELECT g, 1 + g % 40, g % 3 FROM generate_series(1, 400) g;
+ANALYZE sorted_parent, sorted_child, unindexed_child;
+SET relprefetch.fetch_batch_size = 7;
+SELECT fj_same(fj_got('sorted_parent', '{"order_by": "id", "include": {"sorted_child": {"order_by": "score DESC NULLS FIRST, label COLLATE \"C\", id DESC"}, "unindexed_child": {"order_by": "score, id DESC", "limit": 4}}}'),
+               ARRAY(SELECT to_jsonb(p) || jsonb_build_object(
+                   'sorted_child', coalesce((SELECT jsonb_agg(to_jsonb(c) ORDER BY c.score DESC NULLS FIRST, c.label COLLATE "C", c.id DESC)
+                                             FROM sorted_child c WHERE c.parent_id = p.id), '[]'),
+                   'unindexed_child', coalesce((SELECT jsonb_agg(to_jsonb(u) ORDER BY u.score, u.id DESC)
+                                                FROM (SELECT * FROM unindexed_child u WHERE u.parent_id = p.id
+                                                      ORDER BY u.score, u.id DESC LIMIT 4) u), '[]'))
+                     FROM sorted_parent p ORDER BY p.id)) AS sorted_per_parent;
+RESET relprefetch.fetch_batch_size;
+
 SET client_min_messages = warning;
 DROP SCHEMA fj CASCADE;
 RESET client_min_messages;

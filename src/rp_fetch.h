@@ -140,6 +140,7 @@ typedef struct RpQuery
 	int			nparams;
 	Oid			paramtypes[INDEX_MAX_KEYS]; /* arrays of the key's types */
 	Oid			sized_by;		/* the table whose size decides the form */
+	bool		key_sorted;		/* sorted by its key first (grouped order) */
 	const char *what;			/* for the error context */
 	TupleDesc	rowdesc;		/* its rows, as prepared */
 } RpQuery;
@@ -279,6 +280,7 @@ extern void rp_key_pair(RpKeyType *key, int nkeys, Oid arel,
 						const AttrNumber *acols, Oid brel,
 						const AttrNumber *bcols, Oid refrel,
 						const AttrNumber *refcols, MemoryContext cxt);
+extern bool rp_key_sortable(const RpKeyType *key);
 extern Oid	rp_column_type(Oid relid, AttrNumber attnum);
 extern Oid	rp_column_collation(Oid relid, AttrNumber attnum);
 
@@ -341,6 +343,7 @@ extern char *rp_sql_related_ref(const char *as);
 extern char *rp_sql_column_ref(const char *qualifier, const char *name);
 extern char *rp_sql_order_item(const char *value, bool desc, int nulls);
 extern char *rp_sql_order_list(List *items);
+extern char *rp_sql_grouped_order(int nkeys, const char *order_by);
 extern void rp_sql_write_query(RpQuery *query, List *select, Oid relid,
 							   const char *where, const char *order_by,
 							   List *keys, const RpKeyType *key_types,

@@ -39,15 +39,17 @@
  * together when it is returned, by following those pointers: an author
  * shared by ten posts is rendered once and copied ten times.
  *
- * Order: a node's query sorts its rows by the include's order_by, and rows
- * are kept in arrival order within each group, so each parent's rows come
- * out in that order.  Many-to-many targets are numbered in arrival order
+ * Order: a node's query sorts its rows by the include's order_by (by its
+ * key first, then order_by, when its rows go to groups by that key:
+ * rp_sql_grouped_order), and rows are kept in arrival order within each
+ * group, so each parent's rows come out in that order.  Many-to-many targets are numbered in arrival order
  * and each parent's links are sorted by that number.  Per-parent limits
  * are applied as rows arrive (reverse FK) or when output (many-to-many).
  *
  * Memory: a batch lives in one memory context, reset before the next
  * batch; rows go into an arena (rp_fetch_arena.c), whose blocks are kept
- * for the next batch in a per-backend pool.
+ * for the next batch in a per-backend pool.  The key maps are kept from
+ * batch to batch of a call, emptied (rp_batch_map).
  *
  *-------------------------------------------------------------------------
  */
@@ -69,6 +71,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/plancache.h"
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
@@ -116,6 +119,18 @@ static inline bool rp_key_equal(const RpKeyType *type, RpKey a, RpKey b);
 #define SH_DECLARE
 #include "lib/simplehash.h"
 
+/*
+ * A key map kept from batch to batch: the groups of include inc of node,
+ * or (targets) the many-to-many targets' groups of that include
+ */
+typedef struct RpMapSlot
+{
+	RpNode	   *node;
+	int			inc;
+	bool		targets;
+	rpmap_hash *map;
+} RpMapSlot;
+
 struct RpFetch
 {
 	RpFetchPlan *plan;
@@ -128,6 +143,10 @@ struct RpFetch
 	bool		released;		/* the plan is unpinned */
 	ExprContext *econtext;
 	MemoryContext batchcxt;		/* reset for each batch */
+	MemoryContext mapcxt;		/* the key maps, emptied for each batch */
+	RpMapSlot  *maps;
+	int			nmaps;
+	int			maxmaps;
 	RpArena		arena;
 	StringInfoData scratch;		/* one row's own fields, being rendered */
 	int32	   *ends;			/* and where each column's value ends */
@@ -294,6 +313,54 @@ rp_group_new(RpFetch *fetch)
 }
 
 /*
+ * An empty key map for include inc of node (its targets' map when
+ * targets), with room for size keys.  The maps of one call are kept from
+ * batch to batch and emptied, rather than made in the batch's memory: a
+ * batch of 10,000 parents needs maps of several hundred kB, which malloc
+ * takes from the kernel and gives back at every batch, so that every batch
+ * faulted them in again (most of a warm call's page faults once the sorts
+ * were per parent).  They are freed with the call (rp_fetch_end).
+ */
+static rpmap_hash *
+rp_batch_map(RpFetch *fetch, RpNode *node, int inc, bool targets,
+			 RpKeyType *type, int size)
+{
+	RpMapSlot  *slot;
+	int			i;
+
+	size = Max(size, RP_MAP_INITIAL_SIZE);
+	for (i = 0; i < fetch->nmaps; i++)
+	{
+		slot = &fetch->maps[i];
+		if (slot->node == node && slot->inc == inc &&
+			slot->targets == targets)
+		{
+			rpmap_hash *map = slot->map;
+			uint64		want = (uint64) (size / 0.9) + 1;
+
+			rpmap_reset(map);
+			if (size > map->grow_threshold && want > map->size)
+				rpmap_grow(map, want);
+			return map;
+		}
+	}
+	if (fetch->nmaps >= fetch->maxmaps)
+	{
+		fetch->maxmaps = Max(fetch->maxmaps * 2, 8);
+		fetch->maps = fetch->maps == NULL ?
+			MemoryContextAlloc(fetch->mapcxt,
+							   sizeof(RpMapSlot) * fetch->maxmaps) :
+			repalloc(fetch->maps, sizeof(RpMapSlot) * fetch->maxmaps);
+	}
+	slot = &fetch->maps[fetch->nmaps++];
+	slot->node = node;
+	slot->inc = inc;
+	slot->targets = targets;
+	slot->map = rpmap_create(fetch->mapcxt, size, (void *) type);
+	return slot->map;
+}
+
+/*
  * The groups of include inc of node, one per distinct key of rows; each
  * row points to its group (NULL when a key column is null).
  */
@@ -301,9 +368,7 @@ static rpmap_hash *
 rp_group_rows(RpFetch *fetch, RpNode *node, int inc, RpKeyType *type,
 			  RpRow **rows, int nrows)
 {
-	rpmap_hash *map = rpmap_create(fetch->batchcxt,
-								   Max(nrows, RP_MAP_INITIAL_SIZE),
-								   (void *) type);
+	rpmap_hash *map = rp_batch_map(fetch, node, inc, false, type, nrows);
 	int			off = node->include_keyoff[inc];
 	int			i;
 
@@ -515,6 +580,40 @@ rp_key_params(RpQuery *query, rpmap_hash *map, const RpKeyType *type)
 }
 
 /*
+ * Make sure the generic plan of a keyed query sorted by its key first
+ * (RpQuery.key_sorted) is made with enable_sort off.  Such a plan is made
+ * for "= ANY($1)" with an array of unknown length, which the planner takes
+ * for a few rows: it would sort the whole batch at once, which at ten
+ * thousand parents of five children each spills to disk every batch,
+ * rather than read the rows in key order from an index on the key and sort
+ * each key's rows on their own (an incremental sort: a few kB however big
+ * the batch).  Only the full sort is put off; a table without an index on
+ * the key still gets one, and before PostgreSQL 18 its cost then counts as
+ * huge, which would have the plan compiled by JIT at every run: jit is off
+ * too (a generic plan of a few estimated rows never qualifies for it
+ * anyway).  Done here, just before the query runs, rather
+ * than when it is prepared, so that a plan made again after an
+ * invalidation (an ANALYZE of the table) is made the same way; the setting
+ * holds only while the plan is checked or made, at a GUC nesting level of
+ * its own, so the query's own functions never see it.
+ */
+static void
+rp_plan_key_sorted(SPIPlanPtr plan)
+{
+	int			nest = NewGUCNestLevel();
+	CachedPlan *cplan;
+
+	(void) set_config_option("enable_sort", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("jit", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	cplan = SPI_plan_get_cached_plan(plan);
+	AtEOXact_GUC(true, nest);
+	if (cplan != NULL)
+		ReleaseCachedPlan(cplan, CurrentResourceOwner);
+}
+
+/*
  * Run query for the keys in map (every row when map is NULL), sending its
  * rows to dest
  */
@@ -535,6 +634,8 @@ rp_run_query(RpQuery *query, rpmap_hash *map, const RpKeyType *type,
 		keys * RP_KEYED_FRACTION < rows)
 	{
 		options.params = rp_key_params(query, map, type);
+		if (query->key_sorted && !citus)
+			rp_plan_key_sorted(query->plan_keyed);
 		rc = citus ? rp_citus_execute_keyed(query->plan_keyed, &options) :
 			SPI_execute_plan_extended(query->plan_keyed, &options);
 	}
@@ -580,8 +681,8 @@ rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
 				continue;
 			r.links = true;
 			r.map = map;
-			r.targets = rpmap_create(fetch->batchcxt, RP_TARGETS_INITIAL_SIZE,
-									 &child->key);
+			r.targets = rp_batch_map(fetch, node, i, true, &child->key,
+									 RP_TARGETS_INITIAL_SIZE);
 			rp_run_query(&child->links, map, &child->link_key,
 						 (DestReceiver *) &r);
 			if (r.targets->members == 0)
@@ -768,6 +869,9 @@ rp_fetch_begin(RpFetchPlan *plan, ExprContext *econtext)
 	fetch->batchcxt = AllocSetContextCreate(CurrentMemoryContext,
 											"relprefetch fetch batch",
 											ALLOCSET_DEFAULT_SIZES);
+	fetch->mapcxt = AllocSetContextCreate(CurrentMemoryContext,
+										  "relprefetch fetch key maps",
+										  ALLOCSET_DEFAULT_SIZES);
 	rp_arena_init(&fetch->arena, fetch->batchcxt);
 	initStringInfo(&fetch->scratch);
 	if (econtext != NULL)
@@ -784,6 +888,7 @@ rp_fetch_end(RpFetch *fetch)
 									  PointerGetDatum(fetch));
 	rp_fetch_shutdown(PointerGetDatum(fetch));
 	MemoryContextDelete(fetch->batchcxt);
+	MemoryContextDelete(fetch->mapcxt);
 }
 
 /* The next parent row of the batch, reading a batch if needed */

@@ -17,6 +17,7 @@
  */
 #include "postgres.h"
 
+#include "access/stratnum.h"
 #include "catalog/pg_type.h"
 #include "parser/parse_coerce.h"
 #include "utils/builtins.h"
@@ -124,4 +125,29 @@ rp_key_pair(RpKeyType *key, int nkeys, Oid arel, const AttrNumber *acols,
 		collations[i] = rp_column_collation(refrel, refcols[i]);
 	}
 	rp_key_type_init(key, nkeys, types, collations, cxt);
+}
+
+/*
+ * Whether a sort by key's values puts together the values that key finds
+ * equal: each column's type has a default btree ordering whose equality
+ * is the one key compares with (rp_sql_grouped_order).
+ */
+bool
+rp_key_sortable(const RpKeyType *key)
+{
+	int			i;
+
+	for (i = 0; i < key->nkeys; i++)
+	{
+		TypeCacheEntry *tce = lookup_type_cache(key->typid[i],
+												TYPECACHE_EQ_OPR |
+												TYPECACHE_LT_OPR |
+												TYPECACHE_BTREE_OPFAMILY);
+
+		if (!OidIsValid(tce->lt_opr) || !OidIsValid(tce->btree_opf) ||
+			get_opfamily_member(tce->btree_opf, key->typid[i], key->typid[i],
+								BTEqualStrategyNumber) != tce->eq_opr)
+			return false;
+	}
+	return true;
 }

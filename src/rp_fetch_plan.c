@@ -451,6 +451,18 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 	else if (spec->inner)
 		inner = rp_sql_inner(r->target, keyvals, where, parentvals,
 							 &child->key, spec->limit);
+
+	/*
+	 * Rows that go to their parents' groups by key are sorted by key first
+	 * (an incremental sort from an index on it, not one sort of the whole
+	 * batch).  A many-to-many's targets are not: their order of arrival is
+	 * the order of each parent's links.
+	 */
+	if (order_by != NULL && !r->junction && rp_key_sortable(&child->key))
+	{
+		order_by = rp_sql_grouped_order(child->key.nkeys, order_by);
+		child->query.key_sorted = true;
+	}
 	rp_sql_write_joined(&child->query,
 						list_concat(rp_sql_aliased(keyvals, "key"), body),
 						r->target, joins, where, order_by, keyvals,

@@ -414,3 +414,24 @@ rp_sql_order_list(List *items)
 						 (char *) lfirst(lc));
 	return buf.data;
 }
+
+/*
+ * The ORDER BY of a node's query whose rows go to groups by its key, the
+ * first nkeys columns: the key, then order_by.  Each group gets its rows in
+ * order_by's order as before, while the executor may read the rows in key
+ * order from an index on the key and sort only each key's rows (an
+ * incremental sort) rather than the whole batch at once.  Positions, not
+ * names: no payload column can be mistaken for a key column.
+ */
+char *
+rp_sql_grouped_order(int nkeys, const char *order_by)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < nkeys; i++)
+		appendStringInfo(&buf, "%d, ", i + 1);
+	appendStringInfoString(&buf, order_by);
+	return buf.data;
+}
