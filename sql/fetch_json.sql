@@ -648,6 +648,30 @@ SELECT fj_same(fj_got('sorted_parent', '{"order_by": "id", "include": {"sorted_c
                                                 FROM (SELECT * FROM unindexed_child u WHERE u.parent_id = p.id
                                                       ORDER BY u.score, u.id DESC LIMIT 4) u), '[]'))
                      FROM sorted_parent p ORDER BY p.id)) AS sorted_per_parent;
+-- the same with a two-column key, and with "order" through a to-one
+-- relationship (a join in the include's query)
+CREATE TABLE pair_parent (a int, b int, PRIMARY KEY (a, b));
+CREATE TABLE pair_child (id int PRIMARY KEY, a int, b int, score int,
+    parent_id int REFERENCES sorted_parent,
+    FOREIGN KEY (a, b) REFERENCES pair_parent);
+CREATE INDEX ON pair_child (a, b);
+INSERT INTO pair_parent SELECT g % 6, g / 6 FROM generate_series(0, 29) g;
+INSERT INTO pair_child SELECT g, g % 6, (g / 6) % 5, g % 4, 1 + g % 40
+    FROM generate_series(1, 300) g;
+ANALYZE pair_parent, pair_child;
+SELECT fj_same(fj_got('pair_parent', '{"order_by": "a, b", "include": {"pair_child": {"order_by": "score DESC, id"}}}'),
+               ARRAY(SELECT to_jsonb(p) || jsonb_build_object(
+                   'pair_child', coalesce((SELECT jsonb_agg(to_jsonb(c) ORDER BY c.score DESC, c.id)
+                                           FROM pair_child c WHERE (c.a, c.b) = (p.a, p.b)), '[]'))
+                     FROM pair_parent p ORDER BY p.a, p.b)) AS two_column_key_per_parent;
+SELECT fj_same(fj_got('sorted_parent', '{"order_by": "id", "include": {"sorted_child": {"order": "score desc nulls last, id"}, "pair_child": {"order": "pair_parent.b desc, id"}}}'),
+               ARRAY(SELECT to_jsonb(p) || jsonb_build_object(
+                   'sorted_child', coalesce((SELECT jsonb_agg(to_jsonb(c) ORDER BY c.score DESC NULLS LAST, c.id)
+                                             FROM sorted_child c WHERE c.parent_id = p.id), '[]'),
+                   'pair_child', coalesce((SELECT jsonb_agg(to_jsonb(c) ORDER BY pp.b DESC, c.id)
+                                           FROM pair_child c JOIN pair_parent pp ON (pp.a, pp.b) = (c.a, c.b)
+                                           WHERE c.parent_id = p.id), '[]'))
+                     FROM sorted_parent p ORDER BY p.id)) AS order_through_a_relationship_per_parent;
 RESET relprefetch.fetch_batch_size;
 
 SET client_min_messages = warning;

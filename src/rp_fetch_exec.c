@@ -600,8 +600,13 @@ rp_key_params(RpQuery *query, rpmap_hash *map, const RpKeyType *type)
 static void
 rp_plan_key_sorted(SPIPlanPtr plan)
 {
-	int			nest = NewGUCNestLevel();
+	int			nest;
 	CachedPlan *cplan;
+
+	/* every run gets a custom plan then, made under the session's settings */
+	if (plan_cache_mode == PLAN_CACHE_MODE_FORCE_CUSTOM_PLAN)
+		return;
+	nest = NewGUCNestLevel();
 
 	(void) set_config_option("enable_sort", "off", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);

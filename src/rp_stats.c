@@ -663,15 +663,6 @@ rp_stats_release_at_exit(void)
 		LWLockRelease(rp_shared->lock);
 }
 
-/* At exit: fold what is pending */
-void
-rp_stats_at_exit(void)
-{
-	if (!rp_stats_available())
-		return;
-	rp_stats_release_at_exit();
-	rp_stats_pending_fold();
-}
 
 /*
  * Copy a slot consistently (see the locking rules).  An owner caught

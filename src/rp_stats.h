@@ -116,7 +116,6 @@ extern bool rp_stats_pending_add(const RpStatsKey *key, uint64 gen,
 extern bool rp_stats_pending_due(void);
 extern void rp_stats_pending_fold(void);
 extern void rp_stats_release_at_exit(void);
-extern void rp_stats_at_exit(void);
 extern void rp_stats_foreach(RpStatsVisitor visitor, void *arg);
 extern TimestampTz rp_stats_reset(Oid userid, Oid dbid, uint64 fingerprint);
 extern void rp_stats_info(RpStatsInfo *info);

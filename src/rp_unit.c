@@ -82,7 +82,7 @@
 
 /*
  * Shapes of a unit whose executions' time waits in their entries, to go to
- * the pending slot with their next execution or when the unit ends
+ * the pending slot with their next execution or when the transaction ends
  */
 #define RP_UNIT_TIMED			4
 
@@ -774,8 +774,10 @@ rp_unit_repeat_again(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 
 /*
  * May the time of a finished execution of a repeated shape wait in its
- * entry, to be shared with the shape's next execution or when the unit
- * ends (one write to the pending slot per execution, not two)?
+ * entry, to be shared with the shape's next execution or when the
+ * transaction ends?  In a transaction block, one write to the pending slot
+ * per execution rather than two; an autocommit statement, its own
+ * transaction, still writes twice (its call, then its time at commit).
  */
 static inline bool
 rp_unit_time_waits(RpUnitQuery *q)
@@ -803,14 +805,14 @@ rp_unit_time_waits(RpUnitQuery *q)
 static void
 rp_unit_xact_callback(XactEvent event, void *arg)
 {
+	/* (the hooks count nothing in parallel workers: no PARALLEL_ events) */
 	if (rp_unit.ntimed > 0 &&
 		(event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
-		 event == XACT_EVENT_PARALLEL_COMMIT ||
-		 event == XACT_EVENT_PARALLEL_ABORT))
+		 event == XACT_EVENT_PREPARE))
 		rp_unit_flush_times();
 }
 
-/* The unit ends: the time still waiting goes to the pending slot */
+/* The time still waiting goes to the pending slot (transaction or unit end) */
 static void
 rp_unit_flush_times(void)
 {
@@ -1018,7 +1020,7 @@ rp_unit_at_exit(int code, Datum arg)
 	rp_stats_release_at_exit();
 	if (rp_unit.ntimed > 0)
 		rp_unit_flush_times();
-	rp_stats_at_exit();
+	rp_stats_pending_fold();
 }
 
 /*
