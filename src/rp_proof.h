@@ -162,6 +162,14 @@ rp_proof_layout_init(RpCaptureLayout *layout)
 	layout->natts = -1;
 }
 
+/* Was a layout made for rows of desc's shape, under the current catalogs? */
+static inline bool
+rp_proof_layout_made_for(const RpCaptureLayout *layout, TupleDesc desc)
+{
+	return layout->generation == rp_relation_generation &&
+		layout->natts == desc->natts;
+}
+
 /*
  * Is a layout up to date for rows of desc, and keeps none of their
  * columns?  (What rp_proof_layout would find, without the call: most
@@ -171,8 +179,7 @@ static inline bool
 rp_proof_layout_keeps_none(const RpCaptureLayout *layout, TupleDesc desc)
 {
 	return layout->cols.ncolumns == 0 && desc != NULL &&
-		layout->natts == desc->natts &&
-		layout->generation == rp_relation_generation;
+		rp_proof_layout_made_for(layout, desc);
 }
 
 extern void rp_proof_init(void);

@@ -213,8 +213,7 @@ rp_proof_layout(RpCaptureLayout *layout, TupleDesc desc, PlannedStmt *stmt)
 {
 	int			c;
 
-	if (layout->generation != rp_relation_generation ||
-		layout->natts != desc->natts)
+	if (!rp_proof_layout_made_for(layout, desc))
 	{
 		rp_layout_make(layout, desc, stmt);
 		return layout;
