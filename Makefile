@@ -29,7 +29,8 @@ OBJS = \
 	src/rp_relationship_catalog.o \
 	src/rp_stats.o \
 	src/rp_stats_file.o \
-	src/rp_unit.o
+	src/rp_unit.o \
+	src/rp_unit_record.o
 
 DATA = $(wildcard relprefetch--*.sql)
 

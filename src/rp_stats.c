@@ -22,8 +22,10 @@
  *	  afresh.
  *	- RpSharedState->mutex (a spinlock) guards evictions and stats_reset.
  *
- * Executions of a shape that already repeated in a unit go, without any
- * lock, to the backend's own pending slot (RpPendingSlot, one per backend,
+ * Executions of a shape that already repeated in a unit, and a unit that
+ * repeats a shape whose entry the backend described before (a loop run in
+ * every request, the entry not removed since), go without any lock to the
+ * backend's own pending slot (RpPendingSlot, one per backend,
  * written only by its owner): the owner bumps the slot's changecount
  * before and after each change (odd while it writes), and readers copy the
  * slot until they see the same even count on both sides.  The owner folds
@@ -121,30 +123,17 @@ static void rp_evict(void);
 static void rp_slot_fold(RpPendingSlot *slot);
 
 /*
- * Add executions counted elsewhere (calls, total_time, max_repeats and
+ * Add what was counted elsewhere (units, calls, total_time, max_repeats and
  * last_seen of delta) to counters.
  */
 static inline void
 rp_counters_merge(RpCounters *counters, const RpCounters *delta)
 {
+	counters->units += delta->units;
 	counters->calls += delta->calls;
 	counters->total_time += delta->total_time;
 	counters->max_repeats = Max(counters->max_repeats, delta->max_repeats);
 	counters->last_seen = Max(counters->last_seen, delta->last_seen);
-}
-
-/* The delta of calls executions started at now, ms of time, repeats so far */
-static inline RpCounters
-rp_delta(int64 calls, double ms, int64 repeats, TimestampTz now)
-{
-	RpCounters	delta;
-
-	memset(&delta, 0, sizeof(delta));
-	delta.calls = calls;
-	delta.total_time = ms;
-	delta.max_repeats = repeats;
-	delta.last_seen = calls > 0 ? now : 0;
-	return delta;
 }
 
 /*
@@ -481,17 +470,16 @@ rp_stats_record_repeat(const RpStatsKey *key, int64 calls, double total_time,
 }
 
 /*
- * Executions of a shape that already repeated in the unit, added straight to
- * its entry: calls, ms of time, the unit's count so far (for max_repeats).
- * gen is the removals count the caller's deltas date from: an entry created
- * since is another one.  Returns false, adding nothing, when the entry is
- * gone or is another one; otherwise sets *removals to the removals count
- * read under the lock, from which the caller's deltas are now valid.
+ * A delta of a shape that repeated (rp_stats_delta), added straight to its
+ * entry.  gen is the removals count the caller's deltas date from: an entry
+ * created since is another one.  Returns false, adding nothing, when the
+ * entry is gone or is another one; otherwise sets *removals (when not NULL)
+ * to the removals count read under the lock, from which the caller's deltas
+ * are now valid.
  */
 bool
-rp_stats_add(const RpStatsKey *key, uint64 gen, int64 calls, double ms,
-			 int64 repeats, TimestampTz now, RpStatsRef *ref,
-			 uint64 *removals)
+rp_stats_add(const RpStatsKey *key, uint64 gen, const RpCounters *delta,
+			 RpStatsRef *ref, uint64 *removals)
 {
 	RpStatsEntry *entry;
 	bool		ok;
@@ -501,10 +489,9 @@ rp_stats_add(const RpStatsKey *key, uint64 gen, int64 calls, double ms,
 	ok = (entry != NULL && entry->created_gen <= gen);
 	if (ok)
 	{
-		RpCounters	delta = rp_delta(calls, ms, repeats, now);
-
 		SpinLockAcquire(&entry->mutex);
-		rp_counters_merge(&entry->counters, &delta);
+		rp_counters_merge(&entry->counters, delta);
+		entry->usage += delta->units;
 		SpinLockRelease(&entry->mutex);
 		if (removals != NULL)
 			*removals = pg_atomic_read_u64(&rp_shared->removals);
@@ -535,18 +522,17 @@ rp_pending_is(const RpPending *p, const RpStatsKey *key, uint64 gen)
 }
 
 /*
- * Add to this backend's pending deltas for key, gathered since gen.  No
- * lock: only this backend writes its slot.  *hint is where the deltas were
- * last time (-1 if unknown) and is updated.  Returns false when the slot is
- * full (the caller then adds to the table directly).
+ * Add delta to this backend's pending deltas for key, gathered since gen.
+ * No lock: only this backend writes its slot.  *hint is where the deltas
+ * were last time (-1 if unknown) and is updated.  Returns false when the
+ * slot is full.
  */
-bool
-rp_stats_pending_add(const RpStatsKey *key, uint64 gen, int64 calls,
-					 double ms, int64 repeats, TimestampTz now, int *hint)
+static bool
+rp_pending_add(const RpStatsKey *key, uint64 gen, const RpCounters *delta,
+			   int *hint)
 {
 	RpPendingSlot *slot = rp_my_slot();
 	RpPending  *p = NULL;
-	RpCounters	delta;
 	int			i;
 
 	if (*hint >= 0 && *hint < slot->npending &&
@@ -567,7 +553,6 @@ rp_stats_pending_add(const RpStatsKey *key, uint64 gen, int64 calls,
 	if (p == NULL && slot->npending == RP_PENDING_MAX)
 		return false;
 
-	delta = rp_delta(calls, ms, repeats, now);
 	slot->changecount++;
 	pg_write_barrier();
 	if (p == NULL)
@@ -579,10 +564,28 @@ rp_stats_pending_add(const RpStatsKey *key, uint64 gen, int64 calls,
 		memset(&p->delta, 0, sizeof(p->delta));
 		slot->npending++;
 	}
-	rp_counters_merge(&p->delta, &delta);
+	rp_counters_merge(&p->delta, delta);
 	pg_write_barrier();
 	slot->changecount++;
 	return true;
+}
+
+/*
+ * Count delta (rp_stats_delta) for key, gathered since gen (the removals
+ * count at which the caller last knew its entry to exist): in this
+ * backend's pending slot, without a lock, or when the slot is full, in the
+ * entry itself (rp_stats_add).  *hint is the key's place in the slot (-1
+ * if unknown), *ref where its entry was last found.  Returns false when
+ * the delta was dropped because the entry is gone; a delta in the slot of
+ * an entry removed since gen is dropped when the slot is folded.
+ */
+bool
+rp_stats_count(const RpStatsKey *key, uint64 gen, const RpCounters *delta,
+			   int *hint, RpStatsRef *ref)
+{
+	if (rp_my_backend_index() >= 0 && rp_pending_add(key, gen, delta, hint))
+		return true;
+	return rp_stats_add(key, gen, delta, ref, NULL);
 }
 
 /* May pending deltas gathered since gen count for this entry? */
@@ -611,6 +614,7 @@ rp_slot_fold(RpPendingSlot *slot)
 			continue;
 		SpinLockAcquire(&entry->mutex);
 		rp_counters_merge(&entry->counters, &p->delta);
+		entry->usage += p->delta.units;
 		SpinLockRelease(&entry->mutex);
 	}
 	slot->changecount++;

@@ -4,10 +4,11 @@
  *	  Shared-memory table of repeated query shapes (N+1 suspects).
  *
  * One entry per (user, database, fingerprint) that has repeated in some unit
- * of work.  Backends add to an entry when a shape reaches the threshold in
- * their unit (rp_stats_record_repeat); further executions in that unit go
- * to the backend's pending slot (rp_stats_pending_add), folded into the
- * table when a unit ends and the slot is due (rp_stats_pending_due,
+ * of work.  A backend creates an entry, or describes it again, when a shape
+ * reaches the threshold in its unit (rp_stats_record_repeat); the units it
+ * counts again in an entry it described, and further executions in a unit,
+ * go to the backend's pending slot (rp_stats_count), folded into the table
+ * when a unit ends and the slot is due (rp_stats_pending_due,
  * rp_stats_pending_fold), and at exit.  The table survives clean
  * restarts through a file in pg_stat/.  Locking rules: see rp_stats.c.
  *
@@ -100,19 +101,40 @@ typedef void (*RpStatsVisitor) (const RpStatsSnapshot *snap, void *arg);
  */
 typedef struct RpStatsEntry *RpStatsRef;
 
+/*
+ * What one count adds to an entry: units in which the shape repeated (a
+ * unit is counted once, when it first repeats), calls executions started
+ * at now, ms of time, and the unit's executions so far, repeats (for
+ * max_repeats).
+ */
+static inline RpCounters
+rp_stats_delta(int64 units, int64 calls, double ms, int64 repeats,
+			   TimestampTz now)
+{
+	RpCounters	delta;
+
+	delta.units = units;
+	delta.calls = calls;
+	delta.total_time = ms;
+	delta.max_repeats = repeats;
+	delta.first_seen = 0;
+	delta.last_seen = calls > 0 ? now : 0;
+	return delta;
+}
+
 extern void rp_stats_init(void);
 extern bool rp_stats_available(void);
 extern bool rp_stats_record_repeat(const RpStatsKey *key, int64 calls,
 								   double total_time, TimestampTz now,
 								   const RpRepeatInfo *info,
 								   RpStatsRef *ref, uint64 *removals);
-extern bool rp_stats_add(const RpStatsKey *key, uint64 gen, int64 calls,
-						 double ms, int64 repeats, TimestampTz now,
-						 RpStatsRef *ref, uint64 *removals);
+extern bool rp_stats_add(const RpStatsKey *key, uint64 gen,
+						 const RpCounters *delta, RpStatsRef *ref,
+						 uint64 *removals);
+extern bool rp_stats_count(const RpStatsKey *key, uint64 gen,
+						   const RpCounters *delta, int *hint,
+						   RpStatsRef *ref);
 extern uint64 rp_stats_removals(void);
-extern bool rp_stats_pending_add(const RpStatsKey *key, uint64 gen,
-								 int64 calls, double ms, int64 repeats,
-								 TimestampTz now, int *hint);
 extern bool rp_stats_pending_due(void);
 extern void rp_stats_pending_fold(void);
 extern void rp_stats_release_at_exit(void);

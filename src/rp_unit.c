@@ -16,7 +16,7 @@
  * they hold more than RP_UNIT_KEEP_QUERIES shapes.
  *
  * Executions of a shape that has repeated go to the backend's pending slot
- * in shared memory (rp_stats_pending_add: no lock, yet seen by the view at
+ * in shared memory (rp_stats_count: no lock, yet seen by the view at
  * once), folded into the shared table when the unit ends or the backend
  * exits.
  *
@@ -54,17 +54,7 @@
 #include "rp_relationship.h"
 #include "rp_stats.h"
 #include "rp_unit.h"
-
-#define SH_PREFIX			rpunit
-#define SH_ELEMENT_TYPE		RpUnitQuery
-#define SH_KEY_TYPE			uint64
-#define SH_KEY				fingerprint
-#define SH_HASH_KEY(tb, key)	((uint32) ((key) ^ ((key) >> 32)))
-#define SH_EQUAL(tb, a, b)	((a) == (b))
-#define SH_SCOPE			static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
+#include "rp_unit_internal.h"
 
 /*
  * The table holds at most this many shapes: a batch job running thousands
@@ -73,28 +63,9 @@
  */
 #define RP_UNIT_MAX_QUERIES		5000
 
-/* Statements walked back from a loop's first run to find its source */
-#define RP_UNIT_SOURCE_STEPS	16
-
 /* Shapes kept from unit to unit; past that the table starts afresh */
 #define RP_UNIT_KEEP_QUERIES	1024
 #define RP_UNIT_INITIAL_SIZE	64
-
-/*
- * Shapes of a unit whose executions' time waits in their entries, to go to
- * the pending slot with their next execution or when the transaction ends
- */
-#define RP_UNIT_TIMED			4
-
-/* What relprefetch.on_detect accepts */
-typedef enum RpOnDetect
-{
-	RP_ON_DETECT_NONE,
-	RP_ON_DETECT_LOG,
-	RP_ON_DETECT_NOTICE,
-	RP_ON_DETECT_WARNING,
-	RP_ON_DETECT_ERROR
-} RpOnDetect;
 
 static const struct config_enum_entry rp_on_detect_options[] = {
 	{"none", RP_ON_DETECT_NONE, false},
@@ -110,36 +81,10 @@ static const struct config_enum_entry rp_on_detect_options[] = {
 #define RP_UNIT_GAP_DEFAULT		50	/* ms */
 
 static int	rp_threshold = RP_THRESHOLD_DEFAULT;
-static int	rp_on_detect = RP_ON_DETECT_NONE;
+int			rp_on_detect = RP_ON_DETECT_NONE;
 static int	rp_unit_gap = RP_UNIT_GAP_DEFAULT;
 
-typedef enum RpUnitKind
-{
-	RP_UNIT_NONE,
-	RP_UNIT_BLOCK,				/* an explicit transaction block */
-	RP_UNIT_AUTOCOMMIT			/* a burst of autocommit statements */
-} RpUnitKind;
-
-typedef struct RpUnitState
-{
-	RpUnitKind	kind;
-	LocalTransactionId lxid;	/* transaction of the latest counted statement */
-	LocalTransactionId begin_lxid;	/* transaction started by BEGIN */
-	TimestampTz last_activity;	/* when the latest counted statement ended */
-	uint64		id;				/* grows by one per unit; 0 is no unit */
-	uint64		last_fingerprint;	/* shape counted last */
-	uint64		seq;			/* statements counted, ever */
-	rpunit_hash *queries;
-	uint64		generation;		/* grows whenever entries may move */
-	MemoryContext cxt;			/* holds queries */
-	MemoryContext text_cxt;		/* holds the texts of queries */
-	bool		pending;		/* deltas wait in the pending slot */
-	int			ntimed;
-	uint64		timed[RP_UNIT_TIMED];	/* shapes whose total_time waits */
-	bool		xact_callback;	/* rp_unit_xact_callback is registered */
-} RpUnitState;
-
-static RpUnitState rp_unit = {RP_UNIT_NONE, 0, 0, 0, 1};
+RpUnitState rp_unit = {RP_UNIT_NONE, 0, 0, 0, 1};
 
 static void rp_unit_setup(void);
 static void rp_unit_flush_times(void);
@@ -151,16 +96,10 @@ static void rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 static void rp_unit_query_enter(RpUnitQuery *q);
 static void rp_unit_repeat(RpUnitQuery *q, QueryDesc *queryDesc,
 						   const char *text, int len, RpExecution *exec);
-static uint64 rp_unit_record(RpUnitQuery *q, Oid userid,
-							 QueryDesc *queryDesc, const char *text, int len,
-							 int64 calls, double total_time,
-							 RpRepeatInfo *info);
-static RpUnitQuery *rp_unit_source(RpUnitQuery *q);
 static void rp_unit_repeat_again(RpUnitQuery *q, QueryDesc *queryDesc,
 								 const char *text, int len,
 								 RpExecution *exec);
 static void rp_unit_at_exit(int code, Datum arg);
-static void rp_unit_notify(RpUnitQuery *q, const RpRepeatInfo *info);
 
 /* Define the settings of units of work and of what a repeat triggers */
 void
@@ -428,16 +367,6 @@ rp_unit_shape_hint(PlannedStmt *stmt)
 	return hint;
 }
 
-/*
- * Are a statement's keys the values its plan compares with?  So for
- * PL/pgSQL, whose parameters are all the function's variables.
- */
-static inline bool
-rp_unit_keys_from_plan(QueryDesc *queryDesc)
-{
-	return queryDesc->params != NULL && queryDesc->params->paramFetch != NULL;
-}
-
 static bool rp_unit_defer_keys(RpUnitQuery *q, const char *text,
 							   const RpConstSpan *spans, int nspans);
 
@@ -688,14 +617,6 @@ rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 	return true;
 }
 
-static inline void
-rp_unit_key(RpStatsKey *key, Oid userid, uint64 fingerprint)
-{
-	key->userid = userid;
-	key->dbid = MyDatabaseId;
-	key->fingerprint = fingerprint;
-}
-
 /* A shape reached the threshold in this unit: count it in the shared table */
 static void
 rp_unit_repeat(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
@@ -727,46 +648,39 @@ rp_unit_repeat_again(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 					 int len, RpExecution *exec)
 {
 	RpStatsKey	key;
-	TimestampTz now = GetCurrentStatementStartTimestamp();
-	uint64		gen = rp_stats_removals();
+	uint64		removals;
+
+	/* with the time of the executions finished since the last one */
+	RpCounters	delta = rp_stats_delta(0, 1, q->total_time,
+									   q->calls - q->shared_base,
+									   GetCurrentStatementStartTimestamp());
 
 	rp_unit_key(&key, q->userid, q->fingerprint);
 	exec->userid = q->userid;
 	exec->shared = true;
 
-	if (gen != q->gen)
+	if (rp_stats_removals() == q->gen)
 	{
-		uint64		removals;
-
-		/*
-		 * Entries were reset or evicted.  If ours is still the one we record
-		 * to, go on from the removals count read under the lock; if it is
-		 * gone, or someone created it again, count the unit afresh.
-		 */
-		if (!rp_stats_add(&key, q->gen, 1, q->total_time,
-						  q->calls - q->shared_base, now, &q->ref, &removals))
-		{
-			/* the time waiting was the removed entry's: it goes with it */
-			q->shared_base = q->calls - 1;
-			q->pending_hint = -1;
-			q->gen = rp_unit_record(q, q->userid, queryDesc, text, len, 1,
-									0.0, NULL);
-		}
-		else
-			q->gen = removals;
-		q->total_time = 0.0;
-		exec->gen = q->gen;
-		exec->ref = q->ref;
-		return;
+		(void) rp_stats_count(&key, q->gen, &delta, &q->pending_hint,
+							  &q->ref);
+		rp_unit.pending = true;
 	}
 
-	/* with the time of the executions finished since the last one */
-	if (rp_stats_pending_add(&key, q->gen, 1, q->total_time,
-							 q->calls - q->shared_base, now, &q->pending_hint))
-		rp_unit.pending = true;
+	/*
+	 * Entries were reset or evicted.  If ours is still the one we record to,
+	 * go on from the removals count read under the lock; if it is gone, or
+	 * someone created it again, count the unit afresh.
+	 */
+	else if (rp_stats_add(&key, q->gen, &delta, &q->ref, &removals))
+		q->gen = removals;
 	else
-		(void) rp_stats_add(&key, q->gen, 1, q->total_time,
-							q->calls - q->shared_base, now, &q->ref, NULL);
+	{
+		/* the time waiting was the removed entry's: it goes with it */
+		q->shared_base = q->calls - 1;
+		q->pending_hint = -1;
+		q->gen = rp_unit_record(q, q->userid, queryDesc, text, len, 1,
+								0.0, NULL);
+	}
 	q->total_time = 0.0;
 	exec->gen = q->gen;
 	exec->ref = q->ref;
@@ -822,6 +736,7 @@ rp_unit_flush_times(void)
 	{
 		RpUnitQuery *q = rpunit_lookup(rp_unit.queries, rp_unit.timed[i]);
 		RpStatsKey	key;
+		RpCounters	delta;
 
 		if (q == NULL || !q->timed)
 			continue;
@@ -829,187 +744,13 @@ rp_unit_flush_times(void)
 		if (q->unit_id != rp_unit.id || !q->repeated || q->total_time == 0.0)
 			continue;
 		rp_unit_key(&key, q->userid, q->fingerprint);
-		if (rp_stats_pending_add(&key, q->gen, 0, q->total_time, 0, 0,
-								 &q->pending_hint))
-			rp_unit.pending = true;
-		else
-			(void) rp_stats_add(&key, q->gen, 0, q->total_time, 0, 0,
-								&q->ref, NULL);
+		delta = rp_stats_delta(0, 0, q->total_time, 0, 0);
+		(void) rp_stats_count(&key, q->gen, &delta, &q->pending_hint,
+							  &q->ref);
+		rp_unit.pending = true;
 		q->total_time = 0.0;
 	}
 	rp_unit.ntimed = 0;
-}
-
-/*
- * What a repeat's description depends on, as one number: the user it is
- * recorded for, its source, its proof, and the catalogs (a change of a
- * relationship may change the wording).  Never 0, which is "not described".
- */
-static uint64
-rp_unit_description_sig(RpUnitQuery *q, Oid userid, RpUnitQuery *source)
-{
-	uint64		sig = hash_combine64(q->fingerprint, rp_relation_generation);
-
-	sig = hash_combine64(sig, userid);
-	sig = hash_combine64(sig, source ? source->fingerprint : 0);
-	if (q->proven)
-	{
-		/* the call's scope: the source's kept text, and whose constants */
-		if (source != NULL && source->text != NULL)
-		{
-			sig = hash_combine64(sig, (uint64) (uintptr_t) source->text);
-			sig = hash_combine64(sig, rp_source_constants_current(source));
-		}
-		sig = hash_combine64(sig, q->proof.position);
-		sig = hash_combine64(sig, q->proof.relid);
-		sig = hash_combine64(sig, q->proof.attnum);
-		sig = hash_combine64(sig, q->proof.matched);
-		sig = hash_combine64(sig, q->proof.executions);
-		sig = hash_combine64(sig, q->proof.nested);
-	}
-	return sig != 0 ? sig : 1;
-}
-
-/*
- * Describe a repeat and record it in the shared table; returns the stats
- * removals count it was recorded at.
- *
- * Describing costs more than the rest of a loop's bookkeeping (the texts
- * are normalized, the plan walked, the proof worded), and a loop in a web
- * request is recorded again in every request.  So a repeat that this
- * backend described the same way before (same user, source, proof and
- * catalogs) only adds to its entry's counters, and keeps the entry's
- * description; it is described again when the entry is gone (a reset, an
- * eviction) or when info is wanted (relprefetch.on_detect).
- */
-static uint64
-rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
-			   const char *text, int len, int64 calls, double total_time,
-			   RpRepeatInfo *info)
-{
-	RpStatsKey	key;
-	RpUnitQuery *source;
-	int			maxlen = pgstat_track_activity_query_size - 1;
-	const Oid  *source_relids = NULL;
-	int			nsource = 0;
-	uint64		sig;
-	uint64		removals;
-	TimestampTz now = GetCurrentStatementStartTimestamp();
-	RpRepeatInfo local;
-	RpStatement st;
-
-	/* a proven loop's source is the statement its keys came from */
-	source = q->proven ? rpunit_lookup(rp_unit.queries, q->proof.source) :
-		rp_unit_source(q);
-	sig = rp_unit_description_sig(q, userid, source);
-	rp_unit_key(&key, userid, q->fingerprint);
-	if (info == NULL && q->described == sig &&
-		rp_stats_record_repeat(&key, calls, total_time, now, NULL, &q->ref,
-							   &removals))
-		return removals;
-
-	if (info == NULL)
-		info = &local;
-	info->proof = q->proven ?
-		rp_proof_describe(&q->proof, rp_unit_keys_from_plan(queryDesc) ?
-						  queryDesc->plannedstmt : NULL) : NULL;
-	if (q->proven && OidIsValid(q->proof.relid))
-	{
-		source_relids = &q->proof.relid;
-		nsource = 1;
-	}
-	else if (source != NULL)
-	{
-		source_relids = source->relids;
-		nsource = source->nrelids;
-	}
-
-	info->queryid = queryDesc->plannedstmt->queryId;
-	info->query = rp_normalize(text, len, maxlen);
-	info->source_query = source ?
-		rp_normalize(source->text, source->text_len, maxlen) : NULL;
-	st.stmt = queryDesc->plannedstmt;
-	st.text = text;
-	st.len = len;
-	rp_describe_repeat(&st, q->fingerprint, source,
-					   q->proven ? &q->proof : NULL,
-					   source_relids, nsource, &info->desc);
-
-	(void) rp_stats_record_repeat(&key, calls, total_time, now, info,
-								  &q->ref, &removals);
-	q->described = sig;
-	return removals;
-}
-
-/*
- * The statement that started a loop: walking back from the shape's first
- * run, the first statement that is not itself part of the loop (the body
- * of a loop can hold several statements, each run about as often).
- */
-static RpUnitQuery *
-rp_unit_source(RpUnitQuery *q)
-{
-	uint64		fingerprint = q->predecessor;
-	int			steps;
-
-	for (steps = 0; fingerprint != 0 && steps < RP_UNIT_SOURCE_STEPS; steps++)
-	{
-		RpUnitQuery *p = rpunit_lookup(rp_unit.queries, fingerprint);
-
-		/* nor show one user the statement of another (SET ROLE mid-unit) */
-		if (p == NULL || p->unit_id != rp_unit.id || p->runner != q->runner)
-			return NULL;
-		if (p->calls < 2 || p->calls < q->calls - 1)
-			return p;
-		fingerprint = p->predecessor;
-	}
-	return NULL;
-}
-
-static void
-rp_unit_notify(RpUnitQuery *q, const RpRepeatInfo *info)
-{
-	int			elevel;
-	StringInfoData detail;
-
-	switch (rp_on_detect)
-	{
-		case RP_ON_DETECT_LOG:
-			elevel = LOG;
-			break;
-		case RP_ON_DETECT_NOTICE:
-			elevel = NOTICE;
-			break;
-		case RP_ON_DETECT_WARNING:
-			elevel = WARNING;
-			break;
-		case RP_ON_DETECT_ERROR:
-			elevel = ERROR;
-			break;
-		default:
-			return;
-	}
-
-	initStringInfo(&detail);
-	appendStringInfo(&detail, "The repeated statement is \"%s\"", info->query);
-	if (info->source_query != NULL)
-		appendStringInfo(&detail, ", run after \"%s\"",
-						 info->source_query);
-	if (info->desc.relation[0] != '\0')
-		appendStringInfo(&detail, "; it reads relation %s",
-						 info->desc.relation);
-	appendStringInfoChar(&detail, '.');
-
-	/*
-	 * 54000 (program_limit_exceeded): the unit went past a limit the user
-	 * set, relprefetch.threshold; see README.md, "on_detect".
-	 */
-	ereport(elevel,
-			(elevel == ERROR ? errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED) : 0,
-			 errmsg("N+1 query pattern: the same statement ran "
-					INT64_FORMAT " times in one unit of work", q->calls),
-			 errdetail_internal("%s", detail.data),
-			 errhint("%s", info->desc.suggestion)));
 }
 
 /* Nothing counted may be lost when the session ends mid-unit */
@@ -1037,13 +778,13 @@ rp_unit_share_time(const RpExecution *exec, RpUnitQuery *q, double ms)
 	TimestampTz now = GetCurrentStatementStartTimestamp();
 	int			unknown = -1;
 
+	RpCounters	delta = rp_stats_delta(0, 0, ms, 0, now);
+
 	rp_unit_key(&key, exec->shared ? exec->userid : q->userid,
 				exec->fingerprint);
-	if (rp_stats_pending_add(&key, gen, 0, ms, 0, now,
-							 q != NULL ? &q->pending_hint : &unknown))
-		rp_unit.pending = true;
-	else
-		(void) rp_stats_add(&key, gen, 0, ms, 0, now, &ref, NULL);
+	(void) rp_stats_count(&key, gen, &delta,
+						  q != NULL ? &q->pending_hint : &unknown, &ref);
+	rp_unit.pending = true;
 }
 
 /* An execution counted by rp_unit_count has finished after ms milliseconds */
