@@ -78,6 +78,7 @@ typedef struct RpInflight
 	instr_time	start;
 	bool		linked;			/* in rp_inflight */
 	bool		pooled;			/* from rp_inflight_pool */
+	bool		capture;		/* its rows may be kept (rp_ExecutorRun) */
 	MemoryContextCallback callback;
 	RpCaptureReceiver receiver; /* its rows' way to the proof */
 } RpInflight;
@@ -112,6 +113,9 @@ static dlist_head rp_inflight = DLIST_STATIC_INIT(rp_inflight);
 static dlist_head rp_inflight_free = DLIST_STATIC_INIT(rp_inflight_free);
 static RpInflight rp_inflight_pool[RP_INFLIGHT_POOL];
 static bool rp_inflight_pool_ready = false;
+
+/* Of them, those whose rows may be kept: ExecutorRun's only test otherwise */
+static int	rp_inflight_capturing = 0;
 
 /* Text of the prepared statement that a top-level EXECUTE is running */
 static const char *rp_execute_text = NULL;
@@ -227,9 +231,30 @@ rp_inflight_release(void *arg)
 	RpInflight *inflight = (RpInflight *) arg;
 
 	if (inflight->linked)
+	{
 		dlist_delete(&inflight->node);
+		if (inflight->capture)
+			rp_inflight_capturing--;
+	}
 	if (inflight->pooled)
 		dlist_push_head(&rp_inflight_free, &inflight->node);
+}
+
+/*
+ * May the rows of a counted execution be kept, for the proof of later loops
+ * (relprefetch.require_proof)?  Not when its shape's layout, made for these
+ * rows, keeps no column: most lookups return no column that can hold a key.
+ */
+static inline bool
+rp_inflight_may_capture(QueryDesc *queryDesc, const RpExecution *exec)
+{
+	RpCaptureLayout *layout;
+
+	if (!rp_require_proof)
+		return false;
+	layout = rp_unit_layout(exec);
+	return layout == NULL ||
+		!rp_proof_layout_keeps_none(layout, queryDesc->tupDesc);
 }
 
 /* Remember a counted execution until its ExecutorEnd */
@@ -264,6 +289,9 @@ rp_inflight_add(QueryDesc *queryDesc, const RpExecution *exec,
 	inflight->exec = *exec;
 	inflight->start = start;
 	inflight->linked = true;
+	inflight->capture = rp_inflight_may_capture(queryDesc, exec);
+	if (inflight->capture)
+		rp_inflight_capturing++;
 	inflight->callback.func = rp_inflight_release;
 	inflight->callback.arg = inflight;
 	MemoryContextRegisterResetCallback(cxt, &inflight->callback);
@@ -296,6 +324,8 @@ rp_inflight_take(QueryDesc *queryDesc)
 	{
 		dlist_delete(&inflight->node);
 		inflight->linked = false;
+		if (inflight->capture)
+			rp_inflight_capturing--;
 	}
 	return inflight;
 }
@@ -330,6 +360,32 @@ rp_ExecutorStart(QueryDesc *queryDesc, int eflags)
 }
 
 /*
+ * Have this run's rows kept on their way, if its execution was counted and
+ * may keep them; returns its record, or NULL when they are not kept.
+ */
+static pg_noinline RpInflight *
+rp_capture_begin(QueryDesc *queryDesc)
+{
+	RpInflight *inflight = rp_inflight_find(queryDesc);
+	RpCaptureLayout *layout;
+	RpCaptureLayout scratch;
+
+	if (inflight == NULL || !inflight->capture)
+		return NULL;
+	layout = rp_unit_layout(&inflight->exec);
+	if (layout == NULL)
+	{
+		rp_proof_layout_init(&scratch);
+		layout = &scratch;
+	}
+	if (!rp_proof_capture(queryDesc, &inflight->receiver, layout,
+						  rp_unit_current(), inflight->exec.fingerprint,
+						  inflight->exec.seq))
+		return NULL;
+	return inflight;
+}
+
+/*
  * With relprefetch.require_proof, the rows a counted statement returns
  * (each FETCH of a cursor too) are kept for the proof of later loops
  * (rp_proof.c).  The receiver is put back after the run; after an error
@@ -341,23 +397,8 @@ rp_ExecutorRun(RP_EXECUTOR_RUN_ARGS)
 {
 	RpInflight *inflight = NULL;
 
-	if (rp_require_proof && !dlist_is_empty(&rp_inflight) &&
-		(inflight = rp_inflight_find(queryDesc)) != NULL)
-	{
-		RpCaptureLayout *layout = rp_unit_layout(&inflight->exec);
-		RpCaptureLayout scratch;
-
-		if (layout == NULL)
-		{
-			rp_proof_layout_init(&scratch);
-			layout = &scratch;
-		}
-		if (rp_proof_layout_keeps_none(layout, queryDesc->tupDesc) ||
-			!rp_proof_capture(queryDesc, &inflight->receiver, layout,
-							  rp_unit_current(), inflight->exec.fingerprint,
-							  inflight->exec.seq))
-			inflight = NULL;
-	}
+	if (rp_inflight_capturing > 0)
+		inflight = rp_capture_begin(queryDesc);
 
 	if (prev_ExecutorRun)
 		prev_ExecutorRun(RP_EXECUTOR_RUN_PASS);

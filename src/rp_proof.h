@@ -117,17 +117,18 @@ rp_proof_type_kept(Oid typid)
 	}
 }
 
-/* The key of an integer: a 64-bit mix (MurmurHash3's finalizer); never 0 */
+/*
+ * The key of an integer, never 0.  Keys are only compared, never used to
+ * choose a bucket, so what matters is that no two integers share one: an
+ * odd multiplier and a fold of the high half into the low are each
+ * one-to-one on 64-bit values (only 0, moved to 1, meets another value).
+ */
 static inline uint64
 rp_proof_hash_int(int64 value)
 {
-	uint64		h = (uint64) value;
+	uint64		h = (uint64) value * UINT64CONST(0x9e3779b97f4a7c15);
 
-	h ^= h >> 33;
-	h *= UINT64CONST(0xff51afd7ed558ccd);
-	h ^= h >> 33;
-	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
-	h ^= h >> 33;
+	h ^= h >> 32;
 	return h != 0 ? h : 1;
 }
 
