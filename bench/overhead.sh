@@ -19,7 +19,8 @@
 #   --out FILE      Markdown report (default bench/out/overhead.md)
 #   --tsv FILE      also write the results as tab-separated values, under a
 #                   header line naming the columns: id, configuration,
-#                   input (point, loop, rows or copy), input_label,
+#                   input (point, fresh, loop, autoloop, rows or copy),
+#                   input_label,
 #                   ir_per_statement, extra_ir, extra_pct, compared_with
 #                   (the id of the configuration the extra is over), target
 #                   (met, MISSED, or empty when the configuration has no
@@ -33,7 +34,7 @@
 #                   the repeat path, at most +1% per 10,000-row SELECT
 #                   (rows and copy)
 #
-# Five inputs, each run with the same configurations (no library;
+# Six inputs, each run with the same configurations (no library;
 # relprefetch with require_proof = off; relprefetch with its defaults,
 # require_proof on; pg_stat_statements; relprefetch and
 # pg_stat_statements):
@@ -48,6 +49,10 @@
 #          returned, COMMIT (with --loop 10); per point SELECT, the source,
 #          BEGIN and COMMIT counted too: relprefetch's repeat path, a loop
 #          detected (and with require_proof, proven) in every transaction
+#   autoloop  the same loops in autocommit, as an application's requests:
+#          no BEGIN and COMMIT, and a pg_sleep of 60 ms (over unit_gap)
+#          after each request: the repeat path when every statement is its
+#          own transaction
 #   rows   SELECT id, v FROM t, 10,000 rows each (unit_gap = 0 too); the
 #          single-user backend prints every row (debugtup, printf), which
 #          costs several times what sending it to a client does, so the
@@ -297,6 +302,22 @@ loop_input() {
 		}
 	}'
 }
+# autoloop_input N: the same loops in autocommit, as an application's
+# requests on a pooled connection: no BEGIN and COMMIT (each statement is
+# its own transaction), and between requests a pg_sleep of 60 ms, longer
+# than relprefetch.unit_gap (50 ms), so that each request is a unit of its
+# own. The pg_sleep reads no table: relprefetch never counts it.
+autoloop_input() {
+	awk -v n="$(($1 / loop))" -v l="$loop" 'BEGIN {
+		for (u = 0; u < n; u++) {
+			s = (u * 7919) % (10001 - l) + 1
+			printf "SELECT id FROM t WHERE id BETWEEN %d AND %d ORDER BY id;\n", s, s + l - 1
+			for (i = 0; i < l; i++)
+				printf "SELECT v FROM t WHERE id = %d;\n", s + i
+			print "SELECT pg_sleep(0.06);"
+		}
+	}'
+}
 # rows_input N: N SELECTs of the whole table.
 rows_input() {
 	awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++) print "SELECT id, v FROM t;" }'
@@ -308,11 +329,12 @@ copy_input() {
 	}'
 }
 
-inputs=(point fresh loop rows copy)
+inputs=(point fresh loop autoloop rows copy)
 declare -A input_label n_short n_long
 input_label[point]="point SELECT, common path (every statement its own unit)"
 input_label[fresh]="the same point SELECT, its text not kept (keywords spelled 256 ways in turn: every statement lexed)"
 input_label[loop]="point SELECT, repeat path (an N+1 loop of $loop lookups in each transaction)"
+input_label[autoloop]="point SELECT, repeat path in autocommit (the same loops as requests 60 ms apart, every statement its own transaction)"
 input_label[rows]="SELECT of 10,000 rows, printed by the single-user backend (every statement its own unit)"
 input_label[copy]="the same SELECT in COPY ... TO '/dev/null' (every statement its own unit)"
 n_short[point]=$point_n1
@@ -321,6 +343,8 @@ n_short[fresh]=$point_n1
 n_long[fresh]=$point_n2
 n_short[loop]=$((point_n1 / loop * loop))
 n_long[loop]=$((point_n2 / loop * loop))
+n_short[autoloop]=${n_short[loop]}
+n_long[autoloop]=${n_long[loop]}
 n_short[rows]=$rows_n1
 n_long[rows]=$rows_n2
 n_short[copy]=$rows_n1
@@ -563,6 +587,7 @@ for cfg in "${configs[@]}"; do
 			# Every statement ran and returned its rows.
 			expect=$n
 			[ "$in" != loop ] || expect=$((n + 3 * n / loop))
+			[ "$in" != autoloop ] || expect=$((n + 2 * n / loop))
 			ran=$(calls_to "$file" "$esq")
 			[ "$ran" -eq "$expect" ] ||
 				rp_die "run $tag: exec_simple_query ran $ran times for $expect statements"
@@ -571,7 +596,7 @@ for cfg in "${configs[@]}"; do
 			# single-user backend prints the id column without its name).
 			case $in in
 			point | fresh) expect="$n 0" ;;
-			loop) expect="$n $n" ;;
+			loop | autoloop) expect="$n $n" ;;
 			rows) expect="$((n * 10000)) $((n * 10000))" ;;
 			copy) expect="0 0" ;;
 			esac
@@ -598,7 +623,7 @@ for cfg in "${configs[@]}"; do
 		case ",$preload," in
 		*,relprefetch,*)
 			shared=0
-			for f in rp_stats_add rp_stats_pending_add rp_stats_record_repeat; do
+			for f in rp_stats_add rp_stats_count rp_stats_record_repeat; do
 				shared=$(awk -v a="$shared" -v b="$(per "$f")" 'BEGIN { printf "%.6g", a + b }')
 			done
 			units=$(per rp_unit_end)
@@ -614,10 +639,10 @@ for cfg in "${configs[@]}"; do
 			# they are given for.
 			[ "$units" != 0 ] ||
 				rp_die "run $id, $in: relprefetch counted no statement ($note)"
-			if [ "$in" = loop ] && { [ "$shared" = 0 ] || [ "$unproven" != 0 ]; }; then
+			if [[ $in == *loop ]] && { [ "$shared" = 0 ] || [ "$unproven" != 0 ]; }; then
 				rp_die "run $id, $in: relprefetch did not record every loop ($note)"
 			fi
-			if [ "$in" != loop ] && [ "$shared" != 0 ]; then
+			if [[ $in != *loop ]] && [ "$shared" != 0 ]; then
 				rp_die "run $id, $in: relprefetch took its repeat path ($note)"
 			fi
 			;;
@@ -859,6 +884,13 @@ Inputs:
   \`COMMIT;\` (the source, BEGIN and COMMIT are counted too, per point SELECT):
   a loop detected in every transaction, and with require_proof proven from
   the source's rows: relprefetch's repeat path.
+- **autoloop**: the same loops in autocommit, as requests on a pooled
+  connection: no \`BEGIN\` and \`COMMIT\`, every statement its own
+  transaction, and \`SELECT pg_sleep(0.06);\` after each request, longer than
+  \`relprefetch.unit_gap\` (50 ms, its default here), so that each request is
+  a unit of its own (the pg_sleep reads no table: never counted). The
+  repeat path when every execution's time goes to the pending slot at its
+  own commit.
 - **rows**: $rows_n1 and $rows_n2 statements \`SELECT id, v FROM t;\`, 10,000 rows each
   (\`unit_gap = 0\` too). The single-user backend prints every row
   (\`debugtup\`, \`printf\`: over 90% of this statement's instructions), which
