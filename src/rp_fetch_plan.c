@@ -488,7 +488,8 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 						list_concat(rp_sql_aliased(keyvals, "key"), body),
 						r->target, joins, where, order_by, keyvals,
 						&child->key, NULL, fk->confrelid, what);
-	if (child->query.key_sorted &&
+	/* not with joins for "order": Citus may not send those whole to a shard */
+	if (child->query.key_sorted && joins == NULL &&
 		rp_plan_key_in_one_shard(r->keyed_rel, r->keyed_cols, &child->key))
 		rp_sql_sort_in_shards(&child->query);
 
