@@ -16,6 +16,10 @@
  *	  shards (citus_shard_sizes(), run through SPI), kept per backend for
  *	  RP_CITUS_SIZE_TTL seconds, so that a fetch chooses between keyed and
  *	  whole-table reads there too (rp_fetch_exec.c);
+ *	- whether all rows of equal keys are in one shard (the table is
+ *	  distributed by hash of a key column), so that an include's rows may
+ *	  be sorted in each shard rather than all together on this node
+ *	  (rp_fetch_plan.c);
  *	- which distributed table a shard belongs to (pg_dist_shard, and the
  *	  rule by which Citus names shards, long names included), so that
  *	  detection reports shards as the table the user declared.
@@ -41,10 +45,13 @@
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "nodes/makefuncs.h"
+#include "nodes/primnodes.h"
 #include "optimizer/plancat.h"
 #include "parser/parse_func.h"
 #include "storage/itemid.h"
 #include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -157,8 +164,14 @@ rp_citus_lookup(const char *catalog, const char *index, const char *keycol,
 	{
 		bool		isnull;
 
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel),
+											  wantatt - 1);
+
 		result = heap_getattr(tuple, wantatt, RelationGetDescr(rel), &isnull);
 		*found = !isnull;
+		/* a value by reference must outlive the scan */
+		if (*found)
+			result = datumCopy(result, att->attbyval, att->attlen);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -421,4 +434,45 @@ rp_citus_execute_keyed(SPIPlanPtr plan, const SPIExecuteOptions *options)
 	rc = SPI_execute_plan_extended(plan, options);
 	AtEOXact_GUC(true, nest);
 	return rc;
+}
+
+/*
+ * Are all rows of relid with equal values of columns cols (ncols of them)
+ * in one shard?  True when Citus distributes relid by hash of one of these
+ * columns (pg_dist_partition's partmethod 'h', partkey a Var of it), as
+ * comments by post: each shard then holds every row of the values it holds.
+ * False for any other table, Citus's or not.
+ */
+bool
+rp_citus_key_in_one_shard(Oid relid, const AttrNumber *cols, int ncols)
+{
+	Datum		value;
+	bool		present;
+	bool		found;
+	Node	   *partkey;
+	int			i;
+
+	if (!rp_citus_table(relid))
+		return false;
+	value = rp_citus_lookup("pg_dist_partition",
+							"pg_dist_partition_logical_relid_index",
+							"logicalrelid", OIDOID, ObjectIdGetDatum(relid),
+							"partmethod", false, &present, &found);
+	if (!found || DatumGetChar(value) != 'h')
+		return false;
+	value = rp_citus_lookup("pg_dist_partition",
+							"pg_dist_partition_logical_relid_index",
+							"logicalrelid", OIDOID, ObjectIdGetDatum(relid),
+							"partkey", false, &present, &found);
+	if (!found)
+		return false;
+	partkey = stringToNode(TextDatumGetCString(value));
+	if (partkey == NULL || !IsA(partkey, Var))
+		return false;
+	for (i = 0; i < ncols; i++)
+	{
+		if (cols[i] == ((Var *) partkey)->varattno)
+			return true;
+	}
+	return false;
 }

@@ -22,6 +22,8 @@
 extern bool rp_citus_internal_name(const char *name);
 extern bool rp_citus_table(Oid relid);
 extern Oid	rp_citus_shard_owner(Oid relid, bool nowait);
+extern bool rp_citus_key_in_one_shard(Oid relid, const AttrNumber *cols,
+									  int ncols);
 extern bool rp_citus_keys(Oid relid, double *keys, double *rows);
 extern int	rp_citus_execute_keyed(SPIPlanPtr plan,
 								   const SPIExecuteOptions *options);

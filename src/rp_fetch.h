@@ -344,6 +344,7 @@ extern char *rp_sql_column_ref(const char *qualifier, const char *name);
 extern char *rp_sql_order_item(const char *value, bool desc, int nulls);
 extern char *rp_sql_order_list(List *items);
 extern char *rp_sql_grouped_order(int nkeys, const char *order_by);
+extern void rp_sql_sort_in_shards(RpQuery *query);
 extern void rp_sql_write_query(RpQuery *query, List *select, Oid relid,
 							   const char *where, const char *order_by,
 							   List *keys, const RpKeyType *key_types,

@@ -348,6 +348,27 @@ rp_plan_columnar(RpNode *node)
 }
 
 /*
+ * Are all rows of relid whose columns cols equal a key in one shard of a
+ * Citus table (rp_citus_key_in_one_shard)?  Only when the key compares
+ * those columns as they are, without a cast or a collation, so that
+ * Citus's hash of the column groups them as the key does.
+ */
+static bool
+rp_plan_key_in_one_shard(Oid relid, const AttrNumber *cols,
+						 const RpKeyType *key)
+{
+	int			i;
+
+	for (i = 0; i < key->nkeys; i++)
+	{
+		if (rp_column_type(relid, cols[i]) != key->typid[i] ||
+			OidIsValid(key->collation[i]))
+			return false;
+	}
+	return rp_citus_key_in_one_shard(relid, cols, key->nkeys);
+}
+
+/*
  * Plan include index of parent: resolve it, plan its node, and write its
  * queries, keyed by the parent's columns.  Returns, for an inner include,
  * its condition on the parent's rows (NULL otherwise), and in *keys the
@@ -467,6 +488,10 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 						list_concat(rp_sql_aliased(keyvals, "key"), body),
 						r->target, joins, where, order_by, keyvals,
 						&child->key, NULL, fk->confrelid, what);
+	/* not with joins for "order": Citus may not send those whole to a shard */
+	if (child->query.key_sorted && joins == NULL &&
+		rp_plan_key_in_one_shard(r->keyed_rel, r->keyed_cols, &child->key))
+		rp_sql_sort_in_shards(&child->query);
 
 	error_context_stack = callback.previous;
 	return inner;

@@ -226,6 +226,24 @@ rp_sql_write_joined(RpQuery *query, List *select, Oid relid,
 }
 
 /*
+ * Make query's whole-table form sort in each shard of a Citus table, for
+ * a table whose rows of one key are all in one shard
+ * (rp_citus_key_in_one_shard): its ORDER BY goes into a derived table,
+ *	SELECT * FROM (<query>) AS "?sorted?"
+ * which Citus sends whole to each shard, where an index on the key may
+ * give the order, and whose rows it passes on in each shard's order
+ * rather than sorting them all again on this node.  Rows then arrive in
+ * order within each key, which is all a grouped order (rp_sql_grouped_order)
+ * is read for.
+ */
+void
+rp_sql_sort_in_shards(RpQuery *query)
+{
+	query->sql_all = psprintf("SELECT * FROM (%s) AS \"?sorted?\"",
+							  query->sql_all);
+}
+
+/*
  * The key columns of a node's query, first in its select list: key's
  * columns cols of relid, under aliases "?<prefix>N?".
  */

@@ -22,10 +22,12 @@
 #      and hashed) reported under its own name too, also the shard queries
 #      Citus runs in the client's session with track = all;
 #   3. keyed fetches work: fetch_json returns the same JSON as on plain
-#      PostgreSQL for a page and for every post, on the coordinator and on
-#      a worker, also with plan_cache_mode = force_generic_plan;
+#      PostgreSQL for a page and for every post (its comments also in an
+#      order no index gives), on the coordinator and on a worker, also
+#      with plan_cache_mode = force_generic_plan;
 #   4. a page's includes read only the shards that hold its keys (Citus's
-#      remote commands, logged), the whole graph reads every shard.
+#      remote commands, logged), the whole graph reads every shard, each
+#      shard sorting its own comments.
 # Skipped, with the reason, when Citus is not installed (no citus.control
 # in the server's extension folder).  Tested with Citus 13.2 on
 # PostgreSQL 15.
@@ -295,7 +297,12 @@ WHERE c.relname LIKE $long_like AND c.relkind = 'r'}),
 # 3. Keyed fetches: the same JSON as on plain PostgreSQL
 my $fetch_all = q{SELECT relprefetch.fetch_json('blog_post', '{"order_by": "id", "include": {"author": {"include": ["country"]}, "active_tags": {"path": "tags", "where": "active", "order_by": "name"}, "comments": {"path": "blog_comment", "order_by": "id"}}}')};
 my $fetch_children = q{SELECT (t.parent).id, t.children FROM relprefetch.fetch_children(NULL::blog_post, NULL::blog_comment[], parent_where => 'id <= 3', child_order_by => 'id') t ORDER BY 1};
-for my $case ([ 'a page', $fetch_page ], [ 'every post', $fetch_all ],
+# comments in an order no index gives, ties broken the other way round
+my $fetch_all_by_body = q{SELECT relprefetch.fetch_json('blog_post', '{"order_by": "id", "include": {"comments": {"path": "blog_comment", "order_by": "length(body) DESC, id DESC"}}}')};
+for my $case (
+	[ 'a page', $fetch_page ],
+	[ 'every post', $fetch_all ],
+	[ 'every post, comments by length', $fetch_all_by_body ],
 	[ 'fetch_children', $fetch_children ])
 {
 	my ($what, $sql) = @$case;
@@ -330,5 +337,13 @@ my $page_shards = comment_shards($fetch_page);
 ok($page_shards >= 1 && $page_shards <= 10,
 	"a page's comments are read from the shards of its posts only ($page_shards of 32)");
 is(comment_shards($fetch_all), 32, 'every post: every shard is read');
+
+# The whole graph's comments are sorted in each shard (their rows of a post
+# are all in its shard), not all together on the coordinator
+my ($rc, $out, $err) = $coord->psql('postgres',
+	"SET citus.log_remote_commands = on; SET client_min_messages = log; $fetch_all"
+);
+my @sorted = ($err =~ /FROM public\.blog_comment_\d+ blog_comment ORDER BY/g);
+is(scalar(@sorted), 32, 'every post: each shard sorts its comments');
 
 done_testing();
