@@ -385,28 +385,42 @@ rp_capture_begin(QueryDesc *queryDesc)
 	return inflight;
 }
 
+/* ExecutorRun as it would run without us */
+static inline void
+rp_run_next(RP_EXECUTOR_RUN_ARGS)
+{
+	if (prev_ExecutorRun)
+		prev_ExecutorRun(RP_EXECUTOR_RUN_PASS);
+	else
+		standard_ExecutorRun(RP_EXECUTOR_RUN_PASS);
+}
+
+/* A run whose rows may be kept: through the capturing receiver, if so */
+static pg_noinline void
+rp_run_capturing(RP_EXECUTOR_RUN_ARGS)
+{
+	RpInflight *inflight = rp_capture_begin(queryDesc);
+
+	rp_run_next(RP_EXECUTOR_RUN_PASS);
+	if (inflight != NULL)
+		rp_proof_capture_done(queryDesc);
+}
+
 /*
  * With relprefetch.require_proof, the rows a counted statement returns
  * (each FETCH of a cursor too) are kept for the proof of later loops
  * (rp_proof.c).  The receiver is put back after the run; after an error
  * the query is gone, or its portal sets its receiver again before the next
- * FETCH.
+ * FETCH.  Any other run costs one test, and goes on without a frame of
+ * ours.
  */
 static void
 rp_ExecutorRun(RP_EXECUTOR_RUN_ARGS)
 {
-	RpInflight *inflight = NULL;
-
-	if (rp_inflight_capturing > 0)
-		inflight = rp_capture_begin(queryDesc);
-
-	if (prev_ExecutorRun)
-		prev_ExecutorRun(RP_EXECUTOR_RUN_PASS);
+	if (unlikely(rp_inflight_capturing > 0))
+		rp_run_capturing(RP_EXECUTOR_RUN_PASS);
 	else
-		standard_ExecutorRun(RP_EXECUTOR_RUN_PASS);
-
-	if (inflight != NULL)
-		rp_proof_capture_done(queryDesc);
+		rp_run_next(RP_EXECUTOR_RUN_PASS);
 }
 
 static void

@@ -614,7 +614,7 @@ rp_proof_keys_from_text(const char *text, const RpConstSpan *spans,
 		const char *s = text + spans[i].start;
 
 		if (spans[i].is_number)
-			keys->hash[i] = rp_proof_hash_int(spans[i].number); /* as parsed */
+			keys->hash[i] = rp_proof_number_key(&spans[i]);
 		else if (spans[i].kind == RP_CONST_LITERAL)
 			keys->hash[i] = rp_literal_hash(s, spans[i].len);
 		else if (spans[i].kind == RP_CONST_LIST)
@@ -659,14 +659,12 @@ rp_capture_row(RpCaptureReceiver *r, TupleTableSlot *slot)
 	RpCapture  *capture = r->capture;
 	int			i;
 
-	if (rp_store->unit_id != r->unit_id ||
-		rp_store->nvalues + capture->cols.ncolumns > RP_PROOF_VALUES ||
-		capture->first + capture->nrows * capture->cols.ncolumns !=
-		rp_store->nvalues)
+	/* the store still this unit's, and no other capture's values since */
+	if (rp_store->unit_id != r->unit_id || rp_store->nvalues != r->next_value)
 		r->rows_left = 0;
 	else
 	{
-		uint64	   *out = &rp_store->values[rp_store->nvalues];
+		uint64	   *out = &rp_store->values[r->next_value];
 
 		for (i = 0; i < capture->cols.ncolumns; i++)
 		{
@@ -676,7 +674,8 @@ rp_capture_row(RpCaptureReceiver *r, TupleTableSlot *slot)
 
 			out[i] = rp_hash_datum(capture->cols.typid[i], value, isnull);
 		}
-		rp_store->nvalues += capture->cols.ncolumns;
+		r->next_value += capture->cols.ncolumns;
+		rp_store->nvalues = r->next_value;
 		capture->nrows++;
 		r->rows_left--;
 	}
@@ -763,7 +762,10 @@ rp_proof_capture(QueryDesc *queryDesc, RpCaptureReceiver *r,
 	r->inner = queryDesc->dest;
 	r->capture = capture;
 	r->unit_id = unit_id;
-	r->rows_left = RP_PROOF_ROWS;
+	r->next_value = store->nvalues;
+	/* as many rows as there is room for, while no other capture adds any */
+	r->rows_left = Min(RP_PROOF_ROWS, (RP_PROOF_VALUES - store->nvalues) /
+					   layout->cols.ncolumns);
 	queryDesc->dest = (DestReceiver *) r;
 	return true;
 }

@@ -66,6 +66,7 @@ typedef struct RpCaptureReceiver
 	DestReceiver *inner;		/* where the rows go */
 	struct RpCapture *capture;	/* in the store; NULL when nothing is kept */
 	uint64		unit_id;
+	int			next_value;		/* where its next row's values go */
 	int			rows_left;		/* rows still to keep */
 } RpCaptureReceiver;
 
@@ -132,6 +133,14 @@ rp_proof_hash_int(int64 value)
 	return h != 0 ? h : 1;
 }
 
+/* The key of a constant the fingerprint cache parsed as a number */
+static inline uint64
+rp_proof_number_key(const RpConstSpan *span)
+{
+	Assert(span->is_number);
+	return rp_proof_hash_int(span->number);
+}
+
 /*
  * The keys of an execution whose constants are all numbers the fingerprint
  * cache parsed (what most lookups sent as text have), without a call; false,
@@ -153,7 +162,7 @@ rp_proof_keys_from_numbers(const RpConstSpan *spans, int nspans,
 	}
 	keys->nkeys = n;
 	for (i = 0; i < n; i++)
-		keys->hash[i] = rp_proof_hash_int(spans[i].number);
+		keys->hash[i] = rp_proof_number_key(&spans[i]);
 	return true;
 }
 
