@@ -121,6 +121,7 @@ static Size rp_entry_size(void);
 static Size rp_shmem_size(void);
 static void rp_evict(void);
 static void rp_slot_fold(RpPendingSlot *slot);
+static HTAB *rp_pending_collect(void);
 
 /*
  * Add what was counted elsewhere (units, calls, total_time, max_repeats and
@@ -335,11 +336,18 @@ rp_entry_find(const RpStatsKey *key, RpStatsRef *ref)
 	return entry;
 }
 
+/* An entry as eviction ranks it: its usage, with the units still pending */
+typedef struct RpEvictRank
+{
+	RpStatsEntry *entry;
+	double		usage;
+} RpEvictRank;
+
 static int
 rp_usage_cmp(const void *a, const void *b)
 {
-	double		ua = (*(RpStatsEntry *const *) a)->usage;
-	double		ub = (*(RpStatsEntry *const *) b)->usage;
+	double		ua = ((const RpEvictRank *) a)->usage;
+	double		ub = ((const RpEvictRank *) b)->usage;
 
 	return (ua < ub) ? -1 : (ua > ub) ? 1 : 0;
 }
@@ -354,37 +362,49 @@ static void
 rp_evict(void)
 {
 	HASH_SEQ_STATUS hash_seq;
-	RpStatsEntry **entries;
+	RpEvictRank *ranks;
 	RpStatsEntry *entry;
+	HTAB	   *pending;
 	int			n = 0;
 	int			nvictims;
 	int			i;
 
-	entries = palloc(hash_get_num_entries(rp_hash) * sizeof(RpStatsEntry *));
+	/*
+	 * A loop that sessions run in every request is counted in their slots
+	 * (rp_stats_count) and gains its usage only when they fold them: its
+	 * units still pending count here too, or it could go first.
+	 */
+	pending = rp_pending_collect();
+	ranks = palloc(hash_get_num_entries(rp_hash) * sizeof(RpEvictRank));
 	hash_seq_init(&hash_seq, rp_hash);
 	while ((entry = hash_seq_search(&hash_seq)) != NULL)
 	{
-		entries[n++] = entry;
+		RpPending  *sum = hash_search(pending, &entry->key, HASH_FIND, NULL);
+
 		entry->usage *= RP_USAGE_DECAY;
+		ranks[n].entry = entry;
+		ranks[n].usage = entry->usage + (sum != NULL ? sum->delta.units : 0);
+		n++;
 	}
+	hash_destroy(pending);
 	if (n == 0)
 	{
-		pfree(entries);
+		pfree(ranks);
 		return;
 	}
 
-	qsort(entries, n, sizeof(RpStatsEntry *), rp_usage_cmp);
-	rp_shared->median_usage = entries[n / 2]->usage;
+	qsort(ranks, n, sizeof(RpEvictRank), rp_usage_cmp);
+	rp_shared->median_usage = ranks[n / 2].entry->usage;
 
 	nvictims = Max(1, n * RP_EVICT_PERCENT / 100);
 	for (i = 0; i < nvictims; i++)
-		rp_entry_remove(entries[i]);
+		rp_entry_remove(ranks[i].entry);
 
 	SpinLockAcquire(&rp_shared->mutex);
 	rp_shared->evictions += nvictims;
 	SpinLockRelease(&rp_shared->mutex);
 
-	pfree(entries);
+	pfree(ranks);
 }
 
 /* Store a text in one of the entry's slots; caller holds the exclusive lock */

@@ -5,6 +5,8 @@
 #     counts every evicted entry: entries + evictions = shapes recorded;
 #   - no entry is attributed to another query: every row left still shows
 #     its own text with exactly its own counters;
+#   - a loop a session runs in every unit, counted in its slot, is not
+#     evicted as unused;
 #   - a full reset clears the eviction count.
 use strict;
 use warnings;
@@ -60,6 +62,30 @@ is($wrong, 0, 'no row shows counters of another shape');
 my $newest = $node->safe_psql('postgres',
 	"SELECT count(*) FROM relprefetch.stats WHERE query = 'SELECT \$1 AS c$shapes FROM ev'");
 is($newest, 1, 'the newest shape is kept');
+
+# A loop that a session runs in every unit is counted, after its first
+# unit, in the session's slot: its units still there count when eviction
+# ranks the entries, so that it is not dropped as unused while the table
+# fills with shapes that repeated once.
+$node->safe_psql('postgres', 'SELECT relprefetch.reset()');
+my $hot = $node->background_psql('postgres');
+my $hot_unit = "BEGIN;\n";
+$hot_unit .= "SELECT $_ AS hot FROM ev;\n" for 1 .. 5;
+$hot_unit .= "COMMIT;\n";
+$hot->query_safe($hot_unit) for 1 .. 20;
+# each of the other shapes repeats in two units: more than the loop has
+# folded in the table (its first unit)
+(my $shapes_again = $script) =~ s/^CREATE TABLE ev \(id int\);\n//;
+$node->safe_psql('postgres', $shapes_again) for 1 .. 2;
+cmp_ok(
+	$node->safe_psql('postgres', 'SELECT evictions FROM relprefetch.info'),
+	'>=', $shapes + 1 - 100, 'the shapes filled the table again');
+is( $node->safe_psql('postgres',
+		q{SELECT units, calls FROM relprefetch.stats WHERE query = 'SELECT $1 AS hot FROM ev'}
+	),
+	'20|100',
+	'the loop run in every unit is kept, with all its units');
+$hot->quit;
 
 $node->safe_psql('postgres', 'SELECT relprefetch.reset()');
 is( $node->safe_psql('postgres',
