@@ -713,14 +713,27 @@ RpRelationship *
 rp_relation_resolve(Oid relid, const char *name, Oid only_target,
 					const char *via)
 {
-	List	   *all = rp_add_view_targets(rp_relation_list(relid));
+	List	   *all = rp_relation_list(relid);
 	List	   *named = NIL;
 	List	   *chosen = NIL;
 	ListCell   *lc;
 	char	   *relname = rp_relation_qualified_name(relid);
+	bool		views;
 
+	/*
+	 * A relationship led to a view is named by the view's name: the views
+	 * over every target are looked for only when a view may be meant (and for
+	 * the hint of an error).
+	 */
 	if (OidIsValid(only_target))
+	{
+		views = get_rel_relkind(only_target) == RELKIND_VIEW;
 		name = rp_relation_qualified_name(only_target);
+	}
+	else
+		views = rp_relation_name_may_be_view(name);
+	if (views)
+		all = rp_add_view_targets(all);
 	foreach(lc, all)
 	{
 		RpRelationship *r = (RpRelationship *) lfirst(lc);
@@ -730,6 +743,8 @@ rp_relation_resolve(Oid relid, const char *name, Oid only_target,
 			rp_relation_name_matches(r->names, name))
 			named = lappend(named, r);
 	}
+	if (named == NIL && !views)
+		all = rp_add_view_targets(all);
 	if (named == NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
