@@ -664,10 +664,10 @@ rp_fetch_check_rows(const RpQuery *query, TupleDesc rows)
 }
 
 /*
- * Prepare query's keyed form (keyed) or the other, and keep it.  The keyed
- * query's plan is the same for any keys, but Citus cannot plan "= ANY($1)"
- * on its tables without the keys' values: there, a custom plan per run,
- * which also sends the query only to the shards that hold the keys.
+ * Prepare query's keyed form (keyed) or the other.  The keyed query's plan
+ * is the same for any keys, but Citus cannot plan "= ANY($1)" on its
+ * tables without the keys' values: there, a custom plan per run, which
+ * also sends the query only to the shards that hold the keys.
  */
 static SPIPlanPtr
 rp_prepare_form(RpQuery *query, bool keyed)
@@ -683,16 +683,7 @@ rp_prepare_form(RpQuery *query, bool keyed)
 	return plan;
 }
 
-/*
- * Prepare one form of query when the fetch is planned: the keyed one when
- * there is one, else the other.  Its rows are the query's, and preparing
- * it checks the fragments of the spec in it (the other form holds the same
- * ones), so that a wrong column in an include's "where" is an error even
- * when no row reaches that include.  The other form is prepared when a
- * run first needs it (rp_fetch_query_plan): a page of a few parents only
- * ever runs the keyed forms, and a new session's first call then pays for
- * preparing half the queries.
- */
+/* Count the parameters node refers to into count */
 static bool
 rp_count_params(Node *node, int *count)
 {
@@ -724,6 +715,16 @@ rp_prepared_params(SPIPlanPtr plan)
 	return count;
 }
 
+/*
+ * Prepare one form of query when the fetch is planned: the keyed one when
+ * there is one, else the other.  Its rows are the query's, and preparing
+ * it checks the fragments of the spec in it (the other form holds the same
+ * ones), so that a wrong column in an include's "where" is an error even
+ * when no row reaches that include.  The other form is prepared when a
+ * run first needs it (rp_fetch_query_plan): a page of a few parents only
+ * ever runs the keyed forms, and a new session's first call then pays for
+ * preparing half the queries.
+ */
 static void
 rp_prepare_query(RpQuery *query, MemoryContext cxt)
 {
@@ -787,6 +788,7 @@ rp_plan_finish(RpFetchPlan *plan)
 	List	   *nodes = list_make1(plan->root);
 	ListCell   *lc;
 
+	rp_relation_memo_end();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	foreach(lc, nodes)
@@ -832,8 +834,9 @@ rp_plan_start(const char *cachekey, uint32 hash)
 											  RP_PLAN_CXT_SIZES);
 	RpFetchPlan *plan = MemoryContextAllocZero(cxt, sizeof(RpFetchPlan));
 
-	/* relationships are read from pg_constraint */
+	/* relationships are read from pg_constraint, each table's once */
 	LockRelationOid(ConstraintRelationId, AccessShareLock);
+	rp_relation_memo_begin();
 	plan->cxt = cxt;
 	rp_fetch_cache_begin(plan);
 	plan->cachekey = MemoryContextStrdup(cxt, cachekey);

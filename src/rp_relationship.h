@@ -103,6 +103,8 @@ extern void rp_relationship_init(void);
 extern void rp_relation_on_change(RpRelationChangeCallback callback);
 
 extern List *rp_relation_list(Oid relid);
+extern void rp_relation_memo_begin(void);
+extern void rp_relation_memo_end(void);
 extern List *rp_relation_constraints(Oid relid, bool referencing);
 extern bool rp_relation_view_columns(Oid relid, Oid *base, AttrNumber **map,
 									 int *natts);
