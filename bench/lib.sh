@@ -499,9 +499,15 @@ bench_server_rounds() {
 # session against the calls after it. In each of RUNS rounds, each
 # contender (in an order that rotates from round to round) runs in a new
 # session of its own, three times: the first call pays for loading the
-# session's catalog caches, planning (fetch_json: planning and preparing
-# its queries) and faulting in its memory; the third is warm. Writes
-# "W C R call planning_ms execution_ms" per execution to OUT.
+# session's catalog caches, parsing and planning (fetch_json: planning and
+# preparing its queries) and faulting in its memory; the third is warm.
+# Writes "W C R call planning_ms execution_ms statement_ms" per execution
+# to OUT. statement_ms is psql's \timing of the whole EXPLAIN statement over
+# the socket: it counts parse analysis as well, which EXPLAIN's own
+# Planning Time leaves out, and which is where a new session opens a
+# statement's tables and loads their catalog entries (for fetch_json that
+# happens during its execution, so planning + execution alone would charge
+# it to fetch_json only).
 bench_first_rounds() {
 	local sqldir=$1 db=$2 runs=$3 out=$4 r i k c p
 	shift 4
@@ -512,6 +518,7 @@ bench_first_rounds() {
 		for i in $(seq 0 $((k - 1))); do
 			p=${list[$(((r - 1 + i) % k))]}
 			{
+				printf '\\timing on\n'
 				for c in 1 2 3; do
 					bench_explain_of "$sqldir" "${p%%:*}" "${p#*:}" "$r"
 				done
@@ -520,7 +527,8 @@ bench_first_rounds() {
 				rp_die "a first-call session failed; see $out.log"
 			awk -v w="${p%%:*}" -v c="${p#*:}" -v r="$r" '
 				/^Planning Time:/ { pl = $3; next }
-				/^Execution Time:/ { n++; print w, c, r, n, pl, $3 }
+				/^Execution Time:/ { ex = $3; next }
+				/^Time:/ && ex != "" { n++; print w, c, r, n, pl, ex, $2; ex = "" }
 			' "$out.log" >>"$out"
 		done
 	done

@@ -341,8 +341,9 @@ if wants fetch; then
 			{ print "srv", s, $1, n[$2], $3, $5, "-", "-" }
 		' "$work/srv-$s-A.txt" "$work/srv-$s-B.txt" >>"$work/fetch.tsv"
 
-		# The first call of a new session (kind first: its planning and
-		# execution) against the third call of that session (kind third).
+		# The first call of a new session (kind first: the whole statement's
+		# time at psql, parse analysis included) against the third call of
+		# that session (kind third).
 		rf=$(first_rounds_for "$s")
 		load_mark "2. fetch, $s posts, first call"
 		rp_say "2. fetch at $s posts: first call in a new session, $rf rounds"
@@ -350,8 +351,8 @@ if wants fetch; then
 			A:rp A:hand A:pgrst A:lat B:rp B:hand B:pgrst B:lat
 		awk -v s="$s" '
 			BEGIN { n["rp"] = "fetch_json"; n["hand"] = "hand"; n["pgrst"] = "postgrest"; n["lat"] = "lateral" }
-			$4 == 1 { print "first", s, $1, n[$2], $3, $5 + $6, "-", "-" }
-			$4 == 3 { print "third", s, $1, n[$2], $3, $5 + $6, "-", "-" }
+			$4 == 1 { print "first", s, $1, n[$2], $3, $7, "-", "-" }
+			$4 == 3 { print "third", s, $1, n[$2], $3, $7, "-", "-" }
 		' "$work/first-$s.txt" >>"$work/fetch.tsv"
 
 		n1=$(n1_rounds_for "$s")

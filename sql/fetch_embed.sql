@@ -414,6 +414,11 @@ FROM relprefetch.fetch_children(NULL::north_sites, NULL::jobs[], child_order_by 
 -- a view as the target: the relationships of its table to the view's
 -- rows, named by the view's name
 SELECT err('big_projects', '{"include": ["north_sites"]}');
+-- the views over a target are looked for by a name that may be a view's
+-- (bare or schema-qualified), and listed by an unknown name's hint
+SELECT got('big_projects', '{"order_by": "big_project_id", "include": {"m": {"path": "emb.north_sites", "via": "main_project", "columns": ["sid"]}}}')
+     = got('big_projects', '{"order_by": "big_project_id", "include": {"m": {"path": "north_sites", "via": "main_project", "columns": ["sid"]}}}') AS qualified_view_name;
+SELECT err('big_projects', '{"include": ["no_such_name"]}');
 SELECT j FROM relprefetch.fetch_json('big_projects', '{"columns": ["name"], "order_by": "big_project_id", "include": {"north_sites": {"via": "jobs", "columns": ["site_name"], "order_by": "sid"}, "main_of": {"path": "north_sites", "via": "main_project", "columns": ["sid"]}}}') j;
 SELECT got('big_projects', '{"order_by": "big_project_id", "include": {"n": {"path": "north_sites", "via": "jobs", "order_by": "sid"}, "m": {"path": "north_sites", "via": "main_project_id", "order_by": "sid"}}}')
      = ARRAY(SELECT to_jsonb(b) || jsonb_build_object(

@@ -275,6 +275,7 @@ rp_key_equal(const RpKeyType *type, RpKey a, RpKey b)
 extern RpFetchPlan *rp_fetch_plan_json(Oid relid, Jsonb *spec);
 extern RpFetchPlan *rp_fetch_plan_children(const RpChildrenArgs *args);
 extern void rp_fetch_check_rows(const RpQuery *query, TupleDesc rows);
+extern SPIPlanPtr rp_fetch_query_plan(RpQuery *query, bool keyed);
 
 extern void rp_key_pair(RpKeyType *key, int nkeys, Oid arel,
 						const AttrNumber *acols, Oid brel,

@@ -635,17 +635,20 @@ rp_run_query(RpQuery *query, rpmap_hash *map, const RpKeyType *type,
 	memset(&options, 0, sizeof(options));
 	options.read_only = true;
 	options.dest = dest;
-	if (query->plan_keyed != NULL && rows >= 0 &&
+	if (query->sql_keyed != NULL && rows >= 0 &&
 		keys * RP_KEYED_FRACTION < rows)
 	{
+		SPIPlanPtr	plan = rp_fetch_query_plan(query, true);
+
 		options.params = rp_key_params(query, map, type);
 		if (query->key_sorted && !citus)
-			rp_plan_key_sorted(query->plan_keyed);
-		rc = citus ? rp_citus_execute_keyed(query->plan_keyed, &options) :
-			SPI_execute_plan_extended(query->plan_keyed, &options);
+			rp_plan_key_sorted(plan);
+		rc = citus ? rp_citus_execute_keyed(plan, &options) :
+			SPI_execute_plan_extended(plan, &options);
 	}
 	else
-		rc = SPI_execute_plan_extended(query->plan_all, &options);
+		rc = SPI_execute_plan_extended(rp_fetch_query_plan(query, false),
+									   &options);
 	/* rows sent elsewhere than to SPI are reported as SPI_OK_UTILITY */
 	if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
 		elog(ERROR, "query of %s failed: %s", query->what,

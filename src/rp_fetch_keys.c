@@ -59,6 +59,23 @@ rp_key_type_init(RpKeyType *key, int nkeys, const Oid *types,
 		Oid			typid = getBaseType(types[i]);
 		TypeCacheEntry *tce;
 
+		key->typid[i] = typid;
+		key->bitwise[i] = rp_type_is_bitwise(typid);
+		get_typlenbyval(typid, &key->typlen[i], &key->typbyval[i]);
+		key->collation[i] = OidIsValid(collations[i]) ? collations[i] :
+			get_typcollation(typid);
+
+		/*
+		 * A bitwise type's values are hashed and compared by their bits: its
+		 * functions are not needed, and not looking them up spares a new
+		 * session's first fetch reading its hash operator class.
+		 */
+		if (key->bitwise[i])
+		{
+			memset(&key->hash[i], 0, sizeof(FmgrInfo));
+			memset(&key->eq[i], 0, sizeof(FmgrInfo));
+			continue;
+		}
 		tce = lookup_type_cache(typid, TYPECACHE_HASH_PROC_FINFO |
 								TYPECACHE_EQ_OPR_FINFO);
 		if (!OidIsValid(tce->hash_proc) || !OidIsValid(tce->eq_opr))
@@ -67,11 +84,6 @@ rp_key_type_init(RpKeyType *key, int nkeys, const Oid *types,
 					 errmsg("cannot follow a key of type %s",
 							format_type_be(typid)),
 					 errdetail("The type has no hash function or no default equality operator.")));
-		key->typid[i] = typid;
-		key->bitwise[i] = rp_type_is_bitwise(typid);
-		get_typlenbyval(typid, &key->typlen[i], &key->typbyval[i]);
-		key->collation[i] = OidIsValid(collations[i]) ? collations[i] :
-			get_typcollation(typid);
 		fmgr_info_copy(&key->hash[i], &tce->hash_proc_finfo, cxt);
 		fmgr_info_copy(&key->eq[i], &tce->eq_opr_finfo, cxt);
 	}
@@ -139,11 +151,13 @@ rp_key_sortable(const RpKeyType *key)
 
 	for (i = 0; i < key->nkeys; i++)
 	{
-		TypeCacheEntry *tce = lookup_type_cache(key->typid[i],
-												TYPECACHE_EQ_OPR |
-												TYPECACHE_LT_OPR |
-												TYPECACHE_BTREE_OPFAMILY);
+		TypeCacheEntry *tce;
 
+		/* each bitwise type's default btree ordering has its equality */
+		if (key->bitwise[i])
+			continue;
+		tce = lookup_type_cache(key->typid[i], TYPECACHE_EQ_OPR |
+								TYPECACHE_LT_OPR | TYPECACHE_BTREE_OPFAMILY);
 		if (!OidIsValid(tce->lt_opr) || !OidIsValid(tce->btree_opf) ||
 			get_opfamily_member(tce->btree_opf, key->typid[i], key->typid[i],
 								BTEqualStrategyNumber) != tce->eq_opr)

@@ -11,8 +11,9 @@
  *	   names, and plan its node: the columns it renders, the key its rows
  *	   are grouped by (rp_fetch_keys.c), its includes.
  *	3. Write each node's queries (rp_fetch_sql.c).
- *	4. Prepare and keep them (SPI_keepplan), and hand the plan to the
- *	   cache.
+ *	4. Prepare one form of each query (the keyed one when it has one) and
+ *	   keep them (SPI_keepplan), and hand the plan to the cache.  A
+ *	   query's other form is prepared when a run first needs it.
  * Errors raised while an include is planned have its place in the spec
  * as their context.
  *
@@ -26,6 +27,7 @@
 #include "access/relation.h"
 #include "catalog/pg_constraint.h"
 #include "common/hashfn.h"
+#include "nodes/nodeFuncs.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -686,26 +688,109 @@ rp_fetch_check_rows(const RpQuery *query, TupleDesc rows)
 				 errhint("Run the fetch again.")));
 }
 
+/*
+ * Prepare query's keyed form (keyed) or the other.  The keyed query's plan
+ * is the same for any keys, but Citus cannot plan "= ANY($1)" on its
+ * tables without the keys' values: there, a custom plan per run, which
+ * also sends the query only to the shards that hold the keys.
+ */
+static SPIPlanPtr
+rp_prepare_form(RpQuery *query, bool keyed)
+{
+	SPIPlanPtr	plan;
+
+	if (keyed)
+		plan = rp_prepare(query->sql_keyed, query, query->nparams,
+						  rp_citus_table(query->sized_by) ?
+						  CURSOR_OPT_CUSTOM_PLAN : CURSOR_OPT_GENERIC_PLAN);
+	else
+		plan = rp_prepare(query->sql_all, query, 0, 0);
+	return plan;
+}
+
+/* Count the parameters node refers to into count */
+static bool
+rp_count_params(Node *node, int *count)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXTERN)
+		(*count)++;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, rp_count_params, count, 0);
+	return expression_tree_walker(node, rp_count_params, count);
+}
+
+/*
+ * Parameters a prepared query refers to, counted over its statements as
+ * analyzed
+ */
+static int
+rp_prepared_params(SPIPlanPtr plan)
+{
+	int			count = 0;
+	ListCell   *lc;
+
+	foreach(lc, SPI_plan_get_plan_sources(plan))
+	{
+		CachedPlanSource *source = (CachedPlanSource *) lfirst(lc);
+
+		(void) rp_count_params((Node *) source->query_list, &count);
+	}
+	return count;
+}
+
+/*
+ * Prepare one form of query when the fetch is planned: the keyed one when
+ * there is one, else the other.  Its rows are the query's, and preparing
+ * it checks the fragments of the spec in it (the other form holds the same
+ * ones), so that a wrong column in an include's "where" is an error even
+ * when no row reaches that include.  The other form is prepared when a
+ * run first needs it (rp_fetch_query_plan): a page of a few parents only
+ * ever runs the keyed forms, and a new session's first call then pays for
+ * preparing half the queries.
+ */
 static void
 rp_prepare_query(RpQuery *query, MemoryContext cxt)
 {
+	SPIPlanPtr	plan;
+
 	if (query->sql_all == NULL)
 		return;
-	query->plan_all = rp_prepare(query->sql_all, query, 0, 0);
-	query->rowdesc = rp_prepared_rows(query->plan_all, cxt);
-
-	/*
-	 * The keyed query's plan is the same for any keys, but Citus cannot plan
-	 * "= ANY($1)" on its tables without the keys' values: there, a custom
-	 * plan per run, which also sends the query only to the shards that hold
-	 * the keys.
-	 */
 	if (query->sql_keyed != NULL)
-		query->plan_keyed = rp_prepare(query->sql_keyed, query,
-									   query->nparams,
-									   rp_citus_table(query->sized_by) ?
-									   CURSOR_OPT_CUSTOM_PLAN :
-									   CURSOR_OPT_GENERIC_PLAN);
+	{
+		plan = query->plan_keyed = rp_prepare_form(query, true);
+
+		/*
+		 * The keyed form refers to each of its parameters once.  More means
+		 * that a fragment of the spec refers to one ($1), which the other
+		 * form, without parameters, reports as the error it is.
+		 */
+		if (rp_prepared_params(plan) != query->nparams)
+			query->plan_all = rp_prepare_form(query, false);
+	}
+	else
+		plan = query->plan_all = rp_prepare_form(query, false);
+	query->rowdesc = rp_prepared_rows(plan, cxt);
+}
+
+/*
+ * The plan of query's keyed form (keyed) or the other, prepared and kept
+ * the first time a run needs it.  Called with SPI connected.
+ */
+SPIPlanPtr
+rp_fetch_query_plan(RpQuery *query, bool keyed)
+{
+	SPIPlanPtr *plan = keyed ? &query->plan_keyed : &query->plan_all;
+
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	prepared = rp_prepare_form(query, keyed);
+
+		SPI_keepplan(prepared);
+		*plan = prepared;
+	}
+	return *plan;
 }
 
 static void
@@ -718,8 +803,9 @@ rp_keep_query(RpQuery *query)
 }
 
 /*
- * Prepare every query of the tree, keep them all once all are prepared
- * (an error on the way leaves nothing kept), and put the plan in the cache.
+ * Prepare a form of every query of the tree (rp_prepare_query), keep them
+ * all once all are prepared (an error on the way leaves nothing kept), and
+ * put the plan in the cache.
  */
 static void
 rp_plan_finish(RpFetchPlan *plan)
@@ -727,6 +813,7 @@ rp_plan_finish(RpFetchPlan *plan)
 	List	   *nodes = list_make1(plan->root);
 	ListCell   *lc;
 
+	rp_relation_memo_end();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	foreach(lc, nodes)
@@ -772,8 +859,9 @@ rp_plan_start(const char *cachekey, uint32 hash)
 											  RP_PLAN_CXT_SIZES);
 	RpFetchPlan *plan = MemoryContextAllocZero(cxt, sizeof(RpFetchPlan));
 
-	/* relationships are read from pg_constraint */
+	/* relationships are read from pg_constraint, each table's once */
 	LockRelationOid(ConstraintRelationId, AccessShareLock);
+	rp_relation_memo_begin();
 	plan->cxt = cxt;
 	rp_fetch_cache_begin(plan);
 	plan->cachekey = MemoryContextStrdup(cxt, cachekey);

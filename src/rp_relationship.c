@@ -83,6 +83,23 @@
 
 uint64		rp_relation_generation = 0;
 
+/*
+ * The relationships of the tables a fetch resolves names on, kept while
+ * the fetch is planned (rp_relation_memo_begin/end): a table with several
+ * includes is read once, not once per include.  Its lists are in the
+ * planning's memory, which the plan keeps; dropped when the catalogs change
+ * meanwhile, and by the next planning if an error cut this one short.
+ */
+typedef struct RpRelationMemo
+{
+	Oid			relid;
+	List	   *relations;
+} RpRelationMemo;
+
+static bool rp_memo_active = false;
+static List *rp_memo = NIL;
+static uint64 rp_memo_generation = 0;
+
 static RpRelationChangeCallback rp_listeners[RP_RELATION_MAX_LISTENERS];
 static int	rp_nlisteners = 0;
 static bool rp_callbacks_registered = false;
@@ -529,6 +546,51 @@ rp_relation_list(Oid relid)
 	return rp_relation_list_at(relid, 0);
 }
 
+/* Keep the relationship lists read by rp_relation_resolve from now on */
+void
+rp_relation_memo_begin(void)
+{
+	rp_memo_active = true;
+	rp_memo = NIL;
+	rp_memo_generation = rp_relation_generation;
+}
+
+void
+rp_relation_memo_end(void)
+{
+	rp_memo_active = false;
+	rp_memo = NIL;
+}
+
+/* relid's relationships, read once while a fetch is planned */
+static List *
+rp_relation_list_memo(Oid relid)
+{
+	RpRelationMemo *memo;
+	ListCell   *lc;
+
+	if (!rp_memo_active)
+		return rp_relation_list(relid);
+	if (rp_memo_generation != rp_relation_generation)
+	{
+		rp_memo = NIL;
+		rp_memo_generation = rp_relation_generation;
+	}
+	foreach(lc, rp_memo)
+	{
+		memo = (RpRelationMemo *) lfirst(lc);
+		if (memo->relid == relid)
+			return memo->relations;
+	}
+	memo = palloc(sizeof(RpRelationMemo));
+	memo->relid = relid;
+	memo->relations = rp_relation_list(relid);
+	/* reading them may have taken in a change */
+	if (rp_memo_generation == rp_relation_generation)
+		rp_memo = lappend(rp_memo, memo);
+	return memo->relations;
+}
+
 /*
  * r, led to view, a view over its target that qualifies: NULL if the view
  * does not show the target's columns r is matched on.  Named by the
@@ -713,14 +775,27 @@ RpRelationship *
 rp_relation_resolve(Oid relid, const char *name, Oid only_target,
 					const char *via)
 {
-	List	   *all = rp_add_view_targets(rp_relation_list(relid));
+	List	   *all = rp_relation_list_memo(relid);
 	List	   *named = NIL;
 	List	   *chosen = NIL;
 	ListCell   *lc;
 	char	   *relname = rp_relation_qualified_name(relid);
+	bool		views;
 
+	/*
+	 * A relationship led to a view is named by the view's name: the views
+	 * over every target are looked for only when a view may be meant (and for
+	 * the hint of an error).
+	 */
 	if (OidIsValid(only_target))
+	{
+		views = get_rel_relkind(only_target) == RELKIND_VIEW;
 		name = rp_relation_qualified_name(only_target);
+	}
+	else
+		views = rp_relation_name_may_be_view(name);
+	if (views)
+		all = rp_add_view_targets(all);
 	foreach(lc, all)
 	{
 		RpRelationship *r = (RpRelationship *) lfirst(lc);
@@ -730,6 +805,8 @@ rp_relation_resolve(Oid relid, const char *name, Oid only_target,
 			rp_relation_name_matches(r->names, name))
 			named = lappend(named, r);
 	}
+	if (named == NIL && !views)
+		all = rp_add_view_targets(all);
 	if (named == NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),

@@ -103,11 +103,14 @@ extern void rp_relationship_init(void);
 extern void rp_relation_on_change(RpRelationChangeCallback callback);
 
 extern List *rp_relation_list(Oid relid);
+extern void rp_relation_memo_begin(void);
+extern void rp_relation_memo_end(void);
 extern List *rp_relation_constraints(Oid relid, bool referencing);
 extern bool rp_relation_view_columns(Oid relid, Oid *base, AttrNumber **map,
 									 int *natts);
 extern bool rp_relation_same_table(Oid a, Oid b);
 extern List *rp_relation_views_over(Oid relid);
+extern bool rp_relation_name_may_be_view(const char *name);
 extern RpRelationship *rp_relation_resolve(Oid relid, const char *name,
 										   Oid only_target, const char *via);
 extern RpRelationship *rp_relation_for_lookup(Oid relid, Bitmapset *attnos,

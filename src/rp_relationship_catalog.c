@@ -34,6 +34,7 @@
 #include "access/relation.h"
 #include "access/table.h"
 #include "catalog/partition.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_rewrite.h"
@@ -334,6 +335,37 @@ rp_relation_views_over(Oid relid)
 	table_close(rewrite, AccessShareLock);
 	table_close(depend, AccessShareLock);
 	return result;
+}
+
+/*
+ * Could name be the name of a view, as rp_relationship.c names one: a
+ * view's name, or schema.view?  A scan of pg_class by name, rather than of
+ * every view over every table a fetch's relationships reach (for a name
+ * with a dot, which may stand for either: true).
+ */
+bool
+rp_relation_name_may_be_view(const char *name)
+{
+	Relation	class;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	if (strchr(name, '.') != NULL)
+		return true;
+	if (strlen(name) >= NAMEDATALEN)
+		return false;
+	class = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_class_relname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum(name));
+	scan = systable_beginscan(class, ClassNameNspIndexId, true, NULL, 1,
+							  &key);
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+		found = ((Form_pg_class) GETSTRUCT(tuple))->relkind == RELKIND_VIEW;
+	systable_endscan(scan);
+	table_close(class, AccessShareLock);
+	return found;
 }
 
 /* Is a ancestor or partition of b (or b itself)? */
