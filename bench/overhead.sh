@@ -7,7 +7,8 @@
 #                               [--loop N] [--out FILE] [--tsv FILE] [--no-setup] [--check]
 #   --statements N1[,N2]       point SELECTs in the short and the long run of
 #                              the common path and of the repeat path
-#                              (default 2000,6000; N2 defaults to 3 x N1)
+#                              (default 2000,6000; N2 defaults to 3 x N1;
+#                              the autoloop input runs a tenth of them)
 #   --rows-statements N1[,N2]  10,000-row SELECTs in the short and the long
 #                              run, of the rows and the copy inputs
 #                              (default 10,30; N2 defaults to 3 x N1)
@@ -50,9 +51,9 @@
 #          BEGIN and COMMIT counted too: relprefetch's repeat path, a loop
 #          detected (and with require_proof, proven) in every transaction
 #   autoloop  the same loops in autocommit, as an application's requests:
-#          no BEGIN and COMMIT, and a pg_sleep of 60 ms (over unit_gap)
-#          after each request: the repeat path when every statement is its
-#          own transaction
+#          no BEGIN and COMMIT, and a pg_sleep of 300 ms (over unit_gap,
+#          250 ms here) after each request: the repeat path when every
+#          statement is its own transaction (a tenth of N1 and N2)
 #   rows   SELECT id, v FROM t, 10,000 rows each (unit_gap = 0 too); the
 #          single-user backend prints every row (debugtup, printf), which
 #          costs several times what sending it to a client does, so the
@@ -143,6 +144,8 @@ esac
 [ "$loop" -ge 5 ] || rp_die "--loop must be at least 5 (relprefetch.threshold)"
 [ $((point_n2 / loop - point_n1 / loop)) -ge 1 ] ||
 	rp_die "--statements: N2 - N1 must hold at least one transaction of --loop $loop"
+[ $((point_n2 / 10 / loop - point_n1 / 10 / loop)) -ge 1 ] ||
+	rp_die "--statements: a tenth of N2 - N1 (the autoloop input) must hold at least one request of --loop $loop"
 # Resolve now: the report is written long after, and relative to the caller.
 case $out in
 /*) ;;
@@ -304,9 +307,12 @@ loop_input() {
 }
 # autoloop_input N: the same loops in autocommit, as an application's
 # requests on a pooled connection: no BEGIN and COMMIT (each statement is
-# its own transaction), and between requests a pg_sleep of 60 ms, longer
-# than relprefetch.unit_gap (50 ms), so that each request is a unit of its
-# own. The pg_sleep reads no table: relprefetch never counts it.
+# its own transaction), and between requests a pg_sleep of 300 ms, longer
+# than the relprefetch.unit_gap these runs get (250 ms: a statement under
+# valgrind on a loaded machine can start more than the default 50 ms after
+# the one before, which would cut a request in two), so that each request
+# is a unit of its own. The pg_sleep reads no table: relprefetch never
+# counts it. A tenth of the other inputs' statements, for the sleeps' sake.
 autoloop_input() {
 	awk -v n="$(($1 / loop))" -v l="$loop" 'BEGIN {
 		for (u = 0; u < n; u++) {
@@ -314,7 +320,7 @@ autoloop_input() {
 			printf "SELECT id FROM t WHERE id BETWEEN %d AND %d ORDER BY id;\n", s, s + l - 1
 			for (i = 0; i < l; i++)
 				printf "SELECT v FROM t WHERE id = %d;\n", s + i
-			print "SELECT pg_sleep(0.06);"
+			print "SELECT pg_sleep(0.3);"
 		}
 	}'
 }
@@ -334,7 +340,7 @@ declare -A input_label n_short n_long
 input_label[point]="point SELECT, common path (every statement its own unit)"
 input_label[fresh]="the same point SELECT, its text not kept (keywords spelled 256 ways in turn: every statement lexed)"
 input_label[loop]="point SELECT, repeat path (an N+1 loop of $loop lookups in each transaction)"
-input_label[autoloop]="point SELECT, repeat path in autocommit (the same loops as requests 60 ms apart, every statement its own transaction)"
+input_label[autoloop]="point SELECT, repeat path in autocommit (the same loops as requests 300 ms apart, every statement its own transaction)"
 input_label[rows]="SELECT of 10,000 rows, printed by the single-user backend (every statement its own unit)"
 input_label[copy]="the same SELECT in COPY ... TO '/dev/null' (every statement its own unit)"
 n_short[point]=$point_n1
@@ -343,8 +349,8 @@ n_short[fresh]=$point_n1
 n_long[fresh]=$point_n2
 n_short[loop]=$((point_n1 / loop * loop))
 n_long[loop]=$((point_n2 / loop * loop))
-n_short[autoloop]=${n_short[loop]}
-n_long[autoloop]=${n_long[loop]}
+n_short[autoloop]=$((point_n1 / 10 / loop * loop))
+n_long[autoloop]=$((point_n2 / 10 / loop * loop))
 n_short[rows]=$rows_n1
 n_long[rows]=$rows_n2
 n_short[copy]=$rows_n1
@@ -569,6 +575,9 @@ for cfg in "${configs[@]}"; do
 		case ",$preload,:$in" in
 		*,relprefetch,*:point | *,relprefetch,*:fresh | *,relprefetch,*:rows | *,relprefetch,*:copy)
 			run_gucs="relprefetch.unit_gap=0${gucs:+ $gucs}"
+			;;
+		*,relprefetch,*:autoloop)
+			run_gucs="relprefetch.unit_gap=250${gucs:+ $gucs}"
 			;;
 		esac
 		for len in short long; do
@@ -884,13 +893,14 @@ Inputs:
   \`COMMIT;\` (the source, BEGIN and COMMIT are counted too, per point SELECT):
   a loop detected in every transaction, and with require_proof proven from
   the source's rows: relprefetch's repeat path.
-- **autoloop**: the same loops in autocommit, as requests on a pooled
-  connection: no \`BEGIN\` and \`COMMIT\`, every statement its own
-  transaction, and \`SELECT pg_sleep(0.06);\` after each request, longer than
-  \`relprefetch.unit_gap\` (50 ms, its default here), so that each request is
-  a unit of its own (the pg_sleep reads no table: never counted). The
-  repeat path when every execution's time goes to the pending slot at its
-  own commit.
+- **autoloop**: ${n_short[autoloop]} and ${n_long[autoloop]} lookups, the same loops in autocommit, as
+  requests on a pooled connection: no \`BEGIN\` and \`COMMIT\`, every statement
+  its own transaction, and \`SELECT pg_sleep(0.3);\` after each request,
+  longer than \`relprefetch.unit_gap\` (250 ms here: under valgrind on a
+  loaded machine a statement can start more than the default 50 ms after
+  the one before), so that each request is a unit of its own (the pg_sleep
+  reads no table: never counted). The repeat path when every execution's
+  time goes to the pending slot at its own commit.
 - **rows**: $rows_n1 and $rows_n2 statements \`SELECT id, v FROM t;\`, 10,000 rows each
   (\`unit_gap = 0\` too). The single-user backend prints every row
   (\`debugtup\`, \`printf\`: over 90% of this statement's instructions), which
