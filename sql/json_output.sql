@@ -148,6 +148,15 @@ SELECT j->>'tstz' AS tstz FROM relprefetch.fetch_json('jo_all', '{"columns": ["t
 SET timezone = 'America/St_Johns';
 SELECT * FROM jo_diff;
 SELECT j->>'tstz' AS tstz FROM relprefetch.fetch_json('jo_all', '{"columns": ["tstz"], "where": "id IN (1, 5)", "order_by": "id"}') j;
+-- zones with one offset for all time, whose offsets are not looked up
+SET timezone = 'UTC';
+SELECT * FROM jo_diff;
+SELECT j->>'tstz' AS tstz FROM relprefetch.fetch_json('jo_all', '{"columns": ["tstz"], "where": "id IN (1, 5)", "order_by": "id"}') j;
+SET timezone = '<+0530>-05:30';
+SELECT * FROM jo_diff;
+SELECT j->>'tstz' AS tstz FROM relprefetch.fetch_json('jo_all', '{"columns": ["tstz"], "where": "id IN (1, 5)", "order_by": "id"}') j;
+SET timezone = 'Etc/GMT+12';
+SELECT * FROM jo_diff;
 SET DateStyle = 'SQL, DMY';
 SET IntervalStyle = 'iso_8601';
 SET extra_float_digits = 0;

@@ -150,6 +150,7 @@ struct RpFetch
 	RpArena		arena;
 	StringInfoData scratch;		/* one row's own fields, being rendered */
 	int32	   *ends;			/* and where each column's value ends */
+	int			outsize;		/* the size of the last object written */
 	int			maxends;
 	RpRow	  **rows;			/* the batch's parent rows */
 	int			nrows;
@@ -274,9 +275,11 @@ rp_row_make(RpFetch *fetch, RpNode *node, Datum *values, bool *nulls)
 		{
 			RpJsonColumn *column = &node->columns[i];
 
+			rp_json_reserve(buf, column->labellen + 1);
 			if (i > 0)
-				appendStringInfoCharMacro(buf, ',');
-			appendBinaryStringInfo(buf, column->label, column->labellen);
+				buf->data[buf->len++] = ',';
+			memcpy(buf->data + buf->len, column->label, column->labellen);
+			buf->len += column->labellen;
 			rp_json_append_value(buf, column, values[payload + i],
 								 nulls[payload + i]);
 			if (node->columnar)
@@ -921,11 +924,20 @@ rp_fetch_next_json(RpFetch *fetch, Datum *result)
 
 	if (row == NULL)
 		return false;
-	/* room for the varlena header first, so the result needs no copy */
-	initStringInfo(&out);
-	appendStringInfoSpaces(&out, VARHDRSZ);
+
+	/*
+	 * Room for the varlena header first, so the result needs no copy; the
+	 * buffer starts a little bigger than the last row needed, so that rows of
+	 * the same shape are written without growing it.
+	 */
+	out.maxlen = Max(fetch->outsize + fetch->outsize / 4, 1024);
+	out.data = palloc(out.maxlen);
+	out.len = VARHDRSZ;
+	out.data[out.len] = '\0';
+	out.cursor = 0;
 	rp_emit(&out, fetch->plan->root, row);
 	SET_VARSIZE(out.data, out.len);
+	fetch->outsize = Min(out.len, MaxAllocSize / 2);
 	*result = PointerGetDatum(out.data);
 	return true;
 }

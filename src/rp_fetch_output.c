@@ -113,7 +113,7 @@ rp_emit_include(StringInfo out, RpNode *child, RpGroup *group)
 		if (group != NULL && group->head != NULL)
 			rp_emit(out, child, group->head);
 		else
-			appendBinaryStringInfo(out, "null", 4);
+			rp_json_put(out, "null", 4);
 		return;
 	}
 	n = rp_group_list(child, group, &rows);
@@ -173,8 +173,8 @@ rp_emit_key_label(StringInfo out, const RpNode *node, int key)
 
 	if (key < node->ncolumns)
 	{
-		appendBinaryStringInfo(out, node->columns[key].label,
-							   node->columns[key].labellen);
+		rp_json_put(out, node->columns[key].label,
+					node->columns[key].labellen);
 		return;
 	}
 	key -= node->ncolumns;
@@ -182,7 +182,7 @@ rp_emit_key_label(StringInfo out, const RpNode *node, int key)
 	if (child->spread)
 		rp_emit_key_label(out, child, key);
 	else
-		appendBinaryStringInfo(out, child->label, child->labellen);
+		rp_json_put(out, child->label, child->labellen);
 }
 
 /* Key number key of a to-many spread: its rows' values for it, an array */
@@ -220,14 +220,14 @@ rp_emit_key_value(StringInfo out, RpNode *node, int key, RpRow *row)
 
 		if (row == NULL)
 		{
-			appendBinaryStringInfo(out, "null", 4);
+			rp_json_put(out, "null", 4);
 			return;
 		}
 		/* "{" "label"value "," "label"value ... */
 		ends = rp_row_column_ends(row);
 		start = (key == 0 ? 1 : ends[key - 1] + 1) +
 			node->columns[key].labellen;
-		appendBinaryStringInfo(out, row->text + start, ends[key] - start);
+		rp_json_put(out, row->text + start, ends[key] - start);
 		return;
 	}
 	key -= node->ncolumns;
@@ -266,16 +266,16 @@ rp_emit_fields(StringInfo out, RpNode *node, RpRow *row, bool comma)
 		if (comma)
 			appendStringInfoCharMacro(out, ',');
 		comma = true;
-		appendBinaryStringInfo(out, node->columns[i].label,
-							   node->columns[i].labellen);
-		appendBinaryStringInfo(out, "null", 4);
+		rp_json_put(out, node->columns[i].label,
+					node->columns[i].labellen);
+		rp_json_put(out, "null", 4);
 	}
 	if (node->ncolumns > 0 && row != NULL)
 	{
 		/* the row's own fields, rendered as "{..." */
 		if (comma)
 			appendStringInfoCharMacro(out, ',');
-		appendBinaryStringInfo(out, row->text + 1, row->len - 1);
+		rp_json_put(out, row->text + 1, row->len - 1);
 		comma = true;
 	}
 	for (i = 0; i < node->nincludes; i++)
@@ -311,7 +311,7 @@ rp_emit_fields(StringInfo out, RpNode *node, RpRow *row, bool comma)
 		if (comma)
 			appendStringInfoCharMacro(out, ',');
 		comma = true;
-		appendBinaryStringInfo(out, child->label, child->labellen);
+		rp_json_put(out, child->label, child->labellen);
 		rp_emit_include(out, child, group);
 	}
 	return comma;

@@ -11,6 +11,12 @@
  * and types with a cast to json are handed to to_json() itself.
  * The regression test json_output compares the two on every kind.
  *
+ * The common kinds are written straight into the buffer, room for them
+ * made once: integers by pg_ltoa(), dates and timestamps of years 1 to 9999
+ * by the code here (the rest by JsonEncodeDateTime()), a timestamptz in a
+ * zone of one fixed offset without a time zone lookup, and strings escaped
+ * with runs of plain bytes found eight at a time.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -20,17 +26,20 @@
 #include "common/jsonapi.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_coerce.h"
+#include "pgtime.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/fmgroids.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "rp_compat.h"
 #include "rp_json.h"
 
-/* Bytes that a JSON string must escape: the controls, '"' and '\' */
+/* Bytes that a JSON string must escape: the controls, '"' and '\\' */
 static bool rp_json_needs_escape[256];
 static bool rp_json_escape_ready = false;
 
@@ -44,9 +53,32 @@ rp_json_escape_init(void)
 	rp_json_escape_ready = true;
 }
 
+#define RP_ONES		UINT64CONST(0x0101010101010101)
+#define RP_HIGHS	UINT64CONST(0x8080808080808080)
+
+/*
+ * Might one of the 8 bytes at p need an escape?  Each test is exact for
+ * "some byte is": below ' ', or equal to '"' or '\\' (a zero byte after
+ * the xor); the high bit of a byte is kept only for bytes below 0x80.
+ */
+static inline bool
+rp_json_special8(const unsigned char *p)
+{
+	uint64		w;
+	uint64		q;
+	uint64		b;
+
+	memcpy(&w, p, sizeof(w));
+	q = w ^ (RP_ONES * '"');
+	b = w ^ (RP_ONES * '\\');
+	return (((w - RP_ONES * ' ') | (q - RP_ONES) | (b - RP_ONES)) &
+			~w & RP_HIGHS) != 0;
+}
+
 /*
  * Append str (len bytes) as a JSON string, quotes included.  Runs of bytes
- * that need no escape are copied at once.
+ * that need no escape are copied at once; they are found eight bytes at a
+ * time.
  */
 void
 rp_json_append_escaped(StringInfo buf, const char *str, int len)
@@ -59,12 +91,20 @@ rp_json_append_escaped(StringInfo buf, const char *str, int len)
 		rp_json_escape_init();
 
 	/* the worst case is six bytes per input byte, plus the quotes */
-	enlargeStringInfo(buf, len + 2);
+	rp_json_reserve(buf, len + 2);
 	buf->data[buf->len++] = '"';
-	for (; p < end; p++)
+	while (p < end)
 	{
-		if (likely(!rp_json_needs_escape[*p]))
+		if (end - p >= 8 && !rp_json_special8(p))
+		{
+			p += 8;
 			continue;
+		}
+		if (likely(!rp_json_needs_escape[*p]))
+		{
+			p++;
+			continue;
+		}
 		if (p > run)
 			appendBinaryStringInfo(buf, (const char *) run, p - run);
 		run = p + 1;
@@ -95,10 +135,13 @@ rp_json_append_escaped(StringInfo buf, const char *str, int len)
 				appendStringInfo(buf, "\\u%04x", (int) *p);
 				break;
 		}
+		p++;
 	}
-	if (p > run)
-		appendBinaryStringInfo(buf, (const char *) run, p - run);
-	appendStringInfoCharMacro(buf, '"');
+	rp_json_reserve(buf, (p - run) + 1);
+	memcpy(buf->data + buf->len, run, p - run);
+	buf->len += p - run;
+	buf->data[buf->len++] = '"';
+	buf->data[buf->len] = '\0';
 }
 
 /* "name": for an object key, allocated in cxt */
@@ -218,39 +261,182 @@ rp_json_append_varlena(StringInfo buf, Datum value, bool escape)
 		pfree(v);
 }
 
+/* Two digits of v (0 to 99) at p */
+static inline char *
+rp_json_put2(char *p, int v)
+{
+	p[0] = '0' + v / 10;
+	p[1] = '0' + v % 10;
+	return p + 2;
+}
+
+/*
+ * The ISO 8601 form to_json() gives a date (time false) or a timestamp,
+ * with the offset tz (seconds west of UTC) when print_tz, written at p;
+ * returns its end, or NULL when the year is outside 1 to 9999 (to_json()'s
+ * own code then writes it).
+ */
+static char *
+rp_json_put_tm(char *p, const struct pg_tm *tm, fsec_t fsec, bool time,
+			   bool print_tz, int tz)
+{
+	int			year = tm->tm_year;
+
+	if (year < 1 || year > 9999 || fsec < 0 || fsec >= USECS_PER_SEC)
+		return NULL;
+	p = rp_json_put2(p, year / 100);
+	p = rp_json_put2(p, year % 100);
+	*p++ = '-';
+	p = rp_json_put2(p, tm->tm_mon);
+	*p++ = '-';
+	p = rp_json_put2(p, tm->tm_mday);
+	if (!time)
+		return p;
+	*p++ = 'T';
+	p = rp_json_put2(p, tm->tm_hour);
+	*p++ = ':';
+	p = rp_json_put2(p, tm->tm_min);
+	*p++ = ':';
+	p = rp_json_put2(p, tm->tm_sec);
+	if (fsec != 0)
+	{
+		int			digits = 6;
+		int			i;
+
+		/* the microseconds, without trailing zeros */
+		while (fsec % 10 == 0)
+		{
+			fsec /= 10;
+			digits--;
+		}
+		*p++ = '.';
+		for (i = digits - 1; i >= 0; i--)
+		{
+			p[i] = '0' + fsec % 10;
+			fsec /= 10;
+		}
+		p += digits;
+	}
+	if (print_tz)
+	{
+		int			sec = abs(tz);
+		int			min = sec / SECS_PER_MINUTE;
+		int			hour = min / MINS_PER_HOUR;
+
+		sec -= min * SECS_PER_MINUTE;
+		min -= hour * MINS_PER_HOUR;
+		if (hour > 99)
+			return NULL;
+		/* the offset's sign is the other way round from tz's */
+		*p++ = (tz <= 0 ? '+' : '-');
+		p = rp_json_put2(p, hour);
+		*p++ = ':';
+		p = rp_json_put2(p, min);
+		if (sec != 0)
+		{
+			*p++ = ':';
+			p = rp_json_put2(p, sec);
+		}
+	}
+	return p;
+}
+
+/*
+ * The session's time zone, and whether it has a single offset from UTC
+ * for all time (UTC, or a fixed offset): a timestamptz is then written
+ * without looking its offset up.  The arithmetic is pg_localtime()'s for
+ * such a zone, as the server accepts no zone with leap seconds.
+ */
+static pg_tz *rp_json_zone = NULL;
+static bool rp_json_zone_fixed;
+static long int rp_json_zone_gmtoff;
+
+/*
+ * Write a date, timestamp or timestamptz value as to_json() does, at p
+ * (room for MAXDATELEN); returns the end, or NULL for the values left to
+ * to_json()'s own code (infinities, years outside 1 to 9999).
+ */
+static char *
+rp_json_put_datetime(char *p, Datum value, Oid typid)
+{
+	struct pg_tm tm;
+	fsec_t		fsec = 0;
+	Timestamp	ts;
+	int			tz;
+
+	switch (typid)
+	{
+		case DATEOID:
+			if (DATE_NOT_FINITE(DatumGetDateADT(value)))
+				return NULL;
+			j2date(DatumGetDateADT(value) + POSTGRES_EPOCH_JDATE,
+				   &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+			return rp_json_put_tm(p, &tm, 0, false, false, 0);
+		case TIMESTAMPOID:
+			ts = DatumGetTimestamp(value);
+			if (TIMESTAMP_NOT_FINITE(ts) ||
+				timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+				return NULL;
+			return rp_json_put_tm(p, &tm, fsec, true, false, 0);
+		default:
+			ts = DatumGetTimestampTz(value);
+			if (TIMESTAMP_NOT_FINITE(ts))
+				return NULL;
+			if (session_timezone != rp_json_zone)
+			{
+				rp_json_zone_fixed =
+					pg_get_timezone_offset(session_timezone,
+										   &rp_json_zone_gmtoff);
+				rp_json_zone = session_timezone;
+			}
+			if (rp_json_zone_fixed)
+			{
+				/* the local time is UTC's, moved by the zone's offset */
+				if (ts > END_TIMESTAMP - 2 * USECS_PER_DAY ||
+					ts < MIN_TIMESTAMP + 2 * USECS_PER_DAY ||
+					timestamp2tm(ts + rp_json_zone_gmtoff * USECS_PER_SEC,
+								 NULL, &tm, &fsec, NULL, NULL) != 0)
+					return NULL;
+				tz = (int) -rp_json_zone_gmtoff;
+			}
+			else if (timestamp2tm(ts, &tz, &tm, &fsec, NULL, NULL) != 0)
+				return NULL;
+			return rp_json_put_tm(p, &tm, fsec, true, true, tz);
+	}
+}
+
 /* Append one value of column (or null) to buf */
 void
 rp_json_append_value(StringInfo buf, RpJsonColumn *column, Datum value,
 					 bool isnull)
 {
-	char		num[MAXINT8LEN + 1];
 	char		dt[MAXDATELEN + 1];
 	char	   *str;
 
 	if (isnull)
 	{
-		appendBinaryStringInfo(buf, "null", 4);
+		rp_json_put(buf, "null", 4);
 		return;
 	}
 	switch (column->kind)
 	{
 		case RP_JSON_BOOL:
 			if (DatumGetBool(value))
-				appendBinaryStringInfo(buf, "true", 4);
+				rp_json_put(buf, "true", 4);
 			else
-				appendBinaryStringInfo(buf, "false", 5);
+				rp_json_put(buf, "false", 5);
 			break;
 		case RP_JSON_INT2:
-			appendBinaryStringInfo(buf, num,
-								   pg_ltoa(DatumGetInt16(value), num));
+			rp_json_reserve(buf, MAXINT8LEN + 1);
+			buf->len += pg_ltoa(DatumGetInt16(value), buf->data + buf->len);
 			break;
 		case RP_JSON_INT4:
-			appendBinaryStringInfo(buf, num,
-								   pg_ltoa(DatumGetInt32(value), num));
+			rp_json_reserve(buf, MAXINT8LEN + 1);
+			buf->len += pg_ltoa(DatumGetInt32(value), buf->data + buf->len);
 			break;
 		case RP_JSON_INT8:
-			appendBinaryStringInfo(buf, num,
-								   pg_lltoa(DatumGetInt64(value), num));
+			rp_json_reserve(buf, MAXINT8LEN + 1);
+			buf->len += pg_lltoa(DatumGetInt64(value), buf->data + buf->len);
 			break;
 		case RP_JSON_TEXT:
 			rp_json_append_varlena(buf, value, true);
@@ -259,6 +445,17 @@ rp_json_append_value(StringInfo buf, RpJsonColumn *column, Datum value,
 			rp_json_append_varlena(buf, value, false);
 			break;
 		case RP_JSON_DATETIME:
+			rp_json_reserve(buf, MAXDATELEN + 2);
+			str = rp_json_put_datetime(buf->data + buf->len + 1, value,
+									   column->typid);
+			if (str != NULL)
+			{
+				buf->data[buf->len] = '"';
+				*str++ = '"';
+				*str = '\0';
+				buf->len = str - buf->data;
+				break;
+			}
 			str = JsonEncodeDateTime(dt, value, column->typid, NULL);
 			appendStringInfoCharMacro(buf, '"');
 			appendStringInfoString(buf, str);

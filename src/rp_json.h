@@ -49,6 +49,27 @@ typedef struct RpJsonColumn
 	FmgrInfo	func;			/* output function, or to_json */
 } RpJsonColumn;
 
+/*
+ * Make room in buf for n more bytes and the terminating zero; callers that
+ * reserved may write straight into buf->data.
+ */
+static inline void
+rp_json_reserve(StringInfo buf, int n)
+{
+	if (unlikely(buf->maxlen - buf->len <= n))
+		enlargeStringInfo(buf, n);
+}
+
+/* Append len bytes, without the call appendBinaryStringInfo costs */
+static inline void
+rp_json_put(StringInfo buf, const char *data, int len)
+{
+	rp_json_reserve(buf, len);
+	memcpy(buf->data + buf->len, data, len);
+	buf->len += len;
+	buf->data[buf->len] = '\0';
+}
+
 extern void rp_json_column_init(RpJsonColumn *column, Oid typid,
 								const char *name, MemoryContext cxt);
 extern void rp_json_append_value(StringInfo buf, RpJsonColumn *column,
