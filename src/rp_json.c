@@ -251,22 +251,33 @@ rp_json_column_init(RpJsonColumn *column, Oid typid, const char *name,
 static inline void
 rp_json_append_varlena(StringInfo buf, Datum value, bool escape)
 {
-	struct varlena *v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(value));
+	struct varlena *v = (struct varlena *) DatumGetPointer(value);
+
+	/* pg_detoast_datum_packed(), without its call for a plain value */
+	if (unlikely(VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v)))
+		v = pg_detoast_datum_packed(v);
 
 	if (escape)
 		rp_json_append_escaped(buf, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
 	else
-		appendBinaryStringInfo(buf, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
+		rp_json_put(buf, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
 	if ((Pointer) v != DatumGetPointer(value))
 		pfree(v);
 }
+
+/* "00" to "99" */
+static const char rp_json_digits[] =
+"0001020304050607080910111213141516171819"
+"2021222324252627282930313233343536373839"
+"4041424344454647484950515253545556575859"
+"6061626364656667686970717273747576777879"
+"8081828384858687888990919293949596979899";
 
 /* Two digits of v (0 to 99) at p */
 static inline char *
 rp_json_put2(char *p, int v)
 {
-	p[0] = '0' + v / 10;
-	p[1] = '0' + v % 10;
+	memcpy(p, rp_json_digits + 2 * v, 2);
 	return p + 2;
 }
 
