@@ -178,8 +178,10 @@ sub bouncer_session
 my $ready = 0;
 foreach (1 .. 10 * $PostgreSQL::Test::Utils::timeout_default)
 {
-	my ($rc) = bouncer_psql('pgbouncer', 'SHOW VERSION');
-	if ($rc == 0)
+	# until pgbouncer listens, psql may exit before it reads its input,
+	# and IPC::Run then dies of the broken pipe: not ready yet
+	my $rc = eval { (bouncer_psql('pgbouncer', 'SHOW VERSION'))[0] };
+	if (defined $rc && $rc == 0)
 	{
 		$ready = 1;
 		last;
