@@ -232,9 +232,11 @@ rp_inflight_release(void *arg)
 
 	if (inflight->linked)
 	{
+		/* freed before its ExecutorEnd: it failed, or its portal was dropped */
 		dlist_delete(&inflight->node);
 		if (inflight->capture)
 			rp_inflight_capturing--;
+		rp_unit_abandon(&inflight->exec);
 	}
 	if (inflight->pooled)
 		dlist_push_head(&rp_inflight_free, &inflight->node);

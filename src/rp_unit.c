@@ -15,10 +15,10 @@
  * The table (and the texts) are only thrown away, at a unit boundary, once
  * they hold more than RP_UNIT_KEEP_QUERIES shapes.
  *
- * Executions of a shape that has repeated go to the backend's pending slot
- * in shared memory (rp_stats_count: no lock, yet seen by the view at
- * once), folded into the shared table when the unit ends or the backend
- * exits.
+ * Executions of a shape that has repeated go, as each one finishes, with
+ * its time, to the backend's pending slot in shared memory (rp_stats_count:
+ * no lock, yet seen by the view at once), folded into the shared table
+ * when the unit ends or the backend exits.
  *
  * Unit boundaries are found lazily, when the next statement is counted:
  *	- statements of one transaction are always in one unit: the statements
@@ -87,8 +87,6 @@ static int	rp_unit_gap = RP_UNIT_GAP_DEFAULT;
 RpUnitState rp_unit = {RP_UNIT_NONE, 0, 0, 0, 1};
 
 static void rp_unit_setup(void);
-static void rp_unit_flush_times(void);
-static void rp_unit_xact_callback(XactEvent event, void *arg);
 static void rp_unit_boundary(void);
 static void rp_unit_begin(RpUnitKind kind);
 static void rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
@@ -153,8 +151,6 @@ rp_unit_setup(void)
 void
 rp_unit_end(void)
 {
-	if (rp_unit.ntimed > 0)
-		rp_unit_flush_times();
 	if (rp_unit.pending && rp_stats_pending_due())
 	{
 		rp_stats_pending_fold();
@@ -220,7 +216,6 @@ rp_unit_query_create(RpUnitQuery *q, const char *text, int len,
 	ListCell   *lc;
 
 	q->unit_id = 0;
-	q->timed = false;
 	q->ref = NULL;
 	q->described = 0;
 	q->fits_relid = InvalidOid;
@@ -288,12 +283,12 @@ rp_unit_current(void)
 }
 
 /*
- * The layout of the rows of a counted execution's shape, for the proof;
- * NULL when its entry is gone (the unit ended, or the table was made
- * afresh, under a statement that is still running).
+ * The entry of a counted execution's shape, while it holds that unit's
+ * counters; NULL when the unit ended or the table was made afresh under a
+ * statement that is still running.
  */
-RpCaptureLayout *
-rp_unit_layout(const RpExecution *exec)
+static inline RpUnitQuery *
+rp_unit_exec_query(const RpExecution *exec)
 {
 	RpUnitQuery *q;
 
@@ -301,6 +296,15 @@ rp_unit_layout(const RpExecution *exec)
 		return NULL;
 	q = (exec->generation == rp_unit.generation) ? exec->query :
 		rpunit_lookup(rp_unit.queries, exec->fingerprint);
+	return (q != NULL && q->unit_id == exec->unit_id) ? q : NULL;
+}
+
+/* The layout of the rows of a counted execution's shape, for the proof */
+RpCaptureLayout *
+rp_unit_layout(const RpExecution *exec)
+{
+	RpUnitQuery *q = rp_unit_exec_query(exec);
+
 	return q != NULL ? &q->layout : NULL;
 }
 
@@ -603,6 +607,7 @@ rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 	exec->query = q;
 	exec->generation = rp_unit.generation;
 	exec->shared = false;
+	exec->call_waits = false;
 	exec->ref = NULL;
 
 	if (q->repeated)
@@ -642,115 +647,47 @@ rp_unit_repeat(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 		rp_unit_notify(q, &info);
 }
 
-/* One more execution of a shape already in the shared table in this unit */
+/*
+ * One more execution of a shape already in the shared table in this unit.
+ * Its call is counted when it finishes, with its time, in one write to the
+ * pending slot (rp_unit_finish), unless entries were removed since the
+ * shape was last counted: then it is counted now, where it belongs.
+ */
 static void
 rp_unit_repeat_again(RpUnitQuery *q, QueryDesc *queryDesc, const char *text,
 					 int len, RpExecution *exec)
 {
-	RpStatsKey	key;
-	uint64		removals;
-
-	/* with the time of the executions finished since the last one */
-	RpCounters	delta = rp_stats_delta(0, 1, q->total_time,
-									   q->calls - q->shared_base,
-									   GetCurrentStatementStartTimestamp());
-
-	rp_unit_key(&key, q->userid, q->fingerprint);
 	exec->userid = q->userid;
 	exec->shared = true;
-
 	if (rp_stats_removals() == q->gen)
-	{
-		(void) rp_stats_count(&key, q->gen, &delta, &q->pending_hint,
-							  &q->ref);
-		rp_unit.pending = true;
-	}
-
-	/*
-	 * Entries were reset or evicted.  If ours is still the one we record to,
-	 * go on from the removals count read under the lock; if it is gone, or
-	 * someone created it again, count the unit afresh.
-	 */
-	else if (rp_stats_add(&key, q->gen, &delta, &q->ref, &removals))
-		q->gen = removals;
+		exec->call_waits = true;
 	else
 	{
-		/* the time waiting was the removed entry's: it goes with it */
-		q->shared_base = q->calls - 1;
-		q->pending_hint = -1;
-		q->gen = rp_unit_record(q, q->userid, queryDesc, text, len, 1,
-								0.0, NULL);
+		RpStatsKey	key;
+		uint64		removals;
+		RpCounters	delta = rp_stats_delta(0, 1, 0.0,
+										   q->calls - q->shared_base,
+										   GetCurrentStatementStartTimestamp());
+
+		rp_unit_key(&key, q->userid, q->fingerprint);
+
+		/*
+		 * Entries were reset or evicted.  If ours is still the one we record
+		 * to, go on from the removals count read under the lock; if it is
+		 * gone, or someone created it again, count the unit afresh.
+		 */
+		if (rp_stats_add(&key, q->gen, &delta, &q->ref, &removals))
+			q->gen = removals;
+		else
+		{
+			q->shared_base = q->calls - 1;
+			q->pending_hint = -1;
+			q->gen = rp_unit_record(q, q->userid, queryDesc, text, len, 1,
+									0.0, NULL);
+		}
 	}
-	q->total_time = 0.0;
 	exec->gen = q->gen;
 	exec->ref = q->ref;
-}
-
-/*
- * May the time of a finished execution of a repeated shape wait in its
- * entry, to be shared with the shape's next execution or when the
- * transaction ends?  In a transaction block, one write to the pending slot
- * per execution rather than two; an autocommit statement, its own
- * transaction, still writes twice (its call, then its time at commit).
- */
-static inline bool
-rp_unit_time_waits(RpUnitQuery *q)
-{
-	if (q->timed)
-		return true;
-	if (rp_unit.ntimed == RP_UNIT_TIMED)
-		return false;
-	if (unlikely(!rp_unit.xact_callback))
-	{
-		RegisterXactCallback(rp_unit_xact_callback, NULL);
-		rp_unit.xact_callback = true;
-	}
-	rp_unit.timed[rp_unit.ntimed++] = q->fingerprint;
-	q->timed = true;
-	return true;
-}
-
-/*
- * A transaction ends: the time still waiting goes to the pending slot, so
- * that an idle session's last executions show in the view.  Registered
- * once a session has had time wait, and left so (a callback does not
- * unregister itself while the callbacks are being called).
- */
-static void
-rp_unit_xact_callback(XactEvent event, void *arg)
-{
-	/* (the hooks count nothing in parallel workers: no PARALLEL_ events) */
-	if (rp_unit.ntimed > 0 &&
-		(event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
-		 event == XACT_EVENT_PREPARE))
-		rp_unit_flush_times();
-}
-
-/* The time still waiting goes to the pending slot (transaction or unit end) */
-static void
-rp_unit_flush_times(void)
-{
-	int			i;
-
-	for (i = 0; i < rp_unit.ntimed; i++)
-	{
-		RpUnitQuery *q = rpunit_lookup(rp_unit.queries, rp_unit.timed[i]);
-		RpStatsKey	key;
-		RpCounters	delta;
-
-		if (q == NULL || !q->timed)
-			continue;
-		q->timed = false;
-		if (q->unit_id != rp_unit.id || !q->repeated || q->total_time == 0.0)
-			continue;
-		rp_unit_key(&key, q->userid, q->fingerprint);
-		delta = rp_stats_delta(0, 0, q->total_time, 0, 0);
-		(void) rp_stats_count(&key, q->gen, &delta, &q->pending_hint,
-							  &q->ref);
-		rp_unit.pending = true;
-		q->total_time = 0.0;
-	}
-	rp_unit.ntimed = 0;
 }
 
 /* Nothing counted may be lost when the session ends mid-unit */
@@ -759,26 +696,26 @@ rp_unit_at_exit(int code, Datum arg)
 {
 	/* a FATAL error may have left the table's lock held: first let it go */
 	rp_stats_release_at_exit();
-	if (rp_unit.ntimed > 0)
-		rp_unit_flush_times();
 	rp_stats_pending_fold();
 }
 
 /*
- * The time of a finished execution that cannot wait in its entry goes to
- * the shared table at once: where its call went (or, if it started before
- * the shape was shared, where the calls go now).
+ * A finished execution of a shape in the shared table: its time, and its
+ * call if that waited (rp_unit_repeat_again), go where its call went, or
+ * where the shape's calls go now if it started before the shape was
+ * shared.  q is its entry if it is still this unit's, or NULL.
  */
-static pg_noinline void
-rp_unit_share_time(const RpExecution *exec, RpUnitQuery *q, double ms)
+static void
+rp_unit_share(const RpExecution *exec, RpUnitQuery *q, double ms)
 {
 	RpStatsKey	key;
 	RpStatsRef	ref = exec->shared ? exec->ref : q->ref;
 	uint64		gen = exec->shared ? exec->gen : q->gen;
-	TimestampTz now = GetCurrentStatementStartTimestamp();
 	int			unknown = -1;
-
-	RpCounters	delta = rp_stats_delta(0, 0, ms, 0, now);
+	RpCounters	delta = rp_stats_delta(0, exec->call_waits ? 1 : 0, ms,
+									   exec->call_waits && q != NULL ?
+									   q->calls - q->shared_base : 0,
+									   GetCurrentStatementStartTimestamp());
 
 	rp_unit_key(&key, exec->shared ? exec->userid : q->userid,
 				exec->fingerprint);
@@ -791,31 +728,34 @@ rp_unit_share_time(const RpExecution *exec, RpUnitQuery *q, double ms)
 void
 rp_unit_finish(const RpExecution *exec, double ms)
 {
-	RpUnitQuery *q = NULL;
+	RpUnitQuery *q = rp_unit_exec_query(exec);
 
-	if (exec->unit_id == rp_unit.id)
+	if (exec->unit_id == rp_unit.id && rp_unit.kind == RP_UNIT_AUTOCOMMIT)
 	{
-		q = (exec->generation == rp_unit.generation) ? exec->query :
-			rpunit_lookup(rp_unit.queries, exec->fingerprint);
-		if (q != NULL && q->unit_id != exec->unit_id)
-			q = NULL;
-		if (rp_unit.kind == RP_UNIT_AUTOCOMMIT)
-		{
-			TimestampTz end = GetCurrentStatementStartTimestamp() +
-			(TimestampTz) (ms * 1000.0);
+		TimestampTz end = GetCurrentStatementStartTimestamp() +
+		(TimestampTz) (ms * 1000.0);
 
-			if (end > rp_unit.last_activity)
-				rp_unit.last_activity = end;
-		}
+		if (end > rp_unit.last_activity)
+			rp_unit.last_activity = end;
 	}
 
-	if (q != NULL && q->repeated && exec->shared && exec->gen == q->gen &&
-		rp_unit_time_waits(q))
-		q->total_time += ms;
-	else if (exec->shared || (q != NULL && q->repeated))
-		rp_unit_share_time(exec, q, ms);
+	if (exec->shared || (q != NULL && q->repeated))
+		rp_unit_share(exec, q, ms);
 	else if (q != NULL)
 		q->total_time += ms;
+}
+
+/*
+ * An execution counted by rp_unit_count whose query is freed before it
+ * finished (an error): if its call waited for its end, it is counted now,
+ * without a time.  Called while the query's memory is freed, in an aborting
+ * transaction too: nothing here may fail.
+ */
+void
+rp_unit_abandon(const RpExecution *exec)
+{
+	if (exec->call_waits)
+		rp_unit_share(exec, rp_unit_exec_query(exec), 0.0);
 }
 
 void

@@ -53,7 +53,6 @@ typedef struct RpUnitQuery
 	uint64		fingerprint;	/* hash key */
 	char		status;			/* used by simplehash */
 	bool		repeated;		/* counted in the shared table in its unit */
-	bool		timed;			/* its total_time waits to be shared */
 	uint64		unit_id;		/* the unit the counters below belong to */
 	Oid			userid;			/* user it was shared for */
 	Oid			runner;			/* user who ran it last */
@@ -62,9 +61,8 @@ typedef struct RpUnitQuery
 								 * last created (by a reset mid-unit) */
 	uint64		gen;			/* stats removals when it was shared */
 	int			pending_hint;	/* its place in the pending slot, or -1 */
-	double		total_time;		/* ms of finished executions not yet shared
-								 * (before it repeated; since, of those in
-								 * rp_unit's timed list) */
+	double		total_time;		/* ms of its executions finished before it
+								 * repeated, not yet shared */
 	uint64		predecessor;	/* shape that ran just before its first run */
 	RpStatsRef	ref;			/* where its shared entry was last found */
 	uint64		described;		/* what its entry's description was made from
@@ -108,6 +106,7 @@ typedef struct RpExecution
 	RpUnitQuery *query;			/* its entry, valid while the table's */
 	uint64		generation;		/* generation is still this one */
 	bool		shared;			/* counted in the shared table */
+	bool		call_waits;		/* its call is counted when it finishes */
 	uint64		gen;			/* stats removals then, when shared */
 	RpStatsRef	ref;			/* its shared entry, when shared */
 } RpExecution;
@@ -121,6 +120,7 @@ extern bool rp_unit_count(QueryDesc *queryDesc, const char *text, int len,
 						  RpExecution *exec);
 extern void rp_unit_note_begin(void);
 extern void rp_unit_finish(const RpExecution *exec, double ms);
+extern void rp_unit_abandon(const RpExecution *exec);
 extern void rp_unit_end(void);
 extern void rp_unit_foreach(RpUnitVisitor visitor, void *arg);
 extern const RpExecKeys *rp_unit_first_keys(RpUnitQuery *q);

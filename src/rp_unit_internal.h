@@ -32,12 +32,6 @@
 /* Statements walked back from a loop's first run to find its source */
 #define RP_UNIT_SOURCE_STEPS	16
 
-/*
- * Shapes of a unit whose executions' time waits in their entries, to go to
- * the pending slot with their next execution or when the transaction ends
- */
-#define RP_UNIT_TIMED			4
-
 /* What relprefetch.on_detect accepts */
 typedef enum RpOnDetect
 {
@@ -69,9 +63,6 @@ typedef struct RpUnitState
 	MemoryContext cxt;			/* holds queries */
 	MemoryContext text_cxt;		/* holds the texts of queries */
 	bool		pending;		/* deltas wait in the pending slot */
-	int			ntimed;
-	uint64		timed[RP_UNIT_TIMED];	/* shapes whose total_time waits */
-	bool		xact_callback;	/* rp_unit_xact_callback is registered */
 } RpUnitState;
 
 extern RpUnitState rp_unit;

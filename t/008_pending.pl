@@ -1,8 +1,8 @@
-# Tests the pending slots: executions of a repeated shape are counted in the
-# session's own slot of shared memory, seen by the view at once (their time
-# with the next execution, or when the transaction ends).
-#   - the time of a unit's last executions, a reset during the unit, and
-#     more repeated shapes than may have their time wait;
+# Tests the pending slots: executions of a repeated shape are counted, as
+# each one finishes and with its time, in the session's own slot of shared
+# memory, seen by the view at once.
+#   - the time of a unit's last execution, a reset during the unit, and
+#     several repeated shapes in one unit;
 #   - a reset of the shape during a unit, then another session creating its
 #     entry again: the first session's unit counts afresh in that entry (a
 #     unit more, the calls since the reset), never with the calls from
@@ -64,8 +64,8 @@ $node->start;
 is(counters(), '1|7|7',
 	'an immediate shutdown keeps the calls of the open unit');
 
-# The time of a repeated shape's executions: each one's goes to the slot
-# with the next execution, the last ones' when the transaction ends
+# The time of a repeated shape's executions: each one's goes to the slot as
+# it finishes
 my $slow = 'SELECT name FROM authors, pg_sleep(%s) WHERE id = %d';
 sub time_of
 {
@@ -78,9 +78,10 @@ my $d = $node->background_psql('postgres');
 $d->query_safe('BEGIN');
 $d->query_safe(sprintf($slow, '0', $_)) for 1 .. 5;
 $d->query_safe(sprintf($slow, '0.3', 6));
-$d->query_safe('COMMIT');
 is(time_of('%pg_sleep%'), '1|6|t',
-	'the last execution\'s time is in the view once its transaction ends, the session idle');
+	'the last execution\'s time is in the view at once, its transaction still open');
+$d->query_safe('COMMIT');
+is(time_of('%pg_sleep%'), '1|6|t', 'and after it ends');
 
 # a reset mid-unit: the time of executions before it went with the entry
 $node->safe_psql('postgres', 'SELECT relprefetch.reset()');
@@ -93,7 +94,7 @@ $d->query_safe('COMMIT');
 is(time_of('%pg_sleep%'), '1|1|f',
 	'after a reset, the new entry has only the time of the executions since');
 
-# more repeated shapes in one unit than wait: each one's time is kept
+# six repeated shapes in one rolled-back unit: each one's time is kept
 $node->safe_psql('postgres', 'SELECT relprefetch.reset()');
 $d->query_safe('BEGIN');
 for my $shape (1 .. 6)
@@ -107,7 +108,7 @@ is( $node->safe_psql('postgres',
 		"SELECT count(*) FROM relprefetch.stats WHERE query LIKE '%pg_sleep%' AND calls = 6 AND total_time >= 300"
 	),
 	'6',
-	'six shapes in one rolled-back unit: each one\'s time, waiting or not');
+	'six shapes in one rolled-back unit: each one\'s calls and time');
 $d->quit;
 
 $node->stop;
