@@ -250,6 +250,14 @@ rp_hash_datum_bytes(Oid typid, Datum value)
 	}
 }
 
+/* Is a kept type's hash that of an integer (rp_proof_hash_int)? */
+static inline bool
+rp_proof_int_type(Oid typid)
+{
+	return typid == INT2OID || typid == INT4OID || typid == INT8OID ||
+		typid == OIDOID;
+}
+
 /*
  * The hash of a value of a kept type; 0 for a null.  Inline: every row a
  * statement returns may have some, and most are integers.
@@ -696,6 +704,41 @@ rp_capture_receive(TupleTableSlot *slot, DestReceiver *self)
 	return r->inner->receiveSlot(slot, r->inner);
 }
 
+/*
+ * The same, when the one column kept is an integer's (a list of ids, the
+ * usual source of a loop): read from the deformed row with no loop.
+ */
+static pg_noinline bool
+rp_capture_int_row(RpCaptureReceiver *r, TupleTableSlot *slot)
+{
+	RpProofStore *store = rp_store;
+	int			i = r->attnum - 1;
+
+	if (store->unit_id != r->unit_id || store->nvalues != r->next_value)
+		r->rows_left = 0;
+	else
+	{
+		if (slot->tts_nvalid <= i)
+			slot_getsomeattrs(slot, i + 1);
+		store->values[r->next_value++] =
+			rp_hash_datum(r->typid, slot->tts_values[i], slot->tts_isnull[i]);
+		store->nvalues = r->next_value;
+		r->capture->nrows++;
+		r->rows_left--;
+	}
+	return r->inner->receiveSlot(slot, r->inner);
+}
+
+static bool
+rp_capture_receive_int(TupleTableSlot *slot, DestReceiver *self)
+{
+	RpCaptureReceiver *r = (RpCaptureReceiver *) self;
+
+	if (unlikely(r->rows_left > 0))
+		return rp_capture_int_row(r, slot);
+	return r->inner->receiveSlot(slot, r->inner);
+}
+
 static void
 rp_capture_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
 {
@@ -755,6 +798,12 @@ rp_proof_capture(QueryDesc *queryDesc, RpCaptureReceiver *r,
 	capture->cols = layout->cols;
 
 	r->pub.receiveSlot = rp_capture_receive;
+	if (layout->cols.ncolumns == 1 && rp_proof_int_type(layout->cols.typid[0]))
+	{
+		r->pub.receiveSlot = rp_capture_receive_int;
+		r->attnum = layout->cols.attnum[0];
+		r->typid = layout->cols.typid[0];
+	}
 	r->pub.rStartup = rp_capture_startup;
 	r->pub.rShutdown = rp_capture_shutdown;
 	r->pub.rDestroy = rp_capture_destroy;
@@ -776,7 +825,8 @@ rp_proof_capture_done(QueryDesc *queryDesc)
 {
 	DestReceiver *dest = queryDesc->dest;
 
-	if (dest != NULL && dest->receiveSlot == rp_capture_receive)
+	if (dest != NULL && (dest->receiveSlot == rp_capture_receive ||
+						 dest->receiveSlot == rp_capture_receive_int))
 		queryDesc->dest = ((RpCaptureReceiver *) dest)->inner;
 }
 

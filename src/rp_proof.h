@@ -68,6 +68,8 @@ typedef struct RpCaptureReceiver
 	uint64		unit_id;
 	int			next_value;		/* where its next row's values go */
 	int			rows_left;		/* rows still to keep */
+	AttrNumber	attnum;			/* with one integer column kept: which, */
+	Oid			typid;			/* and its type */
 } RpCaptureReceiver;
 
 /* The key values of one execution, hashed; 0 is "unknown" */
