@@ -128,14 +128,14 @@ rp_constraint_from_tuple(HeapTuple tuple, TupleDesc desc, Oid relid,
 /*
  * The OIDs of the constraints that depend on relid, ascending, each once.
  * Every foreign key that references relid is among them: when a foreign
- * key is made (CreateConstraintEntry, also for a clone, and on each major
- * from 15 to 19), it records a normal dependency on each referenced column
- * of the table it references, and nothing but dropping the constraint
- * removes it (attaching and detaching partitions change only the
- * dependencies between a clone and its parent).  The exception is a
- * pinned table, on which no dependency is recorded: the caller asks only
- * about tables made after initdb.  The caller holds AccessShareLock on
- * pg_depend.
+ * key is made (CreateConstraintEntry, also for a clone), it records a
+ * normal dependency on each referenced column of the table it references,
+ * and nothing but dropping the constraint removes it (attaching and
+ * detaching partitions change only the dependencies between a clone and
+ * its parent).  The fetch_reverse test checks this after each of those
+ * changes, on every major it runs on.  The exception is a pinned table,
+ * on which no dependency is recorded: the caller asks only about tables
+ * made after initdb.  The caller holds AccessShareLock on pg_depend.
  */
 static List *
 rp_depending_constraints(Oid relid)
