@@ -36,7 +36,7 @@ DATA = $(wildcard relprefetch--*.sql)
 
 REGRESS = setup guc fingerprint units nested on_detect stats_view privileges reset \
 	json_output fetch_json fetch_spec fetch_children fetch_embed fetch_errors fetch_security security fetch_cache \
-	fetch_strategy fetch_fuzz fetch_readme proof suggest $(REGRESS_SCS_OFF) upgrade
+	fetch_strategy fetch_fuzz fetch_readme fetch_reverse proof suggest $(REGRESS_SCS_OFF) upgrade
 REGRESS_OPTS = --temp-config=$(srcdir)/regress.conf --temp-instance=tmp_check --load-extension=relprefetch
 
 TAP_TESTS = 1

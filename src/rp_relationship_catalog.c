@@ -23,7 +23,10 @@
  * shows (rp_relationship.c).
  *
  * The caller holds AccessShareLock on pg_constraint, or reads it knowing
- * that a table may be dropped under it (detection locks no table).
+ * that a table may be dropped under it (detection locks no table).  The
+ * foreign keys that reference a table are found through pg_depend, whose
+ * AccessShareLock is taken only if granted at once and released before
+ * returning (else pg_constraint is scanned: the caller never waits).
  *
  *-------------------------------------------------------------------------
  */
@@ -33,6 +36,7 @@
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
+#include "access/transam.h"
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
@@ -43,8 +47,10 @@
 #include "rewrite/rewriteHandler.h"
 #include "utils/array.h"
 #include "utils/fmgroids.h"
+#include "storage/lmgr.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "rp_relationship.h"
 
@@ -78,12 +84,105 @@ rp_constraint_oid_cmp(const ListCell *a, const ListCell *b)
 }
 
 /*
+ * The constraint in tuple (of pg_constraint, whose descriptor is desc) as
+ * the relationship model takes it, or NULL: one declared on relid
+ * (referencing false: primary key, unique or foreign key), or a foreign key
+ * declared to reference it (referencing true); clones left out.
+ */
+static RpConstraint *
+rp_constraint_from_tuple(HeapTuple tuple, TupleDesc desc, Oid relid,
+						 bool referencing)
+{
+	Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+	RpConstraint *c;
+
+	if (OidIsValid(con->conparentid))
+		return NULL;
+	if (referencing ?
+		(con->contype != CONSTRAINT_FOREIGN || con->confrelid != relid) :
+		(con->conrelid != relid ||
+		 (con->contype != CONSTRAINT_PRIMARY &&
+		  con->contype != CONSTRAINT_UNIQUE &&
+		  con->contype != CONSTRAINT_FOREIGN)))
+		return NULL;
+
+	c = palloc0(sizeof(RpConstraint));
+	c->oid = con->oid;
+	c->name = pstrdup(NameStr(con->conname));
+	c->contype = con->contype;
+	c->conrelid = con->conrelid;
+	c->confrelid = con->confrelid;
+	c->nkeys = rp_read_keys(tuple, desc, Anum_pg_constraint_conkey, c->conkey);
+	if (c->contype == CONSTRAINT_FOREIGN)
+		(void) rp_read_keys(tuple, desc, Anum_pg_constraint_confkey,
+							c->confkey);
+	if (c->nkeys == 0)
+	{
+		pfree(c->name);
+		pfree(c);
+		return NULL;
+	}
+	return c;
+}
+
+/*
+ * The OIDs of the constraints that depend on relid, ascending, each once.
+ * Every foreign key that references relid is among them: when a foreign
+ * key is made (CreateConstraintEntry, also for a clone), it records a
+ * normal dependency on each referenced column of the table it references,
+ * and nothing but dropping the constraint removes it (attaching and
+ * detaching partitions change only the dependencies between a clone and
+ * its parent).  The fetch_reverse test checks this after each of those
+ * changes, on every major it runs on.  The exception is a pinned table,
+ * on which no dependency is recorded: the caller asks only about tables
+ * made after initdb.  The caller holds AccessShareLock on pg_depend.
+ */
+static List *
+rp_depending_constraints(Oid relid)
+{
+	Relation	depend;
+	SysScanDesc scan;
+	ScanKeyData keys[2];
+	HeapTuple	tuple;
+	List	   *result = NIL;
+
+	depend = table_open(DependRelationId, NoLock);
+	ScanKeyInit(&keys[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&keys[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(depend, DependReferenceIndexId, true, NULL, 2,
+							  keys);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+
+		if (dep->classid == ConstraintRelationId)
+			result = lappend_oid(result, dep->objid);
+	}
+	systable_endscan(scan);
+	table_close(depend, NoLock);
+
+	/* one row per referenced column, and others for self-references */
+	list_sort(result, list_oid_cmp);
+	list_deduplicate_oid(result);
+	return result;
+}
+
+/*
  * The constraints declared on relid (referencing false: primary key,
  * unique and foreign keys), or the foreign keys declared to reference it
  * (referencing true); clones left out.  The order is fixed: the index's
  * (by name) for relid's own constraints, by OID (the order they were made
- * in) for those that reference it, which a heap scan returns in whatever
- * order pg_constraint's pages hold them.
+ * in) for those that reference it.
+ *
+ * pg_constraint has no index on confrelid: the foreign keys that reference
+ * relid are found through pg_depend's index on the objects depended on
+ * (see rp_depending_constraints), then each by OID through the syscache.
+ * Two cases scan pg_constraint instead, as the only way to be complete or
+ * never to wait: a table made by initdb (maybe pinned: no dependency
+ * recorded on it), and pg_depend locked by another session in a mode that
+ * conflicts with AccessShareLock (a VACUUM FULL of it, say).
  */
 static List *
 rp_declared_constraints(Oid relid, bool referencing)
@@ -95,9 +194,32 @@ rp_declared_constraints(Oid relid, bool referencing)
 	List	   *result = NIL;
 
 	rel = table_open(ConstraintRelationId, NoLock);
+	if (referencing && relid >= FirstNormalObjectId &&
+		ConditionalLockRelationOid(DependRelationId, AccessShareLock))
+	{
+		ListCell   *lc;
+
+		foreach(lc, rp_depending_constraints(relid))
+		{
+			RpConstraint *c;
+
+			tuple = SearchSysCache1(CONSTROID,
+									ObjectIdGetDatum(lfirst_oid(lc)));
+			if (!HeapTupleIsValid(tuple))
+				continue;		/* dropped since */
+			c = rp_constraint_from_tuple(tuple, RelationGetDescr(rel), relid,
+										 true);
+			ReleaseSysCache(tuple);
+			if (c != NULL)
+				result = lappend(result, c);
+		}
+		UnlockRelationOid(DependRelationId, AccessShareLock);
+		table_close(rel, NoLock);
+		return result;
+	}
+
 	if (referencing)
 	{
-		/* no index on confrelid: a scan of pg_constraint, on a rare path */
 		ScanKeyInit(&key, Anum_pg_constraint_confrelid, BTEqualStrategyNumber,
 					F_OIDEQ, ObjectIdGetDatum(relid));
 		scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
@@ -109,37 +231,19 @@ rp_declared_constraints(Oid relid, bool referencing)
 		scan = systable_beginscan(rel, ConstraintRelidTypidNameIndexId, true,
 								  NULL, 1, &key);
 	}
-
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
-		RpConstraint *c;
+		RpConstraint *c = rp_constraint_from_tuple(tuple,
+												   RelationGetDescr(rel),
+												   relid, referencing);
 
-		if (OidIsValid(con->conparentid))
-			continue;
-		if (referencing ? con->contype != CONSTRAINT_FOREIGN :
-			(con->contype != CONSTRAINT_PRIMARY &&
-			 con->contype != CONSTRAINT_UNIQUE &&
-			 con->contype != CONSTRAINT_FOREIGN))
-			continue;
-
-		c = palloc0(sizeof(RpConstraint));
-		c->oid = con->oid;
-		c->name = pstrdup(NameStr(con->conname));
-		c->contype = con->contype;
-		c->conrelid = con->conrelid;
-		c->confrelid = con->confrelid;
-		c->nkeys = rp_read_keys(tuple, RelationGetDescr(rel),
-								Anum_pg_constraint_conkey, c->conkey);
-		if (c->contype == CONSTRAINT_FOREIGN)
-			(void) rp_read_keys(tuple, RelationGetDescr(rel),
-								Anum_pg_constraint_confkey, c->confkey);
-		if (c->nkeys > 0)
+		if (c != NULL)
 			result = lappend(result, c);
 	}
-
 	systable_endscan(scan);
 	table_close(rel, NoLock);
+
+	/* a heap scan returns them in whatever order the pages hold them */
 	if (referencing)
 		list_sort(result, rp_constraint_oid_cmp);
 	return result;
