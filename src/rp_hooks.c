@@ -224,20 +224,24 @@ rp_counted_text(QueryDesc *queryDesc, int *len)
 	return NULL;
 }
 
+/* A query freed before its ExecutorEnd: it failed, or its portal was dropped */
+static pg_noinline void
+rp_inflight_abandon(RpInflight *inflight)
+{
+	dlist_delete(&inflight->node);
+	if (inflight->capture)
+		rp_inflight_capturing--;
+	rp_unit_abandon(&inflight->exec);
+}
+
 /* The query's memory context is going: its record goes back to the pool */
 static void
 rp_inflight_release(void *arg)
 {
 	RpInflight *inflight = (RpInflight *) arg;
 
-	if (inflight->linked)
-	{
-		/* freed before its ExecutorEnd: it failed, or its portal was dropped */
-		dlist_delete(&inflight->node);
-		if (inflight->capture)
-			rp_inflight_capturing--;
-		rp_unit_abandon(&inflight->exec);
-	}
+	if (unlikely(inflight->linked))
+		rp_inflight_abandon(inflight);
 	if (inflight->pooled)
 		dlist_push_head(&rp_inflight_free, &inflight->node);
 }
