@@ -387,11 +387,14 @@ typedef struct RpArena
 	MemoryContext cxt;			/* the batch's: its reset gives them back */
 	MemoryContextCallback give_back;
 	bool		armed;			/* give_back is registered */
+	bool		clean;			/* the block is zero from next on */
 } RpArena;
 
 extern void rp_arena_init_module(void);
 extern void rp_arena_init(RpArena *arena, MemoryContext cxt);
 extern void *rp_arena_alloc_slow(RpArena *arena, Size size);
+extern void *rp_arena_alloc_map(RpArena *arena, Size size);
+extern bool rp_arena_owns(RpArena *arena, const void *pointer);
 
 /* Memory that lives until the arena's context is reset: once per row */
 static inline void *
