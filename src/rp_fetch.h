@@ -427,8 +427,10 @@ typedef struct RpRow
 								 * columnar node's rows are followed by where
 								 * each column's value ends */
 	int			len;
+	uint32		rank;			/* order of arrival (a batch holds far fewer
+								 * rows of a node than 2^32, at 56 bytes or
+								 * more each) */
 	Datum		value;			/* fetch_children: the row */
-	int64		rank;			/* order of arrival */
 	Datum	   *keys;			/* what its includes are looked up by */
 	bool	   *keynulls;
 	RpGroup   **groups;			/* per include: its rows, or NULL */

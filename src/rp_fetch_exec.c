@@ -524,7 +524,7 @@ rp_receive(TupleTableSlot *slot, DestReceiver *self)
 		return true;
 
 	row = rp_row_make(r->fetch, node, values, nulls);
-	row->rank = r->rank++;
+	row->rank = (uint32) r->rank++;
 	if (group->tail == NULL)
 		group->head = row;
 	else
