@@ -14,7 +14,9 @@
  * touch: in 4 kB pages that was one fault per 4 kB of rows, which on a
  * virtual machine took more time than the fetch's own work (10,000 posts
  * with their comments: about 4,500 faults, 100 ms of a 150 ms call); a
- * large block is one fault.
+ * large block is one fault.  A fetch's big key maps live in large blocks
+ * too, in an arena of their own kept for the whole call
+ * (rp_arena_alloc_map): malloc took them from the kernel at every call.
  *
  * When a batch is done, a reset callback of its memory context gives its
  * blocks back to the pool (so an error gives them back too), and the next
