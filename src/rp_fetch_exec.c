@@ -3,9 +3,10 @@
  * rp_fetch_exec.c
  *	  Running a planned fetch.
  *
- * The parent rows are read at the first call into a tuplestore (in memory
- * up to work_mem, then on disk), and taken from it
- * relprefetch.fetch_batch_size rows at a time.  For each batch, every node
+ * The parent rows are read at the first call: the first
+ * relprefetch.fetch_batch_size of them straight into the first batch, the
+ * others into a tuplestore (in memory up to work_mem, then on disk), taken
+ * from it relprefetch.fetch_batch_size rows at a time.  For each batch, every node
  * below the root runs one query (a many-to-many node two: the junction,
  * then the targets), so a fetch runs a fixed number of queries per batch
  * however many rows it returns, and holds one batch in memory at a time.
