@@ -387,11 +387,14 @@ typedef struct RpArena
 	MemoryContext cxt;			/* the batch's: its reset gives them back */
 	MemoryContextCallback give_back;
 	bool		armed;			/* give_back is registered */
+	bool		clean;			/* the block is zero from next on */
 } RpArena;
 
 extern void rp_arena_init_module(void);
 extern void rp_arena_init(RpArena *arena, MemoryContext cxt);
 extern void *rp_arena_alloc_slow(RpArena *arena, Size size);
+extern void *rp_arena_alloc_map(RpArena *arena, Size size);
+extern bool rp_arena_owns(RpArena *arena, const void *pointer);
 
 /* Memory that lives until the arena's context is reset: once per row */
 static inline void *
@@ -424,8 +427,10 @@ typedef struct RpRow
 								 * columnar node's rows are followed by where
 								 * each column's value ends */
 	int			len;
+	uint32		rank;			/* order of arrival (a batch holds far fewer
+								 * rows of a node than 2^32, at 56 bytes or
+								 * more each) */
 	Datum		value;			/* fetch_children: the row */
-	int64		rank;			/* order of arrival */
 	Datum	   *keys;			/* what its includes are looked up by */
 	bool	   *keynulls;
 	RpGroup   **groups;			/* per include: its rows, or NULL */

@@ -14,7 +14,9 @@
  * touch: in 4 kB pages that was one fault per 4 kB of rows, which on a
  * virtual machine took more time than the fetch's own work (10,000 posts
  * with their comments: about 4,500 faults, 100 ms of a 150 ms call); a
- * large block is one fault.
+ * large block is one fault.  A fetch's big key maps live in large blocks
+ * too, in an arena of their own kept for the whole call
+ * (rp_arena_alloc_map): malloc took them from the kernel at every call.
  *
  * When a batch is done, a reset callback of its memory context gives its
  * blocks back to the pool (so an error gives them back too), and the next
@@ -46,6 +48,9 @@
 #define RP_ARENA_SMALL		(64 * 1024)
 #define RP_ARENA_LARGE		(2 * 1024 * 1024)
 #define RP_ARENA_SMALL_MAX	8
+
+/* The smallest key map put in a large block (rp_arena_alloc_map) */
+#define RP_ARENA_MAP_MIN	(128 * 1024)
 
 /* relprefetch.fetch_pool_size, in kB, and its bounds */
 #define RP_FETCH_POOL_DEFAULT	1024
@@ -251,16 +256,17 @@ rp_arena_init(RpArena *arena, MemoryContext cxt)
 }
 
 /*
- * A new block for the arena, from the pool if it has one.  The ends of
- * transactions are watched from a session's first block on: a backend
- * that never fetches pays nothing at each commit.
+ * A new block for the arena, from the pool if it has one: a large one when
+ * large_only (false if none can be had, nothing taken), else as the rows
+ * need.  The ends of transactions are watched from a session's first block
+ * on: a backend that never fetches pays nothing at each commit.
  */
-static void
-rp_arena_new_block(RpArena *arena)
+static bool
+rp_arena_new_block(RpArena *arena, bool large_only)
 {
 	static bool watching = false;
 	RpBlock    *block = NULL;
-	bool		large = arena->nsmall >= RP_ARENA_SMALL_MAX;
+	bool		large = large_only || arena->nsmall >= RP_ARENA_SMALL_MAX;
 	RpPool	   *pool = large ? &rp_pool_large : &rp_pool_small;
 
 	if (!watching)
@@ -276,6 +282,7 @@ rp_arena_new_block(RpArena *arena)
 		MemoryContextRegisterResetCallback(arena->cxt, &arena->give_back);
 		arena->armed = true;
 	}
+	arena->clean = false;
 	if (pool->free != NULL)
 	{
 		block = pool->free;
@@ -283,7 +290,12 @@ rp_arena_new_block(RpArena *arena)
 		pool->nfree--;
 	}
 	else if (large)
+	{
 		block = rp_block_map_large();
+		arena->clean = block != NULL;
+	}
+	if (block == NULL && large_only)
+		return false;
 	if (block == NULL)
 	{
 		/* a small one: the first blocks, or no large block to be had */
@@ -312,6 +324,7 @@ rp_arena_new_block(RpArena *arena)
 		arena->nsmall++;
 	arena->next = (char *) block + RP_BLOCK_HEADER;
 	arena->left = (large ? RP_ARENA_LARGE : RP_ARENA_SMALL) - RP_BLOCK_HEADER;
+	return true;
 }
 
 /* rp_arena_alloc when the current block is full */
@@ -323,9 +336,55 @@ rp_arena_alloc_slow(RpArena *arena, Size size)
 	/* a row too big for a small block has an allocation of its own */
 	if (size > RP_ARENA_SMALL - RP_BLOCK_HEADER)
 		return MemoryContextAlloc(arena->cxt, size);
-	rp_arena_new_block(arena);
+	(void) rp_arena_new_block(arena, false);
 	result = arena->next;
 	arena->next += size;
 	arena->left -= size;
 	return result;
+}
+
+/*
+ * Zeroed room for a key map of size bytes, in a large block of an arena of
+ * its own (a fetch's maps, kept for the whole call); NULL when the map is
+ * too small to be worth a block or too big for one, or no large block can
+ * be had: the caller then allocates it as any other memory.  A fetch of
+ * 10,000 parents has maps of about 1.5 MB in all, which malloc took from
+ * the kernel at every call and which were faulted in 4 kB at a time (about
+ * 400 faults, most of a warm call's); in one block they are one huge page
+ * where the kernel gives one.  A block fresh from the kernel is zero
+ * already and is not cleared again.
+ */
+void *
+rp_arena_alloc_map(RpArena *arena, Size size)
+{
+	void	   *result;
+
+	size = MAXALIGN(size);
+	if (size < RP_ARENA_MAP_MIN || size > RP_ARENA_LARGE - RP_BLOCK_HEADER)
+		return NULL;
+	if (size > arena->left && !rp_arena_new_block(arena, true))
+		return NULL;
+	result = arena->next;
+	if (!arena->clean)
+		memset(result, 0, size);
+	arena->next += size;
+	arena->left -= size;
+	return result;
+}
+
+/* Whether pointer is in one of the arena's blocks */
+bool
+rp_arena_owns(RpArena *arena, const void *pointer)
+{
+	RpBlock    *block;
+
+	for (block = arena->blocks; block != NULL; block = block->next)
+	{
+		Size		size = block->large ? RP_ARENA_LARGE : RP_ARENA_SMALL;
+
+		if ((const char *) pointer >= (const char *) block &&
+			(const char *) pointer < (const char *) block + size)
+			return true;
+	}
+	return false;
 }

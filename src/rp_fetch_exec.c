@@ -3,9 +3,10 @@
  * rp_fetch_exec.c
  *	  Running a planned fetch.
  *
- * The parent rows are read at the first call into a tuplestore (in memory
- * up to work_mem, then on disk), and taken from it
- * relprefetch.fetch_batch_size rows at a time.  For each batch, every node
+ * The parent rows are read at the first call: the first
+ * relprefetch.fetch_batch_size of them straight into the first batch, the
+ * others into a tuplestore (in memory up to work_mem, then on disk), taken
+ * from it relprefetch.fetch_batch_size rows at a time.  For each batch, every node
  * below the root runs one query (a many-to-many node two: the junction,
  * then the targets), so a fetch runs a fixed number of queries per batch
  * however many rows it returns, and holds one batch in memory at a time.
@@ -103,21 +104,55 @@ typedef struct RpMapEntry
 	char		status;
 } RpMapEntry;
 
+/* What a key map knows besides its entries: its key type, where it lives */
+typedef struct RpMapInfo
+{
+	const RpKeyType *type;
+	RpArena    *arena;			/* the fetch's maps' arena */
+} RpMapInfo;
+
 static inline uint32 rp_key_hash(const RpKeyType *type, RpKey key);
 static inline bool rp_key_equal(const RpKeyType *type, RpKey a, RpKey b);
+
+#define RP_MAP_TYPE(tb) (((const RpMapInfo *) (tb)->private_data)->type)
 
 #define SH_PREFIX rpmap
 #define SH_ELEMENT_TYPE RpMapEntry
 #define SH_KEY_TYPE RpKey
 #define SH_KEY key
-#define SH_HASH_KEY(tb, key) rp_key_hash((const RpKeyType *) (tb)->private_data, key)
-#define SH_EQUAL(tb, a, b) rp_key_equal((const RpKeyType *) (tb)->private_data, a, b)
+#define SH_HASH_KEY(tb, key) rp_key_hash(RP_MAP_TYPE(tb), key)
+#define SH_EQUAL(tb, a, b) rp_key_equal(RP_MAP_TYPE(tb), a, b)
 #define SH_SCOPE static inline
 #define SH_STORE_HASH
 #define SH_GET_HASH(tb, a) a->hash
+#define SH_USE_NONDEFAULT_ALLOCATOR
 #define SH_DEFINE
 #define SH_DECLARE
 #include "lib/simplehash.h"
+
+/*
+ * A map's entries: big ones in the large blocks of the fetch's maps' arena
+ * (rp_arena_alloc_map), which go back to the pool when the call ends; the
+ * others in the maps' memory context, as simplehash would.
+ */
+static inline void *
+rpmap_allocate(rpmap_hash *tb, Size size)
+{
+	void	   *result;
+
+	result = rp_arena_alloc_map(((RpMapInfo *) tb->private_data)->arena, size);
+	if (result == NULL)
+		result = MemoryContextAllocExtended(tb->ctx, size,
+											MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	return result;
+}
+
+static inline void
+rpmap_free(rpmap_hash *tb, void *pointer)
+{
+	if (!rp_arena_owns(((RpMapInfo *) tb->private_data)->arena, pointer))
+		pfree(pointer);
+}
 
 /*
  * A key map kept from batch to batch: the groups of include inc of node,
@@ -144,6 +179,7 @@ struct RpFetch
 	ExprContext *econtext;
 	MemoryContext batchcxt;		/* reset for each batch */
 	MemoryContext mapcxt;		/* the key maps, emptied for each batch */
+	RpArena		maparena;		/* and the big ones' entries */
 	RpMapSlot  *maps;
 	int			nmaps;
 	int			maxmaps;
@@ -154,6 +190,7 @@ struct RpFetch
 	int			maxends;
 	RpRow	  **rows;			/* the batch's parent rows */
 	int			nrows;
+	int			maxrows;		/* room in rows, while the first is read */
 	int			next;			/* the next to return */
 };
 
@@ -329,6 +366,7 @@ rp_batch_map(RpFetch *fetch, RpNode *node, int inc, bool targets,
 			 RpKeyType *type, int size)
 {
 	RpMapSlot  *slot;
+	RpMapInfo  *info;
 	int			i;
 
 	size = Max(size, RP_MAP_INITIAL_SIZE);
@@ -359,7 +397,10 @@ rp_batch_map(RpFetch *fetch, RpNode *node, int inc, bool targets,
 	slot->node = node;
 	slot->inc = inc;
 	slot->targets = targets;
-	slot->map = rpmap_create(fetch->mapcxt, size, (void *) type);
+	info = MemoryContextAlloc(fetch->mapcxt, sizeof(RpMapInfo));
+	info->type = type;
+	info->arena = &fetch->maparena;
+	slot->map = rpmap_create(fetch->mapcxt, size, info);
 	return slot->map;
 }
 
@@ -369,12 +410,21 @@ rp_batch_map(RpFetch *fetch, RpNode *node, int inc, bool targets,
  */
 static rpmap_hash *
 rp_group_rows(RpFetch *fetch, RpNode *node, int inc, RpKeyType *type,
-			  RpRow **rows, int nrows)
+			  RpRow **rows, int nrows, double keyed_rows)
 {
-	rpmap_hash *map = rp_batch_map(fetch, node, inc, false, type, nrows);
+	rpmap_hash *map;
 	int			off = node->include_keyoff[inc];
+	int			size = nrows;
 	int			i;
 
+	/*
+	 * No more distinct keys than the rows of the table they are keys of (an
+	 * author's, for ten posts each): a map of that size, which grows should
+	 * the estimate be short.
+	 */
+	if (keyed_rows >= 0 && keyed_rows < nrows)
+		size = (int) keyed_rows + 1;
+	map = rp_batch_map(fetch, node, inc, false, type, size);
 	for (i = 0; i < nrows; i++)
 	{
 		RpRow	   *row = rows[i];
@@ -475,7 +525,7 @@ rp_receive(TupleTableSlot *slot, DestReceiver *self)
 		return true;
 
 	row = rp_row_make(r->fetch, node, values, nulls);
-	row->rank = r->rank++;
+	row->rank = (uint32) r->rank++;
 	if (group->tail == NULL)
 		group->head = row;
 	else
@@ -623,14 +673,13 @@ rp_plan_key_sorted(SPIPlanPtr plan)
 
 /*
  * Run query for the keys in map (every row when map is NULL), sending its
- * rows to dest
+ * rows to dest; rows is rp_estimated_rows of its sized_by
  */
 static void
 rp_run_query(RpQuery *query, rpmap_hash *map, const RpKeyType *type,
-			 DestReceiver *dest)
+			 DestReceiver *dest, double rows)
 {
 	SPIExecuteOptions options;
-	double		rows = map != NULL ? rp_estimated_rows(query->sized_by) : -1;
 	double		keys = map != NULL ? map->members : 0;
 	bool		citus = map != NULL && rp_citus_keys(query->sized_by, &keys, &rows);
 	int			rc;
@@ -682,12 +731,15 @@ rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
 		RpNode	   *child = node->includes[i];
 		RpReceiver	r;
 		rpmap_hash *map;
+		double		keyed;
 
 		CHECK_FOR_INTERRUPTS();
 		rp_receiver_init(&r, fetch, child);
 		if (child->junction)
 		{
-			map = rp_group_rows(fetch, node, i, &child->link_key, rows, nrows);
+			keyed = rp_estimated_rows(child->links.sized_by);
+			map = rp_group_rows(fetch, node, i, &child->link_key, rows, nrows,
+								keyed);
 			if (map->members == 0)
 				continue;
 			r.links = true;
@@ -695,22 +747,25 @@ rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
 			r.targets = rp_batch_map(fetch, node, i, true, &child->key,
 									 RP_TARGETS_INITIAL_SIZE);
 			rp_run_query(&child->links, map, &child->link_key,
-						 (DestReceiver *) &r);
+						 (DestReceiver *) &r, keyed);
 			if (r.targets->members == 0)
 				continue;
 			r.links = false;
 			r.map = r.targets;
 			rp_run_query(&child->query, r.targets, &child->key,
-						 (DestReceiver *) &r);
+						 (DestReceiver *) &r,
+						 rp_estimated_rows(child->query.sized_by));
 		}
 		else
 		{
-			map = rp_group_rows(fetch, node, i, &child->key, rows, nrows);
+			keyed = rp_estimated_rows(child->query.sized_by);
+			map = rp_group_rows(fetch, node, i, &child->key, rows, nrows,
+								keyed);
 			if (map->members == 0)
 				continue;
 			r.map = map;
 			rp_run_query(&child->query, map, &child->key,
-						 (DestReceiver *) &r);
+						 (DestReceiver *) &r, keyed);
 		}
 		if (r.nrows > 0)
 			rp_fetch_level(fetch, child, r.rows, r.nrows);
@@ -735,10 +790,37 @@ rp_store_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * A parent row: one of the first batch's is made at once (rendered into
+ * the batch's arena), the rest go to the store for the batches after it.
+ * A call whose parent rows fit in one batch so never copies them into the
+ * store and back, nor takes the store's memory (at 10,000 posts, several
+ * MB that a new backend faults in from the kernel).
+ */
 static bool
 rp_store_receive(TupleTableSlot *slot, DestReceiver *self)
 {
-	tuplestore_puttupleslot(((RpStoreReceiver *) self)->fetch->parents, slot);
+	RpFetch    *fetch = ((RpStoreReceiver *) self)->fetch;
+
+	if (fetch->nrows >= rp_fetch_batch_size)
+	{
+		tuplestore_puttupleslot(fetch->parents, slot);
+		return true;
+	}
+	if (fetch->nrows >= fetch->maxrows)
+	{
+		fetch->maxrows = (int) Min((int64) Max(fetch->maxrows * 2,
+											   RP_RECEIVED_ROWS_INITIAL),
+								   (int64) rp_fetch_batch_size);
+		fetch->rows = fetch->rows == NULL ?
+			MemoryContextAlloc(fetch->batchcxt,
+							   sizeof(RpRow *) * fetch->maxrows) :
+			repalloc_huge(fetch->rows, sizeof(RpRow *) * fetch->maxrows);
+	}
+	slot_getallattrs(slot);
+	fetch->rows[fetch->nrows++] = rp_row_make(fetch, fetch->plan->root,
+											  slot->tts_values,
+											  slot->tts_isnull);
 	return true;
 }
 
@@ -747,7 +829,10 @@ rp_store_shutdown(DestReceiver *self)
 {
 }
 
-/* Run the root's query into fetch->parents */
+/*
+ * Run the root's query: the first batch's rows into fetch->rows, the rest
+ * into fetch->parents
+ */
 static void
 rp_fetch_read_parents(RpFetch *fetch)
 {
@@ -766,7 +851,8 @@ rp_fetch_read_parents(RpFetch *fetch)
 	r.pub.rDestroy = rp_store_shutdown;
 	r.pub.mydest = DestNone;
 	r.fetch = fetch;
-	rp_run_query(&fetch->plan->root->query, NULL, NULL, (DestReceiver *) &r);
+	rp_run_query(&fetch->plan->root->query, NULL, NULL, (DestReceiver *) &r,
+				 -1);
 	fetch->unread = tuplestore_tuple_count(fetch->parents);
 }
 
@@ -792,7 +878,15 @@ rp_fetch_batch_rows(RpFetch *fetch)
 	int			n;
 
 	if (!fetch->opened)
+	{
+		fetch->rows = NULL;
+		fetch->maxrows = 0;
 		rp_fetch_read_parents(fetch);
+		rp_fetch_level(fetch, root, fetch->rows, fetch->nrows);
+		if (fetch->unread == 0)
+			rp_fetch_close_store(fetch);
+		return;
+	}
 
 	n = (int) Min(fetch->unread, (int64) rp_fetch_batch_size);
 	fetch->rows = MemoryContextAlloc(fetch->batchcxt,
@@ -884,6 +978,7 @@ rp_fetch_begin(RpFetchPlan *plan, ExprContext *econtext)
 										  "relprefetch fetch key maps",
 										  ALLOCSET_DEFAULT_SIZES);
 	rp_arena_init(&fetch->arena, fetch->batchcxt);
+	rp_arena_init(&fetch->maparena, fetch->mapcxt);
 	initStringInfo(&fetch->scratch);
 	if (econtext != NULL)
 		RegisterExprContextCallback(econtext, rp_fetch_shutdown,

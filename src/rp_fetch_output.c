@@ -39,8 +39,8 @@ static void rp_emit_key_value(StringInfo out, RpNode *node, int key,
 static int
 rp_rank_cmp(const void *a, const void *b)
 {
-	int64		ra = (*(RpRow *const *) a)->rank;
-	int64		rb = (*(RpRow *const *) b)->rank;
+	uint32		ra = (*(RpRow *const *) a)->rank;
+	uint32		rb = (*(RpRow *const *) b)->rank;
 
 	return (ra > rb) - (ra < rb);
 }
