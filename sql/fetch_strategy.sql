@@ -32,7 +32,8 @@ LANGUAGE sql AS $$
 $$;
 
 -- a page of 20 parents: the children come through the index on
--- parent_id, one probe per parent key, no scan of the table
+-- parent_id, no scan of the table; their keys, 1 to 20, are all the
+-- values of their range, so one range scan of the index (the range form)
 BEGIN;
 SELECT mark('child');
 SELECT count(*), sum(json_array_length(j->'child'))
@@ -50,14 +51,62 @@ SELECT * FROM scans('child');
 COMMIT;
 
 -- batches of 500 parents, a quarter of the table each: each batch's keys
--- through the index (one probe per key, 2000 in all), no scan of the table;
--- one query per batch, never one per parent
+-- through the index, no scan of the table; one query per batch, never one
+-- per parent.  Each batch's keys fill their range (the parents are read in
+-- id order here): one range scan of the index each, 4 in all
 BEGIN;
 SELECT mark('child');
 SET LOCAL relprefetch.fetch_batch_size = 500;
 SELECT count(*), sum(json_array_length(j->'child'))
 FROM relprefetch.fetch_json('parent', '{"include": ["child"]}') AS j;
-SELECT seq_scans, index_scans IN (2000, 4) AS per_key_or_batch FROM scans('child');
+SELECT * FROM scans('child');
+COMMIT;
+
+-- keys that fill less than half their range (every third parent): one
+-- probe of the index per key (the keyed form, "= ANY"), 667 keys in two
+-- batches
+BEGIN;
+SELECT mark('child');
+SET LOCAL relprefetch.fetch_batch_size = 500;
+SELECT count(*), sum(json_array_length(j->'child'))
+FROM relprefetch.fetch_json('parent',
+  '{"where": "id % 3 = 1", "include": ["child"]}') AS j;
+SELECT seq_scans, index_scans IN (667, 2) AS per_key_or_batch FROM scans('child');
+COMMIT;
+
+-- keys that fill three quarters of their range: the range form reads the
+-- children of the parents left out as well, and drops them; the result is
+-- plain SQL's, with an order and a limit per parent, for keys of int2,
+-- int4 and int8
+CREATE TABLE kid2 (id int PRIMARY KEY, parent_id int2 NOT NULL, note text NOT NULL);
+CREATE TABLE kid8 (id int PRIMARY KEY, parent_id int8 NOT NULL, note text NOT NULL);
+CREATE TABLE parent2 (id int2 PRIMARY KEY);
+CREATE TABLE parent8 (id int8 PRIMARY KEY);
+INSERT INTO parent2 SELECT i FROM generate_series(1, 2000) i;
+INSERT INTO parent8 SELECT i FROM generate_series(1, 2000) i;
+ALTER TABLE kid2 ADD FOREIGN KEY (parent_id) REFERENCES parent2;
+ALTER TABLE kid8 ADD FOREIGN KEY (parent_id) REFERENCES parent8;
+INSERT INTO kid2 SELECT id, parent_id, note FROM child;
+INSERT INTO kid8 SELECT id, parent_id, note FROM child;
+CREATE INDEX ON kid2 (parent_id);
+CREATE INDEX ON kid8 (parent_id);
+ANALYZE parent2, parent8, kid2, kid8;
+BEGIN;
+SET LOCAL relprefetch.fetch_batch_size = 300;
+SELECT mark('child'), mark('kid2'), mark('kid8');
+SELECT (SELECT string_agg((j->>'id') || ' ' || (j->'c')::jsonb::text, E'\n' ORDER BY (j->>'id')::int)
+        FROM relprefetch.fetch_json(p::regclass, ('{"where": "id % 4 <> 0", "order_by": "id",
+          "include": {"c": {"path": "' || c || '", "order_by": "id DESC", "limit": 3}}}')::jsonb) AS j) =
+       (SELECT string_agg(p.id || ' ' ||
+                 (SELECT coalesce(jsonb_agg(jsonb_build_object('id', x.id, 'parent_id', x.parent_id, 'note', x.note)
+                                            ORDER BY x.id DESC), '[]')
+                  FROM (SELECT * FROM child k WHERE k.parent_id = p.id
+                        ORDER BY k.id DESC LIMIT 3) x)::text, E'\n' ORDER BY p.id)
+        FROM parent p WHERE p.id % 4 <> 0) AS same_as_sql, c
+FROM (VALUES ('parent', 'child'), ('parent2', 'kid2'), ('parent8', 'kid8')) v(p, c);
+-- one range scan per batch of 300 parents (child's count holds the plain
+-- SQL's scans as well)
+SELECT r, index_scans FROM (VALUES ('kid2'), ('kid8')) v(r), scans(r::regclass);
 COMMIT;
 
 -- the same for fetch_children, and for a forward foreign key

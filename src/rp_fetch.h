@@ -131,14 +131,27 @@ typedef struct RpKeyType
 } RpKeyType;
 
 /* One query of a node, in its two forms */
+/* The forms of a node's query (RpQuery) */
+typedef enum RpQueryForm
+{
+	RP_FORM_ALL,				/* every row that passes the filters */
+	RP_FORM_KEYED,				/* rows whose key is in the batch's: = ANY */
+	RP_FORM_RANGE				/* rows whose key is between the batch's least
+								 * and greatest */
+} RpQueryForm;
+
 typedef struct RpQuery
 {
 	char	   *sql_all;		/* every row that passes the filters */
 	char	   *sql_keyed;		/* only rows whose key is in $1.. */
+	char	   *sql_range;		/* only rows whose key is from $1 to $2 (a key
+								 * of one integer column), or NULL */
 	SPIPlanPtr	plan_all;
 	SPIPlanPtr	plan_keyed;
+	SPIPlanPtr	plan_range;
 	int			nparams;
 	Oid			paramtypes[INDEX_MAX_KEYS]; /* arrays of the key's types */
+	Oid			rangetypes[2];	/* the range form's: the key's type */
 	Oid			sized_by;		/* the table whose size decides the form */
 	bool		key_sorted;		/* sorted by its key first (grouped order) */
 	const char *what;			/* for the error context */
@@ -275,7 +288,7 @@ rp_key_equal(const RpKeyType *type, RpKey a, RpKey b)
 extern RpFetchPlan *rp_fetch_plan_json(Oid relid, Jsonb *spec);
 extern RpFetchPlan *rp_fetch_plan_children(const RpChildrenArgs *args);
 extern void rp_fetch_check_rows(const RpQuery *query, TupleDesc rows);
-extern SPIPlanPtr rp_fetch_query_plan(RpQuery *query, bool keyed);
+extern SPIPlanPtr rp_fetch_query_plan(RpQuery *query, RpQueryForm form);
 
 extern void rp_key_pair(RpKeyType *key, int nkeys, Oid arel,
 						const AttrNumber *acols, Oid brel,
@@ -346,6 +359,7 @@ extern char *rp_sql_order_item(const char *value, bool desc, int nulls);
 extern char *rp_sql_order_list(List *items);
 extern char *rp_sql_grouped_order(int nkeys, const char *order_by);
 extern void rp_sql_sort_in_shards(RpQuery *query);
+extern bool rp_sql_key_is_integer(Oid typid);
 extern void rp_sql_write_query(RpQuery *query, List *select, Oid relid,
 							   const char *where, const char *order_by,
 							   List *keys, const RpKeyType *key_types,

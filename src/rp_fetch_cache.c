@@ -53,8 +53,9 @@ rp_plan_free(RpFetchPlan *plan)
 	foreach(lc, nodes)
 	{
 		RpNode	   *node = (RpNode *) lfirst(lc);
-		SPIPlanPtr	plans[4] = {node->query.plan_all, node->query.plan_keyed,
-		node->links.plan_all, node->links.plan_keyed};
+		SPIPlanPtr	plans[6] = {node->query.plan_all, node->query.plan_keyed,
+			node->query.plan_range, node->links.plan_all,
+		node->links.plan_keyed, node->links.plan_range};
 		int			i;
 
 		for (i = 0; i < lengthof(plans); i++)

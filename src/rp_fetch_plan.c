@@ -632,7 +632,8 @@ rp_prepare_error_context(void *arg)
 }
 
 static SPIPlanPtr
-rp_prepare(const char *sql, const RpQuery *query, int nparams, int options)
+rp_prepare(const char *sql, const RpQuery *query, int nparams,
+		   const Oid *paramtypes, int options)
 {
 	ErrorContextCallback callback;
 	SPIPlanPtr	plan;
@@ -641,8 +642,7 @@ rp_prepare(const char *sql, const RpQuery *query, int nparams, int options)
 	callback.arg = (void *) query->what;
 	callback.previous = error_context_stack;
 	error_context_stack = &callback;
-	plan = SPI_prepare_cursor(sql, nparams, (Oid *) query->paramtypes,
-							  options);
+	plan = SPI_prepare_cursor(sql, nparams, (Oid *) paramtypes, options);
 	error_context_stack = callback.previous;
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed: %s",
@@ -689,22 +689,27 @@ rp_fetch_check_rows(const RpQuery *query, TupleDesc rows)
 }
 
 /*
- * Prepare query's keyed form (keyed) or the other.  The keyed query's plan
- * is the same for any keys, but Citus cannot plan "= ANY($1)" on its
- * tables without the keys' values: there, a custom plan per run, which
- * also sends the query only to the shards that hold the keys.
+ * Prepare query's form.  The keyed and range queries' plans are the same
+ * for any keys, but Citus cannot plan "= ANY($1)" on its tables without
+ * the keys' values: there, a custom plan per run, which also sends the
+ * query only to the shards that hold the keys.  (The range form is not
+ * run on Citus tables.)
  */
 static SPIPlanPtr
-rp_prepare_form(RpQuery *query, bool keyed)
+rp_prepare_form(RpQuery *query, RpQueryForm form)
 {
 	SPIPlanPtr	plan;
 
-	if (keyed)
+	if (form == RP_FORM_KEYED)
 		plan = rp_prepare(query->sql_keyed, query, query->nparams,
+						  query->paramtypes,
 						  rp_citus_table(query->sized_by) ?
 						  CURSOR_OPT_CUSTOM_PLAN : CURSOR_OPT_GENERIC_PLAN);
+	else if (form == RP_FORM_RANGE)
+		plan = rp_prepare(query->sql_range, query, 2, query->rangetypes,
+						  CURSOR_OPT_GENERIC_PLAN);
 	else
-		plan = rp_prepare(query->sql_all, query, 0, 0);
+		plan = rp_prepare(query->sql_all, query, 0, NULL, 0);
 	return plan;
 }
 
@@ -759,7 +764,7 @@ rp_prepare_query(RpQuery *query, MemoryContext cxt)
 		return;
 	if (query->sql_keyed != NULL)
 	{
-		plan = query->plan_keyed = rp_prepare_form(query, true);
+		plan = query->plan_keyed = rp_prepare_form(query, RP_FORM_KEYED);
 
 		/*
 		 * The keyed form refers to each of its parameters once.  More means
@@ -767,25 +772,26 @@ rp_prepare_query(RpQuery *query, MemoryContext cxt)
 		 * form, without parameters, reports as the error it is.
 		 */
 		if (rp_prepared_params(plan) != query->nparams)
-			query->plan_all = rp_prepare_form(query, false);
+			query->plan_all = rp_prepare_form(query, RP_FORM_ALL);
 	}
 	else
-		plan = query->plan_all = rp_prepare_form(query, false);
+		plan = query->plan_all = rp_prepare_form(query, RP_FORM_ALL);
 	query->rowdesc = rp_prepared_rows(plan, cxt);
 }
 
 /*
- * The plan of query's keyed form (keyed) or the other, prepared and kept
- * the first time a run needs it.  Called with SPI connected.
+ * The plan of query's form, prepared and kept the first time a run needs
+ * it.  Called with SPI connected.
  */
 SPIPlanPtr
-rp_fetch_query_plan(RpQuery *query, bool keyed)
+rp_fetch_query_plan(RpQuery *query, RpQueryForm form)
 {
-	SPIPlanPtr *plan = keyed ? &query->plan_keyed : &query->plan_all;
+	SPIPlanPtr *plan = form == RP_FORM_KEYED ? &query->plan_keyed :
+	form == RP_FORM_RANGE ? &query->plan_range : &query->plan_all;
 
 	if (*plan == NULL)
 	{
-		SPIPlanPtr	prepared = rp_prepare_form(query, keyed);
+		SPIPlanPtr	prepared = rp_prepare_form(query, form);
 
 		SPI_keepplan(prepared);
 		*plan = prepared;
@@ -800,6 +806,8 @@ rp_keep_query(RpQuery *query)
 		SPI_keepplan(query->plan_all);
 	if (query->plan_keyed != NULL)
 		SPI_keepplan(query->plan_keyed);
+	if (query->plan_range != NULL)
+		SPI_keepplan(query->plan_range);
 }
 
 /*

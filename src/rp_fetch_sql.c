@@ -25,6 +25,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_operator.h"
+#include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -223,6 +224,38 @@ rp_sql_write_joined(RpQuery *query, List *select, Oid relid,
 	if (order_by != NULL)
 		appendStringInfo(&buf, " ORDER BY %s\n", order_by);
 	query->sql_keyed = buf.data;
+
+	/*
+	 * A key of one integer column has a third form, for a batch whose keys
+	 * are most of the values between the least and the greatest (the serial
+	 * keys of parents read in key order): one index range scan rather than a
+	 * descent of the index per key.
+	 */
+	if (list_length(keys) == 1 && rp_sql_key_is_integer(key_types->typid[0]))
+	{
+		const char *key = (const char *) linitial(keys);
+
+		initStringInfo(&buf);
+		appendStringInfoString(&buf, head.data);
+		appendStringInfo(&buf, "%s %s OPERATOR(pg_catalog.>=) $1 AND %s OPERATOR(pg_catalog.<=) $2",
+						 where != NULL ? " AND" : " WHERE", key, key);
+		if (order_by != NULL)
+			appendStringInfo(&buf, " ORDER BY %s\n", order_by);
+		query->sql_range = buf.data;
+		query->rangetypes[0] = key_types->typid[0];
+		query->rangetypes[1] = key_types->typid[0];
+	}
+}
+
+/*
+ * Whether a key of type typid has the range form: the built-in integer
+ * types, whose operators are pg_catalog's and whose values
+ * rp_fetch_exec.c can count between two of them.
+ */
+bool
+rp_sql_key_is_integer(Oid typid)
+{
+	return typid == INT2OID || typid == INT4OID || typid == INT8OID;
 }
 
 /*
