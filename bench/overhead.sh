@@ -640,7 +640,8 @@ for cfg in "${configs[@]}"; do
 			case " $gucs " in
 			*require_proof=on*)
 				unproven=$(per rp_stats_count_unproven)
-				note+=" rows-kept=$(per rp_capture_receive) proofs=$(per rp_proof_find) unproven=$unproven"
+				kept=$(awk -v a="$(per rp_capture_receive)" -v b="$(per rp_capture_receive_int)" 'BEGIN { printf "%.6g", a + b }')
+				note+=" rows-kept=$kept proofs=$(per rp_proof_find) unproven=$unproven"
 				;;
 			*) unproven=0 ;;
 			esac
@@ -899,8 +900,8 @@ Inputs:
   longer than \`relprefetch.unit_gap\` (250 ms here: under valgrind on a
   loaded machine a statement can start more than the default 50 ms after
   the one before), so that each request is a unit of its own (the pg_sleep
-  reads no table: never counted). The repeat path when every execution's
-  time goes to the pending slot at its own commit.
+  reads no table: never counted). The repeat path when every statement is
+  its own transaction.
 - **rows**: $rows_n1 and $rows_n2 statements \`SELECT id, v FROM t;\`, 10,000 rows each
   (\`unit_gap = 0\` too). The single-user backend prints every row
   (\`debugtup\`, \`printf\`: over 90% of this statement's instructions), which
