@@ -946,44 +946,37 @@ rp_fetch_batch_rows(RpFetch *fetch)
 
 	if (!fetch->opened)
 	{
+		/* the first batch's rows are made as the root's query sends them */
 		fetch->rows = NULL;
 		fetch->maxrows = 0;
 		rp_fetch_read_parents(fetch);
-		rp_fetch_level(fetch, root, fetch->rows, fetch->nrows);
-		if (fetch->unread == 0)
-			rp_fetch_close_store(fetch);
-		return;
 	}
-
-	n = (int) Min(fetch->unread, (int64) rp_fetch_batch_size);
-	fetch->rows = MemoryContextAlloc(fetch->batchcxt,
-									 sizeof(RpRow *) * Max(n, 1));
-	for (fetch->nrows = 0; fetch->nrows < n; fetch->nrows++)
+	else
 	{
-		TupleTableSlot *slot = fetch->slot;
+		n = (int) Min(fetch->unread, (int64) rp_fetch_batch_size);
+		fetch->rows = MemoryContextAlloc(fetch->batchcxt,
+										 sizeof(RpRow *) * Max(n, 1));
+		for (fetch->nrows = 0; fetch->nrows < n; fetch->nrows++)
+		{
+			TupleTableSlot *slot = fetch->slot;
 
-		if (!tuplestore_gettupleslot(fetch->parents, true, false, slot))
-			elog(ERROR, "fewer parent rows stored than counted");
-		slot_getallattrs(slot);
-		fetch->rows[fetch->nrows] = rp_row_make(fetch, root, slot->tts_values,
-												slot->tts_isnull);
-	}
+			if (!tuplestore_gettupleslot(fetch->parents, true, false, slot))
+				elog(ERROR, "fewer parent rows stored than counted");
+			slot_getallattrs(slot);
+			fetch->rows[fetch->nrows] = rp_row_make(fetch, root,
+													slot->tts_values,
+													slot->tts_isnull);
+		}
+		fetch->unread -= n;
 
-	/*
-	 * The rows are copies.  A tuplestore spilled to disk reads each tuple
-	 * into SPI's context, which SPI_finish frees: the slot must not keep it
-	 * to the next batch, whose first read would free it again.
-	 */
-	ExecClearTuple(fetch->slot);
-	fetch->unread -= n;
-
-	/*
-	 * A row read back from the store's file is the slot's, allocated in the
-	 * current (SPI's) context, which SPI_finish deletes: the next batch's
-	 * first read would free it again.  Its values are copied; let it go now.
-	 */
-	if (fetch->slot != NULL)
+		/*
+		 * The rows are copies.  A row read back from the store's file is the
+		 * slot's, allocated in the current (SPI's) context, which SPI_finish
+		 * deletes: the next batch's first read would free it again.  Let it
+		 * go now.
+		 */
 		ExecClearTuple(fetch->slot);
+	}
 
 	rp_fetch_level(fetch, root, fetch->rows, fetch->nrows);
 	if (fetch->unread == 0)
