@@ -15,6 +15,7 @@ OBJS = \
 	src/rp_fetch_keys.o \
 	src/rp_fetch_output.o \
 	src/rp_fetch_plan.o \
+	src/rp_fetch_query.o \
 	src/rp_fetch_spec.o \
 	src/rp_fetch_sql.o \
 	src/rp_fingerprint.o \

@@ -77,8 +77,8 @@
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
-#include "rp_citus.h"
 #include "rp_fetch.h"
+#include "rp_fetch_map.h"
 
 /*
  * First sizes of a batch's key maps, of the many-to-many targets' map, and
@@ -88,72 +88,6 @@
 #define RP_TARGETS_INITIAL_SIZE		256
 #define RP_RECEIVED_ROWS_INITIAL	1024
 
-
-/*
- * Use the keyed query when the batch has fewer keys than half the rows of
- * the table they are keys of.  (A tenth was measured too: at 100,000 posts
- * in batches of 10,000, it scanned every comment ten times and took half
- * as long again as probing the index for each batch's keys.)
- */
-#define RP_KEYED_FRACTION	2
-
-typedef struct RpMapEntry
-{
-	RpKey		key;
-	RpGroup    *group;
-	uint32		hash;
-	char		status;
-} RpMapEntry;
-
-/* What a key map knows besides its entries: its key type, where it lives */
-typedef struct RpMapInfo
-{
-	const RpKeyType *type;
-	RpArena    *arena;			/* the fetch's maps' arena */
-} RpMapInfo;
-
-static inline uint32 rp_key_hash(const RpKeyType *type, RpKey key);
-static inline bool rp_key_equal(const RpKeyType *type, RpKey a, RpKey b);
-
-#define RP_MAP_TYPE(tb) (((const RpMapInfo *) (tb)->private_data)->type)
-
-#define SH_PREFIX rpmap
-#define SH_ELEMENT_TYPE RpMapEntry
-#define SH_KEY_TYPE RpKey
-#define SH_KEY key
-#define SH_HASH_KEY(tb, key) rp_key_hash(RP_MAP_TYPE(tb), key)
-#define SH_EQUAL(tb, a, b) rp_key_equal(RP_MAP_TYPE(tb), a, b)
-#define SH_SCOPE static inline
-#define SH_STORE_HASH
-#define SH_GET_HASH(tb, a) a->hash
-#define SH_USE_NONDEFAULT_ALLOCATOR
-#define SH_DEFINE
-#define SH_DECLARE
-#include "lib/simplehash.h"
-
-/*
- * A map's entries: big ones in the large blocks of the fetch's maps' arena
- * (rp_arena_alloc_map), which go back to the pool when the call ends; the
- * others in the maps' memory context, as simplehash would.
- */
-static inline void *
-rpmap_allocate(rpmap_hash *tb, Size size)
-{
-	void	   *result;
-
-	result = rp_arena_alloc_map(((RpMapInfo *) tb->private_data)->arena, size);
-	if (result == NULL)
-		result = MemoryContextAllocExtended(tb->ctx, size,
-											MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	return result;
-}
-
-static inline void
-rpmap_free(rpmap_hash *tb, void *pointer)
-{
-	if (!rp_arena_owns(((RpMapInfo *) tb->private_data)->arena, pointer))
-		pfree(pointer);
-}
 
 /*
  * A key map kept from batch to batch: the groups of include inc of node,
@@ -568,212 +502,6 @@ rp_receive_destroy(DestReceiver *self)
 {
 }
 
-/*
- * How many rows the planner thinks relid has (a partitioned table: its
- * partitions); -1 if it cannot tell.
- */
-static double
-rp_estimated_rows(Oid relid)
-{
-	Relation	rel = relation_open(relid, AccessShareLock);
-	double		tuples = rel->rd_rel->reltuples;
-
-	if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
-	{
-		BlockNumber pages;
-		double		allvisfrac;
-
-		estimate_rel_size(rel, NULL, &pages, &tuples, &allvisfrac);
-	}
-	else if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
-	{
-		ListCell   *lc;
-
-		tuples = 0;
-		foreach(lc, find_all_inheritors(relid, AccessShareLock, NULL))
-		{
-			Oid			part = lfirst_oid(lc);
-
-			if (part != relid && get_rel_relkind(part) != RELKIND_PARTITIONED_TABLE)
-				tuples += Max(rp_estimated_rows(part), 0);
-		}
-	}
-	relation_close(rel, NoLock);
-	return tuples;
-}
-
-/* The parameters of a keyed query: per key column, the array of values */
-static ParamListInfo
-rp_key_params(RpQuery *query, rpmap_hash *map, const RpKeyType *type)
-{
-	ParamListInfo params = makeParamList(type->nkeys);
-	Datum	   *values = palloc(sizeof(Datum) * map->members);
-	int			k;
-
-	for (k = 0; k < type->nkeys; k++)
-	{
-		rpmap_iterator it;
-		RpMapEntry *entry;
-		int			n = 0;
-		int16		typlen;
-		bool		typbyval;
-		char		typalign;
-
-		rpmap_start_iterate(map, &it);
-		while ((entry = rpmap_iterate(map, &it)) != NULL)
-			values[n++] = k == 0 ? entry->key.first : entry->key.values[k];
-		get_typlenbyvalalign(type->typid[k], &typlen, &typbyval, &typalign);
-		params->params[k].value =
-			PointerGetDatum(construct_array(values, n, type->typid[k],
-											typlen, typbyval, typalign));
-		params->params[k].isnull = false;
-		params->params[k].pflags = PARAM_FLAG_CONST;
-		params->params[k].ptype = query->paramtypes[k];
-	}
-	return params;
-}
-
-/*
- * Make sure the generic plan of a keyed query sorted by its key first
- * (RpQuery.key_sorted) is made with enable_sort off.  Such a plan is made
- * for "= ANY($1)" with an array of unknown length, which the planner takes
- * for a few rows: it would sort the whole batch at once, which at ten
- * thousand parents of five children each spills to disk every batch,
- * rather than read the rows in key order from an index on the key and sort
- * each key's rows on their own (an incremental sort: a few kB however big
- * the batch).  Only the full sort is put off; a table without an index on
- * the key still gets one, and before PostgreSQL 18 its cost then counts as
- * huge, which would have the plan compiled by JIT at every run: jit is off
- * too (a generic plan of a few estimated rows never qualifies for it
- * anyway).  Done here, just before the query runs, rather
- * than when it is prepared, so that a plan made again after an
- * invalidation (an ANALYZE of the table) is made the same way; the setting
- * holds only while the plan is checked or made, at a GUC nesting level of
- * its own, so the query's own functions never see it.
- */
-static void
-rp_plan_key_sorted(SPIPlanPtr plan)
-{
-	int			nest;
-	CachedPlan *cplan;
-
-	/* every run gets a custom plan then, made under the session's settings */
-	if (plan_cache_mode == PLAN_CACHE_MODE_FORCE_CUSTOM_PLAN)
-		return;
-	nest = NewGUCNestLevel();
-
-	(void) set_config_option("enable_sort", "off", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("jit", "off", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	cplan = SPI_plan_get_cached_plan(plan);
-	AtEOXact_GUC(true, nest);
-	if (cplan != NULL)
-		ReleaseCachedPlan(cplan, CurrentResourceOwner);
-}
-
-/* An integer key's value (rp_sql_key_is_integer) */
-static inline int64
-rp_key_integer(Oid typid, Datum value)
-{
-	if (typid == INT2OID)
-		return DatumGetInt16(value);
-	if (typid == INT4OID)
-		return DatumGetInt32(value);
-	return DatumGetInt64(value);
-}
-
-/*
- * The parameters of query's range form for the keys in map, when they
- * are dense enough for it: at least one key in RP_KEYED_FRACTION of the
- * values from the least to the greatest, so that the range holds the
- * rows of at most about as many other keys as the batch's own (those rows
- * are dropped as they arrive, rp_receive), the bound a scan of all rows
- * keeps too; NULL otherwise.
- */
-static ParamListInfo
-rp_range_params(RpQuery *query, rpmap_hash *map, const RpKeyType *type)
-{
-	ParamListInfo params;
-	rpmap_iterator it;
-	RpMapEntry *entry;
-	Oid			typid = type->typid[0];
-	int64		least = PG_INT64_MAX;
-	int64		greatest = PG_INT64_MIN;
-	int			i;
-
-	if (query->sql_range == NULL || type->nkeys != 1 || map->members == 0)
-		return NULL;
-	rpmap_start_iterate(map, &it);
-	while ((entry = rpmap_iterate(map, &it)) != NULL)
-	{
-		int64		value = rp_key_integer(typid, entry->key.first);
-
-		least = Min(least, value);
-		greatest = Max(greatest, value);
-	}
-	if ((double) greatest - (double) least + 1 >
-		(double) map->members * RP_KEYED_FRACTION)
-		return NULL;
-
-	params = makeParamList(2);
-	params->params[0].value = typid == INT2OID ? Int16GetDatum((int16) least) :
-		typid == INT4OID ? Int32GetDatum((int32) least) : Int64GetDatum(least);
-	params->params[1].value = typid == INT2OID ? Int16GetDatum((int16) greatest) :
-		typid == INT4OID ? Int32GetDatum((int32) greatest) : Int64GetDatum(greatest);
-	for (i = 0; i < 2; i++)
-	{
-		params->params[i].isnull = false;
-		params->params[i].pflags = PARAM_FLAG_CONST;
-		params->params[i].ptype = typid;
-	}
-	return params;
-}
-
-/*
- * Run query for the keys in map (every row when map is NULL), sending its
- * rows to dest; rows is rp_estimated_rows of its sized_by.  Few keys next
- * to the table's rows: the keyed form, or the range form when the keys fill
- * most of their range (a descent of the index per key costs several times
- * a step along it: at 100,000 posts in batches of 10,000, the descents were
- * a quarter of a whole-graph call's instructions).
- */
-static void
-rp_run_query(RpQuery *query, rpmap_hash *map, const RpKeyType *type,
-			 DestReceiver *dest, double rows)
-{
-	SPIExecuteOptions options;
-	double		keys = map != NULL ? map->members : 0;
-	bool		citus = map != NULL && rp_citus_keys(query->sized_by, &keys, &rows);
-	int			rc;
-
-	memset(&options, 0, sizeof(options));
-	options.read_only = true;
-	options.dest = dest;
-	if (query->sql_keyed != NULL && rows >= 0 &&
-		keys * RP_KEYED_FRACTION < rows)
-	{
-		ParamListInfo range = citus ? NULL :
-		rp_range_params(query, map, type);
-		SPIPlanPtr	plan = rp_fetch_query_plan(query, range != NULL ?
-											   RP_FORM_RANGE : RP_FORM_KEYED);
-
-		options.params = range != NULL ? range :
-			rp_key_params(query, map, type);
-		if (query->key_sorted && !citus)
-			rp_plan_key_sorted(plan);
-		rc = citus ? rp_citus_execute_keyed(plan, &options) :
-			SPI_execute_plan_extended(plan, &options);
-	}
-	else
-		rc = SPI_execute_plan_extended(rp_fetch_query_plan(query, RP_FORM_ALL),
-									   &options);
-	/* rows sent elsewhere than to SPI are reported as SPI_OK_UTILITY */
-	if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
-		elog(ERROR, "query of %s failed: %s", query->what,
-			 SPI_result_code_string(rc));
-}
-
 static void
 rp_receiver_init(RpReceiver *r, RpFetch *fetch, RpNode *node)
 {
@@ -804,7 +532,7 @@ rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
 		rp_receiver_init(&r, fetch, child);
 		if (child->junction)
 		{
-			keyed = rp_estimated_rows(child->links.sized_by);
+			keyed = rp_fetch_estimated_rows(child->links.sized_by);
 			map = rp_group_rows(fetch, node, i, &child->link_key, rows, nrows,
 								keyed);
 			if (map->members == 0)
@@ -813,26 +541,26 @@ rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
 			r.map = map;
 			r.targets = rp_batch_map(fetch, node, i, true, &child->key,
 									 RP_TARGETS_INITIAL_SIZE);
-			rp_run_query(&child->links, map, &child->link_key,
-						 (DestReceiver *) &r, keyed);
+			rp_fetch_run_query(&child->links, map, &child->link_key,
+							   (DestReceiver *) &r, keyed);
 			if (r.targets->members == 0)
 				continue;
 			r.links = false;
 			r.map = r.targets;
-			rp_run_query(&child->query, r.targets, &child->key,
-						 (DestReceiver *) &r,
-						 rp_estimated_rows(child->query.sized_by));
+			rp_fetch_run_query(&child->query, r.targets, &child->key,
+							   (DestReceiver *) &r,
+							   rp_fetch_estimated_rows(child->query.sized_by));
 		}
 		else
 		{
-			keyed = rp_estimated_rows(child->query.sized_by);
+			keyed = rp_fetch_estimated_rows(child->query.sized_by);
 			map = rp_group_rows(fetch, node, i, &child->key, rows, nrows,
 								keyed);
 			if (map->members == 0)
 				continue;
 			r.map = map;
-			rp_run_query(&child->query, map, &child->key,
-						 (DestReceiver *) &r, keyed);
+			rp_fetch_run_query(&child->query, map, &child->key,
+							   (DestReceiver *) &r, keyed);
 		}
 		if (r.nrows > 0)
 			rp_fetch_level(fetch, child, r.rows, r.nrows);
@@ -918,8 +646,8 @@ rp_fetch_read_parents(RpFetch *fetch)
 	r.pub.rDestroy = rp_store_shutdown;
 	r.pub.mydest = DestNone;
 	r.fetch = fetch;
-	rp_run_query(&fetch->plan->root->query, NULL, NULL, (DestReceiver *) &r,
-				 -1);
+	rp_fetch_run_query(&fetch->plan->root->query, NULL, NULL, (DestReceiver *) &r,
+					   -1);
 	fetch->unread = tuplestore_tuple_count(fetch->parents);
 }
 
