@@ -22,9 +22,11 @@
  * A fetch plan is a tree of nodes.  The root reads the parent rows; every
  * other node reads the rows of one relationship of its parent node.  Each
  * node runs one query per batch of parent rows, whatever the number of
- * rows, in one of two forms chosen per batch (see rp_fetch_exec.c): all
- * the rows that pass the node's filters, or only those whose key is among
- * the batch's keys.  A many-to-many node also reads its junction table.
+ * rows, in one of its forms chosen per batch (see rp_fetch_query.c): all
+ * the rows that pass the node's filters, only those whose key is among
+ * the batch's keys, or (a key of one integer column) those whose key is
+ * between the batch's least and greatest.  A many-to-many node also reads
+ * its junction table.
  *
  * Everything is backend-local: no shared memory, no locks of our own.
  *
@@ -130,7 +132,6 @@ typedef struct RpKeyType
 	FmgrInfo	eq[INDEX_MAX_KEYS];
 } RpKeyType;
 
-/* One query of a node, in its two forms */
 /* The forms of a node's query (RpQuery) */
 typedef enum RpQueryForm
 {
@@ -140,6 +141,7 @@ typedef enum RpQueryForm
 								 * and greatest */
 } RpQueryForm;
 
+/* One query of a node, in its forms */
 typedef struct RpQuery
 {
 	char	   *sql_all;		/* every row that passes the filters */

@@ -25,14 +25,18 @@
  * its query runs, from the keys of the rows above it: the query's rows are
  * matched against it as they arrive (a custom DestReceiver, no tuple
  * copies) and those whose key no row above asked for are dropped.  That
- * lets the query take one of two forms, chosen per batch by how many keys
- * the batch has next to the size of the table they are keys of:
+ * lets the query take one of its forms, chosen per batch by how many keys
+ * the batch has next to the size of the table they are keys of
+ * (rp_fetch_query.c):
  *	- keyed, "key = ANY($1)", for few keys: the indexes find the rows;
+ *	- a range, "key >= $1 AND key <= $2", for few keys of one integer
+ *	  column that fill most of the range between the least and the
+ *	  greatest: one scan along the index;
  *	- all rows, for many keys (half of the table's or more): one scan,
  *	  with the matching done here by hashing.
- * A scan of all rows for a batch costs at most twice the rows its keys
- * select, so the work stays linear in the rows read whatever the batch
- * size.
+ * A scan of all rows or of a range for a batch costs at most about twice
+ * the rows its keys select, so the work stays linear in the rows read
+ * whatever the batch size.
  *
  * Each row's own fields are rendered once, when it arrives, and kept as
  * text (fetch_json) or as the row's datum (fetch_children) with pointers

@@ -148,10 +148,12 @@ rp_equality_operator(Oid typid)
 }
 
 /*
- * Write query's two forms:
+ * Write query's forms:
  *	SELECT <select> FROM <table> [WHERE (<where>)] [ORDER BY <order_by>]
  * and the same with "<keys[i]> = ANY ($i+1)" for each key added to the
- * WHERE.  key_types are the key's types, which the parameters are arrays of.
+ * WHERE, and, for a key of one integer column, with "<key> >= $1 AND
+ * <key> <= $2".  key_types are the key's types, which the keyed form's
+ * parameters are arrays of.
  */
 void
 rp_sql_write_query(RpQuery *query, List *select, Oid relid, const char *where,
