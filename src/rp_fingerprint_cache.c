@@ -166,6 +166,7 @@ rp_fpc_match(const RpFpcEntry *e, const char *text, int len,
 		int			same = part->start - kept;
 		int			n = 0;
 		uint64		number = 0;
+		bool		is_number = false;
 
 		if (pos + same > len || !rp_fpc_same(text + pos, e->text + kept, same))
 			return false;
@@ -186,6 +187,12 @@ rp_fpc_match(const RpFpcEntry *e, const char *text, int len,
 					n = p - (text + pos);
 					if (n == 0)
 						return false;
+
+					/*
+					 * its value, for the proof's keys: beyond 18 digits, its
+					 * text
+					 */
+					is_number = n <= 18;
 				}
 				break;
 			case RP_FPC_STRING:
@@ -222,8 +229,7 @@ rp_fpc_match(const RpFpcEntry *e, const char *text, int len,
 			spans[nconst].kind = (RpConstKind) part->kind;
 			spans[nconst].start = pos;
 			spans[nconst].len = n;
-			/* its value, for the proof's keys: beyond 18 digits, its text */
-			spans[nconst].is_number = part->what == RP_FPC_DIGITS && n <= 18;
+			spans[nconst].is_number = is_number;
 			spans[nconst].number = (int64) number;
 		}
 		nconst++;

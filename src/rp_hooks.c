@@ -53,7 +53,6 @@
 #include "access/parallel.h"
 #include "commands/prepare.h"
 #include "executor/executor.h"
-#include "lib/ilist.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "portability/instr_time.h"
@@ -70,9 +69,11 @@
 #include "rp_unit.h"
 
 /* A counted execution, from ExecutorStart to ExecutorEnd */
-typedef struct RpInflight
+typedef struct RpInflight RpInflight;
+struct RpInflight
 {
-	dlist_node	node;			/* in rp_inflight, or in rp_inflight_free */
+	RpInflight *next;			/* in rp_inflight, or in rp_inflight_free */
+	RpInflight *prev;			/* in rp_inflight */
 	QueryDesc  *queryDesc;
 	RpExecution exec;
 	instr_time	start;
@@ -81,7 +82,7 @@ typedef struct RpInflight
 	bool		capture;		/* its rows may be kept (rp_ExecutorRun) */
 	MemoryContextCallback callback;
 	RpCaptureReceiver receiver; /* its rows' way to the proof */
-} RpInflight;
+};
 
 /* What relprefetch.track accepts */
 typedef enum RpTrackLevel
@@ -108,11 +109,15 @@ static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
-/* Executions counted and not yet ended, newest first */
-static dlist_head rp_inflight = DLIST_STATIC_INIT(rp_inflight);
-static dlist_head rp_inflight_free = DLIST_STATIC_INIT(rp_inflight_free);
+/*
+ * Executions counted and not yet ended, newest first; and the pool's free
+ * records.  Lists of our own, without a header node: every statement
+ * counted goes through them twice, and a test for NULL is all they need.
+ */
+static RpInflight *rp_inflight = NULL;
+static RpInflight *rp_inflight_free = NULL;
 static RpInflight rp_inflight_pool[RP_INFLIGHT_POOL];
-static bool rp_inflight_pool_ready = false;
+static int	rp_inflight_pool_used = 0;	/* records ever taken from the pool */
 
 /* Of them, those whose rows may be kept: ExecutorRun's only test otherwise */
 static int	rp_inflight_capturing = 0;
@@ -224,11 +229,23 @@ rp_counted_text(QueryDesc *queryDesc, int *len)
 	return NULL;
 }
 
+/* Take an execution's record out of rp_inflight */
+static inline void
+rp_inflight_unlink(RpInflight *inflight)
+{
+	if (inflight->prev != NULL)
+		inflight->prev->next = inflight->next;
+	else
+		rp_inflight = inflight->next;
+	if (inflight->next != NULL)
+		inflight->next->prev = inflight->prev;
+}
+
 /* A query freed before its ExecutorEnd: it failed, or its portal was dropped */
 static pg_noinline void
 rp_inflight_abandon(RpInflight *inflight)
 {
-	dlist_delete(&inflight->node);
+	rp_inflight_unlink(inflight);
 	if (inflight->capture)
 		rp_inflight_capturing--;
 	rp_unit_abandon(&inflight->exec);
@@ -243,7 +260,10 @@ rp_inflight_release(void *arg)
 	if (unlikely(inflight->linked))
 		rp_inflight_abandon(inflight);
 	if (inflight->pooled)
-		dlist_push_head(&rp_inflight_free, &inflight->node);
+	{
+		inflight->next = rp_inflight_free;
+		rp_inflight_free = inflight;
+	}
 }
 
 /*
@@ -271,19 +291,15 @@ rp_inflight_add(QueryDesc *queryDesc, const RpExecution *exec,
 	MemoryContext cxt = queryDesc->estate->es_query_cxt;
 	RpInflight *inflight;
 
-	if (!rp_inflight_pool_ready)
+	if (rp_inflight_free != NULL)
 	{
-		int			i;
-
-		for (i = 0; i < RP_INFLIGHT_POOL; i++)
-			dlist_push_head(&rp_inflight_free, &rp_inflight_pool[i].node);
-		rp_inflight_pool_ready = true;
+		inflight = rp_inflight_free;
+		rp_inflight_free = inflight->next;
+		inflight->pooled = true;
 	}
-
-	if (!dlist_is_empty(&rp_inflight_free))
+	else if (rp_inflight_pool_used < RP_INFLIGHT_POOL)
 	{
-		inflight = dlist_container(RpInflight, node,
-								   dlist_pop_head_node(&rp_inflight_free));
+		inflight = &rp_inflight_pool[rp_inflight_pool_used++];
 		inflight->pooled = true;
 	}
 	else
@@ -301,19 +317,21 @@ rp_inflight_add(QueryDesc *queryDesc, const RpExecution *exec,
 	inflight->callback.func = rp_inflight_release;
 	inflight->callback.arg = inflight;
 	MemoryContextRegisterResetCallback(cxt, &inflight->callback);
-	dlist_push_head(&rp_inflight, &inflight->node);
+	inflight->prev = NULL;
+	inflight->next = rp_inflight;
+	if (rp_inflight != NULL)
+		rp_inflight->prev = inflight;
+	rp_inflight = inflight;
 }
 
 /* The record of a counted execution; NULL if it was not counted */
 static RpInflight *
 rp_inflight_find(QueryDesc *queryDesc)
 {
-	dlist_iter	iter;
+	RpInflight *inflight;
 
-	dlist_foreach(iter, &rp_inflight)
+	for (inflight = rp_inflight; inflight != NULL; inflight = inflight->next)
 	{
-		RpInflight *inflight = dlist_container(RpInflight, node, iter.cur);
-
 		if (inflight->queryDesc == queryDesc)
 			return inflight;
 	}
@@ -328,7 +346,7 @@ rp_inflight_take(QueryDesc *queryDesc)
 
 	if (inflight != NULL)
 	{
-		dlist_delete(&inflight->node);
+		rp_inflight_unlink(inflight);
 		inflight->linked = false;
 		if (inflight->capture)
 			rp_inflight_capturing--;
@@ -434,7 +452,7 @@ rp_ExecutorEnd(QueryDesc *queryDesc)
 {
 	RpInflight *inflight = NULL;
 
-	if (!dlist_is_empty(&rp_inflight))
+	if (rp_inflight != NULL)
 		inflight = rp_inflight_take(queryDesc);
 	if (inflight != NULL)
 	{
@@ -462,6 +480,21 @@ rp_ends_unit(Node *parsetree)
 	return false;
 }
 
+/* ProcessUtility as it would run without us */
+static inline void
+rp_utility_next(PlannedStmt *pstmt, const char *queryString,
+				bool readOnlyTree, ProcessUtilityContext context,
+				ParamListInfo params, QueryEnvironment *queryEnv,
+				DestReceiver *dest, QueryCompletion *qc)
+{
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+							params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree,
+								context, params, queryEnv, dest, qc);
+}
+
 static void
 rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				  bool readOnlyTree, ProcessUtilityContext context,
@@ -477,18 +510,30 @@ rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	if (rp_ends_unit(parsetree))
 		rp_unit_end();
 
+	/*
+	 * BEGIN, COMMIT and their kin wrap no query of the client's: nothing
+	 * below is wanted for them, and they go on without its frame, which every
+	 * transaction block would pay twice.
+	 */
+	if (IsA(parsetree, TransactionStmt))
+	{
+		TransactionStmtKind kind = ((TransactionStmt *) parsetree)->kind;
+
+		/* the next statements are an explicit transaction block */
+		if (from_client &&
+			(kind == TRANS_STMT_BEGIN || kind == TRANS_STMT_START))
+			rp_unit_note_begin();
+		rp_utility_next(pstmt, queryString, readOnlyTree, context, params,
+						queryEnv, dest, qc);
+		return;
+	}
+
 	rp_execute_text = NULL;
 	rp_utility_location = -1;
 	if (from_client)
 	{
 		rp_utility_location = Max(pstmt->stmt_location, 0);
 		rp_utility_len = pstmt->stmt_len;
-
-		/* the next statements are an explicit transaction block */
-		if (IsA(parsetree, TransactionStmt) &&
-			(((TransactionStmt *) parsetree)->kind == TRANS_STMT_BEGIN ||
-			 ((TransactionStmt *) parsetree)->kind == TRANS_STMT_START))
-			rp_unit_note_begin();
 
 		/* its statement is the client's, though its text is the PREPARE's */
 		if (IsA(parsetree, ExecuteStmt))
@@ -504,12 +549,8 @@ rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 	PG_TRY();
 	{
-		if (prev_ProcessUtility)
-			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
-		else
-			standard_ProcessUtility(pstmt, queryString, readOnlyTree,
-									context, params, queryEnv, dest, qc);
+		rp_utility_next(pstmt, queryString, readOnlyTree, context, params,
+						queryEnv, dest, qc);
 	}
 	PG_FINALLY();
 	{
