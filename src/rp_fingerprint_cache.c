@@ -188,10 +188,7 @@ rp_fpc_match(const RpFpcEntry *e, const char *text, int len,
 					if (n == 0)
 						return false;
 
-					/*
-					 * its value, for the proof's keys: beyond 18 digits, its
-					 * text
-					 */
+					/* beyond 18 digits, the proof's key is its text's */
 					is_number = n <= 18;
 				}
 				break;
