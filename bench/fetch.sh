@@ -80,29 +80,12 @@ if [ -f "$RP_ROOT/relprefetch.so" ] &&
 	rp_warn "the installed relprefetch.so differs from the one in $RP_ROOT; measuring the installed one"
 fi
 
-rp_workdir fetch
-work=$RP_WORK
-data=$work/data
-rp_sockdir "$work"
-sockdir=$RP_SOCKDIR
-sock_temp=$RP_SOCKDIR_TEMP
-
-cleanup() {
-	rp_stop_server $? "$work" "$data" benchmark
-	rp_stop_clusters "$work"
-	# The cluster is rebuilt on every run; the SQL, the raw timings and the
-	# logs are small and worth keeping, unless the folder is a /tmp fallback.
-	rm -rf "$data"
-	if [ "$RP_WORK_TEMP" -eq 1 ]; then
-		rm -rf "$work"
-	fi
-	if [ "$sock_temp" -eq 1 ]; then
-		rm -rf "$sockdir"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# The cluster is rebuilt on every run; the SQL, the raw timings and the
+# logs are small and worth keeping, unless the folder is a /tmp fallback.
+bench_workdir fetch
+work=$BENCH_WORK
+data=$BENCH_DATA
+sockdir=$BENCH_SOCKDIR
 
 rp_say "creating the cluster"
 bench_initdb "$work" "$data" "$sockdir" bench/fetch.sh

@@ -58,26 +58,10 @@ if [ "$setup" -eq 1 ]; then
 	bash "$RP_ROOT/scripts/setup.sh"
 fi
 
-rp_workdir idle
-work=$RP_WORK
-data=$work/data
-rp_sockdir "$work"
-sockdir=$RP_SOCKDIR
-sock_temp=$RP_SOCKDIR_TEMP
-cleanup() {
-	rp_stop_server $? "$work" "$data" benchmark
-	rp_stop_clusters "$work"
-	rm -rf "$data"
-	if [ "$RP_WORK_TEMP" -eq 1 ]; then
-		rm -rf "$work"
-	fi
-	if [ "$sock_temp" -eq 1 ]; then
-		rm -rf "$sockdir"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_workdir idle
+work=$BENCH_WORK
+data=$BENCH_DATA
+sockdir=$BENCH_SOCKDIR
 
 rp_say "creating the cluster"
 bench_initdb "$work" "$data" "$sockdir" bench/idle.sh

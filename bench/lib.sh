@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Helpers shared by bench/fetch.sh and bench/run.sh. Source it; it does
+# Helpers shared by the bench/*.sh scripts. Source it; it does
 # nothing on its own. It sources scripts/lib.sh (rp_* helpers).
 #
 # After bench_start, bench_psql talks to the cluster through its socket as
@@ -22,6 +22,45 @@ bench_abspath() {
 	/*) printf '%s\n' "$1" ;;
 	*) printf '%s\n' "$PWD/$1" ;;
 	esac
+}
+
+# bench_workdir NAME [keep]: the folders of a benchmark's throwaway
+# cluster, and the trap that cleans them up. Sets BENCH_WORK (rp_workdir
+# NAME: tmp/NAME, or a /tmp fallback), BENCH_DATA (BENCH_WORK/data, for
+# bench_initdb) and BENCH_SOCKDIR (rp_sockdir BENCH_WORK). On exit (INT and
+# TERM exit with 130 and 143) bench_cleanup stops the server, showing the
+# end of its log if the script failed, and any other cluster left under
+# BENCH_WORK, and removes BENCH_DATA and a /tmp socket folder; the rest of
+# BENCH_WORK (SQL, logs, raw figures) stays, but a /tmp fallback is removed
+# too, unless the second argument is "keep".
+bench_workdir() {
+	rp_workdir "$1"
+	BENCH_WORK=$RP_WORK
+	BENCH_WORK_TEMP=$RP_WORK_TEMP
+	if [ "${2:-}" = keep ]; then
+		BENCH_WORK_TEMP=0
+	fi
+	BENCH_DATA=$BENCH_WORK/data
+	rp_sockdir "$BENCH_WORK"
+	BENCH_SOCKDIR=$RP_SOCKDIR
+	BENCH_SOCKDIR_TEMP=$RP_SOCKDIR_TEMP
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+# bench_cleanup: bench_workdir's EXIT trap; must never fail.
+bench_cleanup() {
+	local rc=$?
+	rp_stop_server "$rc" "$BENCH_WORK" "$BENCH_DATA" benchmark
+	rp_stop_clusters "$BENCH_WORK"
+	rm -rf "$BENCH_DATA"
+	if [ "$BENCH_WORK_TEMP" -eq 1 ]; then
+		rm -rf "$BENCH_WORK"
+	fi
+	if [ "$BENCH_SOCKDIR_TEMP" -eq 1 ]; then
+		rm -rf "$BENCH_SOCKDIR"
+	fi
 }
 
 # bench_initdb WORK DATA SOCKDIR TAG: a throwaway cluster for a benchmark.

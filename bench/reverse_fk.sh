@@ -48,21 +48,11 @@ command -v valgrind >/dev/null ||
 	rp_die "valgrind not found (run: bash scripts/setup.sh --with-valgrind)"
 
 bindir=$(rp_bindir)
-rp_workdir reverse_fk
-work=$RP_WORK
-data=$work/data
-rp_sockdir "$work"
-sockdir=$RP_SOCKDIR
-sock_temp=$RP_SOCKDIR_TEMP
-
-cleanup() {
-	rp_stop_server "$1" "$work" "$data" benchmark
-	if [ "$sock_temp" -eq 1 ]; then
-		rm -rf "$sockdir"
-	fi
-	rm -rf "$data"
-}
-trap 'cleanup $?' EXIT
+# the callgrind files stay, in a /tmp fallback too
+bench_workdir reverse_fk keep
+work=$BENCH_WORK
+data=$BENCH_DATA
+sockdir=$BENCH_SOCKDIR
 
 bench_initdb "$work" "$data" "$sockdir" bench/reverse_fk.sh
 bench_start "$work" "$data" "$sockdir"

@@ -126,19 +126,15 @@ rp_constraint_from_tuple(HeapTuple tuple, TupleDesc desc, Oid relid,
 }
 
 /*
- * The OIDs of the constraints that depend on relid, ascending, each once.
- * Every foreign key that references relid is among them: when a foreign
- * key is made (CreateConstraintEntry, also for a clone), it records a
- * normal dependency on each referenced column of the table it references,
- * and nothing but dropping the constraint removes it (attaching and
- * detaching partitions change only the dependencies between a clone and
- * its parent).  The fetch_reverse test checks this after each of those
- * changes, on every major it runs on.  The exception is a pinned table,
- * on which no dependency is recorded: the caller asks only about tables
- * made after initdb.  The caller holds AccessShareLock on pg_depend.
+ * The objects of class classid (a catalog's OID: pg_constraint's,
+ * pg_rewrite's) that depend on relid or on one of its columns, in the order
+ * of pg_depend's index on the objects depended on: one OID per dependency,
+ * so an object may come more than once.  No dependency is recorded on a
+ * pinned relation (one made by initdb).  The caller holds AccessShareLock
+ * on pg_depend.
  */
 static List *
-rp_depending_constraints(Oid relid)
+rp_depending_objects(Oid relid, Oid classid)
 {
 	Relation	depend;
 	SysScanDesc scan;
@@ -157,11 +153,30 @@ rp_depending_constraints(Oid relid)
 	{
 		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
 
-		if (dep->classid == ConstraintRelationId)
+		if (dep->classid == classid)
 			result = lappend_oid(result, dep->objid);
 	}
 	systable_endscan(scan);
 	table_close(depend, NoLock);
+	return result;
+}
+
+/*
+ * The OIDs of the constraints that depend on relid, ascending, each once.
+ * Every foreign key that references relid is among them: when a foreign
+ * key is made (CreateConstraintEntry, also for a clone), it records a
+ * normal dependency on each referenced column of the table it references,
+ * and nothing but dropping the constraint removes it (attaching and
+ * detaching partitions change only the dependencies between a clone and
+ * its parent).  The fetch_reverse test checks this after each of those
+ * changes, on every major it runs on.  The exception is a pinned table,
+ * on which no dependency is recorded: the caller asks only about tables
+ * made after initdb.  The caller holds AccessShareLock on pg_depend.
+ */
+static List *
+rp_depending_constraints(Oid relid)
+{
+	List	   *result = rp_depending_objects(relid, ConstraintRelationId);
 
 	/* one row per referenced column, and others for self-references */
 	list_sort(result, list_oid_cmp);
@@ -398,46 +413,34 @@ rp_rule_relation(Relation rewrite, Oid ruleid)
 
 /*
  * The views that qualify (see the top of this file) and read relid
- * directly, found through the dependencies of their rules.
+ * directly, found through the dependencies of their rules (each view
+ * where its rule's first dependency on relid comes).  The AccessShareLock
+ * on pg_depend is waited for, and held while the views are looked at.
  */
 List *
 rp_relation_views_over(Oid relid)
 {
-	Relation	depend;
 	Relation	rewrite;
-	SysScanDesc scan;
-	ScanKeyData keys[2];
-	HeapTuple	tuple;
+	ListCell   *lc;
 	List	   *result = NIL;
 
-	depend = table_open(DependRelationId, AccessShareLock);
+	LockRelationOid(DependRelationId, AccessShareLock);
 	rewrite = table_open(RewriteRelationId, AccessShareLock);
-	ScanKeyInit(&keys[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
-	ScanKeyInit(&keys[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	scan = systable_beginscan(depend, DependReferenceIndexId, true, NULL, 2,
-							  keys);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	foreach(lc, rp_depending_objects(relid, RewriteRelationId))
 	{
-		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
-		Oid			view;
+		Oid			view = rp_rule_relation(rewrite, lfirst_oid(lc));
 		Oid			base;
 		AttrNumber *map;
 		int			natts;
 
-		if (dep->classid != RewriteRelationId)
-			continue;
-		view = rp_rule_relation(rewrite, dep->objid);
 		if (!OidIsValid(view) || list_member_oid(result, view) ||
 			!rp_relation_view_columns(view, &base, &map, &natts) ||
 			base != relid)
 			continue;
 		result = lappend_oid(result, view);
 	}
-	systable_endscan(scan);
 	table_close(rewrite, AccessShareLock);
-	table_close(depend, AccessShareLock);
+	UnlockRelationOid(DependRelationId, AccessShareLock);
 	return result;
 }
 
