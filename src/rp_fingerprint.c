@@ -555,20 +555,6 @@ rp_prepared_text(const char *source, int *len)
 	return source;
 }
 
-const char *
-rp_statement_text(const char *source, int location, int length, int *len)
-{
-	if (location < 0)
-	{
-		location = 0;
-		length = 0;
-	}
-	if (length <= 0)
-		length = strlen(source + location);
-
-	*len = length;
-	return source + location;
-}
 
 /* Hash one token's bytes, its first one marked as a token start */
 static inline uint64

@@ -22,10 +22,22 @@ extern void rp_fingerprint_init(void);
 /*
  * Locate one statement's text inside the query string it came from, given
  * its position (location -1 meaning the whole string, length 0 "to the
- * end").
+ * end").  Inline: every statement counted asks.
  */
-extern const char *rp_statement_text(const char *source, int location,
-									 int length, int *len);
+static inline const char *
+rp_statement_text(const char *source, int location, int length, int *len)
+{
+	if (location < 0)
+	{
+		location = 0;
+		length = 0;
+	}
+	if (length <= 0)
+		length = strlen(source + location);
+
+	*len = length;
+	return source + location;
+}
 
 /* The statement of "PREPARE name [(types)] AS statement" */
 extern const char *rp_prepared_text(const char *source, int *len);
@@ -85,7 +97,9 @@ extern int	rp_fingerprint_blank_end(const char *text, int len, int pos);
  * session only in its numbers and plain strings is matched against that
  * one's text instead of being lexed (rp_fingerprint_cache.c).  hint is
  * anything the caller knows that tells statements apart (where to look;
- * the answer does not depend on it).
+ * the answer does not depend on it).  The text is a statement of a query
+ * string, and so followed by a byte of that string or by its terminating
+ * zero: a run of digits is read up to a byte that is not one.
  */
 extern uint64 rp_fingerprint_statement(const char *text, int len,
 									   uint32 hint, RpConstSpan *spans,

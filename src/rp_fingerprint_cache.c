@@ -115,30 +115,40 @@ rp_fpc_key(const char *text, int len, uint32 hint)
 	return (uint32) (head >> 32);
 }
 
-/*
- * Are n bytes at a and b the same?  The bytes between a kept text's parts
- * are mostly a few dozen: compared here a word at a time, without a call.
- */
-static inline bool
-rp_fpc_same(const char *a, const char *b, int n)
+/* The difference of the 8 bytes at a and at b: 0 when they are the same */
+static inline uint64
+rp_fpc_word_diff(const char *a, const char *b)
 {
 	uint64		x;
 	uint64		y;
 
-	if (n >= 8)
+	/* a copy of a constant size is a load, not a call */
+	memcpy(&x, a, 8);
+	memcpy(&y, b, 8);
+	return x ^ y;
+}
+
+/*
+ * Are n bytes at a and b the same?  The bytes between a kept text's parts
+ * are mostly a few dozen: compared here two words at a time, the last two
+ * overlapping the ones before them, without a call.
+ */
+static inline bool
+rp_fpc_same(const char *a, const char *b, int n)
+{
+	if (n > 16)
 	{
-		for (; n > 8; a += 8, b += 8, n -= 8)
+		for (; n > 16; a += 16, b += 16, n -= 16)
 		{
-			memcpy(&x, a, 8);
-			memcpy(&y, b, 8);
-			if (x != y)
+			if ((rp_fpc_word_diff(a, b) | rp_fpc_word_diff(a + 8, b + 8)) != 0)
 				return false;
 		}
-		/* the last word, overlapping the one before it */
-		memcpy(&x, a + n - 8, 8);
-		memcpy(&y, b + n - 8, 8);
-		return x == y;
+		return (rp_fpc_word_diff(a + n - 16, b + n - 16) |
+				rp_fpc_word_diff(a + n - 8, b + n - 8)) == 0;
 	}
+	if (n >= 8)
+		return (rp_fpc_word_diff(a, b) |
+				rp_fpc_word_diff(a + n - 8, b + n - 8)) == 0;
 	for (; n > 0; a++, b++, n--)
 	{
 		if (*a != *b)
@@ -176,16 +186,16 @@ rp_fpc_match(const RpFpcEntry *e, const char *text, int len,
 			case RP_FPC_DIGITS:
 				{
 					const char *p = text + pos;
-					const char *end = text + len;
 					unsigned char digit;
 
-					while (p < end && (digit = (unsigned char) (*p - '0')) <= 9)
+					/* the text is followed by a byte: see rp_fingerprint.h */
+					while ((digit = (unsigned char) (*p - '0')) <= 9)
 					{
 						number = number * 10 + digit;
 						p++;
 					}
 					n = p - (text + pos);
-					if (n == 0)
+					if (n == 0 || pos + n > len)
 						return false;
 
 					/* beyond 18 digits, the proof's key is its text's */
