@@ -608,6 +608,52 @@ rp_stats_count(const RpStatsKey *key, uint64 gen, const RpCounters *delta,
 	return rp_stats_add(key, gen, delta, ref, NULL);
 }
 
+/*
+ * One finished execution of an entry: its call if that waited (calls is 0
+ * or 1), its time, its unit's repeats so far, and the statement's start
+ * (the entry's last_seen, with a call).  What rp_stats_count does, without
+ * a delta to make, when the entry is at *hint in this backend's pending
+ * slot: where every execution of a loop finds it.
+ */
+static pg_noinline bool
+rp_stats_count_execution_elsewhere(const RpStatsKey *key, uint64 gen,
+								   int64 calls, double ms, int64 repeats,
+								   TimestampTz now, int *hint,
+								   RpStatsRef *ref)
+{
+	RpCounters	delta = rp_stats_delta(0, calls, ms, repeats, now);
+
+	return rp_stats_count(key, gen, &delta, hint, ref);
+}
+
+bool
+rp_stats_count_execution(const RpStatsKey *key, uint64 gen, int64 calls,
+						 double ms, int64 repeats, TimestampTz now,
+						 int *hint, RpStatsRef *ref)
+{
+	if (*hint >= 0 && rp_my_backend_index() >= 0)
+	{
+		RpPendingSlot *slot = rp_my_slot();
+		RpPending  *p = &slot->pending[*hint];
+
+		if (*hint < slot->npending && rp_pending_is(p, key, gen))
+		{
+			slot->changecount++;
+			pg_write_barrier();
+			p->delta.calls += calls;
+			p->delta.total_time += ms;
+			p->delta.max_repeats = Max(p->delta.max_repeats, repeats);
+			if (calls > 0 && now > p->delta.last_seen)
+				p->delta.last_seen = now;
+			pg_write_barrier();
+			slot->changecount++;
+			return true;
+		}
+	}
+	return rp_stats_count_execution_elsewhere(key, gen, calls, ms, repeats,
+											  now, hint, ref);
+}
+
 /* May pending deltas gathered since gen count for this entry? */
 static inline bool
 rp_pending_belongs(const RpPending *p, const RpStatsEntry *entry)

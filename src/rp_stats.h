@@ -134,6 +134,10 @@ extern bool rp_stats_add(const RpStatsKey *key, uint64 gen,
 extern bool rp_stats_count(const RpStatsKey *key, uint64 gen,
 						   const RpCounters *delta, int *hint,
 						   RpStatsRef *ref);
+extern bool rp_stats_count_execution(const RpStatsKey *key, uint64 gen,
+									 int64 calls, double ms, int64 repeats,
+									 TimestampTz now, int *hint,
+									 RpStatsRef *ref);
 extern uint64 rp_stats_removals(void);
 extern bool rp_stats_pending_due(void);
 extern void rp_stats_pending_fold(void);

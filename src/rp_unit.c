@@ -712,15 +712,15 @@ rp_unit_share(const RpExecution *exec, RpUnitQuery *q, double ms)
 	RpStatsRef	ref = exec->shared ? exec->ref : q->ref;
 	uint64		gen = exec->shared ? exec->gen : q->gen;
 	int			unknown = -1;
-	RpCounters	delta = rp_stats_delta(0, exec->call_waits ? 1 : 0, ms,
-									   exec->call_waits && q != NULL ?
-									   q->calls - q->shared_base : 0,
-									   GetCurrentStatementStartTimestamp());
 
 	rp_unit_key(&key, exec->shared ? exec->userid : q->userid,
 				exec->fingerprint);
-	(void) rp_stats_count(&key, gen, &delta,
-						  q != NULL ? &q->pending_hint : &unknown, &ref);
+	(void) rp_stats_count_execution(&key, gen, exec->call_waits ? 1 : 0, ms,
+									exec->call_waits && q != NULL ?
+									q->calls - q->shared_base : 0,
+									GetCurrentStatementStartTimestamp(),
+									q != NULL ? &q->pending_hint : &unknown,
+									&ref);
 	rp_unit.pending = true;
 }
 
