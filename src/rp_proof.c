@@ -258,6 +258,23 @@ rp_proof_int_type(Oid typid)
 		typid == OIDOID;
 }
 
+/* The hash of a value of an integer type (rp_proof_int_type), not null */
+static inline uint64
+rp_hash_int_datum(Oid typid, Datum value)
+{
+	switch (typid)
+	{
+		case INT2OID:
+			return rp_proof_hash_int(DatumGetInt16(value));
+		case INT4OID:
+			return rp_proof_hash_int(DatumGetInt32(value));
+		case OIDOID:
+			return rp_proof_hash_int(DatumGetObjectId(value));
+		default:
+			return rp_proof_hash_int(DatumGetInt64(value));
+	}
+}
+
 /*
  * The hash of a value of a kept type; 0 for a null.  Inline: every row a
  * statement returns may have some, and most are integers.
@@ -267,19 +284,9 @@ rp_hash_datum(Oid typid, Datum value, bool isnull)
 {
 	if (isnull)
 		return 0;
-	switch (typid)
-	{
-		case INT2OID:
-			return rp_proof_hash_int(DatumGetInt16(value));
-		case INT4OID:
-			return rp_proof_hash_int(DatumGetInt32(value));
-		case INT8OID:
-			return rp_proof_hash_int(DatumGetInt64(value));
-		case OIDOID:
-			return rp_proof_hash_int(DatumGetObjectId(value));
-		default:
-			return rp_hash_datum_bytes(typid, value);
-	}
+	if (rp_proof_int_type(typid))
+		return rp_hash_int_datum(typid, value);
+	return rp_hash_datum_bytes(typid, value);
 }
 
 /* ------------------------------------------------------------------------
@@ -704,9 +711,21 @@ rp_capture_receive(TupleTableSlot *slot, DestReceiver *self)
 	return r->inner->receiveSlot(slot, r->inner);
 }
 
+static bool rp_capture_int_row(RpCaptureReceiver *r, TupleTableSlot *slot);
+
+/* A row not deformed as far as its kept column: deformed, then kept */
+static pg_noinline bool
+rp_capture_int_deform(RpCaptureReceiver *r, TupleTableSlot *slot)
+{
+	slot_getsomeattrs(slot, r->attnum);
+	return rp_capture_int_row(r, slot);
+}
+
 /*
  * The same, when the one column kept is an integer's (a list of ids, the
- * usual source of a loop): read from the deformed row with no loop.
+ * usual source of a loop): read from the deformed row with no loop, and
+ * with no call but the next receiver's, so that its registers need no
+ * saving.
  */
 static pg_noinline bool
 rp_capture_int_row(RpCaptureReceiver *r, TupleTableSlot *slot)
@@ -716,12 +735,12 @@ rp_capture_int_row(RpCaptureReceiver *r, TupleTableSlot *slot)
 
 	if (store->unit_id != r->unit_id || store->nvalues != r->next_value)
 		r->rows_left = 0;
+	else if (slot->tts_nvalid <= i)
+		return rp_capture_int_deform(r, slot);
 	else
 	{
-		if (slot->tts_nvalid <= i)
-			slot_getsomeattrs(slot, i + 1);
-		store->values[r->next_value++] =
-			rp_hash_datum(r->typid, slot->tts_values[i], slot->tts_isnull[i]);
+		store->values[r->next_value++] = slot->tts_isnull[i] ? 0 :
+			rp_hash_int_datum(r->typid, slot->tts_values[i]);
 		store->nvalues = r->next_value;
 		r->capture->nrows++;
 		r->rows_left--;
