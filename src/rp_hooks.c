@@ -456,7 +456,8 @@ rp_ExecutorEnd(QueryDesc *queryDesc)
 		inflight = rp_inflight_take(queryDesc);
 	if (inflight != NULL)
 	{
-		instr_time	elapsed;
+		/* not on the stack: a local whose address is taken costs a guard */
+		static instr_time elapsed;
 
 		INSTR_TIME_SET_CURRENT(elapsed);
 		INSTR_TIME_SUBTRACT(elapsed, inflight->start);
@@ -495,38 +496,23 @@ rp_utility_next(PlannedStmt *pstmt, const char *queryString,
 								context, params, queryEnv, dest, qc);
 }
 
-static void
-rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-				  bool readOnlyTree, ProcessUtilityContext context,
-				  ParamListInfo params, QueryEnvironment *queryEnv,
-				  DestReceiver *dest, QueryCompletion *qc)
+/*
+ * A utility statement other than BEGIN, COMMIT and their kin: it may run a
+ * query (EXPLAIN ANALYZE, CREATE TABLE AS, EXECUTE), which is counted with
+ * the utility statement's place in the client's text, and an EXECUTE's with
+ * the prepared text.  Both are put back as they were when it ends, also by
+ * an error: a frame of its own, which the others do without.
+ */
+static pg_noinline void
+rp_utility_wrapping(PlannedStmt *pstmt, const char *queryString,
+					bool readOnlyTree, ProcessUtilityContext context,
+					ParamListInfo params, QueryEnvironment *queryEnv,
+					DestReceiver *dest, QueryCompletion *qc, bool from_client)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
-	bool		from_client = rp_is_client_text(queryString);
 	const char *save_execute_text = rp_execute_text;
 	int			save_location = rp_utility_location;
 	int			save_len = rp_utility_len;
-
-	if (rp_ends_unit(parsetree))
-		rp_unit_end();
-
-	/*
-	 * BEGIN, COMMIT and their kin wrap no query of the client's: nothing
-	 * below is wanted for them, and they go on without its frame, which every
-	 * transaction block would pay twice.
-	 */
-	if (IsA(parsetree, TransactionStmt))
-	{
-		TransactionStmtKind kind = ((TransactionStmt *) parsetree)->kind;
-
-		/* the next statements are an explicit transaction block */
-		if (from_client &&
-			(kind == TRANS_STMT_BEGIN || kind == TRANS_STMT_START))
-			rp_unit_note_begin();
-		rp_utility_next(pstmt, queryString, readOnlyTree, context, params,
-						queryEnv, dest, qc);
-		return;
-	}
 
 	rp_execute_text = NULL;
 	rp_utility_location = -1;
@@ -560,4 +546,37 @@ rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		rp_utility_len = save_len;
 	}
 	PG_END_TRY();
+}
+
+static void
+rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+				  bool readOnlyTree, ProcessUtilityContext context,
+				  ParamListInfo params, QueryEnvironment *queryEnv,
+				  DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+	bool		from_client = rp_is_client_text(queryString);
+
+	if (rp_ends_unit(parsetree))
+		rp_unit_end();
+
+	/*
+	 * BEGIN, COMMIT and their kin wrap no query of the client's: they go on
+	 * without rp_utility_wrapping's frame, which every transaction block
+	 * would pay twice.
+	 */
+	if (IsA(parsetree, TransactionStmt))
+	{
+		TransactionStmtKind kind = ((TransactionStmt *) parsetree)->kind;
+
+		/* the next statements are an explicit transaction block */
+		if (from_client &&
+			(kind == TRANS_STMT_BEGIN || kind == TRANS_STMT_START))
+			rp_unit_note_begin();
+		rp_utility_next(pstmt, queryString, readOnlyTree, context, params,
+						queryEnv, dest, qc);
+	}
+	else
+		rp_utility_wrapping(pstmt, queryString, readOnlyTree, context, params,
+							queryEnv, dest, qc, from_client);
 }
