@@ -39,6 +39,8 @@
  */
 #define RP_KEYED_FRACTION	2
 
+int			rp_fetch_keep_size = RP_FETCH_KEEP_DEFAULT;
+
 /*
  * How many rows the planner thinks relid has (a partitioned table: its
  * partitions); -1 if it cannot tell.
@@ -71,6 +73,79 @@ rp_fetch_estimated_rows(Oid relid)
 	}
 	relation_close(rel, NoLock);
 	return tuples;
+}
+
+/*
+ * Bytes the rows of node, a to-one include, and of its includes take when
+ * read for the whole call (at most most of them, unless most is -1): per
+ * row its text (about the table's row width and the labels), the row, its
+ * group, its key, and its place in a key map with room to spare; -1 when
+ * they cannot be kept: an include below that gives several rows (they
+ * would be a table's worth), a table of unknown size, or a Citus table
+ * (the planner's estimate on the coordinator is not the shards').
+ */
+static double
+rp_keep_bytes(RpNode *node, double most)
+{
+	char		relkind = get_rel_relkind(node->relid);
+	double		rows;
+	double		row;
+	double		bytes;
+	int			i;
+
+	if (!node->to_one || node->junction || node->typed ||
+		rp_citus_table(node->relid) ||
+		(relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW &&
+		 relkind != RELKIND_PARTITIONED_TABLE))
+		return -1;
+	rows = rp_fetch_estimated_rows(node->relid);
+	if (rows < 0)
+		return -1;
+	if (most >= 0)
+		rows = Min(rows, most);
+	row = get_relation_data_width(node->relid, NULL) +
+		sizeof(RpRow) + sizeof(RpGroup) + 2 * sizeof(RpMapEntry) +
+		(sizeof(RpGroup *) + sizeof(Datum) + sizeof(bool)) * node->nincludes +
+		(sizeof(Datum) + sizeof(bool)) * node->nrowkeys +
+		sizeof(Datum) * node->key.nkeys;
+	for (i = 0; i < node->ncolumns; i++)
+		row += node->columns[i].labellen + 2;
+	bytes = rows * row;
+	for (i = 0; i < node->nincludes; i++)
+	{
+		double		more = rp_keep_bytes(node->includes[i], rows);
+
+		if (more < 0)
+			return -1;
+		bytes += more;
+	}
+	return bytes;
+}
+
+/*
+ * Whether to read the rows of node, a to-one include, once for the whole
+ * call rather than batch by batch, given the keys the call is expected to
+ * look up in all: when its table has fewer rows than RP_KEYED_FRACTION of
+ * those keys (the bound between the keyed form and a scan of all rows for
+ * one batch, taken over the call), and they fit, with the rows of its
+ * includes, in relprefetch.fetch_keep_size.  Returns the rows expected,
+ * or -1 for no.
+ */
+double
+rp_fetch_keep_rows(RpNode *node, double lookups)
+{
+	double		rows;
+	double		bytes;
+
+	if (rp_fetch_keep_size <= 0)
+		return -1;
+	rows = rp_fetch_estimated_rows(node->relid);
+	if (rows < 0 || rows * RP_KEYED_FRACTION > lookups)
+		return -1;
+	bytes = rp_keep_bytes(node, -1);
+	if (bytes < 0 || bytes > (double) rp_fetch_keep_size * 1024.0)
+		return -1;
+	return rows;
 }
 
 /* The parameters of a keyed query: per key column, the array of values */
