@@ -631,6 +631,51 @@ rp_kept_read(RpFetch *fetch, RpNode *child, double rows)
 	return map;
 }
 
+/* Whether include inc of node is decided on: its slot, or NULL */
+static RpKeptSlot *
+rp_kept_find(RpFetch *fetch, RpNode *node, int inc)
+{
+	int			i;
+
+	for (i = 0; i < fetch->nkept; i++)
+	{
+		if (fetch->kept[i].node == node && fetch->kept[i].inc == inc)
+			return &fetch->kept[i];
+	}
+	return NULL;
+}
+
+/*
+ * Point each row to the kept rows of its key for include inc of node, by
+ * one look-up in their map per row (NULL: a null key, or no row)
+ */
+static void
+rp_kept_attach(RpNode *node, int inc, rpmap_hash *kept, RpRow **rows,
+			   int nrows)
+{
+	int			off = node->include_keyoff[inc];
+	int			nkeys = node->includes[inc]->key.nkeys;
+	int			i;
+
+	for (i = 0; i < nrows; i++)
+	{
+		RpRow	   *row = rows[i];
+		RpMapEntry *entry;
+		int			k;
+
+		for (k = 0; k < nkeys; k++)
+		{
+			if (row->keynulls[off + k])
+				break;
+		}
+		if (k < nkeys)
+			continue;
+		entry = rpmap_lookup(kept, rp_key(&row->keys[off]));
+		if (entry != NULL)
+			row->groups[inc] = entry->group;
+	}
+}
+
 /*
  * The rows of include inc of node, kept for the whole call, or NULL when
  * they are read batch by batch.  Decided once per call, the first time a
@@ -648,15 +693,11 @@ rp_kept_map(RpFetch *fetch, RpNode *node, int inc, int nkeys)
 	RpKeptSlot *slot;
 	double		lookups;
 	double		rows;
-	int			i;
 
 	if (fetch->keeping || !child->to_one || child->junction)
 		return NULL;
-	for (i = 0; i < fetch->nkept; i++)
-	{
-		if (fetch->kept[i].node == node && fetch->kept[i].inc == inc)
-			return fetch->kept[i].map;
-	}
+	if ((slot = rp_kept_find(fetch, node, inc)) != NULL)
+		return slot->map;
 	if (fetch->unread == 0)
 		return NULL;
 	if (fetch->nkept >= fetch->maxkept)
@@ -735,12 +776,21 @@ rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
 		}
 		else
 		{
+			RpKeptSlot *slot = child->to_one ?
+			rp_kept_find(fetch, node, i) : NULL;
+
+			/* a later batch of a kept include: no map, no query */
+			if (slot != NULL && slot->map != NULL)
+			{
+				rp_kept_attach(node, i, slot->map, rows, nrows);
+				continue;
+			}
 			keyed = rp_fetch_estimated_rows(child->query.sized_by);
 			map = rp_group_rows(fetch, node, i, &child->key, rows, nrows,
 								keyed);
 			if (map->members == 0)
 				continue;
-			if (child->to_one &&
+			if (child->to_one && slot == NULL &&
 				(kept = rp_kept_map(fetch, node, i, map->members)) != NULL)
 			{
 				rp_kept_match(map, kept);
