@@ -654,13 +654,15 @@ rp_kept_attach(RpNode *node, int inc, rpmap_hash *kept, RpRow **rows,
 			   int nrows)
 {
 	int			off = node->include_keyoff[inc];
-	int			nkeys = node->includes[inc]->key.nkeys;
+	const RpKeyType *type = &node->includes[inc]->key;
+	int			nkeys = type->nkeys;
 	int			i;
 
 	for (i = 0; i < nrows; i++)
 	{
 		RpRow	   *row = rows[i];
 		RpMapEntry *entry;
+		RpKey		key;
 		int			k;
 
 		for (k = 0; k < nkeys; k++)
@@ -670,7 +672,14 @@ rp_kept_attach(RpNode *node, int inc, rpmap_hash *kept, RpRow **rows,
 		}
 		if (k < nkeys)
 			continue;
-		entry = rpmap_lookup(kept, rp_key(&row->keys[off]));
+
+		/*
+		 * (By hash, as rp_kept_match looks up: one more caller of
+		 * rpmap_lookup had the compiler stop inlining it into rp_receive,
+		 * 0.4% more instructions for every fetch.)
+		 */
+		key = rp_key(&row->keys[off]);
+		entry = rpmap_lookup_hash(kept, key, rp_key_hash(type, key));
 		if (entry != NULL)
 			row->groups[inc] = entry->group;
 	}
