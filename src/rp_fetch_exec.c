@@ -36,7 +36,12 @@
  *	  with the matching done here by hashing.
  * A scan of all rows or of a range for a batch costs at most about twice
  * the rows its keys select, so the work stays linear in the rows read
- * whatever the batch size.
+ * whatever the batch size.  A to-one include whose table is small next to
+ * the keys the whole call will look up is read once instead, the first
+ * time a batch reaches it, by its query's form for all rows, with its own
+ * includes, into a key map and an arena kept for the call (rp_kept_map;
+ * relprefetch.fetch_keep_size bounds its memory): later batches point
+ * their rows at those rows, with no query.
  *
  * Each row's own fields are rendered once, when it arrives, and kept as
  * text (fetch_json) or as the row's datum (fetch_children) with pointers
@@ -54,7 +59,8 @@
  * Memory: a batch lives in one memory context, reset before the next
  * batch; rows go into an arena (rp_fetch_arena.c), whose blocks are kept
  * for the next batch in a per-backend pool.  The key maps are kept from
- * batch to batch of a call, emptied (rp_batch_map).
+ * batch to batch of a call, emptied (rp_batch_map).  The rows of kept
+ * includes live in a context of their own, deleted with the call.
  *
  *-------------------------------------------------------------------------
  */
