@@ -652,46 +652,6 @@ rp_kept_find(RpFetch *fetch, RpNode *node, int inc)
 }
 
 /*
- * Point each row to the kept rows of its key for include inc of node, by
- * one look-up in their map per row (NULL: a null key, or no row)
- */
-static void
-rp_kept_attach(RpNode *node, int inc, rpmap_hash *kept, RpRow **rows,
-			   int nrows)
-{
-	int			off = node->include_keyoff[inc];
-	const RpKeyType *type = &node->includes[inc]->key;
-	int			nkeys = type->nkeys;
-	int			i;
-
-	for (i = 0; i < nrows; i++)
-	{
-		RpRow	   *row = rows[i];
-		RpMapEntry *entry;
-		RpKey		key;
-		int			k;
-
-		for (k = 0; k < nkeys; k++)
-		{
-			if (row->keynulls[off + k])
-				break;
-		}
-		if (k < nkeys)
-			continue;
-
-		/*
-		 * (By hash, as rp_kept_match looks up: one more caller of
-		 * rpmap_lookup had the compiler stop inlining it into rp_receive,
-		 * 0.4% more instructions for every fetch.)
-		 */
-		key = rp_key(&row->keys[off]);
-		entry = rpmap_lookup_hash(kept, key, rp_key_hash(type, key));
-		if (entry != NULL)
-			row->groups[inc] = entry->group;
-	}
-}
-
-/*
  * The rows of include inc of node, kept for the whole call, or NULL when
  * they are read batch by batch.  Decided once per call, the first time a
  * batch has keys for it (nkeys distinct ones): kept when it is a to-one
@@ -733,23 +693,6 @@ rp_kept_map(RpFetch *fetch, RpNode *node, int inc, int nkeys)
 	if (rows >= 0)
 		slot->map = rp_kept_read(fetch, child, rows);
 	return slot->map;
-}
-
-/* Give each group of a batch's map the kept rows of its key */
-static void
-rp_kept_match(rpmap_hash *map, rpmap_hash *kept)
-{
-	rpmap_iterator it;
-	RpMapEntry *entry;
-
-	rpmap_start_iterate(map, &it);
-	while ((entry = rpmap_iterate(map, &it)) != NULL)
-	{
-		RpMapEntry *found = rpmap_lookup_hash(kept, entry->key, entry->hash);
-
-		if (found != NULL)
-			*entry->group = *found->group;
-	}
 }
 
 /* Read, for the rows of node, the rows of each of its includes, and so on */
@@ -797,7 +740,7 @@ rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
 			/* a later batch of a kept include: no map, no query */
 			if (slot != NULL && slot->map != NULL)
 			{
-				rp_kept_attach(node, i, slot->map, rows, nrows);
+				rp_fetch_kept_attach(node, i, slot->map, rows, nrows);
 				continue;
 			}
 			keyed = rp_fetch_estimated_rows(child->query.sized_by);
@@ -808,7 +751,7 @@ rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
 			if (child->to_one && slot == NULL &&
 				(kept = rp_kept_map(fetch, node, i, map->members)) != NULL)
 			{
-				rp_kept_match(map, kept);
+				rp_fetch_kept_match(map, kept);
 				continue;
 			}
 			r.map = map;

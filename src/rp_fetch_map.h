@@ -83,6 +83,9 @@ extern int	rp_fetch_keep_size;
 
 extern double rp_fetch_estimated_rows(Oid relid);
 extern double rp_fetch_keep_rows(RpNode *node, double lookups);
+extern void rp_fetch_kept_attach(RpNode *node, int inc, rpmap_hash *kept,
+								 RpRow **rows, int nrows);
+extern void rp_fetch_kept_match(rpmap_hash *map, rpmap_hash *kept);
 extern void rp_fetch_run_query(RpQuery *query, rpmap_hash *map,
 							   const RpKeyType *type, DestReceiver *dest,
 							   double rows);
