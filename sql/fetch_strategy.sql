@@ -144,5 +144,114 @@ SELECT md5(string_agg(j::text, E'\n' ORDER BY (j->>'id')::int)) =
 FROM relprefetch.fetch_json('parent', '{"include": ["child"]}') AS j;
 RESET relprefetch.fetch_batch_size;
 
+-- A to-one include whose table is small next to the keys the call looks
+-- up is read once for the whole call, with its own includes, and every
+-- batch takes its rows from there: 2,000 items in batches of 200 (10
+-- batches) look up 50 owners each time, 500 keys in all, more than twice
+-- the 50 owners: one scan of the owners and one of their regions.  The
+-- labels (6,000, one per item) are not: the call looks up 2,000 of them,
+-- fewer than twice the table's rows, so each batch reads its own 200
+-- through the index.
+CREATE TABLE region (id int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE owner (id int PRIMARY KEY, name text NOT NULL,
+                    region_id int REFERENCES region,
+                    secret text NOT NULL DEFAULT 'hidden');
+CREATE TABLE label (id int PRIMARY KEY, text text NOT NULL);
+CREATE TABLE item (id int PRIMARY KEY, owner_id int REFERENCES owner,
+                   label_id int REFERENCES label, title text NOT NULL);
+INSERT INTO region SELECT i, 'region ' || i FROM generate_series(1, 5) i;
+INSERT INTO owner SELECT i, 'owner ' || i, CASE WHEN i % 10 <> 0 THEN 1 + i % 5 END
+FROM generate_series(1, 50) i;
+INSERT INTO label SELECT i, 'label ' || i FROM generate_series(1, 6000) i;
+INSERT INTO item SELECT i, CASE WHEN i % 13 <> 0 THEN 1 + (i * 7) % 50 END,
+                        i * 3, 'item ' || i
+FROM generate_series(1, 2000) i;
+ANALYZE region, owner, label, item;
+-- The same objects by plain SQL, the include's "where" and the region's
+-- as conditions of its subqueries (a function, run as its caller)
+CREATE FUNCTION item_sql(OUT id int, OUT j jsonb) RETURNS SETOF record
+LANGUAGE sql AS $$
+SELECT i.id, jsonb_build_object('id', i.id, 'title', i.title,
+  'owner', (SELECT jsonb_build_object('id', o.id, 'name', o.name,
+              'region', (SELECT jsonb_build_object('id', r.id, 'name', r.name)
+                         FROM region r WHERE r.id = o.region_id AND r.id <> 3))
+            FROM owner o WHERE o.id = i.owner_id AND o.name <> 'owner 8'),
+  'label', (SELECT jsonb_build_object('text', l.text) FROM label l
+            WHERE l.id = i.label_id))
+FROM item i
+$$;
+CREATE FUNCTION item_fetch() RETURNS SETOF json LANGUAGE sql AS $$
+  SELECT relprefetch.fetch_json('fs.item', '{"columns": ["id", "title"],
+    "include": {"owner": {"columns": ["id", "name"], "where": "name <> ''owner 8''",
+                          "include": {"region": {"where": "id <> 3"}}},
+                "label": {"columns": ["text"]}}}')
+$$;
+BEGIN;
+SET LOCAL relprefetch.fetch_batch_size = 200;
+SELECT (SELECT string_agg(j::jsonb::text, E'\n' ORDER BY (j->>'id')::int)
+        FROM item_fetch() AS j) =
+       (SELECT string_agg(j::text, E'\n' ORDER BY id) FROM item_sql())
+       AS same_as_sql;
+COMMIT;
+BEGIN;
+SET LOCAL relprefetch.fetch_batch_size = 200;
+SELECT mark('owner'), mark('region'), mark('label');
+SELECT count(*) FROM item_fetch();
+SELECT r, seq_scans, index_scans FROM (VALUES ('owner'), ('region')) v(r), scans(r::regclass);
+SELECT seq_scans, index_rows('label') FROM scans('label');
+COMMIT;
+
+-- relprefetch.fetch_keep_size = 0 turns it off, and so does a size the
+-- owners (and their regions) do not fit in: one scan of all the owners and
+-- of all the regions per batch, since each batch holds all their keys
+-- (the setting's error for a value out of range is in guc.sql); the
+-- objects are the same
+BEGIN;
+SET LOCAL relprefetch.fetch_batch_size = 200;
+SELECT md5(string_agg(j::text, E'\n')) AS kept FROM item_fetch() AS j \gset
+SET LOCAL relprefetch.fetch_keep_size = 0;
+SELECT mark('owner'), mark('region');
+SELECT md5(string_agg(j::text, E'\n')) = :'kept' AS same_when_off FROM item_fetch() AS j;
+SELECT r, seq_scans FROM (VALUES ('owner'), ('region')) v(r), scans(r::regclass);
+SET LOCAL relprefetch.fetch_keep_size = '1kB';
+SELECT mark('owner');
+SELECT md5(string_agg(j::text, E'\n')) = :'kept' AS same_when_too_big FROM item_fetch() AS j;
+SELECT seq_scans FROM scans('owner');
+COMMIT;
+
+-- Read as the caller, as every batch's query is: row-level security on
+-- the owners (a quarter hidden), column privileges (not "secret"), and the
+-- include's own "where", across batches of 150 (14 batches, one read of
+-- the owners); the same as plain SQL run by the same role
+CREATE ROLE regress_fs_keeper;
+GRANT USAGE ON SCHEMA fs TO regress_fs_keeper;
+GRANT SELECT ON item, region, label TO regress_fs_keeper;
+GRANT SELECT (id, name, region_id) ON owner TO regress_fs_keeper;
+ALTER TABLE owner ENABLE ROW LEVEL SECURITY;
+CREATE POLICY owner_visible ON owner FOR SELECT USING (id % 4 <> 0);
+BEGIN;
+SET LOCAL relprefetch.fetch_batch_size = 150;
+SELECT mark('owner');
+SET LOCAL ROLE regress_fs_keeper;
+SELECT (SELECT string_agg(j::jsonb::text, E'\n' ORDER BY (j->>'id')::int)
+        FROM item_fetch() AS j) =
+       (SELECT string_agg(j::text, E'\n' ORDER BY id) FROM item_sql())
+       AS same_as_sql_under_rls,
+       (SELECT count(*) FILTER (WHERE json_typeof(j->'owner') = 'object')
+        FROM item_fetch() AS j) AS items_with_owner;
+-- a column the role may not read is refused, as in the keyed query
+SELECT count(*) FROM relprefetch.fetch_json('fs.item',
+  '{"include": {"owner": {"columns": ["id", "secret"]}}}');
+ROLLBACK;
+BEGIN;
+SET LOCAL relprefetch.fetch_batch_size = 150;
+SELECT mark('owner');
+SET LOCAL ROLE regress_fs_keeper;
+SELECT count(*) FROM item_fetch();
+RESET ROLE;
+SELECT seq_scans FROM scans('owner');
+COMMIT;
+
 DROP SCHEMA fs CASCADE;
+DROP ROLE regress_fs_keeper;
 RESET search_path;

@@ -18,6 +18,8 @@ SET relprefetch.enabled = 'maybe';
 \set VERBOSITY sqlstate
 SET relprefetch.fetch_pool_size = -1;
 SET relprefetch.fetch_pool_size = '2GB';
+SET relprefetch.fetch_keep_size = -1;
+SET relprefetch.fetch_keep_size = '2GB';
 \set VERBOSITY default
 SET relprefetch.fetch_pool_size = 'lots';
 -- set at server start only, and reserved prefix
@@ -39,3 +41,7 @@ SHOW relprefetch.fetch_pool_size;
 SET relprefetch.fetch_pool_size = 0;
 SHOW relprefetch.fetch_pool_size;
 RESET relprefetch.fetch_pool_size;
+SHOW relprefetch.fetch_keep_size;
+SET relprefetch.fetch_keep_size = '1MB';
+SHOW relprefetch.fetch_keep_size;
+RESET relprefetch.fetch_keep_size;

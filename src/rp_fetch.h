@@ -26,7 +26,9 @@
  * the rows that pass the node's filters, only those whose key is among
  * the batch's keys, or (a key of one integer column) those whose key is
  * between the batch's least and greatest.  A many-to-many node also reads
- * its junction table.
+ * its junction table.  A to-one node whose table is small next to the
+ * keys the call looks up runs its query for all rows once per call
+ * instead, and every batch reuses its rows (rp_fetch_exec.c).
  *
  * Everything is backend-local: no shared memory, no locks of our own.
  *

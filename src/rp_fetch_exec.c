@@ -36,7 +36,12 @@
  *	  with the matching done here by hashing.
  * A scan of all rows or of a range for a batch costs at most about twice
  * the rows its keys select, so the work stays linear in the rows read
- * whatever the batch size.
+ * whatever the batch size.  A to-one include whose table is small next to
+ * the keys the whole call will look up is read once instead, the first
+ * time a batch reaches it, by its query's form for all rows, with its own
+ * includes, into a key map and an arena kept for the call (rp_kept_map;
+ * relprefetch.fetch_keep_size bounds its memory): later batches point
+ * their rows at those rows, with no query.
  *
  * Each row's own fields are rendered once, when it arrives, and kept as
  * text (fetch_json) or as the row's datum (fetch_children) with pointers
@@ -54,7 +59,8 @@
  * Memory: a batch lives in one memory context, reset before the next
  * batch; rows go into an arena (rp_fetch_arena.c), whose blocks are kept
  * for the next batch in a per-backend pool.  The key maps are kept from
- * batch to batch of a call, emptied (rp_batch_map).
+ * batch to batch of a call, emptied (rp_batch_map).  The rows of kept
+ * includes live in a context of their own, deleted with the call.
  *
  *-------------------------------------------------------------------------
  */
@@ -105,6 +111,18 @@ typedef struct RpMapSlot
 	rpmap_hash *map;
 } RpMapSlot;
 
+/*
+ * An include whose rows are read once for the whole call (a small to-one
+ * target): include inc of node, and its rows by key (NULL when it was
+ * decided not to keep them)
+ */
+typedef struct RpKeptSlot
+{
+	RpNode	   *node;
+	int			inc;
+	rpmap_hash *map;
+} RpKeptSlot;
+
 struct RpFetch
 {
 	RpFetchPlan *plan;
@@ -123,6 +141,14 @@ struct RpFetch
 	int			nmaps;
 	int			maxmaps;
 	RpArena		arena;
+	RpArena    *rowarena;		/* where rows go: arena, or keptarena while a
+								 * kept include's rows are read */
+	MemoryContext keptcxt;		/* kept includes' rows, for the whole call */
+	RpArena		keptarena;
+	RpKeptSlot *kept;
+	int			nkept;
+	int			maxkept;
+	bool		keeping;		/* reading a kept include's rows */
 	StringInfoData scratch;		/* one row's own fields, being rendered */
 	int32	   *ends;			/* and where each column's value ends */
 	int			outsize;		/* the size of the last object written */
@@ -149,6 +175,7 @@ typedef struct RpReceiver
 	bool		links;			/* reading the junction of a many-to-many */
 	rpmap_hash *map;			/* the groups rows are matched to */
 	rpmap_hash *targets;		/* links: the targets' groups */
+	bool		keep;			/* every row, into map by its own key */
 	RpRow	  **rows;			/* rows kept, for the next level */
 	int			nrows;
 	int			maxrows;
@@ -176,6 +203,15 @@ rp_fetch_init(void)
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("relprefetch.fetch_keep_size",
+							"Memory a fetch may take to read a small to-one include's rows once for the whole call.",
+							"A to-one include whose table is small next to the keys the call looks up is read once, not once per batch, when its rows fit in this; 0 turns that off.",
+							&rp_fetch_keep_size,
+							RP_FETCH_KEEP_DEFAULT,
+							0, RP_FETCH_KEEP_MAX,
+							PGC_USERSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
 	rp_arena_init_module();
 
 	rp_fetch_cache_init();
@@ -196,7 +232,7 @@ rp_copy_value(RpFetch *fetch, Datum value, bool byval, int16 typlen)
 	if (byval)
 		return value;
 	size = datumGetSize(value, false, typlen);
-	copy = rp_arena_alloc(&fetch->arena, size);
+	copy = rp_arena_alloc(fetch->rowarena, size);
 	memcpy(copy, DatumGetPointer(value), size);
 	return PointerGetDatum(copy);
 }
@@ -213,7 +249,7 @@ rp_row_make(RpFetch *fetch, RpNode *node, Datum *values, bool *nulls)
 	int			rowkeys = rp_query_rowkeys_offset(node);
 	int			i;
 
-	row = rp_arena_alloc(&fetch->arena, sizeof(RpRow) +
+	row = rp_arena_alloc(fetch->rowarena, sizeof(RpRow) +
 						 sizeof(RpGroup *) * node->nincludes +
 						 sizeof(Datum) * node->nrowkeys +
 						 sizeof(bool) * node->nrowkeys);
@@ -263,7 +299,7 @@ rp_row_make(RpFetch *fetch, RpNode *node, Datum *values, bool *nulls)
 		}
 		size = node->columnar ?
 			MAXALIGN(buf->len) + sizeof(int32) * node->ncolumns : buf->len;
-		text = rp_arena_alloc(&fetch->arena, size);
+		text = rp_arena_alloc(fetch->rowarena, size);
 		memcpy(text, buf->data, buf->len);
 		row->text = text;
 		row->len = buf->len;
@@ -285,7 +321,7 @@ rp_row_make(RpFetch *fetch, RpNode *node, Datum *values, bool *nulls)
 static RpGroup *
 rp_group_new(RpFetch *fetch)
 {
-	RpGroup    *group = rp_arena_alloc(&fetch->arena, sizeof(RpGroup));
+	RpGroup    *group = rp_arena_alloc(fetch->rowarena, sizeof(RpGroup));
 
 	memset(group, 0, sizeof(RpGroup));
 	return group;
@@ -408,7 +444,8 @@ rp_receive_link(RpReceiver *r, RpGroup *group, Datum *values, bool *nulls)
 	entry = rpmap_lookup(r->targets, rp_key(values));
 	if (entry == NULL)
 	{
-		Datum	   *key = rp_arena_alloc(&r->fetch->arena, sizeof(Datum) * type->nkeys);
+		Datum	   *key = rp_arena_alloc(r->fetch->rowarena,
+										 sizeof(Datum) * type->nkeys);
 		bool		found;
 
 		for (i = 0; i < type->nkeys; i++)
@@ -417,11 +454,32 @@ rp_receive_link(RpReceiver *r, RpGroup *group, Datum *values, bool *nulls)
 		entry = rpmap_insert(r->targets, rp_key(key), &found);
 		entry->group = rp_group_new(r->fetch);
 	}
-	link = rp_arena_alloc(&r->fetch->arena, sizeof(RpLinkItem));
+	link = rp_arena_alloc(r->fetch->rowarena, sizeof(RpLinkItem));
 	link->target = entry->group;
 	link->next = group->links;
 	group->links = link;
 	group->nlinks++;
+}
+
+/*
+ * A key of a kept include's rows (RpReceiver.keep) not seen yet: a copy of
+ * it into the map, with a group of its own
+ */
+static RpMapEntry *
+rp_kept_insert(RpReceiver *r, RpKeyType *type, Datum *values)
+{
+	Datum	   *key = rp_arena_alloc(r->fetch->rowarena,
+									 sizeof(Datum) * type->nkeys);
+	RpMapEntry *entry;
+	bool		found;
+	int			i;
+
+	for (i = 0; i < type->nkeys; i++)
+		key[i] = rp_copy_value(r->fetch, values[i], type->typbyval[i],
+							   type->typlen[i]);
+	entry = rpmap_insert(r->map, rp_key(key), &found);
+	entry->group = rp_group_new(r->fetch);
+	return entry;
 }
 
 static bool
@@ -446,6 +504,8 @@ rp_receive(TupleTableSlot *slot, DestReceiver *self)
 			return true;
 	}
 	entry = rpmap_lookup(r->map, rp_key(values));
+	if (entry == NULL && r->keep)
+		entry = rp_kept_insert(r, type, values);
 	if (entry == NULL)
 		return true;			/* no row of this batch asked for it */
 	group = entry->group;
@@ -519,6 +579,122 @@ rp_receiver_init(RpReceiver *r, RpFetch *fetch, RpNode *node)
 	r->node = node;
 }
 
+/* ------------------------------------------------------------------------
+ * Includes kept for the whole call
+ * ------------------------------------------------------------------------
+ */
+
+static void rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows,
+						   int nrows);
+
+/*
+ * Read every row of include child that passes its filters, with the rows
+ * of its own includes, into a key map and an arena that last as long as
+ * the call.  The query is the include's own, in the form for all rows, run
+ * as any batch's is (as the caller, so privileges and row-level security
+ * hold as they do for the keyed form); rows holds about how many it
+ * returns.
+ */
+static rpmap_hash *
+rp_kept_read(RpFetch *fetch, RpNode *child, double rows)
+{
+	RpReceiver	r;
+	RpMapInfo  *info;
+	rpmap_hash *map;
+
+	if (fetch->keptcxt == NULL)
+	{
+		fetch->keptcxt = AllocSetContextCreate(fetch->cxt,
+											   "relprefetch fetch kept rows",
+											   ALLOCSET_DEFAULT_SIZES);
+		rp_arena_init(&fetch->keptarena, fetch->keptcxt);
+	}
+	info = MemoryContextAlloc(fetch->keptcxt, sizeof(RpMapInfo));
+	info->type = &child->key;
+	info->arena = &fetch->keptarena;
+	map = rpmap_create(fetch->keptcxt,
+					   (uint32) Min(rows + 1, (double) RP_FETCH_BATCH_MAX),
+					   info);
+
+	rp_receiver_init(&r, fetch, child);
+	r.keep = true;
+	r.map = map;
+	fetch->rowarena = &fetch->keptarena;
+	fetch->keeping = true;
+	PG_TRY();
+	{
+		rp_fetch_run_query(&child->query, NULL, &child->key,
+						   (DestReceiver *) &r, -1);
+		if (r.nrows > 0)
+			rp_fetch_level(fetch, child, r.rows, r.nrows);
+	}
+	PG_FINALLY();
+	{
+		fetch->rowarena = &fetch->arena;
+		fetch->keeping = false;
+	}
+	PG_END_TRY();
+	return map;
+}
+
+/* Whether include inc of node is decided on: its slot, or NULL */
+static RpKeptSlot *
+rp_kept_find(RpFetch *fetch, RpNode *node, int inc)
+{
+	int			i;
+
+	for (i = 0; i < fetch->nkept; i++)
+	{
+		if (fetch->kept[i].node == node && fetch->kept[i].inc == inc)
+			return &fetch->kept[i];
+	}
+	return NULL;
+}
+
+/*
+ * The rows of include inc of node, kept for the whole call, or NULL when
+ * they are read batch by batch.  Decided once per call, the first time a
+ * batch has keys for it (nkeys distinct ones): kept when it is a to-one
+ * include whose table is small next to the keys the call is expected to
+ * look up (this batch's, times the parent rows left over this batch's)
+ * and its rows fit in relprefetch.fetch_keep_size (rp_fetch_keep_rows).
+ * Never while a kept include is read (its includes are read once with
+ * it), and never for a call of one batch.
+ */
+static rpmap_hash *
+rp_kept_map(RpFetch *fetch, RpNode *node, int inc, int nkeys)
+{
+	RpNode	   *child = node->includes[inc];
+	RpKeptSlot *slot;
+	double		lookups;
+	double		rows;
+
+	if (fetch->keeping || !child->to_one || child->junction)
+		return NULL;
+	if ((slot = rp_kept_find(fetch, node, inc)) != NULL)
+		return slot->map;
+	if (fetch->unread == 0)
+		return NULL;
+	if (fetch->nkept >= fetch->maxkept)
+	{
+		fetch->maxkept = Max(fetch->maxkept * 2, 4);
+		fetch->kept = fetch->kept == NULL ?
+			MemoryContextAlloc(fetch->mapcxt,
+							   sizeof(RpKeptSlot) * fetch->maxkept) :
+			repalloc(fetch->kept, sizeof(RpKeptSlot) * fetch->maxkept);
+	}
+	slot = &fetch->kept[fetch->nkept++];
+	slot->node = node;
+	slot->inc = inc;
+	slot->map = NULL;
+	lookups = (double) nkeys *
+		(1.0 + (double) fetch->unread / (double) Max(fetch->nrows, 1));
+	rows = rp_fetch_keep_rows(child, lookups);
+	if (rows >= 0)
+		slot->map = rp_kept_read(fetch, child, rows);
+	return slot->map;
+}
+
 /* Read, for the rows of node, the rows of each of its includes, and so on */
 static void
 rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
@@ -530,6 +706,7 @@ rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
 		RpNode	   *child = node->includes[i];
 		RpReceiver	r;
 		rpmap_hash *map;
+		rpmap_hash *kept;
 		double		keyed;
 
 		CHECK_FOR_INTERRUPTS();
@@ -557,11 +734,26 @@ rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
 		}
 		else
 		{
+			RpKeptSlot *slot = child->to_one ?
+			rp_kept_find(fetch, node, i) : NULL;
+
+			/* a later batch of a kept include: no map, no query */
+			if (slot != NULL && slot->map != NULL)
+			{
+				rp_fetch_kept_attach(node, i, slot->map, rows, nrows);
+				continue;
+			}
 			keyed = rp_fetch_estimated_rows(child->query.sized_by);
 			map = rp_group_rows(fetch, node, i, &child->key, rows, nrows,
 								keyed);
 			if (map->members == 0)
 				continue;
+			if (child->to_one && slot == NULL &&
+				(kept = rp_kept_map(fetch, node, i, map->members)) != NULL)
+			{
+				rp_fetch_kept_match(map, kept);
+				continue;
+			}
 			r.map = map;
 			rp_fetch_run_query(&child->query, map, &child->key,
 							   (DestReceiver *) &r, keyed);
@@ -771,6 +963,7 @@ rp_fetch_begin(RpFetchPlan *plan, ExprContext *econtext)
 										  ALLOCSET_DEFAULT_SIZES);
 	rp_arena_init(&fetch->arena, fetch->batchcxt);
 	rp_arena_init(&fetch->maparena, fetch->mapcxt);
+	fetch->rowarena = &fetch->arena;
 	initStringInfo(&fetch->scratch);
 	if (econtext != NULL)
 		RegisterExprContextCallback(econtext, rp_fetch_shutdown,
@@ -787,6 +980,8 @@ rp_fetch_end(RpFetch *fetch)
 	rp_fetch_shutdown(PointerGetDatum(fetch));
 	MemoryContextDelete(fetch->batchcxt);
 	MemoryContextDelete(fetch->mapcxt);
+	if (fetch->keptcxt != NULL)
+		MemoryContextDelete(fetch->keptcxt);
 }
 
 /* The next parent row of the batch, reading a batch if needed */

@@ -75,7 +75,17 @@ rpmap_free(rpmap_hash *tb, void *pointer)
 		pfree(pointer);
 }
 
+/* relprefetch.fetch_keep_size, in kB, and its bounds */
+#define RP_FETCH_KEEP_DEFAULT	(64 * 1024)
+#define RP_FETCH_KEEP_MAX		(1024 * 1024)
+
+extern int	rp_fetch_keep_size;
+
 extern double rp_fetch_estimated_rows(Oid relid);
+extern double rp_fetch_keep_rows(RpNode *node, double lookups);
+extern void rp_fetch_kept_attach(RpNode *node, int inc, rpmap_hash *kept,
+								 RpRow **rows, int nrows);
+extern void rp_fetch_kept_match(rpmap_hash *map, rpmap_hash *kept);
 extern void rp_fetch_run_query(RpQuery *query, rpmap_hash *map,
 							   const RpKeyType *type, DestReceiver *dest,
 							   double rows);
