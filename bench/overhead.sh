@@ -631,10 +631,15 @@ for cfg in "${configs[@]}"; do
 		note=
 		case ",$preload," in
 		*,relprefetch,*)
+			# (a repeated execution's update not where the slot has its
+			# entry goes on to rp_stats_count: counted once)
 			shared=0
-			for f in rp_stats_add rp_stats_count rp_stats_record_repeat; do
+			for f in rp_stats_add rp_stats_count rp_stats_record_repeat \
+				rp_stats_count_execution; do
 				shared=$(awk -v a="$shared" -v b="$(per "$f")" 'BEGIN { printf "%.6g", a + b }')
 			done
+			shared=$(awk -v a="$shared" -v b="$(per rp_stats_count_execution_elsewhere)" \
+				'BEGIN { printf "%.6g", a - b }')
 			units=$(per rp_unit_end)
 			note="units=$units shared-updates=$shared"
 			case " $gucs " in
