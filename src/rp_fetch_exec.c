@@ -328,6 +328,21 @@ rp_group_new(RpFetch *fetch)
 }
 
 /*
+ * A call's array of slots (of key maps, of kept includes), with room for
+ * one more after its n: grown by doubling in the maps' memory, which lasts
+ * as long as the call.  Returns the array, perhaps moved.
+ */
+static void *
+rp_fetch_slots_room(RpFetch *fetch, void *slots, int n, int *max, Size size)
+{
+	if (n < *max)
+		return slots;
+	*max = Max(*max * 2, 4);
+	return slots == NULL ? MemoryContextAlloc(fetch->mapcxt, size * *max) :
+		repalloc(slots, size * *max);
+}
+
+/*
  * An empty key map for include inc of node (its targets' map when
  * targets), with room for size keys.  The maps of one call are kept from
  * batch to batch and emptied, rather than made in the batch's memory: a
@@ -360,14 +375,8 @@ rp_batch_map(RpFetch *fetch, RpNode *node, int inc, bool targets,
 			return map;
 		}
 	}
-	if (fetch->nmaps >= fetch->maxmaps)
-	{
-		fetch->maxmaps = Max(fetch->maxmaps * 2, 8);
-		fetch->maps = fetch->maps == NULL ?
-			MemoryContextAlloc(fetch->mapcxt,
-							   sizeof(RpMapSlot) * fetch->maxmaps) :
-			repalloc(fetch->maps, sizeof(RpMapSlot) * fetch->maxmaps);
-	}
+	fetch->maps = rp_fetch_slots_room(fetch, fetch->maps, fetch->nmaps,
+									  &fetch->maxmaps, sizeof(RpMapSlot));
 	slot = &fetch->maps[fetch->nmaps++];
 	slot->node = node;
 	slot->inc = inc;
@@ -675,14 +684,8 @@ rp_kept_map(RpFetch *fetch, RpNode *node, int inc, int nkeys)
 		return slot->map;
 	if (fetch->unread == 0)
 		return NULL;
-	if (fetch->nkept >= fetch->maxkept)
-	{
-		fetch->maxkept = Max(fetch->maxkept * 2, 4);
-		fetch->kept = fetch->kept == NULL ?
-			MemoryContextAlloc(fetch->mapcxt,
-							   sizeof(RpKeptSlot) * fetch->maxkept) :
-			repalloc(fetch->kept, sizeof(RpKeptSlot) * fetch->maxkept);
-	}
+	fetch->kept = rp_fetch_slots_room(fetch, fetch->kept, fetch->nkept,
+									  &fetch->maxkept, sizeof(RpKeptSlot));
 	slot = &fetch->kept[fetch->nkept++];
 	slot->node = node;
 	slot->inc = inc;
