@@ -437,6 +437,28 @@ rp_group_rows(RpFetch *fetch, RpNode *node, int inc, RpKeyType *type,
  */
 
 /* A junction row: link the parent's group to the target's */
+/*
+ * A key not seen yet in map (a many-to-many's targets, a kept include's
+ * rows): a copy of it into the map, with a group of its own
+ */
+static RpMapEntry *
+rp_map_insert_copy(RpFetch *fetch, rpmap_hash *map, const RpKeyType *type,
+				   Datum *values)
+{
+	Datum	   *key = rp_arena_alloc(fetch->rowarena,
+									 sizeof(Datum) * type->nkeys);
+	RpMapEntry *entry;
+	bool		found;
+	int			i;
+
+	for (i = 0; i < type->nkeys; i++)
+		key[i] = rp_copy_value(fetch, values[i], type->typbyval[i],
+							   type->typlen[i]);
+	entry = rpmap_insert(map, rp_key(key), &found);
+	entry->group = rp_group_new(fetch);
+	return entry;
+}
+
 static void
 rp_receive_link(RpReceiver *r, RpGroup *group, Datum *values, bool *nulls)
 {
@@ -452,43 +474,12 @@ rp_receive_link(RpReceiver *r, RpGroup *group, Datum *values, bool *nulls)
 	}
 	entry = rpmap_lookup(r->targets, rp_key(values));
 	if (entry == NULL)
-	{
-		Datum	   *key = rp_arena_alloc(r->fetch->rowarena,
-										 sizeof(Datum) * type->nkeys);
-		bool		found;
-
-		for (i = 0; i < type->nkeys; i++)
-			key[i] = rp_copy_value(r->fetch, values[i], type->typbyval[i],
-								   type->typlen[i]);
-		entry = rpmap_insert(r->targets, rp_key(key), &found);
-		entry->group = rp_group_new(r->fetch);
-	}
+		entry = rp_map_insert_copy(r->fetch, r->targets, type, values);
 	link = rp_arena_alloc(r->fetch->rowarena, sizeof(RpLinkItem));
 	link->target = entry->group;
 	link->next = group->links;
 	group->links = link;
 	group->nlinks++;
-}
-
-/*
- * A key of a kept include's rows (RpReceiver.keep) not seen yet: a copy of
- * it into the map, with a group of its own
- */
-static RpMapEntry *
-rp_kept_insert(RpReceiver *r, RpKeyType *type, Datum *values)
-{
-	Datum	   *key = rp_arena_alloc(r->fetch->rowarena,
-									 sizeof(Datum) * type->nkeys);
-	RpMapEntry *entry;
-	bool		found;
-	int			i;
-
-	for (i = 0; i < type->nkeys; i++)
-		key[i] = rp_copy_value(r->fetch, values[i], type->typbyval[i],
-							   type->typlen[i]);
-	entry = rpmap_insert(r->map, rp_key(key), &found);
-	entry->group = rp_group_new(r->fetch);
-	return entry;
 }
 
 static bool
@@ -514,7 +505,7 @@ rp_receive(TupleTableSlot *slot, DestReceiver *self)
 	}
 	entry = rpmap_lookup(r->map, rp_key(values));
 	if (entry == NULL && r->keep)
-		entry = rp_kept_insert(r, type, values);
+		entry = rp_map_insert_copy(r->fetch, r->map, type, values);
 	if (entry == NULL)
 		return true;			/* no row of this batch asked for it */
 	group = entry->group;
