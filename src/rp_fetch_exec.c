@@ -176,6 +176,8 @@ typedef struct RpReceiver
 	rpmap_hash *map;			/* the groups rows are matched to */
 	rpmap_hash *targets;		/* links: the targets' groups */
 	bool		keep;			/* every row, into map by its own key */
+	Size		keep_limit;		/* keep: the bytes its rows may take */
+	bool		overflow;		/* keep: they took more, and it stopped */
 	RpRow	  **rows;			/* rows kept, for the next level */
 	int			nrows;
 	int			maxrows;
@@ -505,7 +507,15 @@ rp_receive(TupleTableSlot *slot, DestReceiver *self)
 	}
 	entry = rpmap_lookup(r->map, rp_key(values));
 	if (entry == NULL && r->keep)
+	{
+		/* more rows than the estimate said (statistics gone stale): stop */
+		if (rp_arena_used(r->fetch->rowarena) > r->keep_limit)
+		{
+			r->overflow = true;
+			return false;
+		}
 		entry = rp_map_insert_copy(r->fetch, r->map, type, values);
+	}
 	if (entry == NULL)
 		return true;			/* no row of this batch asked for it */
 	group = entry->group;
@@ -619,13 +629,15 @@ rp_kept_read(RpFetch *fetch, RpNode *child, double rows)
 	rp_receiver_init(&r, fetch, child);
 	r.keep = true;
 	r.map = map;
+	r.keep_limit = rp_arena_used(&fetch->keptarena) +
+		(Size) rp_fetch_keep_size * 1024;
 	fetch->rowarena = &fetch->keptarena;
 	fetch->keeping = true;
 	PG_TRY();
 	{
 		rp_fetch_run_query(&child->query, NULL, &child->key,
 						   (DestReceiver *) &r, -1);
-		if (r.nrows > 0)
+		if (!r.overflow && r.nrows > 0)
 			rp_fetch_level(fetch, child, r.rows, r.nrows);
 	}
 	PG_FINALLY();
@@ -634,7 +646,13 @@ rp_kept_read(RpFetch *fetch, RpNode *child, double rows)
 		fetch->keeping = false;
 	}
 	PG_END_TRY();
-	return map;
+
+	/*
+	 * Rows past relprefetch.fetch_keep_size: the include is read batch by
+	 * batch after all, and what was read stays until the call ends (at most
+	 * the setting's worth).
+	 */
+	return r.overflow ? NULL : map;
 }
 
 /* Whether include inc of node is decided on: its slot, or NULL */
