@@ -513,7 +513,7 @@ rp_proof_keys_from_plan(PlannedStmt *stmt, ParamListInfo params,
  * for the keys of rp_proof_keys_from_plan.  False when it is not a column
  * of a table the plan scans (a join's condition, an expression).
  */
-static bool
+bool
 rp_proof_plan_key_column(PlannedStmt *stmt, int position, Oid *relid,
 						 AttrNumber *attnum)
 {
@@ -1050,53 +1050,6 @@ rp_proof_find(uint64 unit_id, uint64 fingerprint, const RpExecKeys *execs,
 		}
 	}
 	return best > 0;
-}
-
-/* "public.author.id", or NULL when the column is gone */
-static char *
-rp_proof_column_name(Oid relid, AttrNumber attnum)
-{
-	char	   *relname = rp_relation_qualified_name(relid);
-	char	   *attname;
-
-	if (relname == NULL ||
-		(attname = get_attname(relid, attnum, true)) == NULL)
-		return NULL;
-	return psprintf("%s.%s", relname, quote_identifier(attname));
-}
-
-/*
- * "20 of 20 values of $1 came from public.blog_post.author_id in the
- * source query": the first executions looked at, the key, and the column.
- * The key is named by its place among the statement's parameters or
- * constants ($1, as in the normalized query), or, when plan_keys is the
- * plan the keys were taken from (a statement of PL/pgSQL, whose parameters
- * are the function's variables), by the column the plan compares it with.
- */
-char *
-rp_proof_describe(const RpProof *proof, PlannedStmt *plan_keys)
-{
-	char	   *source = NULL;
-	char	   *key;
-	Oid			relid;
-	AttrNumber	attnum;
-
-	if (OidIsValid(proof->relid))
-		source = rp_proof_column_name(proof->relid, proof->attnum);
-	if (plan_keys == NULL)
-		key = psprintf("values of $%d", proof->position + 1);
-	else if (rp_proof_plan_key_column(plan_keys, proof->position,
-									  &relid, &attnum) &&
-			 (key = rp_proof_column_name(relid, attnum)) != NULL)
-		key = psprintf("values compared with %s", key);
-	else
-		key = psprintf("values of key %d of its plan", proof->position + 1);
-
-	return psprintf("%d of %d %s came from %s in the %s",
-					proof->matched, proof->executions, key,
-					source ? source : "a column",
-					proof->nested ? "rows of each execution of the source" :
-					"source query");
 }
 
 /* ------------------------------------------------------------------------

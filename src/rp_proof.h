@@ -214,6 +214,7 @@ extern bool rp_proof_find(uint64 unit_id, uint64 fingerprint,
 						  const RpExecKeys *execs, int nexecs, int threshold,
 						  RpProvenCheck is_proven, RpColumnFits fits,
 						  void *fits_arg, RpProof *proof);
-extern char *rp_proof_describe(const RpProof *proof, PlannedStmt *plan_keys);
+extern bool rp_proof_plan_key_column(PlannedStmt *stmt, int position,
+									 Oid *relid, AttrNumber *attnum);
 
 #endif							/* RP_PROOF_H */

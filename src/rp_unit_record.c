@@ -127,7 +127,7 @@ rp_unit_record(RpUnitQuery *q, Oid userid, QueryDesc *queryDesc,
 	if (info == NULL)
 		info = &local;
 	info->proof = q->proven ?
-		rp_proof_describe(&q->proof, rp_unit_keys_from_plan(queryDesc) ?
+		rp_describe_proof(&q->proof, rp_unit_keys_from_plan(queryDesc) ?
 						  queryDesc->plannedstmt : NULL) : NULL;
 	if (q->proven && OidIsValid(q->proof.relid))
 	{
