@@ -598,33 +598,15 @@ static void rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows,
 						   int nrows);
 
 /*
- * Read every row of include child that passes its filters, with the rows
- * of its own includes, into a key map and an arena that last as long as
- * the call.  The query is the include's own, in the form for all rows, run
- * as any batch's is (as the caller, so privileges and row-level security
- * hold as they do for the keyed form); rows holds about how many it
- * returns.
+ * Run a kept include's query into map, and read its rows' includes; false
+ * when its rows passed relprefetch.fetch_keep_size and it stopped.  A
+ * function of its own: the rows go to the kept arena until it returns,
+ * also by an error, and nothing else of rp_kept_read is in its error frame.
  */
-static rpmap_hash *
-rp_kept_read(RpFetch *fetch, RpNode *child, double rows)
+static pg_noinline bool
+rp_kept_fill(RpFetch *fetch, RpNode *child, rpmap_hash *map)
 {
 	RpReceiver	r;
-	RpMapInfo  *info;
-	rpmap_hash *map;
-
-	if (fetch->keptcxt == NULL)
-	{
-		fetch->keptcxt = AllocSetContextCreate(fetch->cxt,
-											   "relprefetch fetch kept rows",
-											   ALLOCSET_DEFAULT_SIZES);
-		rp_arena_init(&fetch->keptarena, fetch->keptcxt);
-	}
-	info = MemoryContextAlloc(fetch->keptcxt, sizeof(RpMapInfo));
-	info->type = &child->key;
-	info->arena = &fetch->keptarena;
-	map = rpmap_create(fetch->keptcxt,
-					   (uint32) Min(rows + 1, (double) RP_FETCH_BATCH_MAX),
-					   info);
 
 	rp_receiver_init(&r, fetch, child);
 	r.keep = true;
@@ -646,13 +628,43 @@ rp_kept_read(RpFetch *fetch, RpNode *child, double rows)
 		fetch->keeping = false;
 	}
 	PG_END_TRY();
+	return !r.overflow;
+}
+
+/*
+ * Read every row of include child that passes its filters, with the rows
+ * of its own includes, into a key map and an arena that last as long as
+ * the call.  The query is the include's own, in the form for all rows, run
+ * as any batch's is (as the caller, so privileges and row-level security
+ * hold as they do for the keyed form); rows holds about how many it
+ * returns.
+ */
+static rpmap_hash *
+rp_kept_read(RpFetch *fetch, RpNode *child, double rows)
+{
+	RpMapInfo  *info;
+	rpmap_hash *map;
+
+	if (fetch->keptcxt == NULL)
+	{
+		fetch->keptcxt = AllocSetContextCreate(fetch->cxt,
+											   "relprefetch fetch kept rows",
+											   ALLOCSET_DEFAULT_SIZES);
+		rp_arena_init(&fetch->keptarena, fetch->keptcxt);
+	}
+	info = MemoryContextAlloc(fetch->keptcxt, sizeof(RpMapInfo));
+	info->type = &child->key;
+	info->arena = &fetch->keptarena;
+	map = rpmap_create(fetch->keptcxt,
+					   (uint32) Min(rows + 1, (double) RP_FETCH_BATCH_MAX),
+					   info);
 
 	/*
 	 * Rows past relprefetch.fetch_keep_size: the include is read batch by
 	 * batch after all, and what was read stays until the call ends (at most
 	 * the setting's worth).
 	 */
-	return r.overflow ? NULL : map;
+	return rp_kept_fill(fetch, child, map) ? map : NULL;
 }
 
 /* Whether include inc of node is decided on: its slot, or NULL */
