@@ -57,9 +57,9 @@ extern void rp_describe_repeat(const RpStatement *st, uint64 fingerprint,
 
 extern bool rp_describe_key_relates(const RpStatement *st, Oid relid,
 									AttrNumber attnum);
+extern char *rp_describe_proof(const RpProof *proof, PlannedStmt *plan_keys);
 
 /* rp_describe_source.c */
-extern char *rp_describe_proof(const RpProof *proof, PlannedStmt *plan_keys);
 extern bool rp_source_constants_current(RpUnitQuery *source);
 extern void rp_source_scope(const char *source, bool cut_short,
 							bool constants_current, Oid parent,
