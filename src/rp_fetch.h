@@ -402,6 +402,7 @@ typedef struct RpArena
 	RpBlock    *blocks;			/* the blocks the batch has taken */
 	int			nsmall;
 	int			nlarge;
+	Size		oversize;		/* bytes of rows too big for a small block */
 	MemoryContext cxt;			/* the batch's: its reset gives them back */
 	MemoryContextCallback give_back;
 	bool		armed;			/* give_back is registered */
@@ -413,6 +414,7 @@ extern void rp_arena_init(RpArena *arena, MemoryContext cxt);
 extern void *rp_arena_alloc_slow(RpArena *arena, Size size);
 extern void *rp_arena_alloc_map(RpArena *arena, Size size);
 extern bool rp_arena_owns(RpArena *arena, const void *pointer);
+extern Size rp_arena_used(const RpArena *arena);
 
 /* Memory that lives until the arena's context is reset: once per row */
 static inline void *

@@ -242,6 +242,7 @@ rp_arena_give_back(void *arg)
 	}
 	arena->nsmall = 0;
 	arena->nlarge = 0;
+	arena->oversize = 0;
 	arena->next = NULL;
 	arena->left = 0;
 	arena->armed = false;
@@ -335,12 +336,26 @@ rp_arena_alloc_slow(RpArena *arena, Size size)
 
 	/* a row too big for a small block has an allocation of its own */
 	if (size > RP_ARENA_SMALL - RP_BLOCK_HEADER)
+	{
+		arena->oversize += size;
 		return MemoryContextAlloc(arena->cxt, size);
+	}
 	(void) rp_arena_new_block(arena, false);
 	result = arena->next;
 	arena->next += size;
 	arena->left -= size;
 	return result;
+}
+
+/*
+ * The bytes an arena's rows take so far: its blocks (less what is left of
+ * the newest) and the rows too big for one
+ */
+Size
+rp_arena_used(const RpArena *arena)
+{
+	return (Size) arena->nsmall * RP_ARENA_SMALL +
+		(Size) arena->nlarge * RP_ARENA_LARGE + arena->oversize - arena->left;
 }
 
 /*

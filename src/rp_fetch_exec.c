@@ -176,6 +176,8 @@ typedef struct RpReceiver
 	rpmap_hash *map;			/* the groups rows are matched to */
 	rpmap_hash *targets;		/* links: the targets' groups */
 	bool		keep;			/* every row, into map by its own key */
+	Size		keep_limit;		/* keep: the bytes its rows may take */
+	bool		overflow;		/* keep: they took more, and it stopped */
 	RpRow	  **rows;			/* rows kept, for the next level */
 	int			nrows;
 	int			maxrows;
@@ -505,7 +507,15 @@ rp_receive(TupleTableSlot *slot, DestReceiver *self)
 	}
 	entry = rpmap_lookup(r->map, rp_key(values));
 	if (entry == NULL && r->keep)
+	{
+		/* more rows than the estimate said (statistics gone stale): stop */
+		if (rp_arena_used(r->fetch->rowarena) > r->keep_limit)
+		{
+			r->overflow = true;
+			return false;
+		}
 		entry = rp_map_insert_copy(r->fetch, r->map, type, values);
+	}
 	if (entry == NULL)
 		return true;			/* no row of this batch asked for it */
 	group = entry->group;
@@ -588,11 +598,12 @@ static void rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows,
 						   int nrows);
 
 /*
- * Run a kept include's query into map, and read its rows' includes.  A
+ * Run a kept include's query into map, and read its rows' includes; false
+ * when its rows passed relprefetch.fetch_keep_size and it stopped.  A
  * function of its own: the rows go to the kept arena until it returns,
  * also by an error, and nothing else of rp_kept_read is in its error frame.
  */
-static pg_noinline void
+static pg_noinline bool
 rp_kept_fill(RpFetch *fetch, RpNode *child, rpmap_hash *map)
 {
 	RpReceiver	r;
@@ -600,13 +611,15 @@ rp_kept_fill(RpFetch *fetch, RpNode *child, rpmap_hash *map)
 	rp_receiver_init(&r, fetch, child);
 	r.keep = true;
 	r.map = map;
+	r.keep_limit = rp_arena_used(&fetch->keptarena) +
+		(Size) rp_fetch_keep_size * 1024;
 	fetch->rowarena = &fetch->keptarena;
 	fetch->keeping = true;
 	PG_TRY();
 	{
 		rp_fetch_run_query(&child->query, NULL, &child->key,
 						   (DestReceiver *) &r, -1);
-		if (r.nrows > 0)
+		if (!r.overflow && r.nrows > 0)
 			rp_fetch_level(fetch, child, r.rows, r.nrows);
 	}
 	PG_FINALLY();
@@ -615,6 +628,7 @@ rp_kept_fill(RpFetch *fetch, RpNode *child, rpmap_hash *map)
 		fetch->keeping = false;
 	}
 	PG_END_TRY();
+	return !r.overflow;
 }
 
 /*
@@ -645,8 +659,12 @@ rp_kept_read(RpFetch *fetch, RpNode *child, double rows)
 					   (uint32) Min(rows + 1, (double) RP_FETCH_BATCH_MAX),
 					   info);
 
-	rp_kept_fill(fetch, child, map);
-	return map;
+	/*
+	 * Rows past relprefetch.fetch_keep_size: the include is read batch by
+	 * batch after all, and what was read stays until the call ends (at most
+	 * the setting's worth).
+	 */
+	return rp_kept_fill(fetch, child, map) ? map : NULL;
 }
 
 /* Whether include inc of node is decided on: its slot, or NULL */
