@@ -2,10 +2,14 @@
 # Time relprefetch.fetch_json against the SQL one would write by hand and the
 # SQL PostgREST writes, for the same JSON, on the demo blog schema.
 #
-# Usage: bash bench/fetch.sh [--scale N] [--runs N] [--out FILE] [--no-setup]
+# Usage: bash bench/fetch.sh [--scale N] [--runs N] [--first-runs N]
+#                            [--out FILE] [--no-setup]
 #   --scale N   posts to load with demo/blog.sql (default 10000: 1,000
 #               authors, 50,000 comments, 30,000 post-tag links)
 #   --runs N    measured rounds (default 7)
+#   --first-runs N
+#               rounds of first calls: each contender in a new session of
+#               its own per round (default 3; 0 leaves them out)
 #   --out FILE  Markdown report (default bench/out/fetch.md)
 #   --no-setup  measure the relprefetch already installed instead of running
 #               scripts/setup.sh (build + install)
@@ -27,6 +31,10 @@
 # all: fetch_json caches its plans per session) after one warm-up execution
 # of each contender; each round runs every contender once, in an order that
 # rotates from round to round. Ratios are taken within each round.
+# Then the first call of a new session (bench_first_rounds in bench/lib.sh):
+# in each round every contender runs three times in a session of its own,
+# in an order that rotates; its figure is psql's time for the whole first
+# statement (parse analysis, planning and execution), beside the third's.
 #
 # The throwaway cluster (relprefetch preloaded, jit = off, a free port on
 # 127.0.0.1, a socket in the work folder) lives in tmp/fetch (or a /tmp
@@ -38,18 +46,21 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 scale=10000
 runs=7
+first_runs=3
 out="$RP_ROOT/bench/out/fetch.md"
 setup=1
 while [ $# -gt 0 ]; do
 	case $1 in
-	--scale | --runs | --out)
+	--scale | --runs | --first-runs | --out)
 		[ $# -ge 2 ] || rp_die "$1 needs a value"
-		printf -v "${1#--}" '%s' "$2"
+		opt=${1#--}
+		printf -v "${opt//-/_}" '%s' "$2"
 		shift 2
 		;;
-	--scale=* | --runs=* | --out=*)
+	--scale=* | --runs=* | --first-runs=* | --out=*)
 		opt=${1%%=*}
-		printf -v "${opt#--}" '%s' "${1#*=}"
+		opt=${opt#--}
+		printf -v "${opt//-/_}" '%s' "${1#*=}"
 		shift
 		;;
 	--no-setup)
@@ -65,6 +76,7 @@ while [ $# -gt 0 ]; do
 done
 bench_uint --scale "$scale" 1
 bench_uint --runs "$runs" 1
+bench_uint --first-runs "$first_runs" 0
 # The page is author 7's, and blog.sql makes scale / 10 authors.
 [ "$scale" -ge 70 ] || rp_die "--scale must be at least 70 (the page needs author 7)"
 # Resolve now: the report is written long after, and relative to the caller.
@@ -131,18 +143,34 @@ done
 rp_say "timing: 1 warm-up + $runs rounds of each contender, in one session"
 bench_server_rounds "$work/sql" bench "$runs" "$work/timings.txt" \
 	A:rp A:hand A:pgrst A:lat B:rp B:hand B:pgrst B:lat
+if [ "$first_runs" -gt 0 ]; then
+	rp_say "timing: first calls, $first_runs rounds of a new session per contender"
+	bench_first_rounds "$work/sql" bench "$first_runs" "$work/first.txt" \
+		A:rp A:hand A:pgrst A:lat B:rp B:hand B:pgrst B:lat
+fi
 
 stats() { bench_stats; }
 # col W C FIELD: one field (4 planning, 5 execution) of the measured rounds.
 col() { awk -v w="$1" -v c="$2" -v f="$3" '$1 == w && $2 == c && $3 > 0 { print $f }' "$work/timings.txt"; }
 # ratios W C: C's execution time over relprefetch's, round by round.
+# ratios W C [first]: contender C's time over relprefetch's, round by
+# round: of the warm rounds, or with "first" of the first calls (call 1 of
+# each session, its statement time).
 ratios() {
-	awk -v w="$1" -v c="$2" '
-		$1 == w && $3 > 0 && $2 == "rp" { rp[$3] = $5 }
-		$1 == w && $3 > 0 && $2 == c { x[$3] = $5 }
+	local file=$work/timings.txt first=0
+	if [ "${3:-}" = first ]; then
+		file=$work/first.txt first=1
+	fi
+	awk -v w="$1" -v c="$2" -v first="$first" '
+		(first ? $4 != 1 : $3 == 0) || $1 != w { next }
+		{ v = first ? $7 : $5 }
+		$2 == "rp" { rp[$3] = v }
+		$2 == c { x[$3] = v }
 		END { for (r in x) if (rp[r] > 0) print x[r] / rp[r] }
-	' "$work/timings.txt"
+	' "$file"
 }
+# first_col W C N: the statement times of call N of contender C's sessions.
+first_col() { awk -v w="$1" -v c="$2" -v n="$3" '$1 == w && $2 == c && $4 == n { print $7 }' "$work/first.txt"; }
 fmt() { bench_fmt "$1"; }
 
 declare -A med_ratio
@@ -186,6 +214,52 @@ verdict=$(
 	target "page, relprefetch no slower than hand-written (hand-written / relprefetch at least 1)" "${med_ratio[B.hand]}" 1
 )
 
+first_section=
+if [ "$first_runs" -gt 0 ]; then
+	declare -A first_ratio
+	first_table=$(
+		printf '| workload | contender | first call, statement ms: min | median | max | third call, median | vs relprefetch, first calls: median of per-round ratios (min..max) |\n'
+		printf '|---|---|---:|---:|---:|---:|---|\n'
+		for w in "${workloads[@]}"; do
+			for c in "${contenders[@]}"; do
+				read -r lo mid hi <<<"$(first_col "$w" "$c" 1 | stats)"
+				read -r _ third _ <<<"$(first_col "$w" "$c" 3 | stats)"
+				if [ "$c" = rp ]; then
+					vs=1
+				else
+					read -r rlo rmid rhi <<<"$(ratios "$w" "$c" first | stats)"
+					vs=$(printf '**%.2fx** (%.2f..%.2f)' "$rmid" "$rlo" "$rhi")
+				fi
+				printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${wl_title[$w]}" \
+					"${ct_title[$c]}" "$(fmt "$lo")" "$(fmt "$mid")" "$(fmt "$hi")" \
+					"$(fmt "$third")" "$vs"
+			done
+		done
+	)
+	for w in "${workloads[@]}"; do
+		for c in hand pgrst lat; do
+			read -r _ "first_ratio[$w.$c]" _ <<<"$(ratios "$w" "$c" first | stats)"
+		done
+	done
+	verdict+=$'\n'$(
+		target "whole graph, first call, relprefetch at least 3x faster than hand-written" "${first_ratio[A.hand]}" 3
+		target "whole graph, first call, relprefetch at least 7x faster than the PostgREST shape" "${first_ratio[A.pgrst]}" 7
+		target "whole graph, first call, relprefetch at least 7x faster than the LATERAL shape" "${first_ratio[A.lat]}" 7
+		target "page, first call, relprefetch no slower than hand-written" "${first_ratio[B.hand]}" 1
+	)
+	first_section="
+## First call in a new session
+
+$first_runs rounds; in each, every contender runs three times in a new
+session of its own (the order rotates from round to round). The figure is
+psql's \`\\timing\` of the whole first statement: parse analysis, where a new
+session opens the tables and loads their catalog entries, planning and
+execution; the third call of the same session is beside it.
+
+$first_table
+"
+fi
+
 raw=$(
 	printf '| round | workload |'
 	for c in "${contenders[@]}"; do printf ' %s |' "${ct_title[$c]}"; done
@@ -218,7 +292,7 @@ mkdir -p "$(dirname "$out")"
 cat >"$out" <<EOF
 # relprefetch.fetch_json against hand-written SQL and PostgREST's shape
 
-Generated by \`bash bench/fetch.sh --scale $scale --runs $runs\` on $(date -u '+%Y-%m-%d %H:%M UTC').
+Generated by \`bash bench/fetch.sh --scale $scale --runs $runs --first-runs $first_runs\` on $(date -u '+%Y-%m-%d %H:%M UTC').
 
 Data: \`demo/blog.sql\` at scale $scale: $n_posts posts, $n_authors authors,
 50 countries, 200 tags (every 5th inactive), $n_links post-tag links
@@ -249,7 +323,7 @@ $machine
 $table
 
 Warm-up executions (not counted): $warm.
-
+$first_section
 ## Targets
 
 $verdict
