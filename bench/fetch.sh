@@ -271,7 +271,7 @@ if [ "$first_runs" -gt 0 ]; then
 	first_section="
 ## First call in a new session
 
-$first_runs rounds; in each, every contender runs three times in a new
+$first_runs round$([ "$first_runs" -eq 1 ] || echo s); in each, every contender runs three times in a new
 session of its own (the order rotates from round to round). The figure is
 psql's \`\\timing\` of the whole first statement: parse analysis, where a new
 session opens the tables and loads their catalog entries, planning and
