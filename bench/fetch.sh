@@ -173,7 +173,6 @@ fi
 stats() { bench_stats; }
 # col W C FIELD: one field (4 planning, 5 execution) of the measured rounds.
 col() { awk -v w="$1" -v c="$2" -v f="$3" '$1 == w && $2 == c && $3 > 0 { print $f }' "$work/timings.txt"; }
-# ratios W C: C's execution time over relprefetch's, round by round.
 # ratios W C [first]: contender C's time over relprefetch's, round by
 # round: of the warm rounds, or with "first" of the first calls (call 1 of
 # each session, its statement time).
@@ -194,25 +193,38 @@ ratios() {
 first_col() { awk -v w="$1" -v c="$2" -v n="$3" '$1 == w && $2 == c && $4 == n { print $7 }' "$work/first.txt"; }
 fmt() { bench_fmt "$1"; }
 
-declare -A med_ratio
-table=$(
-	printf '| workload | contender | execution ms: min | median | max | planning ms (median) | vs relprefetch: median of per-round ratios (min..max) |\n'
-	printf '|---|---|---:|---:|---:|---:|---|\n'
+# table_rows [first]: a row per workload and contender: min, median and max
+# of its times, the median of a second figure (warm: the planning time;
+# "first": the same sessions' third calls) and its ratio to relprefetch.
+table_rows() {
+	local kind=${1:-warm} w c lo mid hi second vs rlo rmid rhi
 	for w in "${workloads[@]}"; do
 		for c in "${contenders[@]}"; do
-			read -r lo mid hi <<<"$(col "$w" "$c" 5 | stats)"
-			read -r _ pmid _ <<<"$(col "$w" "$c" 4 | stats)"
+			if [ "$kind" = first ]; then
+				read -r lo mid hi <<<"$(first_col "$w" "$c" 1 | stats)"
+				read -r _ second _ <<<"$(first_col "$w" "$c" 3 | stats)"
+			else
+				read -r lo mid hi <<<"$(col "$w" "$c" 5 | stats)"
+				read -r _ second _ <<<"$(col "$w" "$c" 4 | stats)"
+			fi
 			if [ "$c" = rp ]; then
 				vs=1
 			else
-				read -r rlo rmid rhi <<<"$(ratios "$w" "$c" | stats)"
+				read -r rlo rmid rhi <<<"$(ratios "$w" "$c" "$kind" | stats)"
 				vs=$(printf '**%.2fx** (%.2f..%.2f)' "$rmid" "$rlo" "$rhi")
 			fi
 			printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${wl_title[$w]}" \
 				"${ct_title[$c]}" "$(fmt "$lo")" "$(fmt "$mid")" "$(fmt "$hi")" \
-				"$(fmt "$pmid")" "$vs"
+				"$(fmt "$second")" "$vs"
 		done
 	done
+}
+
+declare -A med_ratio
+table=$(
+	printf '| workload | contender | execution ms: min | median | max | planning ms (median) | vs relprefetch: median of per-round ratios (min..max) |\n'
+	printf '|---|---|---:|---:|---:|---:|---|\n'
+	table_rows
 )
 for w in "${workloads[@]}"; do
 	for c in hand pgrst lat; do
@@ -241,21 +253,7 @@ if [ "$first_runs" -gt 0 ]; then
 	first_table=$(
 		printf '| workload | contender | first call, statement ms: min | median | max | third call, median | vs relprefetch, first calls: median of per-round ratios (min..max) |\n'
 		printf '|---|---|---:|---:|---:|---:|---|\n'
-		for w in "${workloads[@]}"; do
-			for c in "${contenders[@]}"; do
-				read -r lo mid hi <<<"$(first_col "$w" "$c" 1 | stats)"
-				read -r _ third _ <<<"$(first_col "$w" "$c" 3 | stats)"
-				if [ "$c" = rp ]; then
-					vs=1
-				else
-					read -r rlo rmid rhi <<<"$(ratios "$w" "$c" first | stats)"
-					vs=$(printf '**%.2fx** (%.2f..%.2f)' "$rmid" "$rlo" "$rhi")
-				fi
-				printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${wl_title[$w]}" \
-					"${ct_title[$c]}" "$(fmt "$lo")" "$(fmt "$mid")" "$(fmt "$hi")" \
-					"$(fmt "$third")" "$vs"
-			done
-		done
+		table_rows first
 	)
 	for w in "${workloads[@]}"; do
 		for c in hand pgrst lat; do
