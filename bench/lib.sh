@@ -448,7 +448,8 @@ EOF
 # Strings that differ only in whitespace would pass the second test but not
 # the first. Rows are compared by the md5 of each form, so that the sets
 # compared stay small at any scale (a million posts' objects, compared
-# whole, took gigabytes of hash tables). EXPECT is "rows comments" for B,
+# whole, took more memory than the machine had, and the kernel killed the
+# server). EXPECT is "rows comments" for B,
 # "rows comments tags" for A, checked against relprefetch's objects.
 bench_fetch_verify() {
 	local sqldir=$1 work=$2 w=$3 db=$4 expect=$5 key="jb, jt" sep c res got
