@@ -12,9 +12,9 @@
 #   --rounds N      new sessions per statement and scale (default 7)
 #   --no-callgrind  skip the instruction counts
 #
-# Timing: per round each statement in a new session of its own, three
-# calls, the order rotating from round to round (as bench_first_rounds in
-# bench/lib.sh); "join>A:rp" and "scan>A:rp" run F-join or F-scan first,
+# Timing (bench_first_rounds in bench/lib.sh): per round each statement in
+# a new session of its own, three calls, the order rotating from round to
+# round; "F:join>A:rp" and "F:scan>A:rp" run F-join or F-scan first,
 # untimed, so that the catalogs (and with scan the tables' pages) are
 # already touched. Prints the median first call (min..max) and the median
 # third call per statement, statement time at psql (ms).
@@ -94,47 +94,6 @@ for f in F-rp F-hand F-lat; do
 	grep -q 'id = 1' "$sqldir/$f.sql" || rp_die "could not limit $f.sql to one post"
 done
 
-# sessions SCALE ROUNDS OUT SPEC...: per round, each SPEC in a new session,
-# the order rotating from round to round. A SPEC is W:C (the statement of
-# contender C of workload W, three times) or P>W:C (statement P of
-# workload F once, untimed, before them). OUT gets "SPEC ROUND CALL MS" per
-# timed call: statement time at psql under EXPLAIN ANALYZE, as
-# bench_first_rounds takes it (the rows are not sent).
-sessions() {
-	local s=$1 runs=$2 out=$3 r i k spec pre wc c
-	shift 3
-	local -a list=("$@")
-	k=${#list[@]}
-	: >"$out"
-	for r in $(seq 1 "$runs"); do
-		for i in $(seq 0 $((k - 1))); do
-			spec=${list[$(((r - 1 + i) % k))]}
-			pre='' wc=$spec
-			if [[ $spec == *">"* ]]; then
-				pre=${spec%%>*} wc=${spec#*>}
-			fi
-			{
-				if [ -n "$pre" ]; then
-					cat "$sqldir/F-$pre.sql"
-					printf ';\n'
-				fi
-				printf '\\timing on\n'
-				for c in 1 2 3; do
-					printf 'EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON)\n'
-					cat "$sqldir/${wc%%:*}-${wc#*:}.sql"
-					printf ';\n'
-				done
-			} >"$out.sql"
-			bench_psql -d "s$s" -At -f "$out.sql" >"$out.log" 2>&1 ||
-				rp_die "a session failed; see $out.log"
-			awk -v spec="$spec" -v r="$r" '/^Time:/ { print spec, r, ++n, $2 }' \
-				"$out.log" >>"$out"
-		done
-	done
-	[ "$(wc -l <"$out")" -eq $((3 * runs * k)) ] ||
-		rp_die "expected $((3 * runs * k)) timings in $out"
-}
-
 bench_initdb "$work" "$data" "$sockdir" bench/first_floor.sh
 echo 'shared_buffers = 512MB' >>"$data/postgresql.conf"
 bench_start "$work" "$data" "$sockdir"
@@ -143,14 +102,14 @@ for s in "${scale_list[@]}"; do
 done
 
 specs=(F:one F:join F:scan F:rp F:hand F:lat A:rp A:hand A:lat
-	"join>A:rp" "join>A:hand" "scan>A:rp" "scan>A:hand")
+	"F:join>A:rp" "F:join>A:hand" "F:scan>A:rp" "F:scan>A:hand")
 for s in "${scale_list[@]}"; do
 	rp_say "first calls at $s posts, $rounds rounds"
-	sessions "$s" "$rounds" "$work/first-$s.txt" "${specs[@]}"
+	bench_first_rounds "$sqldir" "s$s" "$rounds" "$work/first-$s.txt" "${specs[@]}"
 	for spec in "${specs[@]}"; do
-		first=$(awk -v p="$spec" '$1 == p && $3 == 1 { print $4 }' \
+		first=$(awk -v p="$spec" '$8 == p && $4 == 1 { print $7 }' \
 			"$work/first-$s.txt" | bench_stats)
-		third=$(awk -v p="$spec" '$1 == p && $3 == 3 { print $4 }' \
+		third=$(awk -v p="$spec" '$8 == p && $4 == 3 { print $7 }' \
 			"$work/first-$s.txt" | bench_stats)
 		read -r lo med hi <<<"$first"
 		printf '%s posts  %-12s first call %s ms (%s..%s)  third %s ms\n' \

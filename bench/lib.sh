@@ -546,15 +546,17 @@ bench_server_rounds() {
 # session of its own, three times: the first call pays for loading the
 # session's catalog caches, parsing and planning (fetch_json: planning and
 # preparing its queries) and faulting in its memory; the third is warm.
-# Writes "W C R call planning_ms execution_ms statement_ms" per execution
-# to OUT. statement_ms is psql's \timing of the whole EXPLAIN statement over
+# A contender given as P:Q>W:C runs statement Q of workload P once first,
+# untimed (so that what it touches is touched already). Writes "W C R call
+# planning_ms execution_ms statement_ms SPEC" per execution to OUT, SPEC
+# being the contender as given. statement_ms is psql's \timing of the whole EXPLAIN statement over
 # the socket: it counts parse analysis as well, which EXPLAIN's own
 # Planning Time leaves out, and which is where a new session opens a
 # statement's tables and loads their catalog entries (for fetch_json that
 # happens during its execution, so planning + execution alone would charge
 # it to fetch_json only).
 bench_first_rounds() {
-	local sqldir=$1 db=$2 runs=$3 out=$4 r i k c p
+	local sqldir=$1 db=$2 runs=$3 out=$4 r i k c p pre t
 	shift 4
 	local -a list=("$@")
 	k=${#list[@]}
@@ -562,18 +564,26 @@ bench_first_rounds() {
 	for r in $(seq 1 "$runs"); do
 		for i in $(seq 0 $((k - 1))); do
 			p=${list[$(((r - 1 + i) % k))]}
+			pre='' t=$p
+			if [[ $p == *">"* ]]; then
+				pre=${p%%>*} t=${p#*>}
+			fi
 			{
+				if [ -n "$pre" ]; then
+					cat "$sqldir/${pre%%:*}-${pre#*:}.sql"
+					printf ';\n'
+				fi
 				printf '\\timing on\n'
 				for c in 1 2 3; do
-					bench_explain_of "$sqldir" "${p%%:*}" "${p#*:}" "$r"
+					bench_explain_of "$sqldir" "${t%%:*}" "${t#*:}" "$r"
 				done
 			} >"$out.sql"
 			bench_psql -d "$db" -At -f "$out.sql" >"$out.log" 2>&1 ||
 				rp_die "a first-call session failed; see $out.log"
-			awk -v w="${p%%:*}" -v c="${p#*:}" -v r="$r" '
+			awk -v w="${t%%:*}" -v c="${t#*:}" -v r="$r" -v spec="$p" '
 				/^Planning Time:/ { pl = $3; next }
 				/^Execution Time:/ { ex = $3; next }
-				/^Time:/ && ex != "" { n++; print w, c, r, n, pl, ex, $2; ex = "" }
+				/^Time:/ && ex != "" { n++; print w, c, r, n, pl, ex, $2, spec; ex = "" }
 			' "$out.log" >>"$out"
 		done
 	done
