@@ -112,7 +112,7 @@ for s in "${scale_list[@]}"; do
 		third=$(awk -v p="$spec" '$8 == p && $4 == 3 { print $7 }' \
 			"$work/first-$s.txt" | bench_stats)
 		read -r lo med hi <<<"$first"
-		printf '%s posts  %-12s first call %s ms (%s..%s)  third %s ms\n' \
+		printf '%s posts  %-14s first call %s ms (%s..%s)  third %s ms\n' \
 			"$s" "$spec" "$(bench_fmt "$med")" "$(bench_fmt "$lo")" \
 			"$(bench_fmt "$hi")" "$(bench_fmt "$(echo "$third" | cut -d' ' -f2)")"
 	done

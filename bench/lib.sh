@@ -549,12 +549,12 @@ bench_server_rounds() {
 # A contender given as P:Q>W:C runs statement Q of workload P once first,
 # untimed (so that what it touches is touched already). Writes "W C R call
 # planning_ms execution_ms statement_ms SPEC" per execution to OUT, SPEC
-# being the contender as given. statement_ms is psql's \timing of the whole EXPLAIN statement over
-# the socket: it counts parse analysis as well, which EXPLAIN's own
-# Planning Time leaves out, and which is where a new session opens a
-# statement's tables and loads their catalog entries (for fetch_json that
-# happens during its execution, so planning + execution alone would charge
-# it to fetch_json only).
+# being the contender as given. statement_ms is psql's \timing of the whole
+# EXPLAIN statement over the socket: it counts parse analysis as well, which
+# EXPLAIN's own Planning Time leaves out, and which is where a new session
+# opens a statement's tables and loads their catalog entries (for fetch_json
+# that happens during its execution, so planning + execution alone would
+# charge it to fetch_json only).
 bench_first_rounds() {
 	local sqldir=$1 db=$2 runs=$3 out=$4 r i k c p pre t
 	shift 4
