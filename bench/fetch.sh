@@ -220,17 +220,11 @@ table_rows() {
 	done
 }
 
-declare -A med_ratio
 table=$(
 	printf '| workload | contender | execution ms: min | median | max | planning ms (median) | vs relprefetch: median of per-round ratios (min..max) |\n'
 	printf '|---|---|---:|---:|---:|---:|---|\n'
 	table_rows
 )
-for w in "${workloads[@]}"; do
-	for c in hand pgrst lat; do
-		read -r _ "med_ratio[$w.$c]" _ <<<"$(ratios "$w" "$c" | stats)"
-	done
-done
 
 # target TEXT RATIO MIN: one line of the verdict.
 target() {
@@ -240,32 +234,32 @@ target() {
 		printf -- '- %s: %.2fx - MISSED\n' "$1" "$2"
 	fi
 }
-verdict=$(
-	target "whole graph, relprefetch at least 3x faster than hand-written" "${med_ratio[A.hand]}" 3
-	target "whole graph, relprefetch at least 7x faster than the PostgREST shape" "${med_ratio[A.pgrst]}" 7
-	target "whole graph, relprefetch at least 7x faster than the LATERAL shape" "${med_ratio[A.lat]}" 7
-	target "page, relprefetch no slower than hand-written (hand-written / relprefetch at least 1)" "${med_ratio[B.hand]}" 1
-)
+# targets [first]: the verdict's lines, from the median ratio of each
+# contender to relprefetch, in the warm rounds or on the first calls.
+targets() {
+	local kind=${1:-warm} when='' w c
+	local -A median
+	[ "$kind" = first ] && when='first call, '
+	for w in "${workloads[@]}"; do
+		for c in hand pgrst lat; do
+			read -r _ "median[$w.$c]" _ <<<"$(ratios "$w" "$c" "$kind" | stats)"
+		done
+	done
+	target "whole graph, ${when}relprefetch at least 3x faster than hand-written" "${median[A.hand]}" 3
+	target "whole graph, ${when}relprefetch at least 7x faster than the PostgREST shape" "${median[A.pgrst]}" 7
+	target "whole graph, ${when}relprefetch at least 7x faster than the LATERAL shape" "${median[A.lat]}" 7
+	target "page, ${when}relprefetch no slower than hand-written (hand-written / relprefetch at least 1)" "${median[B.hand]}" 1
+}
+verdict=$(targets)
 
 first_section=
 if [ "$first_runs" -gt 0 ]; then
-	declare -A first_ratio
 	first_table=$(
 		printf '| workload | contender | first call, statement ms: min | median | max | third call, median | vs relprefetch, first calls: median of per-round ratios (min..max) |\n'
 		printf '|---|---|---:|---:|---:|---:|---|\n'
 		table_rows first
 	)
-	for w in "${workloads[@]}"; do
-		for c in hand pgrst lat; do
-			read -r _ "first_ratio[$w.$c]" _ <<<"$(ratios "$w" "$c" first | stats)"
-		done
-	done
-	verdict+=$'\n'$(
-		target "whole graph, first call, relprefetch at least 3x faster than hand-written" "${first_ratio[A.hand]}" 3
-		target "whole graph, first call, relprefetch at least 7x faster than the PostgREST shape" "${first_ratio[A.pgrst]}" 7
-		target "whole graph, first call, relprefetch at least 7x faster than the LATERAL shape" "${first_ratio[A.lat]}" 7
-		target "page, first call, relprefetch no slower than hand-written" "${first_ratio[B.hand]}" 1
-	)
+	verdict+=$'\n'$(targets first)
 	first_section="
 ## First call in a new session
 

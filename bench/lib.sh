@@ -449,8 +449,8 @@ EOF
 # the first. Rows are compared by the md5 of each form, so that the sets
 # compared stay small at any scale (a million posts' objects, compared
 # whole, took more memory than the machine had, and the kernel killed the
-# server). EXPECT is "rows comments" for B,
-# "rows comments tags" for A, checked against relprefetch's objects.
+# server). EXPECT is "rows comments" for B, "rows comments tags" for A,
+# checked against relprefetch's objects.
 bench_fetch_verify() {
 	local sqldir=$1 work=$2 w=$3 db=$4 expect=$5 key="jb, jt" sep c res got
 	local n_rp n_hand n_pgrst n_lat only_rp_h only_h only_rp_g only_g only_rp_l only_l n_c n_t
