@@ -16,6 +16,7 @@ OBJS = \
 	src/rp_fetch_output.o \
 	src/rp_fetch_plan.o \
 	src/rp_fetch_query.o \
+	src/rp_fetch_sort.o \
 	src/rp_fetch_spec.o \
 	src/rp_fetch_sql.o \
 	src/rp_fingerprint.o \
@@ -36,7 +37,7 @@ OBJS = \
 DATA = $(wildcard relprefetch--*.sql)
 
 REGRESS = setup guc fingerprint units nested on_detect stats_view privileges reset \
-	json_output fetch_json fetch_spec fetch_children fetch_embed fetch_errors fetch_security security fetch_cache \
+	json_output fetch_json fetch_spec fetch_order fetch_children fetch_embed fetch_errors fetch_security security fetch_cache \
 	fetch_strategy fetch_fuzz fetch_readme fetch_reverse proof suggest $(REGRESS_SCS_OFF) upgrade
 REGRESS_OPTS = --temp-config=$(srcdir)/regress.conf --temp-instance=tmp_check --load-extension=relprefetch
 

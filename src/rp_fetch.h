@@ -16,6 +16,8 @@
  *						columns they return;
  *	rp_fetch_cache.c	keeps planned fetches per backend;
  *	rp_fetch_exec.c		runs a plan, batch by batch;
+ *	rp_fetch_sort.c		puts each parent's rows of an include in order
+ *						after they are read, where the query need not sort;
  *	rp_fetch_output.c	writes each parent row's JSON from a batch's rows;
  *	rp_fetch_arena.c	keeps a batch's rows, and a pool of their memory.
  *
@@ -46,6 +48,7 @@
 #include "nodes/pg_list.h"
 #include "utils/jsonb.h"
 #include "utils/rel.h"
+#include "utils/sortsupport.h"
 
 #include "rp_json.h"
 #include "rp_relationship.h"
@@ -194,9 +197,13 @@ typedef struct RpNode
 	int			nincludes;
 	struct RpNode **includes;
 	int		   *include_keyoff; /* first key of include i in a row's keys */
-	int			nrowkeys;		/* keys of all includes */
+	int			nrowkeys;		/* keys of all includes, then sort keys */
 	int16	   *rowkey_typlen;
 	bool	   *rowkey_typbyval;
+
+	/* the order of each group's rows, applied after the query (or 0) */
+	int			nsortkeys;		/* the last of a row's keys */
+	SortSupportData *sortkeys;
 } RpNode;
 
 /* A planned fetch, kept in the backend's cache */
@@ -303,6 +310,15 @@ extern Oid	rp_column_type(Oid relid, AttrNumber attnum);
 extern Oid	rp_column_collation(Oid relid, AttrNumber attnum);
 
 /* ------------------------------------------------------------------------
+ * Each parent's rows put in order after they are read (rp_fetch_sort.c;
+ * rp_sort_groups is in rp_fetch_map.h)
+ * ------------------------------------------------------------------------
+ */
+
+extern bool rp_sort_plan(RpNode *node, const RpSpec *spec, Oid relid,
+						 List **body);
+
+/* ------------------------------------------------------------------------
  * The queries (rp_fetch_sql.c)
  *
  * A node's query returns, in this order:
@@ -311,8 +327,10 @@ extern Oid	rp_column_collation(Oid relid, AttrNumber attnum);
  *	2. its payload: the rendered columns (fetch_json), or the whole row as
  *	   one value (fetch_children);
  *	3. the columns its includes are looked up by, include after include
- *	   (node->include_keyoff says where each one's start).
- * A many-to-many node's junction query returns the junction's columns that
+ *	   (node->include_keyoff says where each one's start);
+ *	4. the columns its rows are put in order by after the query, when it
+ *	   does not sort them (node->nsortkeys: rp_fetch_sort.c).
+ * Rows keep 3 and 4 as their keys.  A many-to-many node's junction query returns the junction's columns that
  * match the parent's key, then those that match the target's.
  * rp_fetch_exec.c reads the rows back by position, through the functions
  * below.
@@ -349,6 +367,7 @@ extern char *rp_sql_column(const char *name);
 extern char *rp_sql_whole_row(Relation rel);
 extern char *rp_sql_include_key(Oid relid, AttrNumber attnum, Oid as_type,
 								int position);
+extern char *rp_sql_sort_key(Oid relid, AttrNumber attnum, int position);
 extern char *rp_sql_limit(int64 limit, int64 offset);
 extern char *rp_sql_and(const char *where, List *conds);
 extern char *rp_sql_inner(Oid relid, List *keys, const char *where,

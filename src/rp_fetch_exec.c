@@ -49,10 +49,10 @@
  * together when it is returned, by following those pointers: an author
  * shared by ten posts is rendered once and copied ten times.
  *
- * Order: a node's query sorts its rows by the include's order_by (by its
- * key first, then order_by, when its rows go to groups by that key:
- * rp_sql_grouped_order), and rows are kept in arrival order within each
- * group, so each parent's rows come out in that order.  Many-to-many targets are numbered in arrival order
+ * Order: each group's rows are put in the include's order once they are
+ * in (rp_sort_groups), or, for an order the batch cannot apply itself, the
+ * node's query sorts them (by its key first: rp_sql_grouped_order) and
+ * rows are kept in arrival order within each group.  Many-to-many targets are numbered in arrival order
  * and each parent's links are sorted by that number.  Per-parent limits
  * are applied as rows arrive (reverse FK) or when output (many-to-many).
  *
@@ -781,6 +781,8 @@ rp_fetch_level(RpFetch *fetch, RpNode *node, RpRow **rows, int nrows)
 			r.map = map;
 			rp_fetch_run_query(&child->query, map, &child->key,
 							   (DestReceiver *) &r, keyed);
+			if (child->nsortkeys > 0)
+				rp_sort_groups(child, map);
 		}
 		if (r.nrows > 0)
 			rp_fetch_level(fetch, child, r.rows, r.nrows);

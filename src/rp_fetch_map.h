@@ -75,6 +75,8 @@ rpmap_free(rpmap_hash *tb, void *pointer)
 		pfree(pointer);
 }
 
+extern void rp_sort_groups(RpNode *node, rpmap_hash *map);
+
 /* relprefetch.fetch_keep_size, in kB, and its bounds */
 #define RP_FETCH_KEEP_DEFAULT	(64 * 1024)
 #define RP_FETCH_KEEP_MAX		(1024 * 1024)

@@ -475,6 +475,11 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 		inner = rp_sql_inner(r->target, keyvals, where, parentvals,
 							 &child->key, spec->limit);
 
+	/* rows put in order after the query where they can be: it sorts none */
+	if (order_by != NULL && joins == NULL &&
+		rp_sort_plan(child, spec, r->target, &body))
+		order_by = NULL;
+
 	/*
 	 * Rows that go to their parents' groups by key are sorted by key first
 	 * (an incremental sort from an index on it, not one sort of the whole

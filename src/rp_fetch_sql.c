@@ -316,6 +316,17 @@ rp_sql_include_key(Oid relid, AttrNumber attnum, Oid as_type, int position)
 					rp_column_as(relid, attnum, as_type, NULL), position);
 }
 
+/*
+ * A column the rows are put in order by after they are read
+ * (rp_fetch_sort.c), after the include keys: position counts from 1
+ */
+char *
+rp_sql_sort_key(Oid relid, AttrNumber attnum, int position)
+{
+	return psprintf("%s AS \"?sort%d?\"",
+					rp_sql_column(get_attname(relid, attnum, false)), position);
+}
+
 /* " LIMIT n OFFSET m" for the parent rows, or NULL when neither is given */
 char *
 rp_sql_limit(int64 limit, int64 offset)

@@ -165,3 +165,32 @@ rp_fragment_check(const char *fragment, RpFragment kind, const char *what,
 						what, context),
 				 errdetail("It was: %s.", fragment)));
 }
+
+/*
+ * The items of an ORDER BY fragment that passed rp_fragment_check, as
+ * SortBy nodes, when each one is a column named alone (one unqualified
+ * name, ASC or DESC, NULLS FIRST or LAST, no USING and no COLLATE); NIL
+ * otherwise.  Such a list can be applied to the rows after they are read
+ * (rp_fetch_sort.c) without changing what it means.
+ */
+List *
+rp_fragment_order_columns(const char *fragment)
+{
+	List	   *parsed;
+	SelectStmt *select;
+	ListCell   *lc;
+
+	parsed = raw_parser(psprintf("SELECT ORDER BY %s", fragment),
+						RAW_PARSE_DEFAULT);
+	select = (SelectStmt *) ((RawStmt *) linitial(parsed))->stmt;
+	foreach(lc, select->sortClause)
+	{
+		SortBy	   *item = (SortBy *) lfirst(lc);
+		ColumnRef  *ref = (ColumnRef *) item->node;
+
+		if (item->sortby_dir == SORTBY_USING || !IsA(ref, ColumnRef) ||
+			list_length(ref->fields) != 1 || !IsA(linitial(ref->fields), String))
+			return NIL;
+	}
+	return select->sortClause;
+}

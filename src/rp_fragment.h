@@ -11,6 +11,8 @@
 
 #include "postgres.h"
 
+#include "nodes/pg_list.h"
+
 /* What a fragment must be */
 typedef enum RpFragment
 {
@@ -24,5 +26,6 @@ typedef enum RpFragment
  */
 extern void rp_fragment_check(const char *fragment, RpFragment kind,
 							  const char *what, const char *context);
+extern List *rp_fragment_order_columns(const char *fragment);
 
 #endif							/* RP_FRAGMENT_H */
