@@ -52,9 +52,10 @@
  * Order: each group's rows are put in the include's order once they are
  * in (rp_sort_groups), or, for an order the batch cannot apply itself, the
  * node's query sorts them (by its key first: rp_sql_grouped_order) and
- * rows are kept in arrival order within each group.  Many-to-many targets are numbered in arrival order
- * and each parent's links are sorted by that number.  Per-parent limits
- * are applied as rows arrive (reverse FK) or when output (many-to-many).
+ * rows are kept in arrival order within each group.  Many-to-many targets
+ * are numbered in arrival order and each parent's links are sorted by that
+ * number.  Per-parent limits are applied as rows arrive (reverse FK) or
+ * when output (many-to-many).
  *
  * Memory: a batch lives in one memory context, reset before the next
  * batch; rows go into an arena (rp_fetch_arena.c), whose blocks are kept
