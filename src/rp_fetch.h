@@ -330,8 +330,9 @@ extern bool rp_sort_plan(RpNode *node, const RpSpec *spec, Oid relid,
  *	   (node->include_keyoff says where each one's start);
  *	4. the columns its rows are put in order by after the query, when it
  *	   does not sort them (node->nsortkeys: rp_fetch_sort.c).
- * Rows keep 3 and 4 as their keys.  A many-to-many node's junction query returns the junction's columns that
- * match the parent's key, then those that match the target's.
+ * Rows keep 3 and 4 as their keys.  A many-to-many node's junction query
+ * returns the junction's columns that match the parent's key, then those
+ * that match the target's.
  * rp_fetch_exec.c reads the rows back by position, through the functions
  * below.
  * ------------------------------------------------------------------------
