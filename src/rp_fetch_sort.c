@@ -149,7 +149,8 @@ rp_sort_plan(RpNode *node, const RpSpec *spec, Oid relid, List **body)
 	int			ncolumns;
 	int			i;
 
-	if (node->root || node->to_one || node->junction || node->limit >= 0 ||
+	Assert(!node->root);		/* only includes are planned here */
+	if (node->to_one || node->junction || node->limit >= 0 ||
 		!rp_sort_columns(spec, relid, &columns, &ncolumns))
 		return false;
 	sortkeys = palloc(sizeof(SortSupportData) * ncolumns);
@@ -198,47 +199,62 @@ rp_sort_compare(RpNode *node, const RpRow *a, const RpRow *b)
 	return 0;
 }
 
-/* Merge two lists in order; of equal rows, a's first */
+/*
+ * Merge two lists in order, of equal rows a's first; *tail is set to the
+ * merged list's last row, which is a_tail or b_tail: the list left over
+ * once the other one runs out is appended whole.
+ */
 static RpRow *
-rp_sort_merge(RpNode *node, RpRow *a, RpRow *b)
+rp_sort_merge(RpNode *node, RpRow *a, RpRow *a_tail, RpRow *b, RpRow *b_tail,
+			  RpRow **tail)
 {
 	RpRow		head;
-	RpRow	   *tail = &head;
+	RpRow	   *last = &head;
 
 	while (a != NULL && b != NULL)
 	{
 		if (rp_sort_compare(node, a, b) <= 0)
 		{
-			tail->next = a;
+			last->next = a;
 			a = a->next;
 		}
 		else
 		{
-			tail->next = b;
+			last->next = b;
 			b = b->next;
 		}
-		tail = tail->next;
+		last = last->next;
 	}
-	tail->next = a != NULL ? a : b;
+	last->next = a != NULL ? a : b;
+	*tail = a != NULL ? a_tail : b_tail;
 	return head.next;
 }
 
-/* Sort the list of count rows at first (a merge sort: stable) */
+/*
+ * Sort the list of count (at least 1) rows at first, a merge sort (stable);
+ * *tail is set to the sorted list's last row
+ */
 static RpRow *
-rp_sort_list(RpNode *node, RpRow *first, int64 count)
+rp_sort_list(RpNode *node, RpRow *first, int64 count, RpRow **tail)
 {
 	RpRow	   *last = first;
 	RpRow	   *second;
+	RpRow	   *first_tail;
+	RpRow	   *second_tail;
 	int64		i;
 
 	if (count < 2)
+	{
+		*tail = first;
 		return first;
+	}
 	for (i = 1; i < count / 2; i++)
 		last = last->next;
 	second = last->next;
 	last->next = NULL;
-	return rp_sort_merge(node, rp_sort_list(node, first, count / 2),
-						 rp_sort_list(node, second, count - count / 2));
+	first = rp_sort_list(node, first, count / 2, &first_tail);
+	second = rp_sort_list(node, second, count - count / 2, &second_tail);
+	return rp_sort_merge(node, first, first_tail, second, second_tail, tail);
 }
 
 /* Put the rows of each group of map in node's order, where they are not */
@@ -263,9 +279,7 @@ rp_sort_groups(RpNode *node, rpmap_hash *map)
 		}
 		if (row->next == NULL)
 			continue;
-		group->head = rp_sort_list(node, group->head, group->count);
-		for (row = group->head; row->next != NULL; row = row->next)
-			;
-		group->tail = row;
+		group->head = rp_sort_list(node, group->head, group->count,
+								   &group->tail);
 	}
 }
