@@ -26,8 +26,10 @@
 #      order no index gives), on the coordinator and on a worker, also
 #      with plan_cache_mode = force_generic_plan;
 #   4. a page's includes read only the shards that hold its keys (Citus's
-#      remote commands, logged), the whole graph reads every shard, each
-#      shard sorting its own comments.
+#      remote commands, logged), the whole graph reads every shard; comments
+#      ordered by their own column are read unsorted (each post's are put
+#      in order on the coordinator), and an order by an expression is
+#      sorted by each shard.
 # Skipped, with the reason, when Citus is not installed (no citus.control
 # in the server's extension folder).  Tested with Citus 13.2 on
 # PostgreSQL 15.
@@ -338,12 +340,26 @@ ok($page_shards >= 1 && $page_shards <= 10,
 	"a page's comments are read from the shards of its posts only ($page_shards of 32)");
 is(comment_shards($fetch_all), 32, 'every post: every shard is read');
 
-# The whole graph's comments are sorted in each shard (their rows of a post
-# are all in its shard), not all together on the coordinator
-my ($rc, $out, $err) = $coord->psql('postgres',
-	"SET citus.log_remote_commands = on; SET client_min_messages = log; $fetch_all"
-);
-my @sorted = ($err =~ /FROM public\.blog_comment_\d+ blog_comment ORDER BY/g);
-is(scalar(@sorted), 32, 'every post: each shard sorts its comments');
+# The shard reads of the whole graph's comments, and how many of them sort
+sub comment_sorts
+{
+	my ($sql) = @_;
+	my ($rc, $out, $err) = $coord->psql('postgres',
+		"SET citus.log_remote_commands = on; SET client_min_messages = log; $sql");
+	my @reads = ($err =~ /FROM public\.blog_comment_\d+ blog_comment\b/g);
+	my @sorted = ($err =~ /FROM public\.blog_comment_\d+ blog_comment ORDER BY/g);
+	return (scalar(@reads), scalar(@sorted));
+}
+
+# Comments ordered by their own column: no shard sorts them; each post's
+# rows are put in order on the coordinator (the JSON is checked above)
+is(join(' ', comment_sorts($fetch_all)), '32 0',
+	'every post, comments by id: the shards read them unsorted');
+
+# An order by an expression is left to the query: each shard sorts its
+# comments (their rows of a post are all in its shard), not all together on
+# the coordinator
+is(join(' ', comment_sorts($fetch_all_by_body)), '32 32',
+	'every post, comments by length: each shard sorts its comments');
 
 done_testing();
