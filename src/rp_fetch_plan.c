@@ -392,6 +392,7 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 	char	   *order_by;
 	char	   *joins;
 	char	   *inner = NULL;
+	bool		in_one_shard;
 	ErrorContextCallback callback;
 
 	callback.callback = rp_plan_error_context;
@@ -475,8 +476,16 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 		inner = rp_sql_inner(r->target, keyvals, where, parentvals,
 							 &child->key, spec->limit);
 
-	/* rows put in order after the query where they can be: it sorts none */
-	if (order_by != NULL && joins == NULL &&
+	/*
+	 * Rows are put in order after the query where they can be: it sorts none.
+	 * Not where Citus keeps each key's rows in one shard: there the whole
+	 * table's read is sorted in the shards, each reading in order from an
+	 * index on the key, which measured cheaper on the coordinator than taking
+	 * the order's columns as well and putting groups in order.
+	 */
+	in_one_shard = order_by != NULL && joins == NULL && !r->junction &&
+		rp_plan_key_in_one_shard(r->keyed_rel, r->keyed_cols, &child->key);
+	if (order_by != NULL && joins == NULL && !in_one_shard &&
 		rp_sort_plan(child, spec, r->target, &body))
 		order_by = NULL;
 
@@ -496,8 +505,7 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 						r->target, joins, where, order_by, keyvals,
 						&child->key, NULL, fk->confrelid, what);
 	/* not with joins for "order": Citus may not send those whole to a shard */
-	if (child->query.key_sorted && joins == NULL &&
-		rp_plan_key_in_one_shard(r->keyed_rel, r->keyed_cols, &child->key))
+	if (child->query.key_sorted && in_one_shard)
 		rp_sql_sort_in_shards(&child->query);
 
 	error_context_stack = callback.previous;

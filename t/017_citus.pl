@@ -26,10 +26,10 @@
 #      order no index gives), on the coordinator and on a worker, also
 #      with plan_cache_mode = force_generic_plan;
 #   4. a page's includes read only the shards that hold its keys (Citus's
-#      remote commands, logged), the whole graph reads every shard; comments
-#      ordered by their own column are read unsorted (each post's are put
-#      in order on the coordinator), and an order by an expression is
-#      sorted by each shard.
+#      remote commands, logged), the whole graph reads every shard, each
+#      shard sorting its own comments (ordered by their own column or by
+#      an expression); an author's posts, which are not all in one shard,
+#      are read unsorted and put in order per author on the coordinator.
 # Skipped, with the reason, when Citus is not installed (no citus.control
 # in the server's extension folder).  Tested with Citus 13.2 on
 # PostgreSQL 15.
@@ -301,8 +301,11 @@ my $fetch_all = q{SELECT relprefetch.fetch_json('blog_post', '{"order_by": "id",
 my $fetch_children = q{SELECT (t.parent).id, t.children FROM relprefetch.fetch_children(NULL::blog_post, NULL::blog_comment[], parent_where => 'id <= 3', child_order_by => 'id') t ORDER BY 1};
 # comments in an order no index gives, ties broken the other way round
 my $fetch_all_by_body = q{SELECT relprefetch.fetch_json('blog_post', '{"order_by": "id", "include": {"comments": {"path": "blog_comment", "order_by": "length(body) DESC, id DESC"}}}')};
+# an author's posts are in many shards: put in order on the coordinator
+my $fetch_author_posts = q{SELECT relprefetch.fetch_json('blog_author', '{"where": "id <= 5", "order_by": "id", "include": {"posts": {"path": "blog_post", "columns": ["id", "published"], "order_by": "published DESC, id"}}}')};
 for my $case (
 	[ 'a page', $fetch_page ],
+	[ "authors' posts, newest first", $fetch_author_posts ],
 	[ 'every post', $fetch_all ],
 	[ 'every post, comments by length', $fetch_all_by_body ],
 	[ 'fetch_children', $fetch_children ])
@@ -351,15 +354,24 @@ sub comment_sorts
 	return (scalar(@reads), scalar(@sorted));
 }
 
-# Comments ordered by their own column: no shard sorts them; each post's
-# rows are put in order on the coordinator (the JSON is checked above)
-is(join(' ', comment_sorts($fetch_all)), '32 0',
-	'every post, comments by id: the shards read them unsorted');
-
-# An order by an expression is left to the query: each shard sorts its
-# comments (their rows of a post are all in its shard), not all together on
-# the coordinator
+# The whole graph's comments are sorted in each shard (their rows of a post
+# are all in its shard), not all together on the coordinator, and not put
+# in order per post there either: ordered by their own column or by an
+# expression
+is(join(' ', comment_sorts($fetch_all)), '32 32',
+	'every post, comments by id: each shard sorts its comments');
 is(join(' ', comment_sorts($fetch_all_by_body)), '32 32',
 	'every post, comments by length: each shard sorts its comments');
+
+# An author's posts: no shard sorts them
+my ($rc, $out, $err) = $coord->psql('postgres',
+	"SET citus.log_remote_commands = on; SET client_min_messages = log; $fetch_author_posts"
+);
+my @post_reads = ($err =~ /FROM public\.blog_post_\d+ blog_post\b/g);
+my @post_sorts = ($err =~ /FROM public\.blog_post_\d+ blog_post\b[^\n]*ORDER BY/g);
+ok(@post_reads > 0 && @post_sorts == 0,
+	"authors' posts: read unsorted from the shards ("
+	  . scalar(@post_reads) . ' reads, '
+	  . scalar(@post_sorts) . ' sorted)');
 
 done_testing();
