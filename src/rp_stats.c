@@ -541,6 +541,35 @@ rp_pending_is(const RpPending *p, const RpStatsKey *key, uint64 gen)
 		p->gen == gen;
 }
 
+/* The deltas of key at hint in slot (where they were last time), or NULL */
+static inline RpPending *
+rp_pending_at_hint(RpPendingSlot *slot, const RpStatsKey *key, uint64 gen,
+				   int hint)
+{
+	if (hint >= 0 && hint < slot->npending &&
+		rp_pending_is(&slot->pending[hint], key, gen))
+		return &slot->pending[hint];
+	return NULL;
+}
+
+/*
+ * The owner's writes to its slot go between these two: a reader that sees
+ * the same even changecount before and after its copy saw none of them.
+ */
+static inline void
+rp_slot_write_begin(RpPendingSlot *slot)
+{
+	slot->changecount++;
+	pg_write_barrier();
+}
+
+static inline void
+rp_slot_write_end(RpPendingSlot *slot)
+{
+	pg_write_barrier();
+	slot->changecount++;
+}
+
 /*
  * Add delta to this backend's pending deltas for key, gathered since gen.
  * No lock: only this backend writes its slot.  *hint is where the deltas
@@ -552,13 +581,10 @@ rp_pending_add(const RpStatsKey *key, uint64 gen, const RpCounters *delta,
 			   int *hint)
 {
 	RpPendingSlot *slot = rp_my_slot();
-	RpPending  *p = NULL;
+	RpPending  *p = rp_pending_at_hint(slot, key, gen, *hint);
 	int			i;
 
-	if (*hint >= 0 && *hint < slot->npending &&
-		rp_pending_is(&slot->pending[*hint], key, gen))
-		p = &slot->pending[*hint];
-	else
+	if (p == NULL)
 	{
 		for (i = 0; i < slot->npending; i++)
 		{
@@ -573,8 +599,7 @@ rp_pending_add(const RpStatsKey *key, uint64 gen, const RpCounters *delta,
 	if (p == NULL && slot->npending == RP_PENDING_MAX)
 		return false;
 
-	slot->changecount++;
-	pg_write_barrier();
+	rp_slot_write_begin(slot);
 	if (p == NULL)
 	{
 		*hint = slot->npending;
@@ -585,8 +610,7 @@ rp_pending_add(const RpStatsKey *key, uint64 gen, const RpCounters *delta,
 		slot->npending++;
 	}
 	rp_counters_merge(&p->delta, delta);
-	pg_write_barrier();
-	slot->changecount++;
+	rp_slot_write_end(slot);
 	return true;
 }
 
@@ -634,19 +658,17 @@ rp_stats_count_execution(const RpStatsKey *key, uint64 gen, int64 calls,
 	if (*hint >= 0 && rp_my_backend_index() >= 0)
 	{
 		RpPendingSlot *slot = rp_my_slot();
-		RpPending  *p = &slot->pending[*hint];
+		RpPending  *p = rp_pending_at_hint(slot, key, gen, *hint);
 
-		if (*hint < slot->npending && rp_pending_is(p, key, gen))
+		if (p != NULL)
 		{
-			slot->changecount++;
-			pg_write_barrier();
+			rp_slot_write_begin(slot);
 			p->delta.calls += calls;
 			p->delta.total_time += ms;
 			p->delta.max_repeats = Max(p->delta.max_repeats, repeats);
 			if (calls > 0 && now > p->delta.last_seen)
 				p->delta.last_seen = now;
-			pg_write_barrier();
-			slot->changecount++;
+			rp_slot_write_end(slot);
 			return true;
 		}
 	}
@@ -683,11 +705,9 @@ rp_slot_fold(RpPendingSlot *slot)
 		entry->usage += p->delta.units;
 		SpinLockRelease(&entry->mutex);
 	}
-	slot->changecount++;
-	pg_write_barrier();
+	rp_slot_write_begin(slot);
 	slot->npending = 0;
-	pg_write_barrier();
-	slot->changecount++;
+	rp_slot_write_end(slot);
 }
 
 /* Fold this backend's pending deltas into the table */
