@@ -50,9 +50,10 @@
  * shared by ten posts is rendered once and copied ten times.
  *
  * Order: each group's rows are put in the include's order once they are
- * in (rp_sort_groups), or, for an order the batch cannot apply itself, the
- * node's query sorts them (by its key first: rp_sql_grouped_order) and
- * rows are kept in arrival order within each group.  Many-to-many targets
+ * in (rp_sort_groups), or, for an order the batch cannot apply itself or
+ * one a Citus table's shards apply better, the node's query sorts them (by
+ * its key first: rp_sql_grouped_order) and rows are kept in arrival order
+ * within each group.  Many-to-many targets
  * are numbered in arrival order and each parent's links are sorted by that
  * number.  Per-parent limits are applied as rows arrive (reverse FK) or
  * when output (many-to-many).

@@ -361,6 +361,8 @@ rp_plan_key_in_one_shard(Oid relid, const AttrNumber *cols,
 {
 	int			i;
 
+	if (!rp_citus_table(relid))
+		return false;
 	for (i = 0; i < key->nkeys; i++)
 	{
 		if (rp_column_type(relid, cols[i]) != key->typid[i] ||
@@ -481,9 +483,11 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 	 * Not where Citus keeps each key's rows in one shard: there the whole
 	 * table's read is sorted in the shards, each reading in order from an
 	 * index on the key, which measured cheaper on the coordinator than taking
-	 * the order's columns as well and putting groups in order.
+	 * the order's columns as well and putting groups in order.  (Not with
+	 * joins for "order": Citus may not send those whole to a shard.)
 	 */
 	in_one_shard = order_by != NULL && joins == NULL && !r->junction &&
+		rp_key_sortable(&child->key) &&
 		rp_plan_key_in_one_shard(r->keyed_rel, r->keyed_cols, &child->key);
 	if (order_by != NULL && joins == NULL && !in_one_shard &&
 		rp_sort_plan(child, spec, r->target, &body))
@@ -504,8 +508,7 @@ rp_plan_include(RpFetchPlan *plan, RpNode *parent, int index, RpSpec *spec,
 						list_concat(rp_sql_aliased(keyvals, "key"), body),
 						r->target, joins, where, order_by, keyvals,
 						&child->key, NULL, fk->confrelid, what);
-	/* not with joins for "order": Citus may not send those whole to a shard */
-	if (child->query.key_sorted && in_one_shard)
+	if (in_one_shard)
 		rp_sql_sort_in_shards(&child->query);
 
 	error_context_stack = callback.previous;

@@ -23,8 +23,10 @@
  * an expression, a COLLATE or USING, or a column of a related row is left
  * to the query, as is an include with a per-parent limit (rows past the
  * limit are dropped as they arrive, which needs them in order), a to-one
- * include and a many-to-many's targets (which are in the order of each
- * parent's links).
+ * include, a many-to-many's targets (which are in the order of each
+ * parent's links) and an include of a Citus table that keeps each key's
+ * rows in one shard (each shard sorts its own, from an index on the key:
+ * rp_plan_include).
  *
  * Everything is backend-local: no shared memory, no locks.
  *

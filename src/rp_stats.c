@@ -554,7 +554,8 @@ rp_pending_at_hint(RpPendingSlot *slot, const RpStatsKey *key, uint64 gen,
 
 /*
  * The owner's writes to its slot go between these two: a reader that sees
- * the same even changecount before and after its copy saw none of them.
+ * the same even changecount before and after its copy saw no write half
+ * done.
  */
 static inline void
 rp_slot_write_begin(RpPendingSlot *slot)

@@ -363,14 +363,25 @@ is(join(' ', comment_sorts($fetch_all)), '32 32',
 is(join(' ', comment_sorts($fetch_all_by_body)), '32 32',
 	'every post, comments by length: each shard sorts its comments');
 
-# An author's posts: no shard sorts them
+# An author's posts: the query relprefetch writes for them (auto_explain's
+# Query Text on the coordinator) has no ORDER BY and returns the order's
+# columns, and no shard sorts them
 my ($rc, $out, $err) = $coord->psql('postgres',
-	"SET citus.log_remote_commands = on; SET client_min_messages = log; $fetch_author_posts"
-);
+	"LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; "
+	  . "SET auto_explain.log_nested_statements = on; "
+	  . "SET citus.log_remote_commands = on; SET client_min_messages = log; "
+	  . $fetch_author_posts);
+my ($posts_query) =
+  $err =~ /Query Text: (SELECT [^\n]*FROM public\.blog_post\b[^\n]*)/;
+ok( defined $posts_query
+	  && $posts_query =~ /"\?sort1\?"/
+	  && $posts_query !~ /ORDER BY/,
+	"authors' posts: relprefetch's query does not sort them, and returns the order's columns"
+) or diag("query: " . ($posts_query // 'not found'));
 my @post_reads = ($err =~ /FROM public\.blog_post_\d+ blog_post\b/g);
 my @post_sorts = ($err =~ /FROM public\.blog_post_\d+ blog_post\b[^\n]*ORDER BY/g);
 ok(@post_reads > 0 && @post_sorts == 0,
-	"authors' posts: read unsorted from the shards ("
+	"authors' posts: no shard sorts them ("
 	  . scalar(@post_reads) . ' reads, '
 	  . scalar(@post_sorts) . ' sorted)');
 
